@@ -1,0 +1,206 @@
+"""The backend contract: an async base class with declared capabilities and typed options.
+
+A backend implements only the capability methods it declares; the hub calls `fetch()`,
+which gathers every declared capability into one `BackendData`.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from mlops_tui.backends.errors import NotSupported
+from mlops_tui.domain import (
+    Alert,
+    Deployment,
+    DriftScore,
+    Event,
+    Experiment,
+    HealthSample,
+    MetricPoint,
+    ModelVersion,
+    PromotionRequest,
+    RegisteredModel,
+    Run,
+    Silence,
+)
+
+
+class Capability(StrEnum):
+    RUNS = "runs"
+    REGISTRY = "registry"
+    PROMOTIONS = "promotions"
+    DEPLOYMENTS = "deployments"
+    ALERTS = "alerts"
+    SILENCES = "silences"
+    DRIFT = "drift"
+
+
+class BackendOptions(BaseModel):
+    """Options shared by every backend; a backend subclasses this for its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class BackendData:
+    """What one poll of one backend returned; None means "this backend has no such thing"."""
+
+    experiments: tuple[Experiment, ...] | None = None
+    runs: tuple[Run, ...] | None = None
+    models: tuple[RegisteredModel, ...] | None = None
+    versions: tuple[ModelVersion, ...] | None = None
+    promotions: tuple[PromotionRequest, ...] | None = None
+    deployments: tuple[Deployment, ...] | None = None
+    health: tuple[HealthSample, ...] | None = None
+    alerts: tuple[Alert, ...] | None = None
+    silences: tuple[Silence, ...] | None = None
+    drift: tuple[DriftScore, ...] | None = None
+    events: tuple[Event, ...] | None = None
+    version: str = ""
+
+
+def _frozen(items: Sequence | None) -> tuple | None:
+    if items is None or isinstance(items, tuple):
+        return items
+    return tuple(items)
+
+
+class Backend(abc.ABC):
+    """Base class of every backend kind.
+
+    Subclasses set `kind`, `description`, `capabilities` and `Options`, and override the
+    methods of the capabilities they declare.
+    """
+
+    kind: ClassVar[str]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+    # A backend whose data changes fast (the demo's simulated clock) may ask to be polled
+    # more often than the configured refresh interval.
+    refresh_hint_seconds: ClassVar[float | None] = None
+
+    def __init__(self, name: str, options: BackendOptions | None = None) -> None:
+        self.name = name
+        self.options = options if options is not None else self.Options()
+
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def open(self) -> None:
+        """Open connections; called once on the hub's loop before the first poll."""
+
+    async def close(self) -> None:
+        """Release connections; called once when the hub stops."""
+
+    async def server_version(self) -> str:
+        return ""
+
+    # -- the poll ------------------------------------------------------------------------
+    async def fetch(self) -> BackendData:
+        """One poll: every declared capability, fetched concurrently."""
+        caps = self.capabilities
+        names: list[str] = []
+        coros = []
+
+        def want(field: str, coro) -> None:
+            names.append(field)
+            coros.append(coro)
+
+        if Capability.RUNS in caps:
+            want("experiments", self.list_experiments())
+            want("runs", self.list_runs())
+        if Capability.REGISTRY in caps:
+            want("models", self.list_models())
+            want("versions", self.list_versions())
+        if Capability.PROMOTIONS in caps:
+            want("promotions", self.list_promotions())
+        if Capability.DEPLOYMENTS in caps:
+            want("deployments", self.list_deployments())
+            want("health", self.list_health())
+        if Capability.ALERTS in caps:
+            want("alerts", self.list_alerts())
+        if Capability.SILENCES in caps:
+            want("silences", self.list_silences())
+        if Capability.DRIFT in caps:
+            want("drift", self.list_drift())
+        want("events", self.list_events())
+        results = await asyncio.gather(*coros)
+        return BackendData(**{n: _frozen(r) for n, r in zip(names, results)})
+
+    # -- runs ----------------------------------------------------------------------------
+    async def list_experiments(self) -> Sequence[Experiment]:
+        raise NotSupported(f"{self.kind} has no experiments")
+
+    async def list_runs(self) -> Sequence[Run]:
+        raise NotSupported(f"{self.kind} has no runs")
+
+    async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:
+        raise NotSupported(f"{self.kind} has no metric history")
+
+    # -- registry ------------------------------------------------------------------------
+    async def list_models(self) -> Sequence[RegisteredModel]:
+        raise NotSupported(f"{self.kind} has no model registry")
+
+    async def list_versions(self) -> Sequence[ModelVersion]:
+        raise NotSupported(f"{self.kind} has no model registry")
+
+    async def alias_holder(self, model: str, alias: str) -> str | None:
+        """The version that holds `alias` right now, read fresh from the server."""
+        raise NotSupported(f"{self.kind} has no model registry")
+
+    # -- promotions ----------------------------------------------------------------------
+    async def list_promotions(self) -> Sequence[PromotionRequest]:
+        raise NotSupported(f"{self.kind} has no promotions")
+
+    async def request_promotion(self, request: PromotionRequest) -> None:
+        raise NotSupported(f"{self.kind} has no promotions")
+
+    async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
+        raise NotSupported(f"{self.kind} has no promotions")
+
+    async def reject_promotion(
+        self, request: PromotionRequest, approver: str, at: datetime, reason: str
+    ) -> None:
+        raise NotSupported(f"{self.kind} has no promotions")
+
+    # -- deployments ---------------------------------------------------------------------
+    async def list_deployments(self) -> Sequence[Deployment]:
+        raise NotSupported(f"{self.kind} has no deployments")
+
+    async def list_health(self) -> Sequence[HealthSample]:
+        return ()
+
+    # -- alerts and silences -------------------------------------------------------------
+    async def list_alerts(self) -> Sequence[Alert]:
+        raise NotSupported(f"{self.kind} has no alerts")
+
+    async def list_silences(self) -> Sequence[Silence]:
+        raise NotSupported(f"{self.kind} has no silences")
+
+    async def create_silence(self, silence: Silence) -> str:
+        """Create the silence; returns its id as the server assigned it."""
+        raise NotSupported(f"{self.kind} cannot silence")
+
+    async def expire_silence(self, silence_id: str) -> None:
+        raise NotSupported(f"{self.kind} cannot expire silences")
+
+    # -- drift ---------------------------------------------------------------------------
+    async def list_drift(self) -> Sequence[DriftScore]:
+        raise NotSupported(f"{self.kind} has no drift")
+
+    # -- events --------------------------------------------------------------------------
+    async def list_events(self) -> Sequence[Event]:
+        """Events the backend knows about (promotions, alias moves, ...). Optional."""
+        return ()

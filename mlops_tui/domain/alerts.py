@@ -1,0 +1,119 @@
+"""Alerts as Alertmanager knows them, and silences (an ack is a short silence)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from mlops_tui.domain.base import DomainModel
+
+ACK_PREFIX = "ACK!"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+    NONE = "none"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Severity":
+        value = (value or "").lower()
+        if value in ("critical", "page", "error", "high"):
+            return cls.CRITICAL
+        if value in ("warning", "warn", "medium"):
+            return cls.WARNING
+        if value in ("info", "low"):
+            return cls.INFO
+        return cls.NONE
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOL[self]
+
+
+_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2, Severity.NONE: 3}
+_SYMBOL = {Severity.CRITICAL: "!!", Severity.WARNING: "!", Severity.INFO: "i", Severity.NONE: "-"}
+
+
+class AlertState(StrEnum):
+    FIRING = "firing"
+    SUPPRESSED = "suppressed"
+    RESOLVED = "resolved"
+
+
+class Alert(DomainModel):
+    fingerprint: str
+    labels: dict[str, str]
+    annotations: dict[str, str] = {}
+    starts_at: datetime
+    ends_at: datetime | None = None
+    state: AlertState = AlertState.FIRING
+    silenced_by: tuple[str, ...] = ()
+    inhibited_by: tuple[str, ...] = ()
+    generator_url: str = ""
+    backend: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.labels.get("alertname", "")
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.parse(self.labels.get("severity"))
+
+    @property
+    def model(self) -> str:
+        return self.labels.get("model", "")
+
+    @property
+    def deployment(self) -> str:
+        return self.labels.get("deployment", "")
+
+    @property
+    def summary(self) -> str:
+        return self.annotations.get("summary") or self.annotations.get("description", "")
+
+    @property
+    def runbook_url(self) -> str:
+        return self.annotations.get("runbook_url") or self.annotations.get("runbook", "")
+
+
+class Matcher(DomainModel):
+    name: str
+    value: str
+    is_regex: bool = False
+    is_equal: bool = True
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        import re
+
+        actual = labels.get(self.name, "")
+        hit = re.fullmatch(self.value, actual) is not None if self.is_regex else actual == self.value
+        return hit if self.is_equal else not hit
+
+
+class SilenceState(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    EXPIRED = "expired"
+
+
+class Silence(DomainModel):
+    id: str
+    matchers: tuple[Matcher, ...]
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    state: SilenceState = SilenceState.ACTIVE
+    backend: str = ""
+
+    @property
+    def is_ack(self) -> bool:
+        return self.comment.startswith(ACK_PREFIX)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        return all(m.matches(labels) for m in self.matchers)

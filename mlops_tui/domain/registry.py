@@ -1,0 +1,57 @@
+"""The model registry: registered models, their versions, and promotion requests."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from mlops_tui.domain.base import DomainModel
+
+
+class RegisteredModel(DomainModel):
+    name: str
+    description: str = ""
+    aliases: dict[str, str] = {}  # alias -> version
+    latest_version: str = ""
+    tags: dict[str, str] = {}
+    backend: str = ""
+
+
+class ModelVersion(DomainModel):
+    model: str
+    version: str
+    status: str = "READY"
+    stage: str = "None"
+    aliases: tuple[str, ...] = ()
+    tags: dict[str, str] = {}
+    run_id: str = ""
+    source: str = ""
+    created: datetime | None = None
+    user: str = ""
+    backend: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.model, self.version)
+
+
+class PromotionState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PromotionRequest(DomainModel):
+    model: str
+    version: str
+    target: str = "champion"
+    requester: str
+    requested_at: datetime
+    note: str = ""
+    state: PromotionState = PromotionState.PENDING
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    reason: str = ""
+    backend: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.model, self.version)

@@ -1,0 +1,25 @@
+"""How one configured backend is doing, as the status bar shows it."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from mlops_tui.domain.base import DomainModel
+
+
+class BackendState(StrEnum):
+    PENDING = "pending"
+    OK = "ok"
+    SLOW = "slow"
+    UNREACHABLE = "unreachable"
+    UNAUTHORISED = "unauthorised"
+    ERROR = "error"
+
+
+class BackendStatus(DomainModel):
+    name: str
+    kind: str
+    state: BackendState = BackendState.PENDING
+    message: str = ""
+    last_ok: datetime | None = None
+    last_poll_seconds: float | None = None
+    version: str = ""

@@ -1,0 +1,1 @@
+"""Services between backends and screens: the polling hub, actions, the audit log."""

@@ -1,0 +1,112 @@
+"""Assembles what the app and the headless commands share: backends, hub, actions, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_tui.backends.base import Backend
+from mlops_tui.backends.registry import BackendLoadError, load_kind
+from mlops_tui.config.errors import ConfigError
+from mlops_tui.config.identity import current_user
+from mlops_tui.config.paths import audit_log_path
+from mlops_tui.config.settings import Settings
+from mlops_tui.services.actions import Actions
+from mlops_tui.services.audit import AuditLog
+from mlops_tui.services.hub import Hub
+
+DEMO_CONTEXT = "demo"
+
+
+@dataclass
+class Runtime:
+    hub: Hub
+    actions: Actions
+    audit: AuditLog
+    context: str
+    user: str
+    read_only: bool
+    is_demo: bool
+    settings: Settings | None
+    config_path: Path | None = None
+    theme: str = "oncall-dark"
+    bell: bool = False
+
+    def start(self) -> None:
+        self.hub.start()
+
+    def stop(self) -> None:
+        self.hub.stop()
+
+
+def _demo_backends(demo_runs: int | None) -> list[Backend]:
+    cls = load_kind("demo")
+    options = {} if demo_runs is None else {"runs": demo_runs}
+    return [cls("demo", cls.Options.model_validate(options))]
+
+
+def _configured_backends(settings: Settings, context: str | None, config_path: Path | None):
+    name, ctx = settings.context(context)
+    backends: list[Backend] = []
+    for i, bc in enumerate(ctx.backends):
+        try:
+            cls = load_kind(bc.kind)
+        except BackendLoadError as exc:
+            raise ConfigError(
+                path=config_path,
+                where=f"contexts.{name}.backends[{i}].kind",
+                problem=str(exc),
+                fix="use one of the kinds listed by `mlops-tui backends`, or install the plugin",
+            ) from exc
+        backends.append(cls(bc.name, cls.Options.model_validate(bc.options)))
+    return name, ctx, backends
+
+
+def build_runtime(
+    settings: Settings | None,
+    *,
+    context: str | None = None,
+    demo: bool = False,
+    demo_runs: int | None = None,
+    read_only: bool = False,
+    config_path: Path | None = None,
+    audit_path: Path | None = None,
+    backends: list[Backend] | None = None,
+) -> Runtime:
+    """Everything a session needs; `backends` lets tests pass ready-made instances."""
+    user = current_user(settings)
+    is_demo = demo or settings is None
+    ro = read_only or bool(settings and settings.read_only)
+    refresh = settings.refresh_seconds if settings else 15.0
+    if backends is not None:
+        ctx_name = context or ("demo" if is_demo else "default")
+    elif is_demo:
+        ctx_name, backends = DEMO_CONTEXT, _demo_backends(demo_runs)
+    else:
+        assert settings is not None
+        ctx_name, ctx, backends = _configured_backends(settings, context, config_path)
+        if ctx.read_only is not None:
+            ro = ro or ctx.read_only
+    hub = Hub(backends, refresh_seconds=refresh)
+    audit = AuditLog(audit_path or audit_log_path())
+    actions = Actions(
+        hub,
+        audit,
+        user=user,
+        context=ctx_name,
+        read_only=ro,
+        four_eyes=settings.four_eyes if settings else True,
+    )
+    return Runtime(
+        hub=hub,
+        actions=actions,
+        audit=audit,
+        context=ctx_name,
+        user=user,
+        read_only=ro,
+        is_demo=is_demo,
+        settings=settings,
+        config_path=config_path,
+        theme=settings.theme if settings else "oncall-dark",
+        bell=settings.bell if settings else False,
+    )

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one test command: sets up everything the tests need on a fresh machine, then runs them.
+#   scripts/test.sh            # whole suite
+#   scripts/test.sh -k runs    # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# Layering contracts: domain/backends/services/config never import textual; the UI never httpx.
+.venv/bin/lint-imports
+
+# Servers the integration tests need are started by the test session itself (tests/servers.py),
+# on 127.0.0.1 only, and stopped by PID when it ends.
+exec .venv/bin/python -m pytest -q "$@"
