@@ -76,7 +76,7 @@ def build_runtime(
     """Everything a session needs; `backends` lets tests pass ready-made instances."""
     user = current_user(settings)
     is_demo = demo or settings is None
-    ro = read_only or bool(settings and settings.read_only)
+    ro = read_only or bool(settings and settings.read_only)  # --read-only always wins
     refresh = settings.refresh_seconds if settings else 15.0
     if backends is not None:
         ctx_name = context or ("demo" if is_demo else "default")
@@ -85,8 +85,8 @@ def build_runtime(
     else:
         assert settings is not None
         ctx_name, ctx, backends = _configured_backends(settings, context, config_path)
-        if ctx.read_only is not None:
-            ro = ro or ctx.read_only
+        # a context's own read_only overrides the top-level setting, both ways
+        ro = read_only or ctx.effective_read_only(settings.read_only)
     hub = Hub(backends, refresh_seconds=refresh)
     audit = AuditLog(audit_path or audit_log_path())
     actions = Actions(
