@@ -1,0 +1,208 @@
+"""The mlops-tui application: six views as modes, fed by the hub's snapshots."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from mlops_tui.domain import Alert, AlertState, Severity
+from mlops_tui.services.runtime import Runtime
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.commands import ViewCommands
+from mlops_tui.ui.messages import SnapshotReady
+from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.screens.command_line import CommandLine
+from mlops_tui.ui.screens.deployments import DeploymentDetailScreen, DeploymentsScreen
+from mlops_tui.ui.screens.drift import DriftScreen
+from mlops_tui.ui.screens.help import HelpScreen
+from mlops_tui.ui.screens.models import ModelsScreen, VersionDetailScreen
+from mlops_tui.ui.screens.overview import OverviewScreen
+from mlops_tui.ui.screens.runs import RunDetailScreen, RunsScreen
+from mlops_tui.ui.themes import register_themes
+from mlops_tui.ui.widgets.top_bar import VIEWS
+
+VIEW_ALIASES = {
+    "overview": "overview",
+    "o": "overview",
+    "runs": "runs",
+    "run": "runs",
+    "models": "models",
+    "model": "models",
+    "registry": "models",
+    "deploy": "deploy",
+    "deployments": "deploy",
+    "alerts": "alerts",
+    "alert": "alerts",
+    "drift": "drift",
+}
+
+
+class MlopsApp(App):
+    TITLE = "mlops-tui"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "overview": OverviewScreen,
+        "runs": RunsScreen,
+        "models": ModelsScreen,
+        "deploy": DeploymentsScreen,
+        "alerts": AlertsScreen,
+        "drift": DriftScreen,
+    }
+    DEFAULT_MODE = "overview"
+    COMMANDS = App.COMMANDS | {ViewCommands}
+    BINDINGS = [
+        *(
+            Binding(key, f"switch_view('{mode}')", label, id=f"app.view.{mode}", show=False)
+            for key, mode, label in VIEWS
+        ),
+        Binding("colon", "command_line", ":cmd", id="app.command_line"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+r", "refresh", "Refresh", id="app.refresh"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", show=False, priority=True),
+    ]
+
+    def __init__(self, runtime: Runtime, *, start_hub: bool = True) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.snapshot: Snapshot = runtime.hub.snapshot
+        self._start_hub = start_hub
+        self._known_critical: set[str] | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        register_themes(self, self.runtime.theme)
+        self.runtime.hub.on_snapshot = self._from_hub
+        if self._start_hub:
+            self.runtime.start()
+        self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        self.runtime.hub.on_snapshot = None
+        self.runtime.stop()
+
+    def _from_hub(self, snapshot: Snapshot) -> None:
+        # Called on a hub thread; post_message is thread-safe.
+        self.post_message(SnapshotReady(snapshot))
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        snapshot = message.snapshot
+        if snapshot.generation < self.snapshot.generation:
+            return  # a newer one was already shown (bursts coalesce)
+        self.snapshot = snapshot
+        self._notify_new_critical(snapshot.alerts)
+        screen = self.screen
+        if isinstance(screen, BaseScreen):
+            screen.show_snapshot(snapshot)
+            screen.update_status()
+
+    def _tick(self) -> None:
+        screen = self.screen
+        if isinstance(screen, BaseScreen):
+            screen.update_status()
+
+    def _notify_new_critical(self, alerts: tuple[Alert, ...]) -> None:
+        firing = {
+            a.fingerprint: a
+            for a in alerts
+            if a.state == AlertState.FIRING and a.severity == Severity.CRITICAL
+        }
+        if self._known_critical is None:
+            self._known_critical = set(firing)
+            return
+        new = [a for fp, a in firing.items() if fp not in self._known_critical]
+        self._known_critical = set(firing)
+        for alert in new:
+            where = alert.model or alert.deployment
+            self.notify(
+                f"{alert.name} on {where}: {alert.summary}" if where else f"{alert.name}: {alert.summary}",
+                title="CRITICAL alert firing",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            if self.runtime.bell:
+                self.bell()
+
+    # -- navigation ---------------------------------------------------------------------------
+    def switch_view(self, mode: str) -> None:
+        mode = VIEW_ALIASES.get(mode, mode)
+        if mode in self.MODES and mode != self.current_mode:
+            self.switch_mode(mode)
+
+    def action_switch_view(self, mode: str) -> None:
+        self.switch_view(mode)
+
+    def action_refresh(self) -> None:
+        self.runtime.hub.refresh()
+        self.notify("Refreshing every backend…", timeout=2)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_command_line(self) -> None:
+        self.push_screen(CommandLine(), self.run_command)
+
+    def run_command(self, command: str | None) -> None:
+        if not command:
+            return
+        words = command.strip().lstrip(":").split()
+        if not words:
+            return
+        verb = words[0].lower()
+        if verb in ("q", "quit", "q!", "exit"):
+            self.exit()
+        elif verb in VIEW_ALIASES:
+            self.switch_view(verb)
+        elif verb in ("help", "?"):
+            self.action_help()
+        else:
+            self.notify(f"unknown command :{verb}", severity="warning", markup=False)
+
+    def _open(self, mode: str, screen: BaseScreen) -> None:
+        """Show `screen` on top of the list of its own view."""
+        self.switch_view(mode)
+        self.push_screen(screen)
+
+    def open_run(self, run_id: str) -> None:
+        if run_id not in self.snapshot.runs_by_id:
+            self.notify(f"run {run_id} is not loaded", severity="warning", markup=False)
+            return
+        self._open("runs", RunDetailScreen(run_id))
+
+    def open_version(self, model: str, version: str) -> None:
+        if (model, version) not in self.snapshot.versions_by_key:
+            self.notify(f"{model} v{version} is not in the registry", severity="warning", markup=False)
+            return
+        self._open("models", VersionDetailScreen(model, version))
+
+    def open_deployment(self, name: str) -> None:
+        if name not in self.snapshot.deployments_by_name:
+            self.notify(f"no deployment named {name}", severity="warning", markup=False)
+            return
+        self._open("deploy", DeploymentDetailScreen(name))
+
+    def open_alert(self, fingerprint: str) -> None:
+        self._open("alerts", AlertDetailScreen(fingerprint))
+
+    def open_model(self, model: str) -> None:
+        """The model's champion version, or its newest one."""
+        snap = self.snapshot
+        registered = snap.models_by_name.get(model)
+        if registered is None:
+            self.notify(f"no registered model named {model}", severity="warning", markup=False)
+            return
+        version = registered.aliases.get("champion") or registered.latest_version
+        if version:
+            self.open_version(model, version)
+        else:
+            self.switch_view("models")
+
+    def open_promotion(self, model: str, version: str) -> None:
+        self.switch_view("models")
+        screen = self.screen
+        if isinstance(screen, ModelsScreen):
+            screen.select_request(model, version)

@@ -1,0 +1,30 @@
+"""Command palette entries: the views, refresh, help."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from mlops_tui.ui.widgets.top_bar import VIEWS
+
+
+class ViewCommands(Provider):
+    def _commands(self):
+        app = self.app
+        for key, mode, label in VIEWS:
+            yield (f"Go to {label}", partial(app.switch_view, mode), f"key {key}, or :{mode}")
+        yield ("Refresh now", app.action_refresh, "ctrl+r: poll every backend now")
+        yield ("Show keys", app.action_help, "?: every binding of this screen")
+        yield ("Silences", partial(app.switch_view, "alerts"), "silences live beside the alerts")
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,57 @@
+"""Ask for a few short texts (a note, a reason, a target alias)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+
+class PromptDialog(ModalScreen[dict[str, str] | None]):
+    """Fields are (key, label, default, required); enter on the last field submits."""
+
+    DEFAULT_CSS = """
+    PromptDialog { align: center middle; }
+    PromptDialog > Vertical {
+        width: 72; max-width: 95%; height: auto; border: thick $primary;
+        background: $surface; padding: 1 2;
+    }
+    PromptDialog Input { margin-bottom: 1; }
+    PromptDialog #problem { color: $error; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, intro: Text | str, fields: list[tuple[str, str, str, bool]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.intro = intro if isinstance(intro, Text) else Text(intro)
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(self.intro)
+            for key, label, default, _ in self.fields:
+                yield Label(label)
+                yield Input(value=default, id=f"field-{key}")
+            yield Static("", id="problem")
+            yield Static("enter submits   esc cancels", classes="keys")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index < len(inputs) - 1:
+            inputs[index + 1].focus()
+            return
+        values = {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
+        missing = [label for key, label, _, required in self.fields if required and not values[key]]
+        if missing:
+            self.query_one("#problem", Static).update(Text(f"required: {', '.join(missing)}"))
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

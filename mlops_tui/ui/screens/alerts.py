@@ -1,0 +1,407 @@
+"""Alerts: what fires, on which model and deployment; ack, silence, expire; the detail view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from mlops_tui.domain import Alert, AlertState, Matcher
+from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
+from mlops_tui.ui.dialogs.confirm import ConfirmDialog
+from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.format import ago, local_time
+from mlops_tui.ui.literal import visible
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.key_values import KeyValues
+
+GROUPINGS = ("severity", "model", "deployment")
+
+
+def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
+    def newest_first(a: Alert) -> float:
+        return -a.starts_at.timestamp()
+
+    if grouping == "model":
+        return sorted(alerts, key=lambda a: (a.model or "~", a.severity.rank, newest_first(a)))
+    if grouping == "deployment":
+        return sorted(alerts, key=lambda a: (a.deployment or "~", a.severity.rank, newest_first(a)))
+    return sorted(alerts, key=lambda a: (a.severity.rank, newest_first(a)))
+
+
+def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
+    lines = [
+        f"### {alert.severity.value.upper()}: {alert.name}",
+        "",
+        f"- **State:** {alert_state_text(alert, snapshot)}",
+        f"- **Started:** {alert.starts_at.isoformat()} ({ago(alert.starts_at)})",
+    ]
+    if alert.model:
+        lines.append(f"- **Model:** {alert.model}")
+    if alert.deployment:
+        lines.append(f"- **Deployment:** {alert.deployment}")
+    if alert.summary:
+        lines.append(f"- **Summary:** {alert.summary}")
+    if alert.runbook_url:
+        lines.append(f"- **Runbook:** {alert.runbook_url}")
+    if alert.generator_url:
+        lines.append(f"- **Source:** {alert.generator_url}")
+    lines += ["", "| label | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in sorted(alert.labels.items())]
+    return "\n".join(visible(line) for line in lines)
+
+
+class AlertActionsMixin:
+    """ack / silence / expire, shared by the list and the detail screen."""
+
+    def _alert_targets(self) -> list[Alert]:  # overridden
+        return []
+
+    def action_ack(self) -> None:
+        alerts = [a for a in self._alert_targets() if a.state != AlertState.RESOLVED]
+        if not alerts:
+            self.notify("Select an alert to ack", severity="warning")
+            return
+        minutes = self.mlops.runtime.actions.ack_minutes
+        names = ", ".join(visible(a.name) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
+        body = Text(f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
+                    f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_ack(alerts)
+
+        self.app.push_screen(ConfirmDialog("Ack", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_ack(self, alerts: list[Alert]) -> None:
+        try:
+            await self.mlops.runtime.actions.ack(alerts)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not acked", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Acked {len(alerts)} alert(s)", title="Acked", markup=False)
+        self._after_write()
+
+    def action_silence(self) -> None:
+        alerts = [a for a in self._alert_targets() if a.state != AlertState.RESOLVED]
+        if not alerts:
+            self.notify("Select an alert to silence", severity="warning")
+            return
+        first = alerts[0]
+        matchers = " ".join(f'{k}="{v}"' for k, v in sorted(first.labels.items()))
+        fields = [
+            ("duration", "Duration (1h, 4h, 24h, or e.g. 90m)", "1h", True),
+            ("comment", "Comment (required)", "", True),
+        ]
+        if len(alerts) == 1:
+            fields.append(("matchers", "Matchers", matchers, True))
+        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name)}" + (" …" if len(alerts) > 1 else ""))
+
+        def done(values: dict[str, str] | None) -> None:
+            if not values:
+                return
+            length = parse_duration(values["duration"])
+            if length is None:
+                self.notify(f"not a duration: {values['duration']}", severity="error", markup=False)
+                return
+            parsed = parse_matchers(values.get("matchers", "")) if len(alerts) == 1 else None
+            if len(alerts) == 1 and not parsed:
+                self.notify("matchers must look like name=\"value\"", severity="error")
+                return
+            self.run_silence(alerts, length, values["comment"], parsed)
+
+        self.app.push_screen(PromptDialog("Silence", intro, fields), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_silence(self, alerts, length: timedelta, comment: str, matchers) -> None:
+        try:
+            await self.mlops.runtime.actions.silence(alerts, length, comment, matchers)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not silenced", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Silenced {len(alerts)} alert(s)", title="Silenced", markup=False)
+        self._after_write()
+
+    def action_expire(self) -> None:
+        snap = self.snapshot
+        alerts = self._alert_targets()
+        silences = [s for a in alerts if (s := snap.silence_for(a)) is not None]
+        if not silences:
+            self.notify("The selected alert is not silenced", severity="warning")
+            return
+        silence = silences[0]
+        body = Text(f"Expire silence {visible(silence.id)} by {visible(silence.created_by)}: "
+                    f"{visible(silence.comment)}")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_expire(silence)
+
+        self.app.push_screen(ConfirmDialog("Expire silence", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_expire(self, silence) -> None:
+        try:
+            await self.mlops.runtime.actions.expire(silence)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not expired", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Expired silence {silence.id}", title="Expired", markup=False)
+
+    def action_copy(self) -> None:
+        alerts = self._alert_targets()
+        if not alerts:
+            return
+        self.app.copy_to_clipboard("\n\n".join(alert_markdown(a, self.snapshot) for a in alerts))
+        self.notify(f"Copied {len(alerts)} alert(s) as Markdown")
+
+    def _after_write(self) -> None:
+        pass
+
+
+def parse_duration(text: str) -> timedelta | None:
+    text = text.strip().lower()
+    units = {"m": 60, "h": 3600, "d": 86400}
+    try:
+        if text[-1] in units:
+            seconds = float(text[:-1]) * units[text[-1]]
+        else:
+            seconds = float(text) * 60
+    except (ValueError, IndexError):
+        return None
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def parse_matchers(text: str) -> list[Matcher]:
+    import shlex
+
+    out = []
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return []
+    for word in words:
+        for op, is_regex, is_equal in (("!~", True, False), ("=~", True, True), ("!=", False, False), ("=", False, True)):
+            if op in word:
+                name, value = word.split(op, 1)
+                if not name:
+                    return []
+                out.append(Matcher(name=name, value=value, is_regex=is_regex, is_equal=is_equal))
+                break
+        else:
+            return []
+    return out
+
+
+class AlertsScreen(AlertActionsMixin, BaseScreen):
+    VIEW = "alerts"
+    BINDINGS = [
+        Binding("a", "ack", "Ack", id="alerts.ack"),
+        Binding("s", "silence", "Silence", id="alerts.silence"),
+        Binding("u", "expire", "Unsilence", id="alerts.expire"),
+        Binding("c", "copy", "Copy md", id="alerts.copy"),
+        Binding("b", "group", "Group by", id="alerts.group"),
+        Binding("R", "toggle_resolved", "Show resolved", show=False, id="alerts.resolved"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grouping = "severity"
+        self.show_resolved = False
+
+    def compose_body(self) -> ComposeResult:
+        grid = DataGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
+                        id="alerts", empty_text="No active alerts")
+        yield grid
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+        self.query_one("#alerts", DataGrid).focus()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        grid = self.query_one("#alerts", DataGrid)
+        grid.set_columns(alert_columns(snapshot))
+        alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
+        grid.set_rows(order_alerts(alerts, self.grouping))
+        firing = len(snapshot.firing_alerts)
+        grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+        grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
+
+    def _alert_targets(self) -> list[Alert]:
+        grid = self.query_one("#alerts", DataGrid)
+        marked = grid.marked_rows
+        if marked:
+            return list(marked)
+        row = grid.cursor_row
+        return [row] if row is not None else []
+
+    def _after_write(self) -> None:
+        self.query_one("#alerts", DataGrid).clear_marks()
+
+    def action_group(self) -> None:
+        self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
+        self.show_snapshot(self.snapshot)
+
+    def action_toggle_resolved(self) -> None:
+        self.show_resolved = not self.show_resolved
+        self.show_snapshot(self.snapshot)
+
+    def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
+        self.mlops.open_alert(event.row.fingerprint)
+
+
+class AlertDetailScreen(AlertActionsMixin, BaseScreen):
+    VIEW = "alerts"
+    BINDINGS = [
+        Binding("a", "ack", "Ack", id="alert.ack"),
+        Binding("s", "silence", "Silence", id="alert.silence"),
+        Binding("u", "expire", "Unsilence", id="alert.expire"),
+        Binding("c", "copy", "Copy md", id="alert.copy"),
+        Binding("m", "open_model", "Open model", id="alert.model"),
+        Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),
+        Binding("r", "open_run", "Open run", id="alert.run"),
+        Binding("o", "open_runbook", "Runbook", id="alert.runbook"),
+    ]
+    DEFAULT_CSS = """
+    AlertDetailScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
+    """
+
+    def __init__(self, fingerprint: str) -> None:
+        super().__init__()
+        self.fingerprint = fingerprint
+
+    @property
+    def alert(self) -> Alert | None:
+        return next((a for a in self.snapshot.alerts if a.fingerprint == self.fingerprint), None)
+
+    def crumb(self) -> str:
+        alert = self.alert
+        return visible(f"alert {alert.name}") if alert else "alert"
+
+    def _alert_targets(self) -> list[Alert]:
+        alert = self.alert
+        return [alert] if alert else []
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(id="alert-head")
+            yield KeyValues(id="alert-info")
+            yield Static("Related (m model, d deployment, r run)", classes="section")
+            yield KeyValues(id="alert-related")
+            yield Static("What changed before it started", classes="section")
+            yield KeyValues(id="alert-timeline")
+            yield Static("Labels", classes="section")
+            yield KeyValues(id="alert-labels")
+            yield Static("Annotations", classes="section")
+            yield KeyValues(id="alert-annotations")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)
+        if alert is None:
+            self.query_one("#alert-head", Static).update(Text("This alert is no longer reported (resolved?)"))
+            return
+        head = Text()
+        head.append(severity_text(alert.severity), style=SEVERITY_STYLE[alert.severity])
+        head.append("  ")
+        head.append(visible(alert.name), style="bold")
+        head.append(f"  {alert_state_text(alert, snapshot)}")
+        if alert.summary:
+            head.append(f"\n{visible(alert.summary)}")
+        self.query_one("#alert-head", Static).update(head)
+        self.query_one("#alert-info", KeyValues).show(
+            [
+                ("started", f"{local_time(alert.starts_at)} ({ago(alert.starts_at)})"),
+                ("fingerprint", alert.fingerprint),
+                ("runbook (o)", alert.runbook_url or "-"),
+                ("generator", alert.generator_url or "-"),
+                ("backend", alert.backend),
+            ]
+        )
+        run_id = self._run_id(snapshot, alert)
+        self.query_one("#alert-related", KeyValues).show(
+            [
+                ("model", alert.model or "-"),
+                ("deployment", alert.deployment or "-"),
+                ("run", snapshot.runs_by_id[run_id].name if run_id else "-"),
+            ]
+        )
+        window_start = alert.starts_at - timedelta(hours=6)
+        events = sorted(
+            (
+                e
+                for e in snapshot.events
+                if (e.model == alert.model or (alert.deployment and e.deployment == alert.deployment))
+                and window_start <= e.time <= alert.starts_at + timedelta(minutes=5)
+            ),
+            key=lambda e: e.time,
+            reverse=True,
+        )
+        self.query_one("#alert-timeline", KeyValues).show(
+            [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events[:20]]
+        )
+        self.query_one("#alert-labels", KeyValues).show(sorted(alert.labels.items()))
+        self.query_one("#alert-annotations", KeyValues).show(sorted(alert.annotations.items()))
+
+    @staticmethod
+    def _run_id(snapshot: Snapshot, alert: Alert) -> str:
+        model = alert.model
+        if not model and alert.deployment:
+            dep = snapshot.deployments_by_name.get(alert.deployment)
+            model = dep.model if dep else ""
+        registered = snapshot.models_by_name.get(model)
+        if registered is None:
+            return ""
+        version = None
+        if alert.deployment and (dep := snapshot.deployments_by_name.get(alert.deployment)):
+            version = snapshot.versions_by_key.get((dep.model, dep.version))
+        if version is None:
+            version = snapshot.versions_by_key.get((model, registered.aliases.get("champion", "")))
+        if version is None or version.run_id not in snapshot.runs_by_id:
+            return ""
+        return version.run_id
+
+    def action_open_model(self) -> None:
+        alert = self.alert
+        if alert and alert.model:
+            self.mlops.open_model(alert.model)
+        elif alert and alert.deployment and (d := self.snapshot.deployments_by_name.get(alert.deployment)):
+            self.mlops.open_version(d.model, d.version)
+
+    def action_open_deployment(self) -> None:
+        alert = self.alert
+        if alert and alert.deployment:
+            self.mlops.open_deployment(alert.deployment)
+        else:
+            self.notify("This alert names no deployment")
+
+    def action_open_run(self) -> None:
+        alert = self.alert
+        run_id = self._run_id(self.snapshot, alert) if alert else ""
+        if run_id:
+            self.mlops.open_run(run_id)
+        else:
+            self.notify("No training run is known for this alert")
+
+    def action_open_runbook(self) -> None:
+        alert = self.alert
+        if alert is None or not alert.runbook_url:
+            self.notify("This alert has no runbook link")
+            return
+        url = alert.runbook_url
+        if url.startswith(("http://", "https://")):
+            self.app.open_url(url)
+        self.notify(visible(url), title="Runbook", markup=False)

@@ -1,0 +1,121 @@
+"""What every screen shares: the top bar, the status bar, the footer, `/` filter and `esc`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.filter_bar import FilterBar
+from mlops_tui.ui.widgets.status_bar import StatusBar
+from mlops_tui.ui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from mlops_tui.ui.app import MlopsApp
+
+
+class BaseScreen(Screen):
+    """A screen fed by snapshots. Subclasses compose `compose_body` and fill `show_snapshot`."""
+
+    VIEW: ClassVar[str] = "overview"
+    CRUMB: ClassVar[str] = ""
+
+    DEFAULT_CSS = """
+    BaseScreen #chrome-bottom { dock: bottom; height: auto; }
+    BaseScreen #chrome-bottom > Footer { dock: none; }
+    BaseScreen #chrome-bottom > StatusBar { dock: none; }
+    BaseScreen #chrome-bottom > FilterBar { dock: none; }
+    """
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="screen.filter"),
+        Binding("escape", "back", "Back", id="screen.back"),
+    ]
+
+    @property
+    def mlops(self) -> "MlopsApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.mlops.snapshot
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.VIEW, demo=self.mlops.runtime.is_demo, crumb=self.crumb())
+        with Vertical(id="chrome-bottom"):
+            yield FilterBar()
+            yield StatusBar()
+            yield Footer()
+        yield from self.compose_body()
+
+    def crumb(self) -> str:
+        return self.CRUMB
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.update_status()
+
+    def on_screen_resume(self) -> None:
+        self.show_snapshot(self.snapshot)
+        self.update_status()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Repaint from `snapshot`; called when this screen is visible and a new one arrives."""
+
+    def update_status(self) -> None:
+        runtime = self.mlops.runtime
+        for bar in self.query(StatusBar):
+            bar.show(self.snapshot.statuses, runtime.context, runtime.user, runtime.actions.read_only)
+
+    # -- filter -----------------------------------------------------------------------------
+    def filter_target(self) -> DataGrid | None:
+        focused = self.focused
+        if isinstance(focused, DataGrid):
+            return focused
+        last = getattr(self, "_filter_target", None)
+        if last is not None and last.is_attached:
+            return last
+        grids = list(self.query(DataGrid))
+        return grids[0] if grids else None
+
+    def action_filter(self) -> None:
+        grid = self.filter_target()
+        if grid is None:
+            return
+        self._filter_target = grid
+        self.query_one(FilterBar).open(grid.filter_text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            grid = self.filter_target()
+            if grid is not None:
+                grid.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            grid = self.filter_target()
+            if not event.value:
+                event.input.close()
+            if grid is not None:
+                grid.focus()
+
+    def action_back(self) -> None:
+        bar = self.query_one(FilterBar)
+        grid = self.filter_target()
+        if bar.is_open or (grid is not None and grid.filter_text):
+            bar.value = ""
+            bar.close()
+            if grid is not None:
+                grid.set_filter("")
+                grid.focus()
+            return
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

@@ -1,0 +1,25 @@
+"""The k9s-style `:` command line: `:runs`, `:alerts`, `:q`."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+
+class CommandLine(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    CommandLine { align: left bottom; background: transparent; }
+    CommandLine > Input { dock: bottom; width: 100%; height: 3; border: tall $accent; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=":overview  :runs  :models  :deploy  :alerts  :drift  :q", id="command")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

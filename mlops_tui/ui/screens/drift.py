@@ -1,0 +1,105 @@
+"""Drift: every model's features with score, threshold, method, verdict and history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Sparkline, Static
+
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.columns import drift_columns
+from mlops_tui.ui.format import local_time, number
+from mlops_tui.ui.literal import visible
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.key_values import key_value_table
+
+
+class DriftScreen(BaseScreen):
+    VIEW = "drift"
+    BINDINGS = [
+        Binding("m", "open_model", "Open model", id="drift.model"),
+        Binding("d", "open_deployment", "Open deployment", id="drift.deployment"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield DataGrid(drift_columns(self.snapshot), row_key=lambda d: (d.model, d.feature, d.backend),
+                       id="drift", empty_text="No drift scores")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+        self.query_one("#drift", DataGrid).focus()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        grid = self.query_one("#drift", DataGrid)
+        grid.set_columns(drift_columns(snapshot))
+        grid.set_rows(snapshot.latest_drift)
+        drifted = sum(1 for d in snapshot.latest_drift if d.drifted)
+        grid.border_title = f"Drift ({drifted} of {len(snapshot.latest_drift)} features drifted)"
+
+    def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
+        self.app.push_screen(DriftHistoryScreen(event.row.model, event.row.feature))
+
+    def action_open_model(self) -> None:
+        row = self.query_one("#drift", DataGrid).cursor_row
+        if row is not None:
+            self.mlops.open_model(row.model)
+
+    def action_open_deployment(self) -> None:
+        row = self.query_one("#drift", DataGrid).cursor_row
+        if row is None:
+            return
+        serving = [d for d in self.snapshot.deployments if d.model == row.model]
+        if serving:
+            self.mlops.open_deployment(serving[0].name)
+        else:
+            self.notify(f"{row.model} is not deployed", markup=False)
+
+
+class DriftHistoryScreen(BaseScreen):
+    VIEW = "drift"
+    DEFAULT_CSS = """
+    DriftHistoryScreen Sparkline { height: 6; margin: 1 1; }
+    DriftHistoryScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
+    """
+
+    def __init__(self, model: str, feature: str) -> None:
+        super().__init__()
+        self.model = model
+        self.feature = feature
+
+    def crumb(self) -> str:
+        return visible(f"drift {self.model} / {self.feature}")
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(id="drift-head")
+            yield Sparkline([], id="drift-chart")
+            yield Static("History", classes="section")
+            yield Static(id="drift-table")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        history = snapshot.drift_history(self.model, self.feature)
+        if not history:
+            self.query_one("#drift-head", Static).update(Text("no drift scores for this feature"))
+            return
+        last = history[-1]
+        head = Text()
+        head.append(visible(f"{last.model} / {last.feature}"), style="bold")
+        head.append(f"  method {visible(last.method)}  threshold {number(last.threshold)}  ")
+        head.append("✖ drifted" if last.drifted else "✓ no drift", style="bold red" if last.drifted else "green")
+        self.query_one("#drift-head", Static).update(head)
+        self.query_one("#drift-chart", Sparkline).data = [d.score for d in history]
+        rows = [
+            (local_time(d.time), Text(f"{number(d.score)}  {'drift' if d.drifted else 'ok'}",
+                                      style="red" if d.drifted else ""))
+            for d in reversed(history)
+        ]
+        self.query_one("#drift-table", Static).update(key_value_table(rows))

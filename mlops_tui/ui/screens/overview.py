@@ -1,0 +1,116 @@
+"""Overview: what on-call checks first, on one screen; `enter` opens an entry in its own view."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+
+from mlops_tui.domain import Alert, Deployment, PromotionRequest, Run, Severity
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.columns import (
+    SEVERITY_STYLE,
+    alert_columns,
+    deployment_columns,
+    request_columns,
+    run_columns,
+    top_metric_keys,
+)
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.widgets.data_grid import DataGrid
+
+
+class OverviewScreen(BaseScreen):
+    VIEW = "overview"
+    DEFAULT_CSS = """
+    OverviewScreen #panels {
+        grid-size: 2 2;
+        grid-columns: 1fr 1fr;
+        grid-rows: 1fr 1fr;
+    }
+    OverviewScreen DataGrid {
+        border: round $panel-lighten-2;
+        border-title-style: bold;
+        height: 100%;
+    }
+    OverviewScreen DataGrid:focus-within, OverviewScreen DataGrid:focus {
+        border: round $primary;
+    }
+    """
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next panel", id="overview.next"),
+        Binding("shift+tab", "app.focus_previous", "Prev panel", show=False, id="overview.prev"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        snap = self.snapshot
+        with Grid(id="panels"):
+            yield DataGrid(
+                alert_columns(snap, compact=True),
+                row_key=lambda a: a.fingerprint,
+                id="ov-alerts",
+                empty_text="No alert firing",
+            )
+            yield DataGrid(
+                deployment_columns(snap, with_trend=False),
+                row_key=lambda d: d.name,
+                id="ov-deployments",
+                empty_text="Every deployment is healthy",
+            )
+            yield DataGrid(
+                request_columns(),
+                row_key=lambda p: p.key,
+                id="ov-promotions",
+                empty_text="No pending promotion request",
+            )
+            yield DataGrid(
+                run_columns(snap, [], compact=True),
+                row_key=lambda r: r.id,
+                id="ov-runs",
+                empty_text="No runs",
+            )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+        self.query_one("#ov-alerts", DataGrid).focus()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        alerts = self.query_one("#ov-alerts", DataGrid)
+        deployments = self.query_one("#ov-deployments", DataGrid)
+        promotions = self.query_one("#ov-promotions", DataGrid)
+        runs = self.query_one("#ov-runs", DataGrid)
+        alerts.set_columns(alert_columns(snapshot, compact=True))
+        firing = snapshot.firing_alerts
+        alerts.set_rows(firing)
+        counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
+        summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
+        alerts.border_title = f"Firing alerts ({len(firing)})" + (f": {summary}" if summary else "")
+        alerts.border_subtitle = "enter: open alert"
+        deployments.set_rows(snapshot.unhealthy_deployments)
+        deployments.border_title = (
+            f"Unhealthy deployments ({len(snapshot.unhealthy_deployments)} of {len(snapshot.deployments)})"
+        )
+        promotions.set_rows(snapshot.pending_promotions)
+        promotions.border_title = f"Pending promotions ({len(snapshot.pending_promotions)})"
+        latest = snapshot.latest_runs
+        if runs.total_rows == 0 or getattr(self, "_runs_source", None) is not snapshot.runs:
+            runs.set_columns(run_columns(snapshot, top_metric_keys(latest, 1), compact=True))
+            self._runs_source = snapshot.runs
+        runs.set_rows(latest)
+        runs.border_title = f"Latest runs (of {len(snapshot.runs):,})"
+
+    def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
+        row = event.row
+        app = self.mlops
+        if isinstance(row, Alert):
+            app.open_alert(row.fingerprint)
+        elif isinstance(row, Deployment):
+            app.open_deployment(row.name)
+        elif isinstance(row, PromotionRequest):
+            app.open_promotion(row.model, row.version)
+        elif isinstance(row, Run):
+            app.open_run(row.id)
+
+
+__all__ = ["OverviewScreen", "SEVERITY_STYLE"]

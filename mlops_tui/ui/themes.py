@@ -1,0 +1,73 @@
+"""Theme files (TOML) validated by pydantic and registered as Textual themes.
+
+Themes come from the `themes/` folder shipped beside the package and from the user's
+config dir (`themes/*.toml`); a theme that fails to load is reported, and the app falls
+back to a built-in theme.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from textual.app import App
+from textual.theme import Theme
+
+from mlops_tui.config.paths import config_path
+
+FALLBACK = "textual-dark"
+_SHIPPED = Path(__file__).resolve().parent.parent.parent / "themes"
+
+
+class ThemeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    dark: bool = True
+    primary: str
+    secondary: str | None = None
+    accent: str | None = None
+    warning: str | None = None
+    error: str | None = None
+    success: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    variables: dict[str, str] = {}
+
+
+def theme_dirs() -> list[Path]:
+    dirs = [_SHIPPED]
+    try:
+        dirs.append(config_path(None).parent / "themes")
+    except Exception:
+        pass
+    return dirs
+
+
+def load_themes() -> tuple[list[Theme], list[str]]:
+    themes: list[Theme] = []
+    problems: list[str] = []
+    for folder in theme_dirs():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                spec = ThemeFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+                themes.append(Theme(**spec.model_dump()))
+            except (OSError, tomllib.TOMLDecodeError, ValidationError, ValueError) as exc:
+                problems.append(f"{path}: {str(exc).splitlines()[0]}")
+    return themes, problems
+
+
+def register_themes(app: App, wanted: str) -> None:
+    themes, problems = load_themes()
+    for theme in themes:
+        app.register_theme(theme)
+    names = set(app.available_themes)
+    app.theme = wanted if wanted in names else ("oncall-dark" if "oncall-dark" in names else FALLBACK)
+    if wanted not in names:
+        problems.append(f"theme {wanted!r} not found; using {app.theme}")
+    for problem in problems:
+        app.notify(problem, title="Theme", severity="warning", markup=False)

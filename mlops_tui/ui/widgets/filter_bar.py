@@ -1,0 +1,36 @@
+"""The `/` filter line under a list: filters as you type, `esc` clears it."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    DEFAULT_CSS = """
+    FilterBar, FilterBar:focus {
+        height: 1;
+        border: none;
+        padding: 0 1;
+        display: none;
+        background: $boost;
+    }
+    FilterBar.-shown {
+        display: block;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter: type to narrow, enter keeps it, esc clears", id="filter")
+
+    def open(self, value: str) -> None:
+        self.add_class("-shown")
+        self.value = value
+        self.cursor_position = len(value)
+        self.focus()
+
+    def close(self) -> None:
+        self.remove_class("-shown")
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-shown")

@@ -1,0 +1,57 @@
+"""The status bar: every backend with its state and the age of its last good refresh."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from mlops_tui.domain import BackendState, BackendStatus
+from mlops_tui.ui.format import ago
+from mlops_tui.ui.literal import visible
+
+_STATE_STYLE = {
+    BackendState.OK: ("●", "green"),
+    BackendState.SLOW: ("◐", "yellow"),
+    BackendState.PENDING: ("○", "dim"),
+    BackendState.UNREACHABLE: ("✖", "red"),
+    BackendState.UNAUTHORISED: ("⊘", "red"),
+    BackendState.ERROR: ("✖", "red"),
+}
+
+
+def describe_status(status: BackendStatus) -> Text:
+    symbol, style = _STATE_STYLE[status.state]
+    text = Text()
+    text.append(f"{symbol} ", style=style)
+    text.append(visible(status.name), style="bold")
+    text.append(f" {status.state.value}", style=style)
+    if status.state != BackendState.PENDING:
+        text.append(f" {ago(status.last_ok) if status.last_ok else 'never'}", style="dim")
+    return text
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar {
+        dock: bottom;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def show(
+        self, statuses: tuple[BackendStatus, ...], context: str, user: str, read_only: bool
+    ) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("ctx ", style="dim")
+        text.append(visible(context), style="bold")
+        text.append("  user ", style="dim")
+        text.append(visible(user), style="bold")
+        if read_only:
+            text.append("  READ-ONLY", style="bold reverse yellow")
+        for status in statuses:
+            text.append("  │ ", style="dim")
+            text.append_text(describe_status(status))
+        self.update(text)

@@ -1,0 +1,546 @@
+"""DataGrid: keyboard, filter, sort, marks, layout and literal rendering."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+from textual.app import App, ComposeResult
+
+from mlops_tui.ui.widgets.data_grid import Column, DataGrid
+
+SIZE = (100, 30)
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    status: str
+    score: float | None = None
+    note: str = ""
+
+
+def _score_text(item: Item) -> str:
+    return "" if item.score is None else f"{item.score:.2f}"
+
+
+COLUMNS: list[Column[Item]] = [
+    Column("name", "Name", lambda r: r.name, width=24, flex=True, min_width=8),
+    Column(
+        "status",
+        "Status",
+        lambda r: r.status,
+        width=10,
+        style=lambda r: "bold red" if r.status == "FAILED" else None,
+    ),
+    Column(
+        "score", "Score", _score_text, sort_key=lambda r: r.score, width=8, align="right"
+    ),
+    Column("note", "Note", lambda r: r.note, width=30, priority=2),
+]
+
+
+def make_items(count: int) -> list[Item]:
+    statuses = ["RUNNING", "FINISHED", "FAILED"]
+    return [
+        Item(
+            id=i,
+            name=f"run-{i:04d}",
+            status=statuses[i % 3],
+            score=None if i % 5 == 0 else round((i * 37 % 101) / 10, 2),
+            note=f"note {i}",
+        )
+        for i in range(count)
+    ]
+
+
+class GridApp(App[None]):
+    def __init__(self, rows: list[Item], *, markable: bool = False) -> None:
+        super().__init__()
+        self.rows = rows
+        self.markable = markable
+        self.selected: list[Item] = []
+        self.moved: list[Item | None] = []
+        self.sorts: list[tuple[str | None, bool]] = []
+
+    def compose(self) -> ComposeResult:
+        yield DataGrid(COLUMNS, row_key=lambda r: r.id, markable=self.markable, id="grid")
+
+    def on_mount(self) -> None:
+        self.grid.set_rows(self.rows)
+        self.grid.focus()
+
+    @property
+    def grid(self) -> DataGrid[Item]:
+        return self.query_one("#grid", DataGrid)
+
+    def on_data_grid_row_selected(self, message: DataGrid.RowSelected) -> None:
+        self.selected.append(message.row)
+
+    def on_data_grid_cursor_moved(self, message: DataGrid.CursorMoved) -> None:
+        self.moved.append(message.row)
+
+    def on_data_grid_sort_changed(self, message: DataGrid.SortChanged) -> None:
+        self.sorts.append((message.column, message.reverse))
+
+
+def lines(grid: DataGrid[Item]) -> list[str]:
+    return [grid.render_line(y).text for y in range(grid.size.height)]
+
+
+def screen_text(app: App[None]) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_keys_move_cursor() -> None:
+    app = GridApp(make_items(500))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        assert grid.cursor_index == 0
+        assert grid.cursor_row is not None and grid.cursor_row.id == 0
+        await pilot.press("j", "j", "down")
+        await pilot.pause()
+        assert grid.cursor_index == 3
+        await pilot.press("k")
+        await pilot.pause()
+        assert grid.cursor_index == 2
+        await pilot.press("G")
+        await pilot.pause()
+        assert grid.cursor_index == 499
+        assert grid.cursor_row is not None and grid.cursor_row.id == 499
+        # the cursor is kept on screen: the last line shows the last row
+        assert "run-0499" in lines(grid)[-1]
+        await pilot.press("g")
+        await pilot.pause()
+        assert grid.cursor_index == 0
+        assert grid.scroll_y == 0
+        page = grid.scrollable_content_region.height - 1  # minus the header
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert grid.cursor_index == page
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert grid.cursor_index == 0
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert grid.cursor_index == page // 2
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert grid.cursor_index == 0
+        await pilot.press("k")  # clamped at the top
+        await pilot.pause()
+        assert grid.cursor_index == 0
+        assert [row.id for row in app.moved if row is not None][:3] == [0, 1, 2]
+
+
+async def test_enter_posts_row_selected() -> None:
+    app = GridApp(make_items(20))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+        assert [row.id for row in app.selected] == [2]
+
+
+async def test_click_moves_cursor_then_selects() -> None:
+    app = GridApp(make_items(20))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.click(grid, offset=(5, 4))  # line 4 = the fourth row (index 3)
+        await pilot.pause()
+        assert grid.cursor_index == 3
+        assert app.selected == []
+        await pilot.click(grid, offset=(5, 4))
+        await pilot.pause()
+        assert [row.id for row in app.selected] == [3]
+
+
+async def test_click_header_sorts_then_reverses() -> None:
+    app = GridApp(make_items(20))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        score = next(s for s in grid._layout() if s.column.key == "score")
+        await pilot.click(grid, offset=(score.x + 1, 0))
+        await pilot.pause()
+        assert (grid.sort_column, grid.sort_reverse) == ("score", False)
+        await pilot.click(grid, offset=(score.x + 1, 0))
+        await pilot.pause()
+        assert (grid.sort_column, grid.sort_reverse) == ("score", True)
+        assert app.sorts == [("score", False), ("score", True)]
+
+
+async def test_filter_narrows_case_insensitive_over_visible_columns() -> None:
+    app = GridApp(make_items(300))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        grid.set_filter("RUN-01")
+        await pilot.pause()
+        ids = [row.id for row in grid.visible_rows]
+        assert ids == list(range(100, 200))
+        assert grid.filter_text == "RUN-01"
+        grid.set_filter("run-012")  # narrowing
+        await pilot.pause()
+        assert [row.id for row in grid.visible_rows] == list(range(120, 130))
+        grid.set_filter("failed")  # status column, any case
+        await pilot.pause()
+        assert all(row.status == "FAILED" for row in grid.visible_rows)
+        assert len(grid.visible_rows) == 100
+        assert grid.total_rows == 300
+        assert "run-0002" in lines(grid)[1]
+
+
+async def test_filter_ignores_hidden_columns() -> None:
+    app = GridApp(make_items(30))
+    async with app.run_test(size=(50, 20)) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        assert "note" not in [c.key for c in grid.visible_columns]
+        grid.set_filter("note 1")
+        await pilot.pause()
+        assert len(grid.visible_rows) == 0
+        assert "No rows match note 1" in lines(grid)[1]
+        # widen the terminal: the note column comes back and is searched again
+        await pilot.resize_terminal(120, 20)
+        await pilot.pause()
+        assert "note" in [c.key for c in grid.visible_columns]
+        assert len(grid.visible_rows) == 11  # note 1, note 10..19
+
+
+async def test_filter_then_clear_restores() -> None:
+    items = make_items(200)
+    random.Random(3).shuffle(items)
+    app = GridApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        grid.sort_by("score", reverse=True)
+        await pilot.pause()
+        before = [row.id for row in grid.visible_rows]
+        grid.set_filter("fail")
+        await pilot.pause()
+        assert 0 < len(grid.visible_rows) < 200
+        grid.set_filter("failx")
+        await pilot.pause()
+        assert len(grid.visible_rows) == 0
+        assert grid.cursor_index == -1 and grid.cursor_row is None
+        grid.set_filter("")
+        await pilot.pause()
+        assert [row.id for row in grid.visible_rows] == before
+        assert grid.cursor_index == 0
+
+
+async def test_filter_matches_brute_force() -> None:
+    items = make_items(400)
+    app = GridApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        visible = grid.visible_columns
+        rng = random.Random(7)
+        query = ""
+        for _ in range(40):
+            if query and rng.random() < 0.3:
+                query = query[:-1]
+            else:
+                query += rng.choice("run-0123 fiLedN.")
+            grid.set_filter(query)
+            if rng.random() < 0.2:
+                grid.sort_by(rng.choice(["name", "score", "status"]), rng.random() < 0.5)
+            expected = {
+                item.id
+                for item in items
+                if any(query.lower() in c.text(item).lower() for c in visible)
+            }
+            assert {row.id for row in grid.visible_rows} == expected, query
+        await pilot.pause()
+
+
+async def test_sort_ascending_descending_none_last() -> None:
+    app = GridApp(make_items(50))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        grid.sort_by("score")
+        await pilot.pause()
+        scores = [row.score for row in grid.visible_rows]
+        present = [s for s in scores if s is not None]
+        assert present == sorted(present)
+        assert scores[len(present) :] == [None] * (50 - len(present))
+        assert len(present) == 40
+        grid.sort_by("score", reverse=True)
+        await pilot.pause()
+        scores = [row.score for row in grid.visible_rows]
+        assert scores[:40] == sorted(present, reverse=True)
+        assert scores[40:] == [None] * 10
+        grid.sort_by("name", reverse=True)
+        await pilot.pause()
+        assert [row.id for row in grid.visible_rows] == list(range(49, -1, -1))
+        with pytest.raises(KeyError):
+            grid.sort_by("nope")
+
+
+async def test_sort_keeps_cursor_row_and_keys_cycle() -> None:
+    app = GridApp(make_items(50))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert grid.cursor_row is not None and grid.cursor_row.id == 3
+        await pilot.press("s")  # first column (name) ascending
+        await pilot.pause()
+        assert (grid.sort_column, grid.sort_reverse) == ("name", False)
+        assert grid.cursor_row is not None and grid.cursor_row.id == 3
+        await pilot.press("S")
+        await pilot.pause()
+        assert (grid.sort_column, grid.sort_reverse) == ("name", True)
+        assert grid.cursor_index == 46  # same row, now near the bottom
+        await pilot.press("s", "s")  # status, score
+        await pilot.pause()
+        assert grid.sort_column == "score"
+        await pilot.press("s")  # note column is visible at width 100, then unsorted
+        await pilot.pause()
+        assert grid.sort_column == "note"
+        await pilot.press("s")
+        await pilot.pause()
+        assert grid.sort_column is None
+        assert [row.id for row in grid.visible_rows] == list(range(50))
+
+
+async def test_header_shows_sort_arrow() -> None:
+    app = GridApp(make_items(10))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        header = grid.render_line(0).text
+        assert "Score" in header and "▲" not in header and "▼" not in header
+        grid.sort_by("score")
+        await pilot.pause()
+        assert "Score ▲" in grid.render_line(0).text
+        grid.reverse_sort()
+        await pilot.pause()
+        assert "Score ▼" in grid.render_line(0).text
+        assert "Score ▼" in screen_text(app)
+
+
+async def test_set_rows_keeps_cursor_on_same_key() -> None:
+    items = make_items(100)
+    app = GridApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.press("j", "j", "j", "j", "j")
+        await pilot.pause()
+        assert grid.cursor_row is not None and grid.cursor_row.id == 5
+        moved = len(app.moved)
+        # new objects, different order, some rows gone
+        fresh = [item.model_copy(update={"note": "updated"}) for item in items[3:]]
+        random.Random(1).shuffle(fresh)
+        grid.set_rows(fresh)
+        await pilot.pause()
+        assert grid.cursor_row is not None and grid.cursor_row.id == 5
+        assert grid.cursor_row.note == "updated"
+        assert grid.total_rows == 97
+        assert len(app.moved) == moved  # same key: no CursorMoved
+        grid.set_rows(fresh)  # the same object again: nothing to do
+        # the cursor row disappears: the cursor stays at the same index
+        index = grid.cursor_index
+        grid.set_rows([item for item in fresh if item.id != 5])
+        await pilot.pause()
+        assert grid.cursor_index == index
+        assert grid.cursor_row is not None and grid.cursor_row.id != 5
+        assert len(app.moved) == moved + 1
+
+
+async def test_set_rows_keeps_filter_and_sort() -> None:
+    app = GridApp(make_items(60))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        grid.sort_by("score", reverse=True)
+        grid.set_filter("failed")
+        await pilot.pause()
+        grid.set_rows(make_items(90))
+        await pilot.pause()
+        rows = list(grid.visible_rows)
+        assert len(rows) == 30 and all(r.status == "FAILED" for r in rows)
+        present = [r.score for r in rows if r.score is not None]
+        assert present == sorted(present, reverse=True)
+        assert rows[-1].score is None
+
+
+async def test_narrow_terminal_hides_high_priority_number_column() -> None:
+    app = GridApp(make_items(10))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        assert "Note" in grid.render_line(0).text
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause()
+        header = grid.render_line(0).text
+        assert "Note" not in header
+        assert "Name" in header and "Status" in header and "Score" in header
+        assert "note 1" not in screen_text(app)
+        await pilot.resize_terminal(26, 20)  # flex and then fixed columns shrink
+        await pilot.pause()
+        for line in lines(grid):
+            assert len(line) == grid.scrollable_content_region.width
+
+
+async def test_flex_takes_spare_width_and_truncates_with_ellipsis() -> None:
+    long_name = "x" * 200
+    app = GridApp([Item(id=1, name=long_name, status="OK", note="日本語テキスト" * 10)])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        layout = grid._layout()
+        name = layout[0]
+        width = grid.scrollable_content_region.width
+        # name is the only flex column: it takes all the width the others leave
+        assert layout[-1].x + layout[-1].width == width
+        assert name.width > 24
+        row = grid.render_line(1).text
+        assert row.startswith("x" * (name.width - 1) + "…")
+        assert grid.render_line(1).cell_length == width
+        note = layout[-1]
+        assert "…" in row[note.x :]
+        await pilot.pause()
+
+
+async def test_marking_with_space() -> None:
+    app = GridApp(make_items(10), markable=True)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.press("space", "space", "j", "space")
+        await pilot.pause()
+        assert grid.marked_keys == frozenset({0, 1, 3})
+        assert [row.id for row in grid.marked_rows] == [0, 1, 3]
+        assert grid.cursor_index == 4
+        text = lines(grid)
+        assert text[1].startswith("● ") and text[2].startswith("● ")
+        assert text[3].startswith("  ") and text[4].startswith("● ")
+        assert text[0].startswith("  Name")
+        await pilot.press("k", "space")  # toggle off
+        await pilot.pause()
+        assert grid.marked_keys == frozenset({0, 1})
+        grid.clear_marks()
+        await pilot.pause()
+        assert grid.marked_keys == frozenset()
+        assert not any(line.startswith("●") for line in lines(grid))
+
+
+async def test_space_does_nothing_when_not_markable() -> None:
+    app = GridApp(make_items(10))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.press("space")
+        await pilot.pause()
+        assert grid.marked_keys == frozenset()
+        assert grid.cursor_index == 0
+        assert not grid.render_line(1).text.startswith("●")
+
+
+async def test_markup_is_shown_literally() -> None:
+    app = GridApp([Item(id=1, name="[bold red]x[/]", status="OK", note="[link=http://e]y[/link]")])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        row = grid.render_line(1)
+        assert "[bold red]x[/]" in row.text
+        assert "[link=http://e]y[/link]" in row.text
+        for segment in row:
+            assert segment.style is None or not segment.style.link
+        assert "[bold red]x[/]" in screen_text(app)
+
+
+async def test_control_characters_are_visible_and_never_emitted() -> None:
+    app = GridApp([Item(id=1, name="evil\x1b[2Jname", status="a\x07b\nc")])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        strips = [grid.render_line(y) for y in range(grid.size.height)]
+        text = "".join(segment.text for strip in strips for segment in strip)
+        assert "\x1b" not in text and "\x07" not in text and "\n" not in text
+        assert "evil␛[2Jname" in text
+        assert "a␇b␤c" in text
+        assert "\x1b" not in screen_text(app)
+        # filtering uses the text as shown
+        grid.set_filter("␛[2j")
+        assert len(grid.visible_rows) == 1
+
+
+async def test_empty_text() -> None:
+    app = GridApp([])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        assert grid.cursor_index == -1 and grid.cursor_row is None
+        assert "Nothing to show" in grid.render_line(1).text
+        await pilot.press("j", "enter", "G")
+        await pilot.pause()
+        assert app.selected == []
+
+
+async def test_move_cursor_to_key_and_virtual_size() -> None:
+    app = GridApp(make_items(1000))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        assert grid.virtual_size.height == 1001
+        assert grid.move_cursor_to_key(700)
+        await pilot.pause()
+        assert grid.cursor_index == 700
+        assert any("run-0700" in line for line in lines(grid))
+        assert app.moved[-1] is not None and app.moved[-1].id == 700
+        assert not grid.move_cursor_to_key(5000)
+        grid.set_filter("run-07")
+        await pilot.pause()
+        assert grid.virtual_size.height == 101
+        assert grid.cursor_row is not None and grid.cursor_row.id == 700
+        grid.move_cursor(10_000)
+        assert grid.cursor_index == 99
+        rows = grid.visible_rows
+        assert rows[0].id == 700 and rows[-1].id == 799 and len(rows[10:20]) == 10
+
+
+async def test_cursor_highlight_dimmer_when_blurred() -> None:
+    app = GridApp(make_items(10))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+
+        def background(y: int) -> object:
+            return next(iter(grid.render_line(y))).style.bgcolor
+
+        focused = background(1)
+        plain = background(2)
+        assert focused != plain
+        grid.blur()
+        await pilot.pause()
+        blurred = background(1)
+        assert blurred not in (plain, focused)
+        # a cell style keeps its colour but the cursor background wins
+        grid.focus()
+        await pilot.press("j", "j")
+        await pilot.pause()
+        failed = [s for s in grid.render_line(3) if s.text.strip() == "FAILED"][0]
+        assert failed.style.color is not None and failed.style.color.name == "red"
+        assert failed.style.bold and failed.style.bgcolor == focused
+
+
+async def test_sorted_header_arrow_survives_narrow_column() -> None:
+    narrow = [
+        Column("a", "Alphabetical", lambda r: r.name, width=6, min_width=6),
+        Column("b", "B", lambda r: r.status, width=4, align="right"),
+    ]
+
+    class NarrowApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataGrid(narrow, row_key=lambda r: r.id)
+
+    app = NarrowApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        grid = app.query_one(DataGrid)
+        grid.set_rows(make_items(3))
+        grid.sort_by("a", reverse=True)
+        grid.sort_by("b")
+        await pilot.pause()
+        header = grid.render_line(0).text
+        assert header.startswith("Alpha… ")
+        assert header[7:11] == "B ▲ " or header[7:11] == " B ▲"
+        grid.sort_by("a", reverse=True)
+        await pilot.pause()
+        assert grid.render_line(0).text.startswith("Alp… ▼")
