@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from mlops_tui.backends.errors import NotSupported
+from mlops_tui.backends.errors import InvalidFilter, NotSupported
 from mlops_tui.domain import (
     Alert,
     Deployment,
@@ -67,6 +67,19 @@ class BackendData:
     drift: tuple[DriftScore, ...] | None = None
     events: tuple[Event, ...] | None = None
     version: str = ""
+    # The server refused the user's run filter: shown next to the filter, not as an error state.
+    query_error: str = ""
+    # Work still under way (e.g. "loading runs: 3,000 of ~10,000"); empty when complete.
+    progress: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunQuery:
+    """What the Runs view asks of backends that filter and sort on the server."""
+
+    filter: str = ""
+    order_by: tuple[str, ...] = ()
+    experiment_ids: tuple[str, ...] = ()
 
 
 def _frozen(items: Sequence | None) -> tuple | None:
@@ -90,9 +103,23 @@ class Backend(abc.ABC):
     # more often than the configured refresh interval.
     refresh_hint_seconds: ClassVar[float | None] = None
 
+    # True for backends that apply `run_query` themselves (MLflow's filter syntax).
+    server_side_run_query: ClassVar[bool] = False
+
     def __init__(self, name: str, options: BackendOptions | None = None) -> None:
         self.name = name
         self.options = options if options is not None else self.Options()
+        self.run_query = RunQuery()
+        self._partial_hook: Callable[[BackendData], None] | None = None
+
+    def report_partial(self, data: BackendData) -> None:
+        """Hand the hub what is loaded so far (e.g. the first pages of runs) mid-poll.
+
+        Fields left None keep their last polled value; `progress` says what is still coming.
+        """
+        hook = self._partial_hook
+        if hook is not None:
+            hook(data)
 
     def has(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -118,9 +145,19 @@ class Backend(abc.ABC):
             names.append(field)
             coros.append(coro)
 
+        query_error = ""
+
+        async def runs_or_query_error():
+            nonlocal query_error
+            try:
+                return await self.list_runs()
+            except InvalidFilter as exc:  # the user's filter, not the backend, is wrong
+                query_error = str(exc)
+                return ()
+
         if Capability.RUNS in caps:
             want("experiments", self.list_experiments())
-            want("runs", self.list_runs())
+            want("runs", runs_or_query_error())
         if Capability.REGISTRY in caps:
             want("models", self.list_models())
             want("versions", self.list_versions())
@@ -137,7 +174,8 @@ class Backend(abc.ABC):
             want("drift", self.list_drift())
         want("events", self.list_events())
         results = await asyncio.gather(*coros)
-        return BackendData(**{n: _frozen(r) for n, r in zip(names, results)})
+        data = BackendData(**{n: _frozen(r) for n, r in zip(names, results)})
+        return replace(data, query_error=query_error) if query_error else data
 
     # -- runs ----------------------------------------------------------------------------
     async def list_experiments(self) -> Sequence[Experiment]:

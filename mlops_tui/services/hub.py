@@ -17,7 +17,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from mlops_tui.backends.base import Backend, BackendData
+from dataclasses import fields, replace
+
+from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, InvalidFilter, NotFound, Unauthorized
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
@@ -58,6 +60,19 @@ class BackendRunner:
         self.thread = threading.Thread(
             target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True
         )
+        backend._partial_hook = self._on_partial
+
+    def _on_partial(self, partial: BackendData) -> None:
+        """A backend's mid-poll data (first pages of runs): show it before the poll ends."""
+        base = self.data or BackendData()
+        updates = {
+            f.name: getattr(partial, f.name)
+            for f in fields(BackendData)
+            if getattr(partial, f.name) is not None and f.name not in ("version", "query_error", "progress")
+        }
+        self.data = replace(base, **updates)
+        self.status = self.status.model_copy(update={"progress": partial.progress})
+        self.hub._publish()
 
     def start(self) -> None:
         self.thread.start()
@@ -132,6 +147,8 @@ class BackendRunner:
                     "last_ok": utcnow(),
                     "last_poll_seconds": took,
                     "version": version,
+                    "progress": data.progress,
+                    "query_error": data.query_error,
                 }
             )
         self.hub._publish()
@@ -204,6 +221,17 @@ class Hub:
         for runner in self.runners.values():
             if runner.thread.is_alive():
                 runner.thread.join(max(0.0, deadline - time.monotonic()))
+
+    def set_run_query(self, query: RunQuery) -> None:
+        """Send the Runs view's server-side filter and sort to the backends that take one."""
+        for runner in self.runners.values():
+            if runner.backend.server_side_run_query:
+                runner.loop.call_soon_threadsafe(setattr, runner.backend, "run_query", query)
+                runner.wake()
+
+    @property
+    def has_server_side_run_query(self) -> bool:
+        return any(r.backend.server_side_run_query for r in self.runners.values())
 
     def refresh(self, backend: str | None = None) -> None:
         """Poll now (one backend, or all) instead of waiting for the next interval."""
