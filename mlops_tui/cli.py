@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--read-only", action="store_true", help="refuse every action that changes anything"
     )
+    parser.add_argument(
+        "--view",
+        choices=("overview", "runs", "models", "deploy", "alerts", "drift"),
+        default="overview",
+        help="the view to open first (on-call: --view alerts)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on internal errors")
 
     # Options every subcommand also accepts after its name; SUPPRESS keeps them from
@@ -164,7 +170,7 @@ def run_app(args: argparse.Namespace) -> int:
     )
     from mlops_tui.ui.app import MlopsApp
 
-    MlopsApp(runtime).run()
+    MlopsApp(runtime, initial_view=getattr(args, "view", "overview")).run()
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,23 @@ _FIELDS = (
     "drift",
     "events",
 )
+
+
+# cached lookups and the fields they are computed from: carried to the next snapshot as long
+# as those fields are the very same tuples
+_DERIVED = {
+    "runs_by_id": ("runs",),
+    "latest_runs": ("runs",),
+    "experiments_by_id": ("experiments",),
+    "versions_by_key": ("versions",),
+    "models_by_name": ("models",),
+    "deployments_by_name": ("deployments",),
+    "pending_promotions": ("promotions",),
+    "active_alerts": ("alerts",),
+    "firing_alerts": ("alerts",),
+    "unhealthy_deployments": ("deployments",),
+    "latest_drift": ("drift",),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +101,18 @@ class Snapshot:
             for alert in merged["alerts"]:
                 seen.setdefault(alert.fingerprint, alert)
             merged["alerts"] = tuple(seen.values())
-        return cls(generation=generation, statuses=statuses, **merged)
+        snapshot = cls(generation=generation, statuses=statuses, **merged)
+        if previous is not None:
+            snapshot._inherit(previous)
+        return snapshot
+
+    def _inherit(self, previous: Snapshot) -> None:
+        """Reuse lookups of `previous` whose source tuples did not change (100k runs)."""
+        for prop, sources in _DERIVED.items():
+            if prop in previous.__dict__ and all(
+                getattr(self, src) is getattr(previous, src) for src in sources
+            ):
+                self.__dict__[prop] = previous.__dict__[prop]
 
     # -- lookups the screens need; computed once per snapshot ------------------------------
     @cached_property
@@ -140,7 +169,7 @@ class Snapshot:
 
     @cached_property
     def latest_runs(self) -> tuple[Run, ...]:
-        return tuple(sorted(self.runs, key=lambda r: r.start_time, reverse=True)[:50])
+        return tuple(heapq.nlargest(50, self.runs, key=lambda r: r.start_time))
 
     def health_of(self, deployment: str) -> list[HealthSample]:
         return sorted((h for h in self.health if h.deployment == deployment), key=lambda h: h.time)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from mlops_tui.domain import Alert, AlertState, Severity
 from mlops_tui.services.runtime import Runtime
@@ -21,6 +25,8 @@ from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.screens.runs import RunDetailScreen, RunsScreen
 from mlops_tui.ui.themes import register_themes
 from mlops_tui.ui.widgets.top_bar import VIEWS
+
+log = logging.getLogger(__name__)
 
 VIEW_ALIASES = {
     "overview": "overview",
@@ -63,9 +69,10 @@ class MlopsApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", show=False, priority=True),
     ]
 
-    def __init__(self, runtime: Runtime, *, start_hub: bool = True) -> None:
+    def __init__(self, runtime: Runtime, *, start_hub: bool = True, initial_view: str = "overview") -> None:
         super().__init__()
         self.runtime = runtime
+        self.initial_view = VIEW_ALIASES.get(initial_view, "overview")
         self.snapshot: Snapshot = runtime.hub.snapshot
         self._start_hub = start_hub
         self._known_critical: set[str] | None = None
@@ -77,6 +84,8 @@ class MlopsApp(App):
         if self._start_hub:
             self.runtime.start()
         self.set_interval(1.0, self._tick)
+        if self.initial_view != self.DEFAULT_MODE:
+            self.switch_mode(self.initial_view)
 
     def on_unmount(self) -> None:
         self.runtime.hub.on_snapshot = None
@@ -90,12 +99,27 @@ class MlopsApp(App):
         snapshot = message.snapshot
         if snapshot.generation < self.snapshot.generation:
             return  # a newer one was already shown (bursts coalesce)
+        if len(snapshot.runs) >= 10_000 and len(self.snapshot.runs) < 10_000:
+            # Park the big, long-lived run history out of the collector's way: full
+            # collections over 100k runs would otherwise stall keystrokes for ~0.2 s.
+            gc.freeze()
         self.snapshot = snapshot
         self._notify_new_critical(snapshot.alerts)
         screen = self.screen
         if isinstance(screen, BaseScreen):
-            screen.show_snapshot(snapshot)
-            screen.update_status()
+            try:
+                screen.show_snapshot(snapshot)
+                screen.update_status()
+            except Exception as exc:  # a display bug must not take the session down
+                log.exception("showing a snapshot failed")
+                self.notify(f"could not show the latest data: {exc}", severity="error", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers run with exit_on_error=False: their failures become a notification."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            log.error("worker %s failed: %r", event.worker.name, event.worker.error)
+            self.notify(str(event.worker.error) or type(event.worker.error).__name__,
+                        title="Something went wrong", severity="error", markup=False)
 
     def _tick(self) -> None:
         screen = self.screen

@@ -202,6 +202,15 @@ def parse_matchers(text: str) -> list[Matcher]:
     return out
 
 
+class AlertGrid(DataGrid):
+    """The alert list. Here `s` silences (the screen's binding): the grid lets the key through."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cycle_sort":
+            return False  # fall through to AlertsScreen's `s`; `S` and a header click still sort
+        return super().check_action(action, parameters)
+
+
 class AlertsScreen(AlertActionsMixin, BaseScreen):
     VIEW = "alerts"
     BINDINGS = [
@@ -219,8 +228,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         self.show_resolved = False
 
     def compose_body(self) -> ComposeResult:
-        grid = DataGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
-                        id="alerts", empty_text="No active alerts")
+        grid = AlertGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
+                         id="alerts", empty_text="No active alerts")
         yield grid
 
     def on_mount(self) -> None:

@@ -59,6 +59,10 @@ class ModelsScreen(BaseScreen):
         super().on_mount()
         self.show_snapshot(self.snapshot)
         self.query_one("#requests", DataGrid).focus()
+        pending = getattr(self, "_pending_selection", None)
+        if pending is not None:  # asked for before this screen was composed (Overview → enter)
+            self._pending_selection = None
+            self.select_request(*pending)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         requests = self.query_one("#requests", DataGrid)
@@ -72,6 +76,9 @@ class ModelsScreen(BaseScreen):
         versions.border_subtitle = "p request promotion  enter details"
 
     def select_request(self, model: str, version: str) -> None:
+        if not self.query("#requests"):  # first visit: the lists are not composed yet
+            self._pending_selection = (model, version)
+            return
         grid = self.query_one("#requests", DataGrid)
         for row in grid.visible_rows:
             if row.model == model and row.version == version:

@@ -32,7 +32,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.errors import StyleSyntaxError
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -149,6 +149,28 @@ def _column_texts(column: Column[Any], rows: Sequence[Any]) -> list[str]:
 
 def _mixed_key(value: Any) -> tuple[str, str]:
     return (type(value).__name__, str(value))
+
+
+def _ascending_of(column: Column[Any], rows: Sequence[Any]) -> tuple[list[int], int]:
+    """Row indices in ascending order of `column` (None keys last), and the None count."""
+    if column.sort_key is None:
+        keys: list[Any] = _column_texts(column, rows)
+    else:
+        keys = []
+        for row in rows:
+            try:
+                keys.append(column.sort_key(row))
+            except Exception:
+                keys.append(None)
+    present = [i for i, k in enumerate(keys) if k is not None]
+    nones = len(keys) - len(present)
+    try:
+        present.sort(key=keys.__getitem__)
+    except TypeError:
+        present.sort(key=lambda i: _mixed_key(keys[i]))
+    if nones:
+        present.extend(i for i, k in enumerate(keys) if k is None)
+    return present, nones
 
 
 def _lowered_column(column: Column[Any], rows: Sequence[Any]) -> list[str]:
@@ -312,6 +334,9 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         self._haystack_keys: tuple[str, ...] | None = None
         self._haystack_rows: list[str] = []
         self._sort_keys: dict[str, tuple[list[Any], bool]] = {}
+        # Per column: every row index in ascending order (None keys last) and how many
+        # trailing ones have a None key. Either order of a whole list is then a copy.
+        self._ascending: dict[str, tuple[list[int], int]] = {}
 
         # Per width / per change caches.
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
@@ -395,6 +420,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         self._haystack_keys = None
         self._haystack_rows = []
         self._sort_keys.clear()
+        self._ascending.clear()
         self._full_order = None
         self._filter_columns = self._visible_keys()
         order = self._base_order()
@@ -467,27 +493,58 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     WARM_FILTER_ROWS = 10_000
 
     def _maybe_warm_filter(self) -> None:
-        if len(self._rows) >= self.WARM_FILTER_ROWS and self.is_attached and self.size.width:
-            keys = self._visible_keys()
-            if self._haystack_keys != keys:
-                self._warm_filter(self._rows, keys)
+        """Schedule the filter index of a long list, once the screen has painted."""
+        if len(self._rows) >= self.WARM_FILTER_ROWS and self.is_attached:
+            # After the paint, and after a short idle: the thread shares the GIL with the UI.
+            self.set_timer(0.3, self._start_filter_index, name="filter-index")
 
-    @work(thread=True, exclusive=True, group="datagrid-warm-filter", exit_on_error=False)
-    def _warm_filter(self, rows: Sequence[T], keys: tuple[str, ...]) -> None:
+    def _start_filter_index(self) -> None:
+        if not self.is_attached or not self.size.width:
+            return
+        keys = self._visible_keys()
+        if self._haystack_keys == keys:
+            return
+        rows = self._rows
+        # run_worker with a description: @work would repr() the 100k rows for one.
+        self.run_worker(
+            lambda: self._build_filter_index(rows, keys),
+            thread=True,
+            exclusive=True,
+            group="datagrid-filter-index",
+            description="filter index",
+            exit_on_error=False,
+        )
+
+    def _build_filter_index(self, rows: Sequence[T], keys: tuple[str, ...]) -> None:
         columns = [self._column_by_key[key] for key in keys]
-        lowered = {c.key: _lowered_column(c, rows) for c in columns}
-        parts = [lowered[key] for key in keys]
+        parts = [_lowered_column(c, rows) for c in columns]
         haystack = parts[0] if len(parts) == 1 else list(map(_SEP.join, zip(*parts)))
-        self.app.call_from_thread(self._install_filter_index, rows, keys, lowered, haystack)
+        del parts  # only the joined index stays in memory
+        self.app.call_from_thread(self._install_filter_index, rows, keys, haystack)
+        # Then the ascending order of every shown column, so a sort is a list copy.
+        for column in columns:
+            if rows is not self._rows:
+                return
+            ascending = _ascending_of(column, rows)
+            self.app.call_from_thread(self._install_ascending, rows, column.key, ascending)
 
-    def _install_filter_index(self, rows, keys, lowered, haystack) -> None:
+    def _install_ascending(self, rows, key: str, ascending: tuple[list[int], int]) -> None:
+        if rows is self._rows and key in self._column_by_key:
+            self._ascending.setdefault(key, ascending)
+
+    def _install_filter_index(self, rows, keys, haystack) -> None:
         if rows is not self._rows or self._haystack_keys == keys:
             return  # the data moved on, or the index was built meanwhile
         if any(key not in self._column_by_key for key in keys):
             return
-        self._lowered.update(lowered)
+        self._lowered.clear()
         self._haystack_keys = keys
         self._haystack_rows = haystack
+
+    @property
+    def sort_ready(self) -> bool:
+        """True once every shown column's sort order is precomputed (benches)."""
+        return all(key in self._ascending for key in self._visible_keys())
 
     @property
     def filter_ready(self) -> bool:
@@ -564,8 +621,8 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         if self._sort_column is None:
             return range(len(self._rows))
         if self._full_order is None:
-            self._full_order = self._sorted(
-                range(len(self._rows)), self._column_by_key[self._sort_column], self._sort_reverse
+            self._full_order = self._whole_list_sorted(
+                self._column_by_key[self._sort_column], self._sort_reverse
             )
         return self._full_order
 
@@ -587,6 +644,23 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             cached = (keys, None in keys)
             self._sort_keys[column.key] = cached
         return cached
+
+    def _ascending_order(self, column: Column[T]) -> tuple[list[int], int]:
+        cached = self._ascending.get(column.key)
+        if cached is None:
+            order = self._sorted(range(len(self._rows)), column, False)
+            keys, has_none = self._keys_for(column)
+            nones = keys.count(None) if has_none else 0
+            cached = (order, nones)
+            self._ascending[column.key] = cached
+        return cached
+
+    def _whole_list_sorted(self, column: Column[T], reverse: bool) -> list[int]:
+        order, nones = self._ascending_order(column)
+        if not reverse:
+            return order
+        present = len(order) - nones
+        return order[present - 1 :: -1] + order[present:] if present else list(order)
 
     def _sorted(self, indices: Sequence[int], column: Column[T], reverse: bool) -> list[int]:
         keys, has_none = self._keys_for(column)
@@ -639,6 +713,8 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             else:
                 self._haystack_rows = list(map(_SEP.join, zip(*columns)))
             self._haystack_keys = keys
+            if len(self._rows) >= self.WARM_FILTER_ROWS:
+                self._lowered.clear()  # long lists keep only the joined index in memory
         return self._haystack_rows
 
     def _filter(self, base: Sequence[int], query: str) -> list[int]:
