@@ -368,8 +368,9 @@ def fake_app(monkeypatch):
         return "the-runtime"
 
     class MlopsApp:
-        def __init__(self, runtime):
+        def __init__(self, runtime, initial_view="overview"):
             calls["runtime"] = runtime
+            calls["initial_view"] = initial_view
 
         def run(self):
             calls["ran"] = True
@@ -388,6 +389,12 @@ def test_no_config_opens_the_demo_world(fake_app):
     assert fake_app["config_path"] is None
     assert fake_app["demo_runs"] is None
     assert fake_app["runtime"] == "the-runtime" and fake_app["ran"]
+    assert fake_app["initial_view"] == "overview"
+
+
+def test_view_flag_opens_that_view_first(fake_app):
+    assert main(["--view", "alerts"]) == 0
+    assert fake_app["initial_view"] == "alerts"
 
 
 def test_flags_reach_the_runtime(tmp_path, fake_app):
