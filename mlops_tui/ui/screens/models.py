@@ -13,7 +13,7 @@ from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.policy import compare_metrics, evaluate
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.columns import deployment_columns, request_columns, version_columns
+from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
 from mlops_tui.ui.format import ago, local_time
@@ -230,7 +230,10 @@ class VersionDetailScreen(BaseScreen):
             yield KeyValues(id="version-info")
             yield Static("Source run (enter or r opens it)", classes="section")
             yield DataGrid(
-                [], row_key=lambda r: r.id, id="version-run", empty_text="source run not loaded"
+                run_columns(self.snapshot, [], compact=True),
+                row_key=lambda r: r.id,
+                id="version-run",
+                empty_text="source run not loaded",
             )
             yield Static("Deployments serving it", classes="section")
             yield DataGrid(
@@ -248,8 +251,6 @@ class VersionDetailScreen(BaseScreen):
         self.query_one("#version-run", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        from mlops_tui.ui.columns import run_columns
-
         v = snapshot.versions_by_key.get((self.model, self.version))
         if v is None:
             self.query_one("#version-info", KeyValues).show([("version", "no longer in the registry")])
