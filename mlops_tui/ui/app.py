@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 
 from textual.app import App
@@ -14,19 +15,28 @@ from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.commands import ViewCommands
 from mlops_tui.ui.messages import SnapshotReady
-from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from mlops_tui.ui.screens.base import BaseScreen
-from mlops_tui.ui.screens.command_line import CommandLine
-from mlops_tui.ui.screens.deployments import DeploymentDetailScreen, DeploymentsScreen
-from mlops_tui.ui.screens.drift import DriftScreen
-from mlops_tui.ui.screens.help import HelpScreen
-from mlops_tui.ui.screens.models import ModelsScreen, VersionDetailScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
-from mlops_tui.ui.screens.runs import RunDetailScreen, RunsScreen
 from mlops_tui.ui.themes import register_themes
 from mlops_tui.ui.widgets.top_bar import VIEWS
 
 log = logging.getLogger(__name__)
+
+def _screen(module: str, name: str):
+    """The class `name` of `mlops_tui.ui.screens.<module>`, imported on first use.
+
+    Only the Overview is imported at start-up: the other views load when first opened,
+    which keeps launch-to-Overview short.
+    """
+    return getattr(importlib.import_module(f"mlops_tui.ui.screens.{module}"), name)
+
+
+def _lazy_view(module: str, name: str):
+    def make():
+        return _screen(module, name)()
+
+    return make
+
 
 VIEW_ALIASES = {
     "overview": "overview",
@@ -49,11 +59,11 @@ class MlopsApp(App):
     CSS_PATH = "app.tcss"
     MODES = {
         "overview": OverviewScreen,
-        "runs": RunsScreen,
-        "models": ModelsScreen,
-        "deploy": DeploymentsScreen,
-        "alerts": AlertsScreen,
-        "drift": DriftScreen,
+        "runs": _lazy_view("runs", "RunsScreen"),
+        "models": _lazy_view("models", "ModelsScreen"),
+        "deploy": _lazy_view("deployments", "DeploymentsScreen"),
+        "alerts": _lazy_view("alerts", "AlertsScreen"),
+        "drift": _lazy_view("drift", "DriftScreen"),
     }
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {ViewCommands}
@@ -163,12 +173,13 @@ class MlopsApp(App):
         self.notify("Refreshing every backend…", timeout=2)
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+        help_screen = _screen("help", "HelpScreen")
+        if isinstance(self.screen, help_screen):
             return
-        self.push_screen(HelpScreen(self.screen))
+        self.push_screen(help_screen(self.screen))
 
     def action_command_line(self) -> None:
-        self.push_screen(CommandLine(), self.run_command)
+        self.push_screen(_screen("command_line", "CommandLine")(), self.run_command)
 
     def run_command(self, command: str | None) -> None:
         if not command:
@@ -195,22 +206,22 @@ class MlopsApp(App):
         if run_id not in self.snapshot.runs_by_id:
             self.notify(f"run {run_id} is not loaded", severity="warning", markup=False)
             return
-        self._open("runs", RunDetailScreen(run_id))
+        self._open("runs", _screen("runs", "RunDetailScreen")(run_id))
 
     def open_version(self, model: str, version: str) -> None:
         if (model, version) not in self.snapshot.versions_by_key:
             self.notify(f"{model} v{version} is not in the registry", severity="warning", markup=False)
             return
-        self._open("models", VersionDetailScreen(model, version))
+        self._open("models", _screen("models", "VersionDetailScreen")(model, version))
 
     def open_deployment(self, name: str) -> None:
         if name not in self.snapshot.deployments_by_name:
             self.notify(f"no deployment named {name}", severity="warning", markup=False)
             return
-        self._open("deploy", DeploymentDetailScreen(name))
+        self._open("deploy", _screen("deployments", "DeploymentDetailScreen")(name))
 
     def open_alert(self, fingerprint: str) -> None:
-        self._open("alerts", AlertDetailScreen(fingerprint))
+        self._open("alerts", _screen("alerts", "AlertDetailScreen")(fingerprint))
 
     def open_model(self, model: str) -> None:
         """The model's champion version, or its newest one."""
@@ -228,5 +239,5 @@ class MlopsApp(App):
     def open_promotion(self, model: str, version: str) -> None:
         self.switch_view("models")
         screen = self.screen
-        if isinstance(screen, ModelsScreen):
+        if isinstance(screen, _screen("models", "ModelsScreen")):
             screen.select_request(model, version)

@@ -126,7 +126,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
         return run.name if run else v.run_id[:12]
 
     return [
-        Column("model", "Model", lambda v: v.model, width=16, min_width=10, flex=True),
+        Column("model", "Model", lambda v: v.model, width=18, min_width=10),
         Column("version", "Ver", lambda v: v.version, sort_key=lambda v: _int(v.version), width=4, align="right"),
         Column(
             "aliases",
@@ -137,7 +137,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
         ),
         Column("stage", "Stage", lambda v: v.stage, width=10, priority=3),
         Column("status", "Status", lambda v: v.status, width=8, priority=2),
-        Column("run", "Source run", run_text, width=20, priority=1),
+        Column("run", "Source run", run_text, width=20, priority=1, flex=True),
         Column(
             "created",
             "Created",
@@ -152,7 +152,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
 
 def request_columns() -> list[Column[PromotionRequest]]:
     return [
-        Column("model", "Model", lambda p: p.model, width=16, min_width=10, flex=True),
+        Column("model", "Model", lambda p: p.model, width=18, min_width=10),
         Column("version", "Ver", lambda p: p.version, sort_key=lambda p: _int(p.version), width=4, align="right"),
         Column("target", "Target", lambda p: p.target, width=10),
         Column("requester", "Requested by", lambda p: p.requester, width=12),
@@ -167,7 +167,7 @@ def request_columns() -> list[Column[PromotionRequest]]:
             style=lambda p: "bold yellow" if p.state == "pending" else "dim",
             priority=2,
         ),
-        Column("note", "Note", lambda p: p.note, width=24, priority=3),
+        Column("note", "Note", lambda p: p.note, width=24, min_width=10, priority=3, flex=True),
     ]
 
 
@@ -284,8 +284,8 @@ def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
         return sparkline([h.score for h in snapshot.drift_history(d.model, d.feature)], 16)
 
     return [
-        Column("model", "Model", lambda d: d.model, width=16, min_width=10, flex=True),
-        Column("feature", "Feature", lambda d: d.feature, width=18),
+        Column("model", "Model", lambda d: d.model, width=18, min_width=10),
+        Column("feature", "Feature", lambda d: d.feature, width=22, min_width=10, flex=True),
         Column("score", "Score", lambda d: number(d.score), sort_key=lambda d: d.score, width=8, align="right"),
         Column(
             "threshold",
