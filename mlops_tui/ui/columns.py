@@ -184,15 +184,17 @@ def deployment_columns(snapshot: Snapshot, with_trend: bool = True) -> list[Colu
             lambda d: health_text(d.health),
             sort_key=lambda d: list(DeploymentHealth).index(d.health),
             width=11,
+            min_width=10,
             style=lambda d: HEALTH_STYLE[d.health],
         ),
-        Column("model", "Model version", lambda d: f"{d.model} v{d.version}", width=18),
+        Column("model", "Model version", lambda d: f"{d.model} v{d.version}", width=18, priority=2),
         Column(
             "ready",
             "Ready",
             lambda d: f"{d.ready_replicas}/{d.replicas}",
             sort_key=lambda d: d.ready_replicas - d.replicas,
             width=5,
+            min_width=5,
             align="right",
         ),
         Column(
@@ -210,6 +212,7 @@ def deployment_columns(snapshot: Snapshot, with_trend: bool = True) -> list[Colu
             sort_key=lambda d: d.error_rate,
             width=7,
             align="right",
+            priority=1,
         ),
         Column(
             "rps",
@@ -242,6 +245,7 @@ def alert_state_text(alert: Alert, snapshot: Snapshot) -> str:
 
 
 def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Alert]]:
+    """Severity, name, target, age and state stay at 80 columns; the summary goes first."""
     return [
         Column(
             "severity",
@@ -249,17 +253,19 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             lambda a: severity_text(a.severity),
             sort_key=lambda a: a.severity.rank,
             width=11,
+            min_width=11,
             style=lambda a: SEVERITY_STYLE[a.severity],
         ),
         Column("name", "Alert", lambda a: a.name, width=22, min_width=12),
-        Column("target", "Model / deployment", _alert_target, width=22, priority=1),
-        Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=3 if compact else 2),
+        Column("target", "Model / deployment", _alert_target, width=22, min_width=10, flex=True),
+        Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=2),
         Column(
             "age",
             "Age",
             lambda a: ago(a.starts_at),
             sort_key=lambda a: -a.starts_at.timestamp(),
             width=9,
+            min_width=7,
             align="right",
         ),
         Column(
@@ -267,7 +273,8 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "State",
             lambda a: alert_state_text(a, snapshot),
             width=26,
-            priority=4 if compact else 1,
+            min_width=8,
+            priority=3 if compact else 0,
             style=lambda a: "bold" if a.state == AlertState.FIRING else "dim",
         ),
     ]

@@ -272,7 +272,7 @@ class VersionDetailScreen(BaseScreen):
         run = snapshot.runs_by_id.get(v.run_id)
         run_grid.set_columns(run_columns(snapshot, sorted(run.metrics)[:3] if run else [], compact=True))
         run_grid.set_rows([run] if run else [])
-        run_grid.styles.height = 3
+        run_grid.styles.height = 4  # border, header, the one row, border
         serving = [d for d in snapshot.deployments if d.model == v.model and d.version == v.version]
         self.query_one("#version-deployments", DataGrid).set_rows(serving)
         self.query_one("#version-tags", KeyValues).show(sorted(v.tags.items()))

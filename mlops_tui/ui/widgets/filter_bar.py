@@ -31,6 +31,11 @@ class FilterBar(Input):
     def close(self) -> None:
         self.remove_class("-shown")
 
+    def allow_focus(self) -> bool:
+        # Hidden, it must not take the focus: a screen's auto-focus would otherwise pick it
+        # (it is the first Input in the DOM) and swallow every key meant for the screen.
+        return self.is_open
+
     @property
     def is_open(self) -> bool:
         return self.has_class("-shown")

@@ -14,6 +14,8 @@ VIEWS = (
     ("6", "drift", "Drift"),
 )
 
+SHORT = {"deploy": "Deploy"}  # so all six fit an 80-column terminal
+
 DEMO_HINT = "demo world: run `mlops-tui init` to connect MLflow and Alertmanager"
 
 
@@ -44,7 +46,7 @@ class TopBar(Static):
             text.append(" ")
         for key, mode, label in VIEWS:
             style = "bold reverse" if mode == self.current else ""
-            text.append(f" {key} {label} ", style=style)
+            text.append(f" {key} {SHORT.get(mode, label)} ", style=style)
         if self.crumb:
             text.append("  › ", style="dim")
             text.append(self.crumb, style="bold")
