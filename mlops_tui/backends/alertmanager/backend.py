@@ -1,0 +1,140 @@
+"""The `alertmanager` backend: alerts and silences from one Prometheus Alertmanager (API v2).
+
+Each configured Alertmanager is its own backend; the hub's snapshot merge de-duplicates the
+alerts of an HA pair by fingerprint. An ack is a short silence whose comment starts `ACK!`
+(the services layer builds it); this class only creates and expires silences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from pydantic import Field, field_validator
+
+from mlops_tui.backends.alertmanager.convert import (
+    WireError,
+    alerts_from_wire,
+    silence_to_wire,
+    silences_from_wire,
+)
+from mlops_tui.backends.alertmanager.drift_rules import DriftRules, is_drift_alert, parse_matcher
+from mlops_tui.backends.alertmanager.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
+from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.errors import BadResponse, NotFound
+from mlops_tui.domain import Alert, Silence
+
+API = "/api/v2"
+
+
+class AlertmanagerOptions(HttpBackendOptions):
+    filters: list[str] = Field(
+        default=[], description='label matchers sent as filter=, e.g. team="ml": only matching alerts'
+    )
+    # What makes an alert a drift alert (drift_rules.is_drift_alert); "" switches a rule off.
+    drift_label: str = Field(default='kind="drift"', description="alerts matching this label matcher are drift alerts")
+    drift_alertname_contains: str = Field(
+        default="Drift", description="so are alerts whose name contains this (any case)"
+    )
+
+    @field_validator("filters")
+    @classmethod
+    def _check_filters(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_matcher(item)
+        return [item.strip() for item in value]
+
+    @field_validator("drift_label")
+    @classmethod
+    def _check_drift_label(cls, value: str) -> str:
+        if value.strip():
+            parse_matcher(value)
+        return value.strip()
+
+
+class AlertmanagerBackend(Backend):
+    kind = "alertmanager"
+    description = "Prometheus Alertmanager (API v2): alerts, silences, acks."
+    capabilities = frozenset({Capability.ALERTS, Capability.SILENCES})
+    Options = AlertmanagerOptions
+
+    def __init__(self, name: str = "alertmanager", options: AlertmanagerOptions | None = None) -> None:
+        if options is None:
+            raise TypeError("AlertmanagerBackend needs options with at least a url")
+        if not isinstance(options, AlertmanagerOptions):
+            options = AlertmanagerOptions.model_validate(options.model_dump())
+        super().__init__(name, options)
+        self.am_options: AlertmanagerOptions = options
+        self.http = JsonHttp("Alertmanager", options)
+        self.drift_rules = DriftRules.parse(options.drift_label, options.drift_alertname_contains)
+        self._version: str | None = None
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def open(self) -> None:
+        self.http.client()  # resolves secrets now, so a missing one shows at once
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def server_version(self) -> str:
+        body = await self.http.get_json(f"{API}/status", what="the status")
+        info = body.get("versionInfo") if isinstance(body, dict) else None
+        version = info.get("version") if isinstance(info, dict) else None
+        if not isinstance(version, str):
+            raise BadResponse(f"{self.http.where}: /api/v2/status has no versionInfo.version")
+        return version
+
+    async def fetch(self) -> BackendData:
+        data = await super().fetch()
+        if self._version is None:  # it does not change while we run: ask once
+            self._version = await self.server_version()
+        return dataclasses.replace(data, version=self._version)
+
+    def is_drift_alert(self, alert: Alert) -> bool:
+        """This backend's drift rules applied to `alert`."""
+        return is_drift_alert(alert, self.drift_rules)
+
+    # -- alerts and silences -------------------------------------------------------------
+    async def list_alerts(self) -> Sequence[Alert]:
+        params: list[tuple[str, str]] = [
+            ("active", "true"),
+            ("silenced", "true"),
+            ("inhibited", "true"),
+        ]
+        params += [("filter", f) for f in self.am_options.filters]
+        body = await self.http.get_json(f"{API}/alerts", params=params, what="the alerts")
+        try:
+            return alerts_from_wire(body, self.name)
+        except WireError as exc:
+            raise BadResponse(f"{self.http.where} sent an alert we cannot read: {exc}") from None
+
+    async def list_silences(self) -> Sequence[Silence]:
+        body = await self.http.get_json(f"{API}/silences", what="the silences")
+        try:
+            return silences_from_wire(body, self.name)
+        except WireError as exc:
+            raise BadResponse(f"{self.http.where} sent a silence we cannot read: {exc}") from None
+
+    async def create_silence(self, silence: Silence) -> str:
+        if not silence.matchers:
+            raise BadResponse("a silence needs at least one matcher")
+        response = await self.http.request(
+            "POST", f"{API}/silences", json_body=silence_to_wire(silence)
+        )
+        body = self.http.decode(response, "the new silence")
+        sid = body.get("silenceID") if isinstance(body, dict) else None
+        if not isinstance(sid, str) or not sid:
+            raise BadResponse(f"{self.http.where} created a silence but sent back no silenceID")
+        return sid
+
+    async def expire_silence(self, silence_id: str) -> None:
+        try:
+            await self.http.request("DELETE", f"{API}/silence/{quote(silence_id, safe='')}")
+        except HttpStatusFailure as exc:
+            said = exc.server_message.lower()
+            # 0.25 answers 500 "silence not found" for an unknown id (newer ones 404), and 422
+            # for an id that is not a UUID, which cannot name a silence either.
+            if exc.status == 404 or "not found" in said or (exc.status == 422 and "silenceid" in said):
+                raise NotFound(f"{self.http.where} has no silence {silence_id}") from None
+            raise

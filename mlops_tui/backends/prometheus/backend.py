@@ -1,0 +1,144 @@
+"""The `prometheus` backend: per-feature drift history from a gauge such as
+`model_drift_score{model, feature}`, compared with a configured threshold.
+
+There is no standard drift metric, so its name, labels, threshold and direction are options.
+Series are aggregated by (model, feature) so that HA replicas scraping the same exporter do
+not show up twice: `max` when higher is drift, `min` when lower is (p-values).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import time
+from collections.abc import Sequence
+
+from pydantic import Field, field_validator, model_validator
+
+from mlops_tui.backends.alertmanager.http import HttpBackendOptions, JsonHttp
+from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.errors import BadResponse
+from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
+from mlops_tui.domain import DriftScore
+
+API = "/api/v1"
+MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class PrometheusOptions(HttpBackendOptions):
+    drift_metric: str = Field(
+        default="model_drift_score", description='gauge name or selector, e.g. model_drift_score{env="prod"}'
+    )
+    drift_threshold: float = Field(default=0.2, description="scores past this are drift")
+    drift_higher_is_drift: bool = Field(default=True, description="false for p-value style scores")
+    drift_window: str = Field(default="6h", description="how much history to read (Prometheus duration)")
+    drift_step: str = Field(default="5m", description="one point per step (Prometheus duration)")
+    model_label: str = Field(default="model", description="label holding the model name")
+    feature_label: str = Field(default="feature", description="label holding the feature name")
+
+    @field_validator("drift_metric")
+    @classmethod
+    def _check_metric(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a metric, e.g. model_drift_score")
+        return value.strip()
+
+    @field_validator("drift_threshold")
+    @classmethod
+    def _check_threshold(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("drift_window", "drift_step")
+    @classmethod
+    def _check_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value.strip()
+
+    @field_validator("model_label", "feature_label")
+    @classmethod
+    def _check_label(cls, value: str) -> str:
+        if not _LABEL.match(value):
+            raise ValueError("must be a Prometheus label name (letters, digits, _)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_points(self) -> PrometheusOptions:
+        points = parse_duration(self.drift_window) / parse_duration(self.drift_step)
+        if points > MAX_POINTS:
+            raise ValueError(
+                f"drift_window / drift_step gives {points:,.0f} points; Prometheus allows at most "
+                f"{MAX_POINTS:,}: make the step longer or the window shorter"
+            )
+        return self
+
+
+class PrometheusBackend(Backend):
+    kind = "prometheus"
+    description = "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}."
+    capabilities = frozenset({Capability.DRIFT})
+    Options = PrometheusOptions
+
+    def __init__(self, name: str = "prometheus", options: PrometheusOptions | None = None) -> None:
+        if options is None:
+            raise TypeError("PrometheusBackend needs options with at least a url")
+        if not isinstance(options, PrometheusOptions):
+            options = PrometheusOptions.model_validate(options.model_dump())
+        super().__init__(name, options)
+        self.prom_options: PrometheusOptions = options
+        self.http = JsonHttp("Prometheus", options)
+        self._version: str | None = None
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def open(self) -> None:
+        self.http.client()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def server_version(self) -> str:
+        body = await self.http.get_json(f"{API}/status/buildinfo", what="the build info")
+        data = body.get("data") if isinstance(body, dict) else None
+        version = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(version, str):
+            raise BadResponse(f"{self.http.where}: /api/v1/status/buildinfo has no version")
+        return version
+
+    async def fetch(self) -> BackendData:
+        data = await super().fetch()
+        if self._version is None:
+            self._version = await self.server_version()
+        return dataclasses.replace(data, version=self._version)
+
+    # -- drift ---------------------------------------------------------------------------
+    @property
+    def drift_query(self) -> str:
+        o = self.prom_options
+        agg = "max" if o.drift_higher_is_drift else "min"
+        return f"{agg} by ({o.model_label}, {o.feature_label}) ({o.drift_metric})"
+
+    async def list_drift(self) -> Sequence[DriftScore]:
+        o = self.prom_options
+        end = time.time()
+        start = end - parse_duration(o.drift_window)
+        params = {
+            "query": self.drift_query,
+            "start": f"{start:.3f}",
+            "end": f"{end:.3f}",
+            "step": f"{parse_duration(o.drift_step):g}",
+        }
+        body = await self.http.get_json(f"{API}/query_range", params=params, what="the drift query")
+        try:
+            return drift_from_matrix(
+                body,
+                threshold=o.drift_threshold,
+                higher_is_drift=o.drift_higher_is_drift,
+                model_label=o.model_label,
+                feature_label=o.feature_label,
+                backend=self.name,
+            )
+        except WireError as exc:
+            raise BadResponse(f"{self.http.where} sent a drift answer we cannot read: {exc}") from None
