@@ -15,6 +15,10 @@ fi
 # Layering contracts: domain/backends/services/config never import textual; the UI never httpx.
 .venv/bin/lint-imports
 
-# Servers the integration tests need are started by the test session itself (tests/servers.py),
-# on 127.0.0.1 only, and stopped by PID when it ends.
+# The real servers the integration tests talk to: installed here (each script is idempotent),
+# started by the test session's fixtures on 127.0.0.1 only, and stopped by PID when it ends.
+for server in scripts/install-*.sh; do
+    bash "$server"
+done
+
 exec .venv/bin/python -m pytest -q "$@"

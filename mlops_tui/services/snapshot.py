@@ -57,6 +57,7 @@ _DERIVED = {
     "firing_alerts": ("alerts",),
     "unhealthy_deployments": ("deployments",),
     "latest_drift": ("drift",),
+    "silences_by_id": ("silences",),
 }
 
 
@@ -101,6 +102,12 @@ class Snapshot:
             for alert in merged["alerts"]:
                 seen.setdefault(alert.fingerprint, alert)
             merged["alerts"] = tuple(seen.values())
+        if len([d for d in datas.values() if d.silences]) > 1:
+            # ... and share their silences.
+            by_id: dict[str, Silence] = {}
+            for silence in merged["silences"]:
+                by_id.setdefault(silence.id, silence)
+            merged["silences"] = tuple(by_id.values())
         snapshot = cls(generation=generation, statuses=statuses, **merged)
         if previous is not None:
             snapshot._inherit(previous)
@@ -189,8 +196,12 @@ class Snapshot:
                 latest[key] = d
         return tuple(sorted(latest.values(), key=lambda d: (d.model, d.feature)))
 
+    @cached_property
+    def silences_by_id(self) -> dict[str, Silence]:
+        return {s.id: s for s in self.silences}
+
     def silence_for(self, alert: Alert) -> Silence | None:
-        by_id = {s.id: s for s in self.silences}
+        by_id = self.silences_by_id
         for sid in alert.silenced_by:
             if sid in by_id:
                 return by_id[sid]
