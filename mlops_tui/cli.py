@@ -103,13 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_audit)
 
-    # Room for later headless commands (runs, models, promotions, alerts, doctor): add a
-    # parser here with set_defaults(handler=...) -- main() dispatches on the handler.
+    from mlops_tui.commands import register
+
+    register(sub, [common])
     return parser
 
 
 # -- entry point -------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
+    from mlops_tui.commands.session import CommandFailed
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -122,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _err(exc.render())
         return EXIT_USAGE
-    except _Failed as exc:
+    except (_Failed, CommandFailed) as exc:
         _err(f"mlops-tui: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:

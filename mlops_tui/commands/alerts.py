@@ -1,0 +1,99 @@
+"""`mlops-tui alerts list|ack|silence|expire`: on-call from a script or a pager bot."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
+from mlops_tui.domain import Alert, AlertState
+from mlops_tui.services.snapshot import Snapshot
+
+
+def duration(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        seconds = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text) * 60
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 15m, 2h, 1d)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("a duration must be positive")
+    return timedelta(seconds=seconds)
+
+
+def register(sub, parents) -> None:
+    p = sub.add_parser("alerts", help="alerts: list, ack, silence, expire")
+    actions = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
+    opts = [*parents, session_options()]
+
+    a = actions.add_parser("list", parents=opts, help="active alerts, critical first")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_list)
+
+    a = actions.add_parser("ack", parents=opts, help="ack: a short silence matching the alert")
+    a.add_argument("fingerprint")
+    a.add_argument("--for", dest="length", type=duration, default=None, metavar="DURATION")
+    a.set_defaults(handler=cmd_ack)
+
+    a = actions.add_parser("silence", parents=opts, help="silence an alert")
+    a.add_argument("fingerprint")
+    a.add_argument("--for", dest="length", type=duration, required=True, metavar="DURATION")
+    a.add_argument("--comment", required=True)
+    a.set_defaults(handler=cmd_silence)
+
+    a = actions.add_parser("expire", parents=opts, help="expire a silence")
+    a.add_argument("silence_id")
+    a.set_defaults(handler=cmd_expire)
+
+
+def _alert(snap: Snapshot, fingerprint: str) -> Alert:
+    found = [a for a in snap.alerts if a.fingerprint.startswith(fingerprint)]
+    if not found:
+        raise CommandFailed(f"no alert with fingerprint {fingerprint}")
+    if len({a.fingerprint for a in found}) > 1:
+        raise CommandFailed(f"fingerprint {fingerprint} is ambiguous; give more of it")
+    return found[0]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_session(args) as (_, snap):
+        alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
+        if args.json:
+            print_json(alerts)
+            return 0
+        print_table(
+            ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
+            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
+              a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary] for a in alerts],
+        )
+    return 0
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    with open_session(args) as (runtime, snap):
+        alert = _alert(snap, args.fingerprint)
+        minutes = args.length.total_seconds() / 60 if args.length else None
+        ids = act(runtime.actions.ack([alert], minutes))
+    print(f"acked {alert.name} ({alert.fingerprint}): silence {ids[0]}")
+    return 0
+
+
+def cmd_silence(args: argparse.Namespace) -> int:
+    with open_session(args) as (runtime, snap):
+        alert = _alert(snap, args.fingerprint)
+        if alert.state == AlertState.RESOLVED:
+            raise CommandFailed(f"{alert.name} is resolved")
+        ids = act(runtime.actions.silence([alert], args.length, args.comment))
+    print(f"silenced {alert.name} ({alert.fingerprint}): silence {ids[0]}")
+    return 0
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    with open_session(args) as (runtime, snap):
+        silence = snap.silences_by_id.get(args.silence_id)
+        if silence is None:
+            raise CommandFailed(f"no silence with id {args.silence_id}")
+        act(runtime.actions.expire(silence))
+    print(f"expired silence {args.silence_id}")
+    return 0
