@@ -31,6 +31,24 @@ class Runtime:
     config_path: Path | None = None
     theme: str = "oncall-dark"
     bell: bool = False
+    forced_read_only: bool = False  # --read-only: holds in every context
+
+    @property
+    def contexts(self) -> list[str]:
+        return sorted(self.settings.contexts) if self.settings is not None and not self.is_demo else []
+
+    def reopen(self, context: str) -> Runtime:
+        """A new runtime for another context of the same settings (the app swaps to it)."""
+        if self.settings is None or self.is_demo:
+            raise ConfigError(problem="the demo world has no other contexts",
+                              fix="start mlops-tui with a config file to use contexts")
+        return build_runtime(
+            self.settings,
+            context=context,
+            read_only=self.forced_read_only,
+            config_path=self.config_path,
+            audit_path=self.audit.path,
+        )
 
     def start(self) -> None:
         self.hub.start()
@@ -109,4 +127,5 @@ def build_runtime(
         config_path=config_path,
         theme=settings.theme if settings else "oncall-dark",
         bell=settings.bell if settings else False,
+        forced_read_only=read_only,
     )

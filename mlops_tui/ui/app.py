@@ -194,8 +194,38 @@ class MlopsApp(App):
             self.switch_view(verb)
         elif verb in ("help", "?"):
             self.action_help()
+        elif verb in ("ctx", "context"):
+            if len(words) < 2:
+                known = ", ".join(self.runtime.contexts) or "none (demo world)"
+                self.notify(f"context {self.runtime.context}; known: {known}", markup=False)
+            else:
+                self.switch_context(words[1])
         else:
             self.notify(f"unknown command :{verb}", severity="warning", markup=False)
+
+    def switch_context(self, name: str) -> None:
+        """Stop polling the current context's backends and open `name`'s."""
+        if name == self.runtime.context:
+            return
+        try:
+            new = self.runtime.reopen(name)
+        except Exception as exc:  # ConfigError and friends: say it, keep the current context
+            self.notify(getattr(exc, "problem", None) or str(exc), title="Context", severity="error",
+                        markup=False)
+            return
+        old = self.runtime
+        old.hub.on_snapshot = None
+        self.run_worker(old.stop, thread=True, description="stop old context", exit_on_error=False)
+        self.runtime = new
+        self.snapshot = new.hub.snapshot
+        self._known_critical = None
+        new.hub.on_snapshot = self._from_hub
+        new.start()
+        screen = self.screen
+        if isinstance(screen, BaseScreen):
+            screen.show_snapshot(self.snapshot)
+            screen.update_status()
+        self.notify(f"context {name}", markup=False)
 
     def _open(self, mode: str, screen: BaseScreen) -> None:
         """Show `screen` on top of the list of its own view."""

@@ -17,6 +17,8 @@ class ViewCommands(Provider):
         yield ("Refresh now", app.action_refresh, "ctrl+r: poll every backend now")
         yield ("Show keys", app.action_help, "?: every binding of this screen")
         yield ("Silences", partial(app.switch_view, "alerts"), "silences live beside the alerts")
+        for context in app.runtime.contexts:
+            yield (f"Switch context: {context}", partial(app.switch_context, context), f":ctx {context}")
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
