@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version (0) and usage errors (2)
         return _exit_code(exc.code)
     debug = bool(getattr(args, "debug", False))
+    from mlops_tui.services.logs import configure
+
+    configure(debug)
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", run_app)
     try:
         return handler(args)

@@ -170,9 +170,34 @@ def list_secret_names() -> list[str]:
     return _read_index(_keyring())
 
 
+# -- redaction ---------------------------------------------------------------------------------
+# Every secret this process resolved: a server that echoes a token back in an error body must
+# not get it into a status message, a notification, the audit log or a log file.
+_RESOLVED: set[str] = set()
+MASK = "••••••"
+
+
+def redact(text: str) -> str:
+    """`text` with every secret this process has resolved replaced by a mask."""
+    for secret in _RESOLVED:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def _remember(value: str) -> str:
+    if len(value) >= 4:  # shorter values would mask ordinary words
+        _RESOLVED.add(value)
+    return value
+
+
 # -- resolving references ----------------------------------------------------------------------
 def resolve_secret(ref: str) -> str:
     """The secret a ``keyring:NAME`` or ``env:VAR`` reference points at."""
+    return _remember(_resolve(ref))
+
+
+def _resolve(ref: str) -> str:
     if isinstance(ref, str) and ref.startswith(ENV_PREFIX):
         var = ref[len(ENV_PREFIX) :]
         if _ENV_RE.fullmatch(var) is None:

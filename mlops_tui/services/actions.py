@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from mlops_tui.backends.errors import BackendError, PromotionConflict
+from mlops_tui.config.secrets import redact
 from mlops_tui.domain import (
     Alert,
     Matcher,
@@ -76,8 +77,9 @@ class Actions:
         try:
             result = await self.hub.call(backend, call)
         except BackendError as exc:
-            self._record(action, target, "failed", backend, error=str(exc), **detail)
-            raise ActionRefused(f"{action} failed: {exc}") from exc
+            message = redact(str(exc))
+            self._record(action, target, "failed", backend, error=message, **detail)
+            raise ActionRefused(f"{action} failed: {message}") from exc
         except TimeoutError as exc:
             self._record(action, target, "failed", backend, error="no answer in time", **detail)
             raise ActionRefused(f"{action} failed: the server did not answer in time") from exc

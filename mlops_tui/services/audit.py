@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mlops_tui.config.secrets import redact
 from mlops_tui.domain.base import utcnow
 
 
@@ -38,7 +39,7 @@ class AuditLog:
             "outcome": outcome,
             "detail": dict(detail or {}),
         }
-        line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+        line = redact(json.dumps(entry, ensure_ascii=False, default=str)) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -21,6 +21,7 @@ from dataclasses import fields, replace
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, InvalidFilter, NotFound, Unauthorized
+from mlops_tui.config.secrets import redact
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.snapshot import Snapshot
@@ -30,7 +31,12 @@ T = TypeVar("T")
 
 
 def describe_error(exc: BaseException) -> tuple[BackendState, str]:
-    """The state and the one-line message a user sees for a failed poll."""
+    """The state and the one-line message a user sees for a failed poll (secrets masked)."""
+    state, message = _describe(exc)
+    return state, redact(message)
+
+
+def _describe(exc: BaseException) -> tuple[BackendState, str]:
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return BackendState.UNREACHABLE, "no answer in time"
     if isinstance(exc, BackendUnavailable):
