@@ -194,6 +194,8 @@ class MlopsApp(App):
             self.switch_view(verb)
         elif verb in ("help", "?"):
             self.action_help()
+        elif verb in ("silences", "silence"):
+            self.open_silences()
         elif verb in ("ctx", "context"):
             if len(words) < 2:
                 known = ", ".join(self.runtime.contexts) or "none (demo world)"
@@ -249,6 +251,9 @@ class MlopsApp(App):
             self.notify(f"no deployment named {name}", severity="warning", markup=False)
             return
         self._open("deploy", _screen("deployments", "DeploymentDetailScreen")(name))
+
+    def open_silences(self) -> None:
+        self._open("alerts", _screen("silences", "SilencesScreen")())
 
     def open_alert(self, fingerprint: str) -> None:
         self._open("alerts", _screen("alerts", "AlertDetailScreen")(fingerprint))

@@ -16,7 +16,7 @@ class ViewCommands(Provider):
             yield (f"Go to {label}", partial(app.switch_view, mode), f"key {key}, or :{mode}")
         yield ("Refresh now", app.action_refresh, "ctrl+r: poll every backend now")
         yield ("Show keys", app.action_help, "?: every binding of this screen")
-        yield ("Silences", partial(app.switch_view, "alerts"), "silences live beside the alerts")
+        yield ("Silences", app.open_silences, ":silences, or v in the Alerts view")
         for context in app.runtime.contexts:
             yield (f"Switch context: {context}", partial(app.switch_context, context), f":ctx {context}")
 

@@ -1,0 +1,79 @@
+"""What changed before an alert: a model's promotions, new versions, drift crossings, health changes.
+
+Backends may report events themselves (the demo does); the rest is derived from what every
+snapshot already holds, so the timeline works with MLflow, Alertmanager, Prometheus and
+Evidently without any of them knowing about it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from mlops_tui.domain import Event, EventKind, PromotionState
+from mlops_tui.services.snapshot import Snapshot
+
+
+def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Event]:
+    events: list[Event] = []
+    for p in snapshot.promotions:
+        if p.model != model:
+            continue
+        if p.state == PromotionState.PENDING:
+            events.append(Event(time=p.requested_at, model=model, kind=EventKind.PROMOTION,
+                                text=f"v{p.version} → {p.target} requested by {p.requester}"))
+        elif p.decided_at is not None:
+            verb = "approved" if p.state == PromotionState.APPROVED else "rejected"
+            kind = EventKind.ALIAS_MOVED if p.state == PromotionState.APPROVED else EventKind.PROMOTION
+            events.append(Event(time=p.decided_at, model=model, kind=kind,
+                                text=f"v{p.version} → {p.target} {verb} by {p.decided_by}"))
+    for v in snapshot.versions:
+        if v.model == model and v.created is not None:
+            events.append(Event(time=v.created, model=model, kind=EventKind.NEW_VERSION,
+                                text=f"v{v.version} registered" + (f" by {v.user}" if v.user else "")))
+    features: dict[tuple[str, str], list] = {}
+    for d in snapshot.drift:
+        if d.model == model:
+            features.setdefault((d.feature, d.backend), []).append(d)
+    for (feature, _), history in features.items():
+        history.sort(key=lambda d: d.time)
+        for before, after in zip(history, history[1:]):
+            if before.drifted != after.drifted:
+                state = "crossed" if after.drifted else "back under"
+                events.append(Event(time=after.time, model=model, kind=EventKind.DRIFT,
+                                    text=f"{feature} {state} its threshold ({after.score:.3g} vs {after.threshold:g})"))
+    samples: dict[str, list] = {}
+    for h in snapshot.health:
+        if h.deployment in deployments:
+            samples.setdefault(h.deployment, []).append(h)
+    for name, history in samples.items():
+        history.sort(key=lambda h: h.time)
+        for before, after in zip(history, history[1:]):
+            if before.ready != after.ready:
+                events.append(Event(time=after.time, model=model, deployment=name, kind=EventKind.HEALTH,
+                                    text=f"{name} {'ready again' if after.ready else 'not ready'}"))
+    return events
+
+
+def what_changed(
+    snapshot: Snapshot,
+    model: str,
+    deployment: str,
+    before: datetime,
+    hours: float = 6.0,
+    limit: int = 30,
+) -> list[Event]:
+    """Events about `model` (or `deployment`) in the `hours` before `before`, newest first."""
+    if not model and deployment:
+        served = snapshot.deployments_by_name.get(deployment)
+        model = served.model if served else ""
+    deployments = {d.name for d in snapshot.deployments if d.model == model} | ({deployment} if deployment else set())
+    start, end = before - timedelta(hours=hours), before + timedelta(minutes=5)
+    reported = [e for e in snapshot.events if e.model == model or (e.deployment and e.deployment in deployments)]
+    seen = {(e.kind, e.time.replace(second=0, microsecond=0), e.text) for e in reported}
+    merged = reported + [
+        e for e in _derived(snapshot, model, deployments)
+        if (e.kind, e.time.replace(second=0, microsecond=0), e.text) not in seen
+    ]
+    window = [e for e in merged if start <= e.time <= end]
+    window.sort(key=lambda e: e.time, reverse=True)
+    return window[:limit]

@@ -1,0 +1,85 @@
+"""Silences: every active and pending silence (acks included); `u` expires one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from mlops_tui.domain import Silence, SilenceState
+from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.dialogs.confirm import ConfirmDialog
+from mlops_tui.ui.format import ago, local_time
+from mlops_tui.ui.literal import visible
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.widgets.data_grid import Column, DataGrid
+
+
+def matchers_text(silence: Silence) -> str:
+    ops = {(False, True): "=", (False, False): "!=", (True, True): "=~", (True, False): "!~"}
+    return " ".join(f'{m.name}{ops[(m.is_regex, m.is_equal)]}"{m.value}"' for m in silence.matchers)
+
+
+def silence_columns(snapshot: Snapshot) -> list[Column[Silence]]:
+    def silenced_alerts(s: Silence) -> str:
+        return str(sum(1 for a in snapshot.alerts if s.id in a.silenced_by))
+
+    return [
+        Column("kind", "Kind", lambda s: "ack" if s.is_ack else "silence", width=7),
+        Column("state", "State", lambda s: s.state.value, width=8,
+               style=lambda s: "green" if s.state == SilenceState.ACTIVE else "yellow"),
+        Column("by", "Created by", lambda s: s.created_by, width=12),
+        Column("until", "Until", lambda s: f"{local_time(s.ends_at)} ({ago(s.ends_at)})",
+               sort_key=lambda s: s.ends_at, width=28, priority=1),
+        Column("alerts", "Alerts", silenced_alerts, width=6, align="right", priority=2),
+        Column("comment", "Comment", lambda s: s.comment, width=24, min_width=10, flex=True, priority=3),
+        Column("matchers", "Matchers", matchers_text, width=30, min_width=12, flex=True),
+    ]
+
+
+class SilencesScreen(BaseScreen):
+    VIEW = "alerts"
+    CRUMB = "silences"
+    BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire")]
+
+    def compose_body(self) -> ComposeResult:
+        yield DataGrid(silence_columns(self.snapshot), row_key=lambda s: (s.backend, s.id), id="silences",
+                       empty_text="No active or pending silences")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_snapshot(self.snapshot)
+        self.query_one("#silences", DataGrid).focus()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        grid = self.query_one("#silences", DataGrid)
+        grid.set_columns(silence_columns(snapshot))
+        live = [s for s in snapshot.silences if s.state != SilenceState.EXPIRED]
+        grid.set_rows(sorted(live, key=lambda s: s.ends_at))
+        grid.border_title = f"Silences ({len(live)} active or pending)"
+        grid.border_subtitle = "u expire  esc back to alerts"
+
+    def action_expire(self) -> None:
+        silence = self.query_one("#silences", DataGrid).cursor_row
+        if silence is None:
+            self.notify("Select a silence to expire", severity="warning")
+            return
+        body = Text(f"Expire {'ack' if silence.is_ack else 'silence'} {visible(silence.id)} by "
+                    f"{visible(silence.created_by)}: {visible(silence.comment)}\n{visible(matchers_text(silence))}")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_expire(silence)
+
+        self.app.push_screen(ConfirmDialog("Expire silence", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_expire(self, silence: Silence) -> None:
+        try:
+            await self.mlops.runtime.actions.expire(silence)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not expired", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Expired silence {silence.id}", title="Expired", markup=False)

@@ -1,0 +1,52 @@
+"""The "what changed" timeline is derived from any backend's data, not only the demo's events."""
+
+from datetime import datetime, timedelta, timezone
+
+from mlops_tui.domain import (
+    Deployment,
+    DriftScore,
+    EventKind,
+    HealthSample,
+    ModelVersion,
+    PromotionRequest,
+    PromotionState,
+)
+from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.timeline import what_changed
+
+T = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def snapshot() -> Snapshot:
+    return Snapshot(
+        versions=(ModelVersion(model="fraud", version="9", created=T - timedelta(hours=3), user="bob"),
+                  ModelVersion(model="other", version="1", created=T - timedelta(hours=1))),
+        promotions=(PromotionRequest(model="fraud", version="9", requester="bob", requested_at=T - timedelta(hours=2),
+                                     state=PromotionState.APPROVED, decided_by="alice",
+                                     decided_at=T - timedelta(minutes=90)),),
+        drift=tuple(DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=T - timedelta(hours=h))
+                    for h, s in ((4, 0.1), (2, 0.15), (1, 0.3))),
+        deployments=(Deployment(name="fraud-api", model="fraud", version="9"),),
+        health=(HealthSample(deployment="fraud-api", time=T - timedelta(minutes=40), ready=True),
+                HealthSample(deployment="fraud-api", time=T - timedelta(minutes=20), ready=False)),
+    )
+
+
+def test_the_hours_before_an_alert_show_promotion_new_version_drift_and_health():
+    events = what_changed(snapshot(), "fraud", "", before=T)
+    kinds = [e.kind for e in events]
+    assert kinds == [EventKind.HEALTH, EventKind.DRIFT, EventKind.ALIAS_MOVED, EventKind.NEW_VERSION]
+    assert "approved by alice" in events[2].text
+    assert "amount crossed" in events[1].text
+    assert "not ready" in events[0].text
+
+
+def test_other_models_and_older_events_are_left_out():
+    events = what_changed(snapshot(), "fraud", "", before=T, hours=2.5)
+    assert all(e.model == "fraud" for e in events)
+    assert EventKind.NEW_VERSION not in [e.kind for e in events]  # 3 h before: outside 2.5 h
+
+
+def test_an_alert_on_a_deployment_finds_the_model_it_serves():
+    events = what_changed(snapshot(), "", "fraud-api", before=T)
+    assert any(e.kind == EventKind.ALIAS_MOVED for e in events)
