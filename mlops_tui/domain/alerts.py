@@ -55,6 +55,15 @@ class Alert(DomainModel):
     inhibited_by: tuple[str, ...] = ()
     generator_url: str = ""
     backend: str = ""
+    # Set by a backend with its own drift rules; None falls back to the default rule.
+    drift: bool | None = None
+
+    @property
+    def is_drift(self) -> bool:
+        """A drift alert: `kind="drift"` or "drift" in the alert's name, unless the backend said."""
+        if self.drift is not None:
+            return self.drift
+        return self.labels.get("kind") == "drift" or "drift" in self.name.lower()
 
     @property
     def name(self) -> str:

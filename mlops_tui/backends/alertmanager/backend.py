@@ -105,9 +105,11 @@ class AlertmanagerBackend(Backend):
         params += [("filter", f) for f in self.am_options.filters]
         body = await self.http.get_json(f"{API}/alerts", params=params, what="the alerts")
         try:
-            return alerts_from_wire(body, self.name)
+            alerts = alerts_from_wire(body, self.name)
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent an alert we cannot read: {exc}") from None
+        # this Alertmanager's own drift rules decide which alerts the Drift view shows
+        return [a.model_copy(update={"drift": self.is_drift_alert(a)}) for a in alerts]
 
     async def list_silences(self) -> Sequence[Silence]:
         body = await self.http.get_json(f"{API}/silences", what="the silences")
