@@ -252,6 +252,20 @@ class MlopsApp(App):
             return
         self._open("deploy", _screen("deployments", "DeploymentDetailScreen")(name))
 
+    def action_open_silences(self) -> None:
+        self.open_silences()
+
+    def open_alerts_for(self, text: str) -> None:
+        """The Alerts view narrowed to `text` (a model or deployment name)."""
+        self.switch_view("alerts")
+        self.call_after_refresh(self._filter_alerts, text)
+
+    def _filter_alerts(self, text: str) -> None:
+        from mlops_tui.ui.widgets.data_grid import DataGrid
+
+        for grid in self.screen.query("#alerts").results(DataGrid):
+            grid.set_filter(text)
+
     def open_silences(self) -> None:
         self._open("alerts", _screen("silences", "SilencesScreen")())
 

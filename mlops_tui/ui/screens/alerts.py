@@ -14,6 +14,7 @@ from textual.widgets import Static
 from mlops_tui.domain import Alert, AlertState, Matcher
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.timeline import what_changed
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
@@ -220,6 +221,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         Binding("c", "copy", "Copy md", id="alerts.copy"),
         Binding("b", "group", "Group by", id="alerts.group"),
         Binding("R", "toggle_resolved", "Show resolved", show=False, id="alerts.resolved"),
+        Binding("v", "app.open_silences", "Silences", id="alerts.silences"),
     ]
 
     def __init__(self) -> None:
@@ -348,19 +350,9 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 ("run", snapshot.runs_by_id[run_id].name if run_id else "-"),
             ]
         )
-        window_start = alert.starts_at - timedelta(hours=6)
-        events = sorted(
-            (
-                e
-                for e in snapshot.events
-                if (e.model == alert.model or (alert.deployment and e.deployment == alert.deployment))
-                and window_start <= e.time <= alert.starts_at + timedelta(minutes=5)
-            ),
-            key=lambda e: e.time,
-            reverse=True,
-        )
+        events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
         self.query_one("#alert-timeline", KeyValues).show(
-            [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events[:20]]
+            [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )
         self.query_one("#alert-labels", KeyValues).show(sorted(alert.labels.items()))
         self.query_one("#alert-annotations", KeyValues).show(sorted(alert.annotations.items()))

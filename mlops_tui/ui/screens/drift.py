@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.columns import drift_columns
+from mlops_tui.ui.columns import alert_columns, drift_columns
 from mlops_tui.ui.format import local_time, number
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
@@ -22,11 +22,19 @@ class DriftScreen(BaseScreen):
     BINDINGS = [
         Binding("m", "open_model", "Open model", id="drift.model"),
         Binding("d", "open_deployment", "Open deployment", id="drift.deployment"),
+        Binding("a", "open_alerts", "Model's alerts", id="drift.alerts"),
+        Binding("tab", "app.focus_next", "Next list", id="drift.next"),
     ]
+    DEFAULT_CSS = """
+    DriftScreen #drift { height: 3fr; }
+    DriftScreen #drift-alerts { height: 1fr; min-height: 5; }
+    """
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(drift_columns(self.snapshot), row_key=lambda d: (d.model, d.feature, d.backend),
                        id="drift", empty_text="No drift scores")
+        yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
+                       id="drift-alerts", empty_text="No drift alert")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -39,9 +47,22 @@ class DriftScreen(BaseScreen):
         grid.set_rows(snapshot.latest_drift)
         drifted = sum(1 for d in snapshot.latest_drift if d.drifted)
         grid.border_title = f"Drift ({drifted} of {len(snapshot.latest_drift)} features drifted)"
+        alerts = self.query_one("#drift-alerts", DataGrid)
+        alerts.set_columns(alert_columns(snapshot, compact=True))
+        drift_alerts = [a for a in snapshot.active_alerts if a.is_drift]
+        alerts.set_rows(sorted(drift_alerts, key=lambda a: (a.severity.rank, -a.starts_at.timestamp())))
+        alerts.border_title = f"Drift alerts ({len(drift_alerts)})"
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
-        self.app.push_screen(DriftHistoryScreen(event.row.model, event.row.feature))
+        if event.grid.id == "drift-alerts":
+            self.mlops.open_alert(event.row.fingerprint)
+        else:
+            self.app.push_screen(DriftHistoryScreen(event.row.model, event.row.feature))
+
+    def action_open_alerts(self) -> None:
+        row = self.query_one("#drift", DataGrid).cursor_row
+        if row is not None:
+            self.mlops.open_alerts_for(row.model)
 
     def action_open_model(self) -> None:
         row = self.query_one("#drift", DataGrid).cursor_row
