@@ -1,0 +1,134 @@
+"""A tiny fake MLflow server on 127.0.0.1, for fault injection only (everything else is tested
+against a real `mlflow server`): hang, 500, 401, malformed JSON, a login redirect, and header
+capture.
+
+    with FaultyMlflow("500") as fake:
+        backend = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
+
+In "ok" mode it answers just enough of the API for one poll (one experiment, one run, no
+models). `fake.headers` holds the headers of every request, in arrival order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+
+Mode = Literal["ok", "hang", "500", "401", "malformed", "redirect"]
+
+_EXPERIMENT = {"experiment_id": "1", "name": "fake", "lifecycle_stage": "active"}
+_RUN = {
+    "info": {
+        "run_id": "r1",
+        "experiment_id": "1",
+        "run_name": "only",
+        "status": "FINISHED",
+        "start_time": 1_700_000_000_000,
+        "end_time": 1_700_000_060_000,
+        "user_id": "u",
+    },
+    "data": {"metrics": [{"key": "auc", "value": 0.9, "timestamp": 0, "step": 0}]},
+}
+_OK = {
+    "/api/2.0/mlflow/experiments/search": {"experiments": [_EXPERIMENT]},
+    "/api/2.0/mlflow/runs/search": {"runs": [_RUN]},
+    "/api/2.0/mlflow/registered-models/search": {},
+    "/api/2.0/mlflow/model-versions/search": {},
+}
+
+
+class FaultyMlflow:
+    def __init__(self, mode: Mode = "ok", hang_seconds: float = 30.0) -> None:
+        self.mode: Mode = mode
+        self.hang_seconds = hang_seconds
+        self.requests: list[tuple[str, str]] = []
+        self.headers: list[dict[str, str]] = []
+        self._release = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FaultyMlflow:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()  # let hanging handlers finish
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def __enter__(self) -> FaultyMlflow:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep pytest output clean
+                pass
+
+            def _send(
+                self, status: int, data: bytes, content_type: str = "application/json"
+            ) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up on this request (it failed on another one)
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                path = self.path.split("?", 1)[0]
+                fake.requests.append((method, path))
+                fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                mode = fake.mode
+                if mode == "hang":
+                    fake._release.wait(fake.hang_seconds)
+                    return self._send(200, b"{}")
+                if mode == "401":
+                    return self._send(401, b"You are not authenticated.", "text/plain")
+                if mode == "500":
+                    body = {"error_code": "INTERNAL_ERROR", "message": "database is locked"}
+                    return self._send(500, json.dumps(body).encode())
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "https://sso.example.com/login?next=/mlflow")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if path == "/version":
+                    return self._send(200, b"0.0.0-fake", "text/plain")
+                if mode == "malformed":
+                    return self._send(200, b'{"experiments": [{"experiment_id": "1", "na')
+                return self._send(200, json.dumps(_OK.get(path, {})).encode())
+
+            def do_GET(self) -> None:
+                self._handle("GET")
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+            def do_DELETE(self) -> None:
+                self._handle("DELETE")
+
+        return Handler
