@@ -151,3 +151,15 @@ def test_doctor_fails_when_a_backend_is_down(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("argv", [["runs"], ["promotions"], ["alerts", "ack"]])
 def test_usage_errors_exit_2(argv):
     assert main(argv) == 2
+
+
+def test_cache_clear_removes_cached_run_histories(capsys):
+    from mlops_tui.backends.mlflow.cache import SUBDIR
+    from mlops_tui.config.paths import cache_dir
+
+    folder = cache_dir() / SUBDIR
+    folder.mkdir(parents=True)
+    (folder / "runs-abc.pickle").write_bytes(b"x")
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1 cached run history" in capsys.readouterr().out
+    assert not list(folder.glob("runs-*"))

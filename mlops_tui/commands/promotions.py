@@ -86,8 +86,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         request = _pending(snap, args.model, args.version)
-        model = snap.models_by_name.get(request.model)
-        holder = model.aliases.get(request.target) if model else None
+        holder = snap.holder_of(request.model, request.target)
         candidate = snap.versions_by_key[(request.model, request.version)]
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)

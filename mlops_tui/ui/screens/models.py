@@ -117,8 +117,7 @@ class ModelsScreen(BaseScreen):
             return
         snap = self.snapshot
         candidate = snap.versions_by_key.get(request.key)
-        model = snap.models_by_name.get(request.model)
-        holder = model.aliases.get(request.target) if model else None
+        holder = snap.holder_of(request.model, request.target)
         if candidate is None:
             self.notify(f"{request.model} v{request.version} is not in the registry", severity="error", markup=False)
             return

@@ -5,8 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Input, Sparkline, Static
+
+from mlops_tui.backends.base import RunQuery
+from mlops_tui.backends.errors import InvalidFilter
+from mlops_tui.services import run_filter
 
 from mlops_tui.domain import MetricPoint, Run
 from mlops_tui.services.snapshot import Snapshot
@@ -16,6 +21,19 @@ from mlops_tui.ui.literal import literal, visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
+from mlops_tui.ui.widgets.query_bar import QueryBar
+
+
+# Runs-view columns and the MLflow order_by key that sorts the same way on the server.
+_ORDER_KEYS = {"name": "attributes.run_name", "status": "attributes.status", "start": "attributes.start_time",
+               "user": "attributes.user_id", "duration": "attributes.end_time"}
+
+
+def order_by_for(column: str | None, reverse: bool) -> tuple[str, ...]:
+    if column is None:
+        return ()
+    key = f"metrics.`{column[7:]}`" if column.startswith("metric:") else _ORDER_KEYS.get(column)
+    return (f"{key} {'DESC' if reverse else 'ASC'}",) if key else ()
 
 
 class RunsScreen(BaseScreen):
@@ -23,25 +41,90 @@ class RunsScreen(BaseScreen):
     DEFAULT_CSS = """
     RunsScreen #runs { height: 1fr; }
     """
+    BINDINGS = [Binding("f", "query", "Query (MLflow syntax)", id="runs.query")]
 
     def compose_body(self) -> ComposeResult:
+        yield QueryBar()
         yield DataGrid(run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet")
 
     def on_mount(self) -> None:
         super().on_mount()
         self._source: tuple[Run, ...] | None = None
+        self._query = ""
+        self._local_problem = ""
+        self._shown_state: tuple = ()
         self.show_snapshot(self.snapshot)
         self.query_one("#runs", DataGrid).focus()
 
+    # -- data -------------------------------------------------------------------------------
+    def _server_side(self) -> bool:
+        return self.mlops.runtime.hub.has_server_side_run_query
+
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        if snapshot.runs is self._source:
-            return  # nothing changed: no work for 100k rows
         grid = self.query_one("#runs", DataGrid)
+        progress = "; ".join(f"{s.name}: {s.progress}" for s in snapshot.statuses if s.progress)
+        server_problem = "; ".join(s.query_error for s in snapshot.statuses if s.query_error)
+        state = (snapshot.runs, progress, server_problem, self._query)
+        if state == self._shown_state:
+            return  # nothing changed: no work for 100k rows
+        self._shown_state = state
         if self._source is None or len(self._source) == 0:
             grid.set_columns(run_columns(snapshot, top_metric_keys(snapshot.runs)))
         self._source = snapshot.runs
-        grid.set_rows(snapshot.runs)
-        grid.border_title = f"Runs ({len(snapshot.runs):,})"
+        grid.set_rows(self._visible_runs(snapshot))
+        loaded = f"{len(grid.visible_rows):,}" if self._query else f"{len(snapshot.runs):,}"
+        grid.border_title = f"Runs ({loaded})" + (f"  ⟳ {progress}" if progress else "")
+        grid.border_subtitle = "f query  / quick filter  s sort"
+        where = "server" if self._server_side() else "local"
+        self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)
+
+    def _visible_runs(self, snapshot: Snapshot):
+        if not self._query or self._local_problem:
+            return snapshot.runs
+        keep = run_filter.matcher(self._query)
+        server = {b.name for b in self.mlops.runtime.hub.backends if b.server_side_run_query}
+        return [r for r in snapshot.runs if r.backend in server or keep(r)]
+
+    # -- the query line ---------------------------------------------------------------------
+    def action_query(self) -> None:
+        self.query_one(QueryBar).open(self._query)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "query-input":
+            super().on_input_submitted(event)
+            return
+        event.stop()
+        self.apply_query(event.value.strip())
+        self.query_one(QueryBar).close()
+        self.query_one("#runs", DataGrid).focus()
+
+    def apply_query(self, text: str) -> None:
+        self._query = text
+        try:
+            run_filter.parse(text)
+            self._local_problem = ""
+        except InvalidFilter as exc:
+            # A backend that filters on the server has the last word on its own syntax.
+            self._local_problem = "" if self._server_side() else str(exc)
+        grid = self.query_one("#runs", DataGrid)
+        self.mlops.runtime.hub.set_run_query(
+            RunQuery(filter=text, order_by=order_by_for(grid.sort_column, grid.sort_reverse))
+        )
+        self._shown_state = ()
+        self.show_snapshot(self.snapshot)
+
+    def on_data_grid_sort_changed(self, event: DataGrid.SortChanged) -> None:
+        # The server returns pages in this order, so the first page is the top of the sort.
+        if event.grid.id == "runs" and self._server_side():
+            self.mlops.runtime.hub.set_run_query(RunQuery(filter=self._query, order_by=order_by_for(event.column, event.reverse)))
+
+    def action_back(self) -> None:
+        bar = self.query_one(QueryBar)
+        if bar.input.has_focus:
+            bar.close()
+            self.query_one("#runs", DataGrid).focus()
+            return
+        super().action_back()
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_run(event.row.id)
