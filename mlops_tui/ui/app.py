@@ -83,13 +83,15 @@ class MlopsApp(App):
         super().__init__()
         self.runtime = runtime
         self.initial_view = VIEW_ALIASES.get(initial_view, "overview")
+        self._theme_problems = register_themes(self, runtime.theme)
         self.snapshot: Snapshot = runtime.hub.snapshot
         self._start_hub = start_hub
         self._known_critical: set[str] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     def on_mount(self) -> None:
-        register_themes(self, self.runtime.theme)
+        for problem in self._theme_problems:
+            self.notify(problem, title="Theme", severity="warning", markup=False)
         self.runtime.hub.on_snapshot = self._from_hub
         if self._start_hub:
             self.runtime.start()

@@ -61,7 +61,12 @@ def load_themes() -> tuple[list[Theme], list[str]]:
     return themes, problems
 
 
-def register_themes(app: App, wanted: str) -> None:
+def register_themes(app: App, wanted: str) -> list[str]:
+    """Register the theme files and pick `wanted`; returns the problems to tell the user.
+
+    Called before the app mounts, so the first stylesheet pass already uses the theme
+    (setting it after mount parses every stylesheet a second time).
+    """
     themes, problems = load_themes()
     for theme in themes:
         app.register_theme(theme)
@@ -69,5 +74,4 @@ def register_themes(app: App, wanted: str) -> None:
     app.theme = wanted if wanted in names else ("oncall-dark" if "oncall-dark" in names else FALLBACK)
     if wanted not in names:
         problems.append(f"theme {wanted!r} not found; using {app.theme}")
-    for problem in problems:
-        app.notify(problem, title="Theme", severity="warning", markup=False)
+    return problems
