@@ -93,7 +93,8 @@ def build_runtime(
 ) -> Runtime:
     """Everything a session needs; `backends` lets tests pass ready-made instances."""
     user = current_user(settings)
-    is_demo = demo or settings is None
+    # tests pass ready-made backends: a demo session only if they say so
+    is_demo = demo or (settings is None and backends is None)
     ro = read_only or bool(settings and settings.read_only)  # --read-only always wins
     refresh = settings.refresh_seconds if settings else 15.0
     if backends is not None:

@@ -134,8 +134,12 @@ class MlopsApp(App):
                         title="Something went wrong", severity="error", markup=False)
 
     def _tick(self) -> None:
-        screen = self.screen
-        if isinstance(screen, BaseScreen):
+        """Once a second: the ages in the status bar. May fire while the app is closing."""
+        try:
+            screen = self.screen
+        except Exception:  # no screen: the app is closing
+            return
+        if isinstance(screen, BaseScreen) and screen.is_attached:
             screen.update_status()
 
     def _notify_new_critical(self, alerts: tuple[Alert, ...]) -> None:

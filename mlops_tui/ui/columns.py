@@ -157,7 +157,8 @@ def request_columns() -> list[Column[PromotionRequest]]:
         Column("target", "Target", lambda p: p.target, width=10),
         Column("requester", "Requested by", lambda p: p.requester, width=12),
         Column(
-            "when", "When", lambda p: ago(p.requested_at), sort_key=lambda p: p.requested_at, width=9, align="right"
+            "when", "When", lambda p: ago(p.requested_at), sort_key=lambda p: p.requested_at,
+            width=10, align="right",  # "20h00m ago" is ten cells
         ),
         Column(
             "state",
@@ -264,7 +265,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "Age",
             lambda a: ago(a.starts_at),
             sort_key=lambda a: -a.starts_at.timestamp(),
-            width=9,
+            width=10,  # "20h00m ago" is ten cells
             min_width=7,
             align="right",
         ),
@@ -274,6 +275,9 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             lambda a: alert_state_text(a, snapshot),
             width=26,
             min_width=8,
+            # flex: on a wide screen it takes its share of the spare width, so that
+            # "silenced until 09:28 by <user>" is read whole; on a narrow one it gives way first
+            flex=True,
             priority=3 if compact else 0,
             style=lambda a: "bold" if a.state == AlertState.FIRING else "dim",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from rich.text import Text
@@ -98,7 +99,7 @@ class AlertActionsMixin:
             self.notify("Select an alert to silence", severity="warning")
             return
         first = alerts[0]
-        matchers = " ".join(f'{k}="{v}"' for k, v in sorted(first.labels.items()))
+        matchers = matchers_text(first.labels)
         fields = [
             ("duration", "Duration (1h, 4h, 24h, or e.g. 90m)", "1h", True),
             ("comment", "Comment (required)", "", True),
@@ -169,7 +170,11 @@ class AlertActionsMixin:
         pass
 
 
+MAX_SILENCE = timedelta(days=365)
+
+
 def parse_duration(text: str) -> timedelta | None:
+    """`90m`, `4h`, `1d` or a number of minutes; None for anything else or beyond a year."""
     text = text.strip().lower()
     units = {"m": 60, "h": 3600, "d": 86400}
     try:
@@ -177,29 +182,49 @@ def parse_duration(text: str) -> timedelta | None:
             seconds = float(text[:-1]) * units[text[-1]]
         else:
             seconds = float(text) * 60
-    except (ValueError, IndexError):
+        length = timedelta(seconds=seconds)
+    except (ValueError, IndexError, OverflowError):
         return None
-    return timedelta(seconds=seconds) if seconds > 0 else None
+    return length if timedelta(0) < length <= MAX_SILENCE else None
+
+
+_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))\s*')
+_OPS = {"=": (False, True), "!=": (False, False), "=~": (True, True), "!~": (True, False)}
+
+
+def quote_matcher_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def matchers_text(labels: dict[str, str]) -> str:
+    """The dialog's editable text for `labels`: name="value" pairs, values escaped."""
+    return " ".join(f'{k}="{quote_matcher_value(v)}"' for k, v in sorted(labels.items()))
 
 
 def parse_matchers(text: str) -> list[Matcher]:
-    import shlex
+    """`name="value"` (also `!=`, `=~`, `!~`) pairs separated by spaces; [] when unreadable.
 
-    out = []
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return []
-    for word in words:
-        for op, is_regex, is_equal in (("!~", True, False), ("=~", True, True), ("!=", False, False), ("=", False, True)):
-            if op in word:
-                name, value = word.split(op, 1)
-                if not name:
-                    return []
-                out.append(Matcher(name=name, value=value, is_regex=is_regex, is_equal=is_equal))
-                break
-        else:
+    Quoted values may hold anything (query="code!=200" stays one matcher); a bare value ends
+    at the first space.
+    """
+    out: list[Matcher] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _MATCHER.match(text, pos)
+        if match is None:
             return []
+        name, op, quoted, bare = match.groups()
+        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        is_regex, is_equal = _OPS[op]
+        if is_regex:
+            try:
+                re.compile(value)
+            except re.error:
+                return []
+        out.append(Matcher(name=name, value=value, is_regex=is_regex, is_equal=is_equal))
+        pos = match.end()
     return out
 
 

@@ -70,6 +70,13 @@ class BaseScreen(Screen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Repaint from `snapshot`; called when this screen is visible and a new one arrives."""
 
+    def on_worker_state_changed(self, event) -> None:
+        """A screen's own workers (approve, ack, history...) failing: tell the user, never lose it.
+
+        Worker.StateChanged does not bubble, so the app never sees these.
+        """
+        self.mlops.on_worker_state_changed(event)
+
     def update_status(self) -> None:
         runtime = self.mlops.runtime
         for bar in self.query(StatusBar):

@@ -27,6 +27,12 @@ def describe_status(status: BackendStatus) -> Text:
     text.append(f" {status.state.value}", style=style)
     if status.state != BackendState.PENDING:
         text.append(f" {ago(status.last_ok) if status.last_ok else 'never'}", style="dim")
+    if status.progress:
+        text.append(f" ⟳ {visible(status.progress)}", style="cyan")
+    if status.state not in (BackendState.OK, BackendState.PENDING) and status.message:
+        # why it failed, in the backend's words (clipped; the full text is in doctor)
+        message = visible(status.message)
+        text.append(f": {message[:80]}{'…' if len(message) > 80 else ''}", style=style)
     return text
 
 

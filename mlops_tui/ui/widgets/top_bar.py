@@ -38,15 +38,27 @@ class TopBar(Static):
     def on_mount(self) -> None:
         self.update(self.render_bar())
 
-    def render_bar(self) -> Text:
+    def on_resize(self) -> None:
+        self.update(self.render_bar(self.content_size.width))
+
+    def render_bar(self, width: int | None = None) -> Text:
+        text = self._bar(compact=False)
+        if width and self.crumb and text.cell_len > width:
+            # Too narrow (80 columns) for every view's name and the crumb: the other views
+            # show their key only, so that where the user is stays in sight.
+            text = self._bar(compact=True)
+        return text
+
+    def _bar(self, compact: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("mlops-tui ", style="bold")
         if self.demo:
             text.append(" DEMO ", style="bold reverse magenta")
             text.append(" ")
         for key, mode, label in VIEWS:
-            style = "bold reverse" if mode == self.current else ""
-            text.append(f" {key} {SHORT.get(mode, label)} ", style=style)
+            current = mode == self.current
+            style = "bold reverse" if current else ""
+            text.append(f" {key} {SHORT.get(mode, label)} " if current or not compact else f" {key} ", style=style)
         if self.crumb:
             text.append("  › ", style="dim")
             text.append(self.crumb, style="bold")

@@ -1,0 +1,228 @@
+"""Helpers for driving the whole app against an Alertmanager (real, or the fault-injecting fake).
+
+`am_app` builds `MlopsApp` exactly as a user's session would be built (`build_runtime` with one
+`AlertmanagerBackend`, the audit log in the test's tmp dir, `MLOPS_TUI_USER` set first);
+`screen` is what a person sees with the blanks between words kept; `wait_for_text` waits for
+words on screen; `audit_lines` reads the audit log the app wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+from collections.abc import Callable
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+
+from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+from mlops_tui.domain import Alert
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from tests.conftest import wait_until
+from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
+
+SIZE = (160, 48)
+USER = "alice-oncall"
+
+
+def am_app(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: AlertmanagerBackend,
+    *,
+    user: str = USER,
+    read_only: bool = False,
+    refresh_seconds: float | None = 1.0,
+) -> MlopsApp:
+    """The app on one Alertmanager backend, as `user`, auditing to tmp_path/audit.jsonl.
+
+    `refresh_seconds` shortens the hub's 15 s poll interval (None keeps it) so that the
+    server's view of a write shows without waiting a whole interval.
+    """
+    monkeypatch.setenv("MLOPS_TUI_USER", user)
+    runtime = build_runtime(
+        None, backends=[backend], audit_path=tmp_path / "audit.jsonl", read_only=read_only
+    )
+    if refresh_seconds is not None:
+        for runner in runtime.hub.runners.values():
+            runner.refresh_seconds = refresh_seconds
+    app = MlopsApp(runtime)
+    _guard_tick(app)
+    return app
+
+
+def _guard_tick(app: MlopsApp) -> None:
+    """Tolerate the known shutdown race of `MlopsApp._tick` (see tests/ui/test_resilience.py).
+
+    The 1 s status tick reads `self.screen`; when it fires while `run_test` closes the app the
+    screen stacks are already empty and it raises ScreenStackError. That bug is pinned by a
+    strict xfail in tests/ui; here it must not make these tests flaky.
+    """
+    from textual.app import ScreenStackError
+
+    tick = app._tick
+
+    def tick_unless_closing() -> None:
+        try:
+            tick()
+        except ScreenStackError:
+            if app.is_running and app._screen_stacks.get(app.current_mode):
+                raise
+
+    app._tick = tick_unless_closing  # on_mount's set_interval picks this one up
+
+
+# -- what a person sees ------------------------------------------------------------------------
+_CELL_TEXT = re.compile(
+    r'<text class="[^"]*-r\d+" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+"[^>]*>(.*?)</text>', re.S
+)
+_TAG = re.compile(r"<[^>]+>")
+_CHAR_WIDTH, _LINE_HEIGHT, _FIRST_BASELINE = 12.2, 24.4, 20.0  # Rich's SVG export geometry
+
+
+def screen(app: MlopsApp) -> str:
+    """The screen's text line by line, every character in its column (blanks kept)."""
+    svg = app.export_screenshot()
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for m in _CELL_TEXT.finditer(svg):
+        col = round(float(m.group(1)) / _CHAR_WIDTH)
+        row = round((float(m.group(2)) - _FIRST_BASELINE) / _LINE_HEIGHT)
+        text = html.unescape(_TAG.sub("", m.group(3))).replace("\xa0", " ")
+        rows.setdefault(row, []).append((col, text))
+    lines = []
+    for row in range(max(rows, default=-1) + 1):
+        line = ""
+        for col, text in sorted(rows.get(row, [])):
+            width = cell_len(line)
+            if col > width:
+                line += " " * (col - width)
+            line += text
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def status_line(app: MlopsApp) -> str:
+    """The status bar's line (it starts `ctx `)."""
+    return next((line for line in screen(app).splitlines() if line.lstrip().startswith("ctx ")), "")
+
+
+async def wait_for_text(app: MlopsApp, pilot, *texts: str, timeout: float = 10.0) -> str:
+    """Until every one of `texts` is on screen; returns the screen."""
+    seen = ""
+
+    def shown() -> bool:
+        nonlocal seen
+        seen = screen(app)
+        return all(t in seen for t in texts)
+
+    try:
+        await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"{texts!r} not all on screen within {timeout}s; screen:\n{seen}") from None
+    return seen
+
+
+def toasts(app: MlopsApp) -> list[str]:
+    """The words of each notification on screen, its lines joined (a toast wraps long text)."""
+    from textual.widgets._toast import Toast
+
+    lines = screen(app).splitlines()
+    out = []
+    for toast in app.screen.query(Toast):
+        r = toast.region
+        rows = [line[r.x:r.x + r.width] for line in lines[r.y:r.y + r.height]]
+        out.append(" ".join(" ".join(rows).replace("▌", " ").split()))
+    return out
+
+
+async def wait_for_toast(app: MlopsApp, pilot, *words: str, timeout: float = 10.0) -> str:
+    """Until one notification says every one of `words`; returns its text."""
+    found = ""
+
+    def shown() -> bool:
+        nonlocal found
+        found = next((t for t in toasts(app) if all(w in t for w in words)), "")
+        return bool(found)
+
+    try:
+        await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"no notification says {words!r} within {timeout}s; "
+                             f"notifications: {toasts(app)!r}") from None
+    return found
+
+
+async def wait_for_screen(app: MlopsApp, pilot, kind: type, timeout: float = 5.0) -> None:
+    await wait_until(lambda: isinstance(app.screen, kind), timeout=timeout, pilot=pilot)
+    await pilot.pause(0.05)
+
+
+async def paste(app: MlopsApp, pilot, text: str) -> None:
+    """Paste `text` into the focused field, as a terminal delivers a paste (bracketed paste)."""
+    from textual import events
+
+    app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+def row_of(app: MlopsApp, name: str) -> str:
+    """The Alerts list's screen line showing alert `name` (the first one)."""
+    return next((line for line in screen(app).splitlines() if f" {name} " in line), "")
+
+
+def alerts_grid(app: MlopsApp) -> DataGrid:
+    return app.screen.query_one("#alerts", DataGrid)
+
+
+async def cursor_to(pilot, grid: DataGrid, match: Callable[[Any], bool], limit: int = 50) -> Any:
+    """Move the list's cursor with the keys a user presses (g, then j) onto a matching row."""
+    await pilot.press("g")
+    for _ in range(limit):
+        row = grid.cursor_row
+        if row is not None and match(row):
+            return row
+        before = grid.cursor_index
+        await pilot.press("j")
+        if grid.cursor_index == before:
+            break
+    raise AssertionError("no row of the list matches")
+
+
+def named(name: str) -> Callable[[Alert], bool]:
+    return lambda a: a.name == name
+
+
+def audit_lines(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "audit.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# -- the fake on a chosen port -----------------------------------------------------------------
+class FakeOnPort(FaultyAlertmanager):
+    """The fault-injecting fake bound to a given port: an Alertmanager that 'comes back' at the
+    address the app was already polling (a closed port until then)."""
+
+    def __init__(self, port: int, mode: Mode = "ok") -> None:
+        super().__init__(mode)
+        self._server.server_close()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+
+def quiet(fake: FaultyAlertmanager) -> FaultyAlertmanager:
+    """No stderr traceback when a hanging handler finally writes to a client that gave up
+    (BrokenPipeError, printed by socketserver after the test's output capture ended)."""
+    fake._server.handle_error = lambda request, client_address: None
+    return fake

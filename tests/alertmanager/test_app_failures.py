@@ -1,0 +1,194 @@
+"""The app when its Alertmanager misbehaves: down, 500 on the silence POST, malformed JSON, 401,
+a hang. Faults come from the fake in tests/fakes/alertmanager_faults.py and from closed ports.
+
+What is checked is what a person sees: the backend's state in the status bar, the message of a
+failed write, the alert list, and that no traceback ever reaches the screen.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+from mlops_tui.ui.dialogs.confirm import ConfirmDialog
+from mlops_tui.ui.screens.alerts import AlertsScreen
+from mlops_tui.ui.screens.models import ModelsScreen
+from mlops_tui.ui.screens.overview import OverviewScreen
+from mlops_tui.ui.screens.runs import RunsScreen
+from tests.alertmanager.app_support import (
+    SIZE,
+    USER,
+    FakeOnPort,
+    am_app,
+    audit_lines,
+    quiet,
+    row_of,
+    screen,
+    status_line,
+    toasts,
+    wait_for_screen,
+    wait_for_text,
+    wait_for_toast,
+)
+from tests.alertmanager.server import free_port
+from tests.conftest import wait_until
+from tests.fakes.alertmanager_faults import FaultyAlertmanager
+
+
+def backend_at(url: str, **options) -> AlertmanagerBackend:
+    return AlertmanagerBackend("am", AlertmanagerBackend.Options(url=url, **options))
+
+
+def no_traceback(app) -> None:
+    shown = screen(app)
+    assert "Traceback" not in shown and "Error:" not in shown, shown
+    assert not any("Something went wrong" in t for t in toasts(app)), toasts(app)
+    assert app.is_running
+
+
+async def wait_for_status(app, pilot, words: str, timeout: float = 10.0) -> str:
+    """Until the status bar reads `words` (e.g. "am unreachable"); returns the bar."""
+    line = ""
+
+    def reads() -> bool:
+        nonlocal line
+        line = status_line(app)
+        return words in line
+
+    try:
+        await wait_until(reads, timeout=timeout, interval=0.1, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"the status bar never read {words!r}; last: {line!r}") from None
+    return line
+
+
+@pytest.fixture
+def fake():
+    with FaultyAlertmanager("ok") as server:
+        quiet(server)
+        yield server
+
+
+# -- down, then back ---------------------------------------------------------------------------
+async def test_a_down_alertmanager_is_unreachable_and_the_app_recovers_when_it_comes_back(tmp_path, monkeypatch):
+    port = free_port()  # nothing listens there: connection refused
+    app = am_app(tmp_path, monkeypatch, backend_at(f"http://127.0.0.1:{port}"), refresh_seconds=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_status(app, pilot, "am unreachable")
+        await pilot.press("5")
+        await wait_for_screen(app, pilot, AlertsScreen)
+        shown = await wait_for_text(app, pilot, "No active alerts")
+        assert "am unreachable never" in status_line(app)  # never refreshed yet
+        assert "ModelDown" not in shown
+        no_traceback(app)
+
+        with FakeOnPort(port, "ok") as back:
+            quiet(back)
+            await pilot.press("ctrl+r")  # the next poll would be 15 s away: ask now
+            await wait_for_text(app, pilot, "ModelDown", "fraud model is down")
+            bar = await wait_for_status(app, pilot, "am ok")
+            assert "unreachable" not in bar
+            assert "firing" in row_of(app, "ModelDown")
+            no_traceback(app)
+            assert any(path.startswith("/api/v2/alerts") for _, path, _ in back.requests)
+
+
+# -- 500 on the silence POST -------------------------------------------------------------------
+async def test_a_500_on_the_ack_says_so_writes_nothing_and_the_alert_stays_firing(fake, tmp_path, monkeypatch):
+    fake.mode = "post_silences_500"  # reads work, the silence POST fails
+    app = am_app(tmp_path, monkeypatch, backend_at(fake.url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_status(app, pilot, "am ok")
+        await pilot.press("5")
+        await wait_for_screen(app, pilot, AlertsScreen)
+        await wait_for_text(app, pilot, "ModelDown")
+        await pilot.press("a")
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        await pilot.press("y")
+
+        said = await wait_for_toast(app, pilot, "Not acked")
+        assert "ack failed" in said and "HTTP 500" in said and "storage is full" in said, said
+        assert "Acked" not in " ".join(toasts(app)).replace("Not acked", "")
+        await pilot.pause(1.2)  # a poll later (every 1 s), still nothing
+        assert "firing" in row_of(app, "ModelDown")
+        assert "acked by" not in screen(app)
+        no_traceback(app)
+    posts = [(method, path) for method, path, _ in fake.requests if method != "GET"]
+    assert posts == [("POST", "/api/v2/silences")]  # one attempt, no retry, no partial writes
+    assert fake.silences == {}
+    [entry] = audit_lines(tmp_path)
+    assert (entry["action"], entry["outcome"], entry["user"]) == ("ack", "failed", USER)
+    assert "HTTP 500" in entry["detail"]["error"]
+
+
+# -- malformed JSON ----------------------------------------------------------------------------
+async def test_malformed_json_is_an_error_state_not_a_crash(fake, tmp_path, monkeypatch):
+    fake.mode = "malformed"
+    app = am_app(tmp_path, monkeypatch, backend_at(fake.url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_status(app, pilot, "am error")
+        await pilot.press("5")
+        await wait_for_screen(app, pilot, AlertsScreen)
+        await wait_for_text(app, pilot, "No active alerts")
+        await pilot.pause(1.1)  # another poll of the same garbage
+        assert "am error" in status_line(app)
+        no_traceback(app)
+        status = app.snapshot.status_of("am")
+        assert "not JSON" in status.message  # the hub knows why...
+
+
+async def test_malformed_json_shows_a_readable_message(fake, tmp_path, monkeypatch):
+    fake.mode = "malformed"
+    app = am_app(tmp_path, monkeypatch, backend_at(fake.url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_status(app, pilot, "am error")
+        await pilot.press("5")
+        await wait_for_screen(app, pilot, AlertsScreen)
+        await wait_for_text(app, pilot, "not JSON", timeout=1.5)
+
+
+# -- 401 ---------------------------------------------------------------------------------------
+async def test_a_401_is_unauthorised(fake, tmp_path, monkeypatch):
+    fake.mode = "unauthorized"
+    app = am_app(tmp_path, monkeypatch, backend_at(fake.url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        bar = await wait_for_status(app, pilot, "am unauthorised")
+        assert "never" in bar
+        await pilot.press("5")
+        await wait_for_screen(app, pilot, AlertsScreen)
+        await wait_for_text(app, pilot, "No active alerts")
+        no_traceback(app)
+
+
+# -- a hang ------------------------------------------------------------------------------------
+async def test_a_hang_is_unreachable_after_the_timeout_and_the_keys_answer_meanwhile(fake, tmp_path, monkeypatch):
+    fake.mode = "hang"
+    timeout = 4.0
+    app = am_app(tmp_path, monkeypatch, backend_at(fake.url, timeout_seconds=timeout), refresh_seconds=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(lambda: fake.requests, timeout=5, pilot=pilot)  # the first poll is hanging
+        hang_started = time.monotonic()
+        for key, kind, words in (("2", RunsScreen, "Runs"), ("3", ModelsScreen, "Models"),
+                                 ("5", AlertsScreen, "No active alerts"), ("1", OverviewScreen, "Overview"),
+                                 ("5", AlertsScreen, "No active alerts")):
+            pressed = time.monotonic()
+            await pilot.press(key)
+            await wait_until(lambda: isinstance(app.screen, kind), timeout=1, pilot=pilot)
+            took = time.monotonic() - pressed
+            assert took < 1.5, f"{key} took {took:.2f}s to open its view during the hang"
+            await wait_for_text(app, pilot, words, timeout=1)
+        # all of that happened while the first poll was still hanging
+        assert "am pending" in status_line(app), "the views must be switched during the hang"
+        assert time.monotonic() - hang_started < timeout
+
+        bar = await wait_for_status(app, pilot, "am unreachable", timeout=6)
+        assert "never" in bar
+        no_traceback(app)
+
+        fake.mode = "ok"  # it answers again
+        await pilot.press("ctrl+r")
+        await wait_for_text(app, pilot, "ModelDown", "fraud model is down")
+        await wait_for_status(app, pilot, "am ok")
+        no_traceback(app)
