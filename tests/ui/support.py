@@ -1,0 +1,162 @@
+"""Shared helpers for the Pilot tests of the UI: build a demo app, find rows, read the audit log."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+
+from mlops_tui.backends.demo.backend import DemoBackend
+from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from tests.conftest import wait_until
+from tests.helpers import demo_app, wait_for_data
+
+SIZE = (160, 48)
+USER = "zed"  # not a demo user: never the requester of a seeded promotion request
+
+# A simulated moment at which the demo world has incidents with many minutes to run:
+# ModelErrorRateHigh on fraud-api-prod and demand-api, ModelLatencyHigh on fraud-api-canary.
+INCIDENT_EPOCH = datetime(2025, 3, 3, 11, 0, tzinfo=timezone.utc)
+
+
+def incident_app(tmp_path: Path, **kw: Any) -> MlopsApp:
+    """The default demo world (seed, 300 runs, speed 1), pinned to INCIDENT_EPOCH."""
+    backend = DemoBackend("demo", DemoBackend.Options(runs=300, epoch=INCIDENT_EPOCH))
+    return demo_app(tmp_path, backends=[backend], **kw)
+
+
+_CELL_TEXT = re.compile(
+    r'<text class="[^"]*-r\d+" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+"[^>]*>(.*?)</text>', re.S
+)
+_TAG = re.compile(r"<[^>]+>")
+_CHAR_WIDTH, _LINE_HEIGHT, _FIRST_BASELINE = 12.2, 24.4, 20.0  # Rich's SVG export geometry
+
+
+def screen(app: MlopsApp) -> str:
+    """What a person sees, line by line, with every character in its column.
+
+    Like `tests.helpers.screen_text`, but it keeps the blanks between differently styled
+    runs of text (Rich's SVG export draws no text for them), so "Ver Target" does not
+    read "VerTarget" and a phrase can be looked for as it is written.
+    """
+    svg = app.export_screenshot()
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for m in _CELL_TEXT.finditer(svg):
+        col = round(float(m.group(1)) / _CHAR_WIDTH)
+        row = round((float(m.group(2)) - _FIRST_BASELINE) / _LINE_HEIGHT)
+        text = html.unescape(_TAG.sub("", m.group(3))).replace("\xa0", " ")
+        rows.setdefault(row, []).append((col, text))
+    lines = []
+    for row in range(max(rows, default=-1) + 1):
+        line = ""
+        for col, text in sorted(rows.get(row, [])):
+            width = cell_len(line)
+            if col > width:
+                line += " " * (col - width)
+            line += text
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def box(text: str, title: str) -> str:
+    """The text inside the bordered box whose top border holds `title` (columns inside the border)."""
+    lines = text.splitlines()
+    top = next(i for i, line in enumerate(lines) if title in line)
+    at = lines[top].index(title)
+    left = lines[top].rindex("╭", 0, at)
+    right = lines[top].index("╮", at)
+    inside = []
+    for line in lines[top + 1:]:
+        if line[left:left + 1] == "╰":
+            break
+        inside.append(line[left + 1:right].rstrip())
+    return "\n".join(inside)
+
+
+def grid(app: MlopsApp, selector: str) -> DataGrid:
+    return app.screen.query_one(selector, DataGrid)
+
+
+def focused_grid(app: MlopsApp) -> DataGrid:
+    focused = app.screen.focused
+    assert isinstance(focused, DataGrid), f"focus is on {focused!r}, not a list"
+    return focused
+
+
+async def cursor_to(pilot, table: DataGrid, match: Callable[[Any], bool], limit: int = 500) -> Any:
+    """Move the focused list's cursor with the keys a user presses (g, then j) onto a matching row."""
+    assert table.has_focus, "the list must have the focus"
+    await pilot.press("g")
+    for _ in range(limit):
+        row = table.cursor_row
+        if row is not None and match(row):
+            return row
+        before = table.cursor_index
+        await pilot.press("j")
+        if table.cursor_index == before:
+            break
+    raise AssertionError("no row of the list matches")
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type `text` key by key (Pilot turns ":", "/", " " ... into their key names)."""
+    await pilot.press(*text)
+
+
+def audit_lines(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "audit.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+async def wait_for_match(app: MlopsApp, pilot, pattern: str, timeout: float = 5.0) -> re.Match[str]:
+    """Until the regular expression `pattern` matches the screen's text; returns the match."""
+    found: re.Match[str] | None = None
+    seen = ""
+
+    def shown() -> bool:
+        nonlocal found, seen
+        seen = screen(app)
+        found = re.search(pattern, seen)
+        return found is not None
+
+    try:
+        await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"/{pattern}/ not on screen within {timeout}s; screen:\n{seen}") from None
+    assert found is not None
+    return found
+
+
+async def wait_for_text(app: MlopsApp, pilot, text: str, timeout: float = 5.0) -> str:
+    """Until `text` is on screen; returns the whole screen's text."""
+    return (await wait_for_match(app, pilot, re.escape(text), timeout)).string
+
+
+async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout: float = 5.0) -> str:
+    """Until a dialog of type `kind` is up and its `title` painted; returns the screen's text."""
+    await wait_until(lambda: isinstance(app.screen, kind), timeout=timeout, pilot=pilot)
+    return await wait_for_text(app, pilot, title, timeout=timeout)
+
+
+async def poll_now(app: MlopsApp, pilot, timeout: float = 5.0) -> None:
+    """Have every backend polled now and wait until the newer snapshot is shown."""
+    generation = app.snapshot.generation
+    app.runtime.hub.refresh()
+    await wait_until(lambda: app.snapshot.generation > generation, timeout=timeout, pilot=pilot)
+    await pilot.pause(0.05)
+
+
+__all__ = [
+    "INCIDENT_EPOCH", "SIZE", "USER", "audit_lines", "box", "cursor_to", "demo_app", "focused_grid", "grid",
+    "incident_app", "poll_now", "screen", "type_text", "wait_for_data", "wait_for_dialog",
+    "wait_for_match", "wait_for_text",
+]

@@ -1,0 +1,226 @@
+"""Alerts in the demo world: ack (one, several), silence, unsilence, copy as Markdown, regroup."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mlops_tui.domain import AlertState
+from mlops_tui.ui.dialogs.confirm import ConfirmDialog
+from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.screens.alerts import AlertsScreen
+from tests.conftest import wait_until
+from tests.ui.support import (
+    SIZE,
+    USER,
+    audit_lines,
+    box,
+    cursor_to,
+    demo_app,
+    focused_grid,
+    incident_app,
+    poll_now,
+    screen,
+    type_text,
+    wait_for_data,
+    wait_for_dialog,
+    wait_for_text,
+)
+
+
+@pytest.fixture(autouse=True)
+def app_user(monkeypatch):
+    monkeypatch.setenv("MLOPS_TUI_USER", USER)
+
+
+def steady_first(alert) -> tuple:
+    """Prefer alerts that outlive a test: a stale champion stays stale, drift changes slowly."""
+    return (alert.name != "ModelStale", alert.labels.get("kind") != "drift")
+
+
+def pick_firing(app, count: int = 1):
+    firing = sorted(app.snapshot.firing_alerts, key=steady_first)
+    assert len(firing) >= count, "the demo world has too few firing alerts"
+    return firing[:count]
+
+
+def row_of(app, alert) -> str:
+    """The line of the Alerts list that shows `alert`."""
+    target = " / ".join(p for p in (alert.model, alert.deployment) if p)
+    for line in screen(app).splitlines():
+        if f" {alert.name} " in line and target[:20] in line:
+            return line
+    raise AssertionError(f"{alert.name} on {target} is not on screen:\n{screen(app)}")
+
+
+def state_of(app, alert) -> AlertState | None:
+    now = next((a for a in app.snapshot.alerts if a.fingerprint == alert.fingerprint), None)
+    return now.state if now else None
+
+
+async def open_alerts(app, pilot):
+    await pilot.press("5")
+    await pilot.pause()
+    assert type(app.screen) is AlertsScreen
+    return focused_grid(app)
+
+
+async def test_a_acks_the_selected_alert_after_confirmation(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        (alert,) = pick_firing(app)
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == alert.fingerprint)
+        assert row_of(app, alert).rstrip("│ ").endswith("firing")
+
+        await pilot.press("a")
+        text = await wait_for_dialog(app, pilot, ConfirmDialog, "Ack 1 alert(s)")
+        assert f"Ack 1 alert(s) for 15 minutes: {alert.name}" in text
+        assert f"created by {USER}" in text
+        await pilot.press("y")
+        await wait_until(lambda: state_of(app, alert) == AlertState.SUPPRESSED, timeout=5, pilot=pilot)
+        await pilot.pause(0.1)
+        assert re.search(rf"acked by {USER} \d+s ago", row_of(app, alert))
+        await wait_for_text(app, pilot, "Acked 1 alert(s)")
+        entries = audit_lines(tmp_path)
+        assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [("ack", "ok", USER)]
+        assert alert.fingerprint in entries[0]["target"]
+
+
+async def test_space_marks_two_alerts_and_a_acks_both(tmp_path):
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        first, second = pick_firing(app, 2)
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == first.fingerprint)
+        await pilot.press("space")
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == second.fingerprint)
+        await pilot.press("space")
+        assert {a.fingerprint for a in alerts.marked_rows} == {first.fingerprint, second.fingerprint}
+        assert row_of(app, first).lstrip("│").startswith("●")
+        assert row_of(app, second).lstrip("│").startswith("●")
+
+        await pilot.press("a")
+        text = await wait_for_dialog(app, pilot, ConfirmDialog, "Ack 2 alert(s)")
+        assert "Ack 2 alert(s) for 15 minutes:" in text
+        assert first.name in text and second.name in text
+        await pilot.press("y")
+        await wait_until(
+            lambda: state_of(app, first) == state_of(app, second) == AlertState.SUPPRESSED, timeout=5, pilot=pilot
+        )
+        await pilot.pause(0.1)
+        for alert in (first, second):
+            line = row_of(app, alert)
+            assert f"acked by {USER}" in line
+            assert not line.lstrip("│").startswith("●")  # marks are cleared after the write
+        assert alerts.marked_rows == []
+        entries = audit_lines(tmp_path)
+        assert sorted(e["action"] + ":" + e["outcome"] for e in entries) == ["ack:ok", "ack:ok"]
+
+
+async def test_s_silences_with_a_required_comment_and_u_expires_it(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        (alert,) = pick_firing(app)
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == alert.fingerprint)
+
+        await pilot.press("s")  # silences here; it does not sort
+        text = await wait_for_dialog(app, pilot, PromptDialog, "Silence 1 alert(s)")
+        assert f"Silence 1 alert(s): {alert.name}" in text
+        assert "Duration (1h, 4h, 24h, or e.g. 90m)" in text and "Comment (required)" in text
+        assert f'alertname="{alert.name}"' in text  # the matchers, ready to edit
+
+        await pilot.press("enter", "enter", "enter")  # duration, (empty) comment, matchers
+        await wait_for_text(app, pilot, "required: Comment (required)")
+        assert isinstance(app.screen, PromptDialog)
+        await pilot.press("shift+tab")  # back to the comment
+        await type_text(pilot, "hotfix-rollout")
+        await pilot.press("enter", "enter")
+        await wait_until(lambda: state_of(app, alert) == AlertState.SUPPRESSED, timeout=5, pilot=pilot)
+        await pilot.pause(0.1)
+        assert re.search(rf"silenced until \d\d:\d\d by {USER}", row_of(app, alert))
+        entries = audit_lines(tmp_path)
+        assert [(e["action"], e["outcome"]) for e in entries] == [("silence", "ok")]
+        assert entries[0]["detail"]["comment"] == "hotfix-rollout"
+        assert entries[0]["detail"]["minutes"] == 60
+
+        await pilot.press("u")
+        text = await wait_for_dialog(app, pilot, ConfirmDialog, "Expire silence")
+        assert f"by {USER}:" in text and "hotfix-rollout" in text
+        await pilot.press("y")
+        await wait_until(lambda: state_of(app, alert) == AlertState.FIRING, timeout=5, pilot=pilot)
+        await pilot.pause(0.1)
+        assert row_of(app, alert).rstrip("│ ").endswith("firing")
+        assert [e["action"] for e in audit_lines(tmp_path)] == ["silence", "expire silence"]
+
+
+async def test_c_copies_the_alert_as_markdown(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        (alert,) = pick_firing(app)
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == alert.fingerprint)
+        await pilot.press("c")
+        await wait_for_text(app, pilot, "Copied 1 alert(s) as Markdown")
+        copied = app.clipboard
+        assert copied.startswith(f"### {alert.severity.value.upper()}: {alert.name}\n")
+        assert "- **State:** firing" in copied
+        assert f"- **Model:** {alert.model}" in copied
+        assert "| label | value |" in copied
+        for key, value in alert.labels.items():
+            assert f"| {key} | {value} |" in copied
+
+
+async def test_b_regroups_the_alerts(tmp_path):
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        ranks = [a.severity.rank for a in alerts.visible_rows]
+        assert ranks == sorted(ranks)
+        assert "grouped by severity" in screen(app)
+
+        await pilot.press("b")
+        text = await wait_for_text(app, pilot, "grouped by model")
+        models = [a.model or "~" for a in alerts.visible_rows]
+        assert models == sorted(models) and len(set(models)) > 1
+        # as drawn: the Model / deployment column reads in model order
+        names = sorted({a.model for a in alerts.visible_rows}, key=len, reverse=True)
+        drawn = [next((m for m in names if f" {m}" in line), None) for line in box(text, "grouped by").splitlines()]
+        drawn = [m for m in drawn if m]
+        assert drawn == [a.model for a in alerts.visible_rows]
+
+        await pilot.press("b")
+        await wait_for_text(app, pilot, "grouped by deployment")
+        deployments = [a.deployment or "~" for a in alerts.visible_rows]
+        assert deployments == sorted(deployments)
+        await pilot.press("b")
+        await wait_for_text(app, pilot, "grouped by severity")
+
+        await pilot.press("S")  # the list still sorts, in reverse, by its first column
+        await pilot.pause()
+        assert "Severity ▼" in screen(app)
+
+
+async def test_read_only_refuses_to_ack(tmp_path):
+    app = demo_app(tmp_path, read_only=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        alerts = await open_alerts(app, pilot)
+        (alert,) = pick_firing(app)
+        await cursor_to(pilot, alerts, lambda a: a.fingerprint == alert.fingerprint)
+        await pilot.press("a")
+        await wait_for_dialog(app, pilot, ConfirmDialog, "Ack 1 alert(s)")
+        await pilot.press("y")
+        await wait_for_text(app, pilot, "read-only mode: nothing was changed")
+        assert "Not acked" in screen(app)
+        await poll_now(app, pilot)  # the next snapshot: still unchanged
+        assert state_of(app, alert) == AlertState.FIRING
+        assert [e["outcome"] for e in audit_lines(tmp_path)] == ["refused"]
+        assert all(not a.silenced_by for a in app.snapshot.alerts if a.fingerprint == alert.fingerprint)
