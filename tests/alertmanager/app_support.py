@@ -8,9 +8,6 @@ words on screen; `audit_lines` reads the audit log the app wrote.
 
 from __future__ import annotations
 
-import html
-import json
-import re
 import threading
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
@@ -18,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.cells import cell_len
 
 from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
 from mlops_tui.domain import Alert
@@ -26,6 +22,8 @@ from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
+from tests.helpers import audit_lines, status_line, wait_for_text
+from tests.helpers import screen_text as screen
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
 
 SIZE = (160, 48)
@@ -54,81 +52,10 @@ def am_app(
         for runner in runtime.hub.runners.values():
             runner.refresh_seconds = refresh_seconds
     app = MlopsApp(runtime)
-    _guard_tick(app)
     return app
 
 
-def _guard_tick(app: MlopsApp) -> None:
-    """Tolerate the known shutdown race of `MlopsApp._tick` (see tests/ui/test_resilience.py).
-
-    The 1 s status tick reads `self.screen`; when it fires while `run_test` closes the app the
-    screen stacks are already empty and it raises ScreenStackError. That bug is pinned by a
-    strict xfail in tests/ui; here it must not make these tests flaky.
-    """
-    from textual.app import ScreenStackError
-
-    tick = app._tick
-
-    def tick_unless_closing() -> None:
-        try:
-            tick()
-        except ScreenStackError:
-            if app.is_running and app._screen_stacks.get(app.current_mode):
-                raise
-
-    app._tick = tick_unless_closing  # on_mount's set_interval picks this one up
-
-
 # -- what a person sees ------------------------------------------------------------------------
-_CELL_TEXT = re.compile(
-    r'<text class="[^"]*-r\d+" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+"[^>]*>(.*?)</text>', re.S
-)
-_TAG = re.compile(r"<[^>]+>")
-_CHAR_WIDTH, _LINE_HEIGHT, _FIRST_BASELINE = 12.2, 24.4, 20.0  # Rich's SVG export geometry
-
-
-def screen(app: MlopsApp) -> str:
-    """The screen's text line by line, every character in its column (blanks kept)."""
-    svg = app.export_screenshot()
-    rows: dict[int, list[tuple[int, str]]] = {}
-    for m in _CELL_TEXT.finditer(svg):
-        col = round(float(m.group(1)) / _CHAR_WIDTH)
-        row = round((float(m.group(2)) - _FIRST_BASELINE) / _LINE_HEIGHT)
-        text = html.unescape(_TAG.sub("", m.group(3))).replace("\xa0", " ")
-        rows.setdefault(row, []).append((col, text))
-    lines = []
-    for row in range(max(rows, default=-1) + 1):
-        line = ""
-        for col, text in sorted(rows.get(row, [])):
-            width = cell_len(line)
-            if col > width:
-                line += " " * (col - width)
-            line += text
-        lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def status_line(app: MlopsApp) -> str:
-    """The status bar's line (it starts `ctx `)."""
-    return next((line for line in screen(app).splitlines() if line.lstrip().startswith("ctx ")), "")
-
-
-async def wait_for_text(app: MlopsApp, pilot, *texts: str, timeout: float = 10.0) -> str:
-    """Until every one of `texts` is on screen; returns the screen."""
-    seen = ""
-
-    def shown() -> bool:
-        nonlocal seen
-        seen = screen(app)
-        return all(t in seen for t in texts)
-
-    try:
-        await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
-    except AssertionError:
-        raise AssertionError(f"{texts!r} not all on screen within {timeout}s; screen:\n{seen}") from None
-    return seen
-
-
 def toasts(app: MlopsApp) -> list[str]:
     """The words of each notification on screen, its lines joined (a toast wraps long text)."""
     from textual.widgets._toast import Toast
@@ -197,13 +124,6 @@ async def cursor_to(pilot, grid: DataGrid, match: Callable[[Any], bool], limit: 
 
 def named(name: str) -> Callable[[Alert], bool]:
     return lambda a: a.name == name
-
-
-def audit_lines(tmp_path: Path) -> list[dict[str, Any]]:
-    path = tmp_path / "audit.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 # -- the fake on a chosen port -----------------------------------------------------------------

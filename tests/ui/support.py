@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rich.cells import cell_len
 
 from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
-from tests.helpers import demo_app, wait_for_data
+from tests.helpers import audit_lines, demo_app, wait_for_data, wait_for_text
+from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)
 USER = "zed"  # not a demo user: never the requester of a seeded promotion request
@@ -30,39 +28,6 @@ def incident_app(tmp_path: Path, **kw: Any) -> MlopsApp:
     """The default demo world (seed, 300 runs, speed 1), pinned to INCIDENT_EPOCH."""
     backend = DemoBackend("demo", DemoBackend.Options(runs=300, epoch=INCIDENT_EPOCH))
     return demo_app(tmp_path, backends=[backend], **kw)
-
-
-_CELL_TEXT = re.compile(
-    r'<text class="[^"]*-r\d+" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+"[^>]*>(.*?)</text>', re.S
-)
-_TAG = re.compile(r"<[^>]+>")
-_CHAR_WIDTH, _LINE_HEIGHT, _FIRST_BASELINE = 12.2, 24.4, 20.0  # Rich's SVG export geometry
-
-
-def screen(app: MlopsApp) -> str:
-    """What a person sees, line by line, with every character in its column.
-
-    Like `tests.helpers.screen_text`, but it keeps the blanks between differently styled
-    runs of text (Rich's SVG export draws no text for them), so "Ver Target" does not
-    read "VerTarget" and a phrase can be looked for as it is written.
-    """
-    svg = app.export_screenshot()
-    rows: dict[int, list[tuple[int, str]]] = {}
-    for m in _CELL_TEXT.finditer(svg):
-        col = round(float(m.group(1)) / _CHAR_WIDTH)
-        row = round((float(m.group(2)) - _FIRST_BASELINE) / _LINE_HEIGHT)
-        text = html.unescape(_TAG.sub("", m.group(3))).replace("\xa0", " ")
-        rows.setdefault(row, []).append((col, text))
-    lines = []
-    for row in range(max(rows, default=-1) + 1):
-        line = ""
-        for col, text in sorted(rows.get(row, [])):
-            width = cell_len(line)
-            if col > width:
-                line += " " * (col - width)
-            line += text
-        lines.append(line.rstrip())
-    return "\n".join(lines)
 
 
 def box(text: str, title: str) -> str:
@@ -110,13 +75,6 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
-def audit_lines(tmp_path: Path) -> list[dict[str, Any]]:
-    path = tmp_path / "audit.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 async def wait_for_match(app: MlopsApp, pilot, pattern: str, timeout: float = 5.0) -> re.Match[str]:
     """Until the regular expression `pattern` matches the screen's text; returns the match."""
     found: re.Match[str] | None = None
@@ -134,11 +92,6 @@ async def wait_for_match(app: MlopsApp, pilot, pattern: str, timeout: float = 5.
         raise AssertionError(f"/{pattern}/ not on screen within {timeout}s; screen:\n{seen}") from None
     assert found is not None
     return found
-
-
-async def wait_for_text(app: MlopsApp, pilot, text: str, timeout: float = 5.0) -> str:
-    """Until `text` is on screen; returns the whole screen's text."""
-    return (await wait_for_match(app, pilot, re.escape(text), timeout)).string
 
 
 async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout: float = 5.0) -> str:
