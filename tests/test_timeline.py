@@ -50,3 +50,15 @@ def test_other_models_and_older_events_are_left_out():
 def test_an_alert_on_a_deployment_finds_the_model_it_serves():
     events = what_changed(snapshot(), "", "fraud-api", before=T)
     assert any(e.kind == EventKind.ALIAS_MOVED for e in events)
+
+
+def test_kinds_a_backend_reports_are_not_derived_twice():
+    from dataclasses import replace
+
+    from mlops_tui.domain import Event
+
+    reported = Event(time=T - timedelta(hours=1), model="fraud", kind=EventKind.DRIFT, text="amount drifted (psi)")
+    events = what_changed(replace(snapshot(), events=(reported,)), "fraud", "", before=T)
+    drift = [e for e in events if e.kind == EventKind.DRIFT]
+    assert [e.text for e in drift] == ["amount drifted (psi)"]
+    assert EventKind.ALIAS_MOVED in [e.kind for e in events]  # other kinds still derived

@@ -69,11 +69,9 @@ def what_changed(
     deployments = {d.name for d in snapshot.deployments if d.model == model} | ({deployment} if deployment else set())
     start, end = before - timedelta(hours=hours), before + timedelta(minutes=5)
     reported = [e for e in snapshot.events if e.model == model or (e.deployment and e.deployment in deployments)]
-    seen = {(e.kind, e.time.replace(second=0, microsecond=0), e.text) for e in reported}
-    merged = reported + [
-        e for e in _derived(snapshot, model, deployments)
-        if (e.kind, e.time.replace(second=0, microsecond=0), e.text) not in seen
-    ]
+    # A kind of event a backend reports itself is not derived again (in other words).
+    reported_kinds = {e.kind for e in snapshot.events}
+    merged = reported + [e for e in _derived(snapshot, model, deployments) if e.kind not in reported_kinds]
     window = [e for e in merged if start <= e.time <= end]
     window.sort(key=lambda e: e.time, reverse=True)
     return window[:limit]
