@@ -135,6 +135,7 @@ class RunDetailScreen(BaseScreen):
     DEFAULT_CSS = """
     RunDetailScreen #run-body { height: 1fr; }
     RunDetailScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
+    RunDetailScreen #run-metrics { height: auto; }
     RunDetailScreen .metric-row { height: 3; }
     RunDetailScreen .metric-row Static { width: 28; padding: 0 1; }
     RunDetailScreen .metric-row Sparkline { width: 1fr; height: 3; }
