@@ -199,6 +199,11 @@ class Backend(abc.ABC):
         raise NotSupported(f"{self.kind} has no model registry")
 
     # -- promotions ----------------------------------------------------------------------
+    @property
+    def promotion_target(self) -> str:
+        """What a new promotion request asks for by default: an alias (or a stage)."""
+        return "champion"
+
     async def list_promotions(self) -> Sequence[PromotionRequest]:
         raise NotSupported(f"{self.kind} has no promotions")
 

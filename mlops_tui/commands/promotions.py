@@ -25,7 +25,8 @@ def register(sub, parents) -> None:
     a = actions.add_parser("request", parents=opts, help="request the promotion of a model version")
     a.add_argument("model")
     a.add_argument("version")
-    a.add_argument("--to", default="champion", metavar="ALIAS", help="target alias (default champion)")
+    a.add_argument("--to", default=None, metavar="ALIAS",
+                   help="target alias, or stage (default: the backend's; champion for aliases)")
     a.add_argument("--note", default="")
     a.set_defaults(handler=cmd_request)
 
@@ -79,14 +80,14 @@ def cmd_request(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         backend = _backend_of(snap, args.model, args.version)
         act(runtime.actions.request_promotion(backend, args.model, args.version, args.to, args.note))
-    print(f"requested {args.model} v{args.version} -> {args.to}")
+    print(f"requested {args.model} v{args.version} -> {args.to or 'the default target'}")
     return 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         request = _pending(snap, args.model, args.version)
-        holder = snap.holder_of(request.model, request.target)
+        holder = act(runtime.actions.current_holder(request))
         candidate = snap.versions_by_key[(request.model, request.version)]
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)

@@ -89,8 +89,9 @@ class Actions:
 
     # -- promotions --------------------------------------------------------------------------
     async def request_promotion(
-        self, backend: str, model: str, version: str, target: str = "champion", note: str = ""
+        self, backend: str, model: str, version: str, target: str | None = None, note: str = ""
     ) -> PromotionRequest:
+        target = target or self.default_target(backend)
         label = f"{model} v{version} -> {target}"
         self._check_writable("request promotion", label, backend)
         request = PromotionRequest(
@@ -106,6 +107,23 @@ class Actions:
             "request promotion", label, backend, lambda b: b.request_promotion(request), note=note
         )
         return request
+
+    async def current_holder(self, request: PromotionRequest) -> str | None:
+        """Who holds the request's target right now, read from the server (its own mapping of
+        the target: an alias, or a stage for teams on stages)."""
+        try:
+            return await self.hub.call(request.backend, lambda b: b.alias_holder(request.model, request.target))
+        except BackendError as exc:
+            raise ActionRefused(f"cannot read who holds {request.target}: {redact(str(exc))}") from exc
+        except TimeoutError as exc:
+            raise ActionRefused(f"cannot read who holds {request.target}: no answer in time") from exc
+
+    def default_target(self, backend: str) -> str:
+        """What a new promotion request asks for on `backend` (an alias, or a stage)."""
+        try:
+            return self.hub.backend(backend).promotion_target
+        except Exception:
+            return "champion"
 
     async def approve(self, request: PromotionRequest, expected_holder: str | None) -> None:
         """Move `request.target` to the candidate, if it is still where the user saw it."""

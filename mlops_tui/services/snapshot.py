@@ -178,14 +178,6 @@ class Snapshot:
     def latest_runs(self) -> tuple[Run, ...]:
         return tuple(heapq.nlargest(50, self.runs, key=lambda r: r.start_time))
 
-    def holder_of(self, model: str, target: str) -> str | None:
-        """The version that holds `target` now: an alias, or (teams on stages) a stage."""
-        registered = self.models_by_name.get(model)
-        if registered is not None and target in registered.aliases:
-            return registered.aliases[target]
-        in_stage = [v for v in self.versions if v.model == model and v.stage.lower() == target.lower()]
-        return max(in_stage, key=lambda v: int(v.version) if v.version.isdigit() else 0).version if in_stage else None
-
     def health_of(self, deployment: str) -> list[HealthSample]:
         return sorted((h for h in self.health if h.deployment == deployment), key=lambda h: h.time)
 

@@ -115,11 +115,23 @@ class ModelsScreen(BaseScreen):
         if request is None or request.state != PromotionState.PENDING:
             self.notify("Select a pending promotion request to approve", severity="warning")
             return
+        if request.key not in self.snapshot.versions_by_key:
+            self.notify(f"{request.model} v{request.version} is not in the registry", severity="error", markup=False)
+            return
+        self.open_approval(request)
+
+    @work(group="approval-dialog", exclusive=True, exit_on_error=False)
+    async def open_approval(self, request: PromotionRequest) -> None:
+        """Read who holds the target now (from the server), then show the dialog."""
+        actions = self.mlops.runtime.actions
+        try:
+            holder = await actions.current_holder(request)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Cannot approve", severity="error", timeout=8, markup=False)
+            return
         snap = self.snapshot
         candidate = snap.versions_by_key.get(request.key)
-        holder = snap.holder_of(request.model, request.target)
         if candidate is None:
-            self.notify(f"{request.model} v{request.version} is not in the registry", severity="error", markup=False)
             return
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
@@ -185,13 +197,16 @@ class ModelsScreen(BaseScreen):
 
         def done(values: dict[str, str] | None) -> None:
             if values:
-                self.run_request(version, values["target"] or "champion", values["note"])
+                self.run_request(version, values["target"], values["note"])
 
         self.app.push_screen(
             PromptDialog(
                 "Request promotion",
                 intro,
-                [("target", "Target alias", "champion", True), ("note", "Note", "", False)],
+                [
+                    ("target", "Target alias (or stage)", self.mlops.runtime.actions.default_target(version.backend), True),
+                    ("note", "Note", "", False),
+                ],
             ),
             done,
         )

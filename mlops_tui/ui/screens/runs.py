@@ -79,10 +79,16 @@ class RunsScreen(BaseScreen):
         self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)
 
     def _visible_runs(self, snapshot: Snapshot):
-        if not self._query or self._local_problem:
+        """Runs of servers that filter are already filtered; the others are filtered here."""
+        if not self._query:
             return snapshot.runs
-        keep = run_filter.matcher(self._query)
         server = {b.name for b in self.mlops.runtime.hub.backends if b.server_side_run_query}
+        try:
+            keep = run_filter.matcher(self._query)
+        except InvalidFilter:
+            # Our reader cannot judge it: servers judge their own syntax; local-only sessions
+            # keep every run and show the problem beside the query.
+            return [r for r in snapshot.runs if r.backend in server] if server else snapshot.runs
         return [r for r in snapshot.runs if r.backend in server or keep(r)]
 
     # -- the query line ---------------------------------------------------------------------
