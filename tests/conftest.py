@@ -9,6 +9,7 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 
 class MemoryKeyring(KeyringBackend):
@@ -25,7 +26,9 @@ class MemoryKeyring(KeyringBackend):
         self.store[(service, username)] = password
 
     def delete_password(self, service, username):
-        self.store.pop((service, username), None)
+        if (service, username) not in self.store:
+            raise PasswordDeleteError(username)  # as real keyrings do
+        del self.store[(service, username)]
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,7 @@ from typing import Literal
 import keyring
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 from pydantic import BaseModel, ConfigDict
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
@@ -510,34 +508,6 @@ def test_identity_without_any_os_user(monkeypatch):
 
 
 # -- secrets -----------------------------------------------------------------------------------
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if (service, username) not in self.store:
-            raise PasswordDeleteError(username)
-        del self.store[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(previous)
-
-
 @pytest.fixture
 def no_keyring():
     previous = keyring.get_keyring()

@@ -76,6 +76,9 @@ class HostileBackend(Backend):
             for v, a in (("1", ("champion",)), ("2", ()))
         ]
 
+    async def alias_holder(self, model, alias):
+        return "1"
+
     async def list_promotions(self):
         return [PromotionRequest(model=f"model{EVIL}", version="2", requester=f"req{EVIL}",
                                  requested_at=NOW, note=f"note{EVIL}", backend=self.name)]

@@ -22,6 +22,7 @@ from mlops_tui.ui.dialogs.prompt import PromptDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.screens.silences import ExpireSilence
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 
@@ -61,7 +62,7 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
     return "\n".join(visible(line) for line in lines)
 
 
-class AlertActionsMixin:
+class AlertActionsMixin(ExpireSilence):
     """ack / silence / expire, shared by the list and the detail screen."""
 
     def _alert_targets(self) -> list[Alert]:  # overridden
@@ -140,24 +141,7 @@ class AlertActionsMixin:
         if not silences:
             self.notify("The selected alert is not silenced", severity="warning")
             return
-        silence = silences[0]
-        body = Text(f"Expire silence {visible(silence.id)} by {visible(silence.created_by)}: "
-                    f"{visible(silence.comment)}")
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.run_expire(silence)
-
-        self.app.push_screen(ConfirmDialog("Expire silence", body), done)
-
-    @work(group="actions", exit_on_error=False)
-    async def run_expire(self, silence) -> None:
-        try:
-            await self.mlops.runtime.actions.expire(silence)
-        except ActionRefused as exc:
-            self.notify(str(exc), title="Not expired", severity="error", timeout=8, markup=False)
-            return
-        self.notify(f"Expired silence {silence.id}", title="Expired", markup=False)
+        self.confirm_expire(silences[0])
 
     def action_copy(self) -> None:
         alerts = self._alert_targets()

@@ -39,7 +39,30 @@ def silence_columns(snapshot: Snapshot) -> list[Column[Silence]]:
     ]
 
 
-class SilencesScreen(BaseScreen):
+class ExpireSilence:
+    """Confirm, then expire a silence through the actions service (Alerts and Silences views)."""
+
+    def confirm_expire(self, silence: Silence) -> None:
+        body = Text(f"Expire {'ack' if silence.is_ack else 'silence'} {visible(silence.id)} by "
+                    f"{visible(silence.created_by)}: {visible(silence.comment)}\n{visible(matchers_text(silence))}")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_expire(silence)
+
+        self.app.push_screen(ConfirmDialog("Expire silence", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_expire(self, silence: Silence) -> None:
+        try:
+            await self.mlops.runtime.actions.expire(silence)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not expired", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Expired silence {silence.id}", title="Expired", markup=False)
+
+
+class SilencesScreen(ExpireSilence, BaseScreen):
     VIEW = "alerts"
     CRUMB = "silences"
     BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire")]
@@ -66,20 +89,4 @@ class SilencesScreen(BaseScreen):
         if silence is None:
             self.notify("Select a silence to expire", severity="warning")
             return
-        body = Text(f"Expire {'ack' if silence.is_ack else 'silence'} {visible(silence.id)} by "
-                    f"{visible(silence.created_by)}: {visible(silence.comment)}\n{visible(matchers_text(silence))}")
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.run_expire(silence)
-
-        self.app.push_screen(ConfirmDialog("Expire silence", body), done)
-
-    @work(group="actions", exit_on_error=False)
-    async def run_expire(self, silence: Silence) -> None:
-        try:
-            await self.mlops.runtime.actions.expire(silence)
-        except ActionRefused as exc:
-            self.notify(str(exc), title="Not expired", severity="error", timeout=8, markup=False)
-            return
-        self.notify(f"Expired silence {silence.id}", title="Expired", markup=False)
+        self.confirm_expire(silence)
