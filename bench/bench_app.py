@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from mlops_tui.services.runtime import build_runtime  # noqa: E402
 from mlops_tui.ui.app import MlopsApp  # noqa: E402
 from mlops_tui.ui.widgets.data_grid import DataGrid  # noqa: E402
+from textual.widgets import Input  # noqa: E402
 
 TARGETS = {
     "first paint": 0.2,
@@ -107,10 +108,14 @@ async def one_round(runs: int, tmp: Path) -> dict[str, float]:
         while not (grid.filter_ready and grid.sort_ready):
             await pilot.pause(0.05)
         await pilot.press("slash")
+        while not isinstance(app.focused, Input):  # the filter line mounts on the first /
+            await pilot.pause(0.01)
         clock.reset()
         start = time.perf_counter()
         await pilot.press("b")
         out["filter"] = await measure(pilot, clock, start, lines)
+        assert grid.filter_text == "b", "the keystroke did not reach the filter"
+        out["rows"] = float(len(grid.visible_rows))
         await pilot.press("escape")
         await pilot.pause()
         for key in ("s", "s", "S"):  # sort by name, by experiment, experiment reversed
@@ -118,7 +123,7 @@ async def one_round(runs: int, tmp: Path) -> dict[str, float]:
             start = time.perf_counter()
             await pilot.press(key)
             out["sort"] = max(out.get("sort", 0.0), await measure(pilot, clock, start, lines))
-        out["rows"] = float(len(grid.visible_rows))
+
     DataGrid.render_line = clock._original  # type: ignore[method-assign]
     return out
 
