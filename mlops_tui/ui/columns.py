@@ -258,7 +258,8 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             style=lambda a: SEVERITY_STYLE[a.severity],
         ),
         Column("name", "Alert", lambda a: a.name, width=22, min_width=12),
-        Column("target", "Model / deployment", _alert_target, width=22, min_width=10, flex=True),
+        Column("target", "Model / deployment", _alert_target, width=22, min_width=10, flex=True,
+               priority=1 if compact else 0),
         Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=2),
         Column(
             "age",
