@@ -66,6 +66,20 @@ async def wait_for_text(app: MlopsApp, pilot, *texts: str, timeout: float = 10.0
     return seen
 
 
+async def cursor_to(pilot, grid, match, limit: int = 500):
+    """Move a list's cursor with the keys a user presses (g, then j) onto a matching row."""
+    await pilot.press("g")
+    for _ in range(limit):
+        row = grid.cursor_row
+        if row is not None and match(row):
+            return row
+        before = grid.cursor_index
+        await pilot.press("j")
+        if grid.cursor_index == before:
+            break
+    raise AssertionError("no row of the list matches")
+
+
 def audit_lines(tmp_path: Path) -> list[dict]:
     """The audit log a test's app wrote to tmp_path/audit.jsonl."""
     path = tmp_path / "audit.jsonl"

@@ -22,7 +22,7 @@ from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
-from tests.helpers import audit_lines, status_line, wait_for_text
+from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text
 from tests.helpers import screen_text as screen
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
 
@@ -106,20 +106,6 @@ def row_of(app: MlopsApp, name: str) -> str:
 
 def alerts_grid(app: MlopsApp) -> DataGrid:
     return app.screen.query_one("#alerts", DataGrid)
-
-
-async def cursor_to(pilot, grid: DataGrid, match: Callable[[Any], bool], limit: int = 50) -> Any:
-    """Move the list's cursor with the keys a user presses (g, then j) onto a matching row."""
-    await pilot.press("g")
-    for _ in range(limit):
-        row = grid.cursor_row
-        if row is not None and match(row):
-            return row
-        before = grid.cursor_index
-        await pilot.press("j")
-        if grid.cursor_index == before:
-            break
-    raise AssertionError("no row of the list matches")
 
 
 def named(name: str) -> Callable[[Alert], bool]:

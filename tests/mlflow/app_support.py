@@ -23,6 +23,7 @@ from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
+from tests.helpers import cursor_to as cursor_to_row
 from tests.helpers import audit_lines, wait_for_text
 from tests.helpers import screen_text as screen
 from tests.mlflow.server import MlflowServer, free_port
@@ -158,21 +159,6 @@ async def narrow(pilot, model: str) -> None:
     await type_text(pilot, model[-6:])
     await pilot.press("enter")
     await pilot.pause()
-
-
-async def cursor_to_row(pilot, grid: DataGrid, match: Callable[[Any], bool], limit: int = 200) -> Any:
-    """`g`, then `j` until the focused list's cursor is on a matching row."""
-    assert grid.has_focus, "the list must have the focus"
-    await pilot.press("g")
-    for _ in range(limit):
-        row = grid.cursor_row
-        if row is not None and match(row):
-            return row
-        before = grid.cursor_index
-        await pilot.press("j")
-        if grid.cursor_index == before:
-            break
-    raise AssertionError("no row of the list matches")
 
 
 # -- the server, through REST -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
-from tests.helpers import audit_lines, demo_app, wait_for_data, wait_for_text
+from tests.helpers import audit_lines, cursor_to, demo_app, wait_for_data, wait_for_text
 from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)
@@ -53,21 +53,6 @@ def focused_grid(app: MlopsApp) -> DataGrid:
     focused = app.screen.focused
     assert isinstance(focused, DataGrid), f"focus is on {focused!r}, not a list"
     return focused
-
-
-async def cursor_to(pilot, table: DataGrid, match: Callable[[Any], bool], limit: int = 500) -> Any:
-    """Move the focused list's cursor with the keys a user presses (g, then j) onto a matching row."""
-    assert table.has_focus, "the list must have the focus"
-    await pilot.press("g")
-    for _ in range(limit):
-        row = table.cursor_row
-        if row is not None and match(row):
-            return row
-        before = table.cursor_index
-        await pilot.press("j")
-        if table.cursor_index == before:
-            break
-    raise AssertionError("no row of the list matches")
 
 
 async def type_text(pilot, text: str) -> None:
