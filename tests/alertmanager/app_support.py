@@ -8,9 +8,7 @@ words on screen; `audit_lines` reads the audit log the app wrote.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -113,22 +111,8 @@ def named(name: str) -> Callable[[Alert], bool]:
 
 
 # -- the fake on a chosen port -----------------------------------------------------------------
-class FakeOnPort(FaultyAlertmanager):
+def FakeOnPort(port: int, mode: Mode = "ok") -> FaultyAlertmanager:  # noqa: N802 (reads as a class)
     """The fault-injecting fake bound to a given port: an Alertmanager that 'comes back' at the
     address the app was already polling (a closed port until then)."""
+    return FaultyAlertmanager(mode, port=port)
 
-    def __init__(self, port: int, mode: Mode = "ok") -> None:
-        super().__init__(mode)
-        self._server.server_close()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-
-def quiet(fake: FaultyAlertmanager) -> FaultyAlertmanager:
-    """No stderr traceback when a hanging handler finally writes to a client that gave up
-    (BrokenPipeError, printed by socketserver after the test's output capture ended)."""
-    fake._server.handle_error = lambda request, client_address: None
-    return fake

@@ -23,7 +23,6 @@ from tests.alertmanager.app_support import (
     FakeOnPort,
     am_app,
     audit_lines,
-    quiet,
     row_of,
     screen,
     status_line,
@@ -67,7 +66,6 @@ async def wait_for_status(app, pilot, words: str, timeout: float = 10.0) -> str:
 @pytest.fixture
 def fake():
     with FaultyAlertmanager("ok") as server:
-        quiet(server)
         yield server
 
 
@@ -85,7 +83,6 @@ async def test_a_down_alertmanager_is_unreachable_and_the_app_recovers_when_it_c
         no_traceback(app)
 
         with FakeOnPort(port, "ok") as back:
-            quiet(back)
             await pilot.press("ctrl+r")  # the next poll would be 15 s away: ask now
             await wait_for_text(app, pilot, "ModelDown", "fraud model is down")
             bar = await wait_for_status(app, pilot, "am ok")

@@ -14,10 +14,11 @@ saved in tests/evidently/data/fraud-report.json. `fake.requests` records (method
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal
+
+from tests.fakes.base import FakeServer
 
 Mode = Literal["ok", "hang", "error_500", "malformed", "malformed_report", "wrong_shape", "forbidden"]
 
@@ -26,41 +27,11 @@ SNAPSHOT_ID = "01a21c28-062a-77dc-a997-5599596fb430"
 REPORT = Path(__file__).resolve().parents[1] / "evidently" / "data" / "fraud-report.json"
 
 
-class FaultyEvidently:
-    def __init__(self, mode: Mode = "ok", hang_seconds: float = 30.0) -> None:
-        self.mode: Mode = mode
-        self.hang_seconds = hang_seconds
+class FaultyEvidently(FakeServer):
+    def __init__(self, mode: Mode = "ok", hang_seconds: float = 30.0, port: int = 0) -> None:
         self.version: str | None = "0.0.0-fake"
-        self.requests: list[tuple[str, str]] = []
-        self.headers: list[dict[str, str]] = []
         self._report = REPORT.read_bytes()
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FaultyEvidently:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._release.set()  # let hanging handlers finish
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self) -> FaultyEvidently:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(mode, hang_seconds, port)
 
     def _handler_class(self):
         fake = self

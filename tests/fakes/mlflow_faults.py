@@ -12,9 +12,10 @@ models). `fake.headers` holds the headers of every request, in arrival order.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
+
+from tests.fakes.base import FakeServer
 
 Mode = Literal["ok", "hang", "500", "401", "malformed", "redirect"]
 
@@ -39,39 +40,9 @@ _OK = {
 }
 
 
-class FaultyMlflow:
-    def __init__(self, mode: Mode = "ok", hang_seconds: float = 30.0) -> None:
-        self.mode: Mode = mode
-        self.hang_seconds = hang_seconds
-        self.requests: list[tuple[str, str]] = []
-        self.headers: list[dict[str, str]] = []
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FaultyMlflow:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._release.set()  # let hanging handlers finish
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self) -> FaultyMlflow:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+class FaultyMlflow(FakeServer):
+    def __init__(self, mode: Mode = "ok", hang_seconds: float = 30.0, port: int = 0) -> None:
+        super().__init__(mode, hang_seconds, port)
 
     def _handler_class(self):
         fake = self

@@ -1,0 +1,50 @@
+"""What every fault-injecting fake shares: an HTTP server on 127.0.0.1 in a thread.
+
+Subclasses give `_handler_class()`; a hanging handler waits on `_release`, which `stop()` sets.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import ThreadingHTTPServer
+from typing import Self
+
+
+class FakeServer:
+    def __init__(self, mode: str = "ok", hang_seconds: float = 30.0, port: int = 0) -> None:
+        self.mode = mode
+        self.hang_seconds = hang_seconds
+        self.requests: list = []
+        self.headers: list[dict[str, str]] = []  # request headers, in arrival order
+        self._release = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.daemon_threads = True
+        # a client that gave up on a hanging answer is what these fakes are for: no traceback
+        self._server.handle_error = lambda request, client_address: None
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def _handler_class(self):
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()  # let hanging handlers finish
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
