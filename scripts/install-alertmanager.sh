@@ -1,37 +1,4 @@
 #!/usr/bin/env bash
 # Install Prometheus Alertmanager from the Debian package if `prometheus-alertmanager` is missing.
-# Idempotent: does nothing when the binary is already on PATH. Runs `apt-get update` only when
-# the first install attempt fails (a fresh machine has no package lists yet).
-set -euo pipefail
-
-BIN=prometheus-alertmanager
-PKG=prometheus-alertmanager
-
-if command -v "$BIN" >/dev/null 2>&1; then
-    echo "install-alertmanager: $BIN already installed at $(command -v "$BIN"); nothing to do"
-    exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install-alertmanager: need root (or sudo) to apt-get install $PKG" >&2
-        exit 1
-    fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "install-alertmanager: $BIN not found; running: apt-get install -y --no-install-recommends $PKG"
-if ! $SUDO apt-get install -y --no-install-recommends "$PKG"; then
-    echo "install-alertmanager: install failed; running apt-get update and trying again"
-    $SUDO apt-get update
-    $SUDO apt-get install -y --no-install-recommends "$PKG"
-fi
-
-if ! command -v "$BIN" >/dev/null 2>&1; then
-    echo "install-alertmanager: $PKG installed but $BIN is not on PATH" >&2
-    exit 1
-fi
-echo "install-alertmanager: installed $("$BIN" --version 2>&1 | head -n 1)"
+# Idempotent; see scripts/lib/apt-install.sh.
+exec bash "$(dirname "$0")/lib/apt-install.sh" install-alertmanager prometheus-alertmanager prometheus-alertmanager

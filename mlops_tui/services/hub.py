@@ -20,7 +20,7 @@ from typing import TypeVar
 from dataclasses import fields, replace
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
-from mlops_tui.backends.errors import BackendUnavailable, InvalidFilter, NotFound, Unauthorized
+from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized
 from mlops_tui.config.secrets import redact
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
@@ -293,4 +293,4 @@ class Hub:
         return self._snapshot
 
 
-__all__ = ["BackendRunner", "Hub", "InvalidFilter", "describe_error"]
+__all__ = ["BackendRunner", "Hub", "describe_error"]

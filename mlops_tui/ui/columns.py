@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from mlops_tui.domain import (
     Alert,
@@ -326,6 +325,3 @@ def _int(text: str) -> int | str:
         return int(text)
     except ValueError:
         return text
-
-
-RowText = Callable[[object], str]
