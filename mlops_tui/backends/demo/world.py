@@ -686,6 +686,30 @@ class DemoWorld:
         feat, score = self._features[f], self._score(f, b)
         return score > feat.threshold if feat.higher_is_drift else score < feat.threshold
 
+    def _drifted_range(self, f: int, first: int, last: int) -> list[bool]:
+        """`_drifted(f, b)` for every bucket from `first` to `last`, without memoising each.
+
+        The first poll asks for a day of buckets per feature (~8,600 scores). A score is only
+        rounded (and memoised) by `_score` when it lies within 1% of the threshold, the
+        most rounding to 3 significant digits can move it; elsewhere the raw score decides.
+        """
+        feat = self._features[f]
+        memo, mix, sin, tau = self._scores, _rand.mix, math.sin, math.tau
+        threshold, hib = feat.threshold, feat.higher_is_drift
+        w1, w2 = tau / feat.period1, tau / feat.period2
+        out = []
+        for b in range(first, last + 1):
+            score = memo.get((f, b))
+            if score is None:
+                tb = b * DRIFT_STEP
+                z = max(0.02, feat.level + feat.amp1 * sin(w1 * tb + feat.phase1)
+                        + feat.amp2 * sin(w2 * tb + feat.phase2) + feat.noise * mix(feat.key, b))
+                score = threshold * z if hib else min(1.0, threshold**z)
+                if abs(score - threshold) <= 0.01 * max(score, threshold):
+                    score = self._score(f, b)
+            out.append(score > threshold if hib else score < threshold)
+        return out
+
     def drift_score(self, f: int, b: int) -> DriftScore:
         """Feature `f`'s score in drift bucket `b`."""
         key = (f, b)
@@ -966,9 +990,9 @@ class DemoWorld:
         span = int(EVENT_HORIZON // DRIFT_STEP)
         out = []
         for f, feat in enumerate(self._features):
-            before = self._drifted(f, b - span - 1)
-            for k in range(b - span, b + 1):
-                drifted = self._drifted(f, k)
+            flags = self._drifted_range(f, b - span - 1, b)
+            before = flags[0]
+            for k, drifted in zip(range(b - span, b + 1), flags[1:]):
                 if drifted != before:
                     memo = self._crossings.get((f, k))
                     if memo is not None:
