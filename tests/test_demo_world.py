@@ -13,7 +13,7 @@ import pytest
 from mlops_tui.backends.base import Capability
 from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.backends.demo.catalog import DEPLOYMENTS, ERROR_WARN
-from mlops_tui.backends.demo.world import DemoWorld
+from mlops_tui.backends.demo.world import DRIFT_STEP, EVENT_HORIZON, DemoWorld
 from mlops_tui.backends.errors import NotFound, PromotionConflict
 from mlops_tui.domain import (
     AlertState,
@@ -334,6 +334,19 @@ def test_events_cover_the_last_day():
     w.advance(6 * 3600)
     later = w.events()
     assert later != events and all(e.time >= w.now - timedelta(hours=24) for e in later)
+
+
+def test_drift_events_agree_with_the_scores_the_drift_view_shows():
+    """Each drift event is a crossing of the displayed (rounded) score, bucket by bucket."""
+    w = make_world(runs=0)
+    b, span = int(w.now_ts() // DRIFT_STEP), int(EVENT_HORIZON // DRIFT_STEP)
+    for f, feat in enumerate(w._features):
+        flags = [w.drift_score(f, k).score > feat.threshold if feat.higher_is_drift
+                 else w.drift_score(f, k).score < feat.threshold for k in range(b - span - 1, b + 1)]
+        crossings = {k for k, (a, z) in zip(range(b - span, b + 1), zip(flags, flags[1:])) if a != z}
+        drift_events = {e.time for e in w.events() if e.kind == EventKind.DRIFT
+                        and e.model == feat.model and e.text.startswith(feat.spec.name + " ")}
+        assert drift_events == {datetime.fromtimestamp(k * DRIFT_STEP, UTC) for k in crossings}
 
 
 # -- mutations ------------------------------------------------------------------------------
