@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.filter_bar import FilterBar
+from mlops_tui.ui.widgets.key_footer import KeyFooter
 from mlops_tui.ui.widgets.status_bar import StatusBar
 from mlops_tui.ui.widgets.top_bar import TopBar
 
@@ -52,7 +53,7 @@ class BaseScreen(Screen):
         # start-up that a person who never filters should not wait for.
         with Vertical(id="chrome-bottom"):
             yield StatusBar()
-            yield Footer()
+            yield KeyFooter()
         yield from self.compose_body()
 
     def crumb(self) -> str:
