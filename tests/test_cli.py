@@ -330,12 +330,18 @@ def fake_app(monkeypatch):
     runtime_mod = types.ModuleType("mlops_tui.services.runtime")
     app_mod = types.ModuleType("mlops_tui.ui.app")
 
+    class Runtime:
+        def start(self):
+            calls["started"] = "ran" not in calls  # before the app: the backends load while Textual does
+
+    the_runtime = Runtime()
+
     def build_runtime(settings, **kwargs):
         calls["settings"] = settings
         calls.update(kwargs)
         if calls.get("raise") is not None:
             raise calls["raise"]
-        return "the-runtime"
+        return the_runtime
 
     class MlopsApp:
         def __init__(self, runtime, initial_view="overview"):
@@ -349,6 +355,7 @@ def fake_app(monkeypatch):
     app_mod.MlopsApp = MlopsApp
     monkeypatch.setitem(sys.modules, "mlops_tui.services.runtime", runtime_mod)
     monkeypatch.setitem(sys.modules, "mlops_tui.ui.app", app_mod)
+    calls["the_runtime"] = the_runtime
     return calls
 
 
@@ -358,7 +365,8 @@ def test_no_config_opens_the_demo_world(fake_app):
     assert fake_app["demo"] is True
     assert fake_app["config_path"] is None
     assert fake_app["demo_runs"] is None
-    assert fake_app["runtime"] == "the-runtime" and fake_app["ran"]
+    assert fake_app["runtime"] is fake_app["the_runtime"] and fake_app["ran"]
+    assert fake_app["started"]
     assert fake_app["initial_view"] == "overview"
 
 

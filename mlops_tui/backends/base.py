@@ -46,7 +46,7 @@ class Capability(StrEnum):
 class BackendOptions(BaseModel):
     """Options shared by every backend; a backend subclasses this for its own."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     timeout_seconds: float = 10.0
 

@@ -20,7 +20,7 @@ DEFAULT_CONTEXT = "default"
 class BackendConfig(BaseModel):
     """One backend in a context. In TOML every key other than name/kind is an option."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     name: str = Field(min_length=1)
     kind: str = Field(min_length=1)
@@ -45,7 +45,7 @@ class BackendConfig(BaseModel):
 class ContextConfig(BaseModel):
     """A named set of backends (e.g. "prod", "staging") the app shows together."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     read_only: bool | None = None
     backends: list[BackendConfig] = Field(default_factory=list)
@@ -59,7 +59,7 @@ class ContextConfig(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     user: str | None = None
     theme: str = Field("oncall-dark", min_length=1)

@@ -22,6 +22,9 @@ from mlops_tui.ui.widgets.top_bar import VIEWS
 
 log = logging.getLogger(__name__)
 
+GC_PAUSE_LIMIT = 3.0  # seconds: the collector resumes by then even if no backend answered
+
+
 def _screen(module: str, name: str):
     """The class `name` of `mlops_tui.ui.screens.<module>`, imported on first use.
 
@@ -92,10 +95,17 @@ class MlopsApp(App):
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(problem, title="Theme", severity="warning", markup=False)
-        self.runtime.hub.on_snapshot = self._from_hub
+        hub = self.runtime.hub
+        hub.on_snapshot = self._from_hub
         if self._start_hub:
             self.runtime.start()
+        if hub.snapshot.generation > self.snapshot.generation:
+            self._from_hub(hub.snapshot)  # published before the app listened
         self.set_interval(1.0, self._tick)
+        if not gc.isenabled():
+            self.set_timer(GC_PAUSE_LIMIT, self.resume_gc)
+            if self.snapshot.generation:  # the data came before the app: it is in this frame
+                self.call_after_refresh(self.resume_gc)
         if self.initial_view != self.DEFAULT_MODE:
             self.switch_mode(self.initial_view)
 
@@ -115,7 +125,10 @@ class MlopsApp(App):
             # Park the big, long-lived run history out of the collector's way: full
             # collections over 100k runs would otherwise stall keystrokes for ~0.2 s.
             gc.freeze()
+        first = self.snapshot.generation == 0
         self.snapshot = snapshot
+        if first:
+            self.call_after_refresh(self.resume_gc)
         self._notify_new_critical(snapshot.alerts)
         screen = self.screen
         if isinstance(screen, BaseScreen):
@@ -132,6 +145,13 @@ class MlopsApp(App):
             log.error("worker %s failed: %r", event.worker.name, event.worker.error)
             self.notify(str(event.worker.error) or type(event.worker.error).__name__,
                         title="Something went wrong", severity="error", markup=False)
+
+    def resume_gc(self) -> None:
+        """Turn the collector back on once the first data is painted (`mlops-tui` pauses it
+        for start-up), freezing what start-up built so collections never walk it again."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _tick(self) -> None:
         """Once a second: the ages in the status bar. May fire while the app is closing."""
