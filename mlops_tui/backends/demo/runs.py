@@ -187,8 +187,9 @@ def _pick_constructor():
             and list(fast.__dict__) == list(Run.model_fields)
             and fast.model_fields_set == slow.model_fields_set
             and not Run.__pydantic_post_init__
-            and fast.model_dump() == slow.model_dump()
-        )
+            and fast.__pydantic_extra__ == slow.__pydantic_extra__
+            and fast.__pydantic_private__ == slow.__pydantic_private__
+        )  # (not model_dump(): it would build Run's deferred serializer at import, ~4 ms)
     except Exception:  # pragma: no cover - a pydantic change; stay correct, just slower
         same = False
     return _make_run_fast if same else _make_run_construct
