@@ -71,7 +71,25 @@ def register_themes(app: App, wanted: str) -> list[str]:
     for theme in themes:
         app.register_theme(theme)
     names = set(app.available_themes)
-    app.theme = wanted if wanted in names else ("oncall-dark" if "oncall-dark" in names else FALLBACK)
+    chosen = wanted if wanted in names else ("oncall-dark" if "oncall-dark" in names else FALLBACK)
+    _apply_before_start(app, chosen)
     if wanted not in names:
-        problems.append(f"theme {wanted!r} not found; using {app.theme}")
+        problems.append(f"theme {wanted!r} not found; using {chosen}")
     return problems
+
+
+def _apply_before_start(app: App, name: str) -> None:
+    """Set the theme of an app that has not started, the way App.__init__ sets its default.
+
+    Assigning `app.theme` runs its watcher, which queues a full CSS refresh; together with
+    the screen noticing the change, that parses and applies every stylesheet three times
+    on the way to the first frame (~15 ms). Nothing is parsed yet, so giving the
+    stylesheet the theme's variables now is all a refresh would do.
+    """
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    app.set_class(True, f"-theme-{name}", update=False)
+    app.set_class(theme.dark, "-dark-mode", update=False)
+    app.set_class(not theme.dark, "-light-mode", update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)  # as App._watch_theme does
+    app.stylesheet.set_variables(app.get_css_variables())

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import gc
+import re
+from collections import Counter
 
 import pytest
 from textual.widgets._footer import FooterKey
@@ -78,3 +80,18 @@ async def test_footer_keeps_its_keys_while_focus_moves_and_changes_them_with_the
         assert "Next panel" not in text.splitlines()[-1]
         await pilot.press("1")
         await wait_for_text(app, pilot, "Next panel")
+
+
+@pytest.mark.parametrize("theme, surface, panel, dark", [("oncall-dark", "#1b1e23", "#262a31", True),
+                                                          ("oncall-light", "#ffffff", "#e4e4e4", False)])
+async def test_the_configured_theme_is_what_the_first_frame_is_painted_in(tmp_path, theme, surface, panel, dark):
+    runtime = build_runtime(None, demo=True, audit_path=tmp_path / "audit.jsonl")
+    runtime.theme = theme
+    app = MlopsApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == theme
+        assert app.has_class("-dark-mode") is dark and app.has_class("-light-mode") is not dark
+        # the lists are painted in the theme's surface colour, the bars in its panel colour
+        fills = Counter(re.findall(r'fill="(#[0-9a-f]{6})"', app.export_screenshot().lower()))
+        assert [colour for colour, _ in fills.most_common(2)] == [surface, panel]
