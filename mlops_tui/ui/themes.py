@@ -17,7 +17,9 @@ from textual.theme import Theme
 from mlops_tui.config.paths import config_path
 
 FALLBACK = "textual-dark"
-_SHIPPED = Path(__file__).resolve().parent.parent.parent / "themes"
+# The theme files live in the top-level `themes/`; `mlops_tui/themes` links there so that
+# they are package data and ship inside the wheel.
+_SHIPPED = Path(__file__).resolve().parent.parent / "themes"
 
 
 class ThemeFile(BaseModel):
