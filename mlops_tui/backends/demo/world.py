@@ -689,23 +689,36 @@ class DemoWorld:
     def _drifted_range(self, f: int, first: int, last: int) -> list[bool]:
         """`_drifted(f, b)` for every bucket from `first` to `last`, without memoising each.
 
-        The first poll asks for a day of buckets per feature (~8,600 scores). A score is only
-        rounded (and memoised) by `_score` when it lies within 1% of the threshold, the
-        most rounding to 3 significant digits can move it; elsewhere the raw score decides.
+        The first poll asks for a day of buckets per feature (~8,600 scores). Rounding to 3
+        significant digits moves a score by under 1%, so only a score within 1% of the
+        threshold is rounded (and memoised) by `_score`; elsewhere the raw score decides.
+        And since the noise term is bounded (|mix| < 1), most buckets are decided from the
+        smooth part alone, without drawing their noise.
         """
         feat = self._features[f]
         memo, mix, sin, tau = self._scores, _rand.mix, math.sin, math.tau
-        threshold, hib = feat.threshold, feat.higher_is_drift
+        threshold, hib, noise = feat.threshold, feat.higher_is_drift, feat.noise
+        zone_low, zone_high = 0.99 * threshold, threshold / 0.99  # where rounding can matter
         w1, w2 = tau / feat.period1, tau / feat.period2
+
+        def score_of(z: float) -> float:
+            z = max(0.02, z)
+            return threshold * z if hib else min(1.0, threshold**z)
+
         out = []
         for b in range(first, last + 1):
             score = memo.get((f, b))
             if score is None:
                 tb = b * DRIFT_STEP
-                z = max(0.02, feat.level + feat.amp1 * sin(w1 * tb + feat.phase1)
-                        + feat.amp2 * sin(w2 * tb + feat.phase2) + feat.noise * mix(feat.key, b))
-                score = threshold * z if hib else min(1.0, threshold**z)
-                if abs(score - threshold) <= 0.01 * max(score, threshold):
+                smooth = feat.level + feat.amp1 * sin(w1 * tb + feat.phase1) + feat.amp2 * sin(w2 * tb + feat.phase2)
+                # the scores the noise can give lie between these two (hib: increasing in z)
+                low, high = score_of(smooth - noise), score_of(smooth + noise)
+                low, high = (low, high) if hib else (high, low)
+                if low > zone_high or high < zone_low:
+                    out.append((low > threshold) == hib)
+                    continue
+                score = score_of(smooth + noise * mix(feat.key, b))
+                if zone_low <= score <= zone_high:
                     score = self._score(f, b)
             out.append(score > threshold if hib else score < threshold)
         return out
