@@ -20,9 +20,9 @@ from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
+from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
 from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text
 from tests.helpers import screen_text as screen
-from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
 
 SIZE = (160, 48)
 USER = "alice-oncall"

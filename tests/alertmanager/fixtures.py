@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
-from tests.alertmanager.server import AlertmanagerServer, ServerError
+from tests.alertmanager.server import AlertmanagerServer
+from tests.server_process import ServerError
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, name: str) -> AlertmanagerServer:

@@ -31,9 +31,9 @@ from tests.alertmanager.app_support import (
     wait_for_text,
     wait_for_toast,
 )
-from tests.alertmanager.server import free_port
 from tests.conftest import wait_until
 from tests.fakes.alertmanager_faults import FaultyAlertmanager
+from tests.server_process import free_port
 
 
 def backend_at(url: str, **options) -> AlertmanagerBackend:

@@ -205,7 +205,7 @@ async def test_server_version(alertmanager_case, alertmanager_server):
 
 
 async def test_down_server_is_unavailable():
-    from tests.alertmanager.server import free_port
+    from tests.server_process import free_port
     from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
 
     url = f"http://127.0.0.1:{free_port()}"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from mlops_tui.backends.evidently.backend import EvidentlyBackend
-from tests.alertmanager.server import ServerError
 from tests.evidently.server import EvidentlyServer, cached_workspace
+from tests.server_process import ServerError
 
 
 @pytest.fixture(scope="session")

@@ -21,14 +21,12 @@ from typing import Any
 
 import httpx
 
-from tests.alertmanager.server import ServerError, free_port, stop_process, wait_until
+from tests.server_process import REPO, LocalServer, ServerError, ensure_venv_tool
 
-REPO = Path(__file__).resolve().parents[2]
 SERVERS = REPO / ".test-servers"
 VENV = SERVERS / "evidently-venv"
 PYTHON = VENV / "bin" / "python"
 EVIDENTLY = VENV / "bin" / "evidently"
-INSTALL = REPO / "scripts" / "install-evidently.sh"
 BUILDER = Path(__file__).with_name("build_workspace.py")
 
 
@@ -41,17 +39,7 @@ def evidently_env() -> dict[str, str]:
 
 def ensure_evidently() -> Path:
     """The `evidently` executable of the server venv, installing it first if needed."""
-    if EVIDENTLY.exists() and PYTHON.exists():
-        return EVIDENTLY
-    result = subprocess.run(
-        ["bash", str(INSTALL)], capture_output=True, text=True, timeout=1200, cwd=REPO, env=evidently_env()
-    )
-    if result.returncode != 0 or not EVIDENTLY.exists():
-        raise ServerError(
-            f"scripts/install-evidently.sh failed (exit {result.returncode}):\n"
-            + (result.stdout + result.stderr)[-2000:]
-        )
-    return EVIDENTLY
+    return ensure_venv_tool(EVIDENTLY, "install-evidently.sh", env=evidently_env(), also=(PYTHON,))
 
 
 def _installed_version() -> str:
@@ -92,75 +80,39 @@ def cached_workspace() -> Path:
     return target
 
 
-class EvidentlyServer:
+class EvidentlyServer(LocalServer):
     """One `evidently ui` process: `url`, `pid`, `version`, `workspace`, `manifest`, `get()`."""
+
+    NAME = "the Evidently UI"
 
     def __init__(self, workspace: Path, *, secret: str | None = None) -> None:
         self.workspace = Path(workspace)
+        super().__init__(self.workspace.parent / f"{self.workspace.name}-ui.log")
         self.secret = secret
-        self.port = 0
-        self.proc: subprocess.Popen | None = None
         self.version = ""
-        self.log_path = self.workspace.parent / f"{self.workspace.name}-ui.log"
         self.manifest: dict[str, Any] = json.loads((self.workspace / "manifest.json").read_text())
-        self._http: httpx.Client | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    @property
-    def http(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=10)
-        return self._http
+        self._evidently = ""
 
     def start(self, timeout: float = 60.0) -> EvidentlyServer:
-        evidently = ensure_evidently()
-        for attempt in range(3):  # a free port can be taken between probe and bind
-            self.port = free_port()
-            command = [
-                str(evidently), "ui",
-                "--workspace", str(self.workspace),
-                "--host", "127.0.0.1",
-                "--port", str(self.port),
-            ]  # fmt: skip
-            if self.secret:
-                command += ["--secret", self.secret]
-            with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    env=evidently_env(), cwd=self.workspace.parent,
-                )  # fmt: skip
-            try:
-                wait_until(self._ready, timeout, "the Evidently UI did not answer /api/projects", interval=0.1)
-                break
-            except ServerError:
-                self.stop()
-                if attempt == 2:
-                    raise ServerError(
-                        "the Evidently UI did not start; log:\n" + self.log_path.read_text()[-2000:]
-                    ) from None
+        self._evidently = str(ensure_evidently())
+        self.launch(timeout, interval=0.1, env=evidently_env(), cwd=self.workspace.parent)
         self.version = self.http.get("/api/version").json()["version"]
         return self
 
-    def _ready(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise ServerError(f"the Evidently UI exited with {self.proc.returncode}")
-        return self.http.get("/api/projects", timeout=2).status_code == 200
+    def command(self, port: int) -> list[str]:
+        command = [
+            self._evidently, "ui",
+            "--workspace", str(self.workspace),
+            "--host", "127.0.0.1",
+            "--port", str(port),
+        ]  # fmt: skip
+        return command + (["--secret", self.secret] if self.secret else [])
 
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
-        if self.proc is not None:
-            stop_process(self.proc, timeout=10)
+    def ready(self) -> bool:
+        return not self.exited() and self.http.get("/api/projects", timeout=2).status_code == 200
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
 
     # -- what tests need -------------------------------------------------------------------------
     def get(self, path: str, **params: Any) -> httpx.Response:
@@ -187,9 +139,3 @@ class EvidentlyServer:
     def delete_snapshot(self, name: str, snapshot_id: str) -> None:
         response = self.http.delete(f"/api/projects/{self.project_id(name)}/{snapshot_id}")
         response.raise_for_status()
-
-    def __enter__(self) -> EvidentlyServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

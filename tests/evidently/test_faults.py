@@ -9,8 +9,8 @@ import pytest
 
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
 from mlops_tui.backends.evidently.backend import SECRET_HEADER, EvidentlyBackend
-from tests.alertmanager.server import free_port
 from tests.fakes.evidently_faults import SNAPSHOT_ID, FaultyEvidently
+from tests.server_process import free_port
 
 SECRET = "s3cr3t-evidently-do-not-show"
 

@@ -26,7 +26,8 @@ from tests.conftest import wait_until
 from tests.helpers import cursor_to as cursor_to_row
 from tests.helpers import audit_lines, wait_for_text
 from tests.helpers import screen_text as screen
-from tests.mlflow.server import MlflowServer, free_port
+from tests.mlflow.server import MlflowServer
+from tests.server_process import free_port
 
 SIZE = (160, 48)
 PROMOTION = "mlops_tui.promotion."

@@ -14,26 +14,18 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.server_process import REPO, LocalServer, ensure_venv_tool, free_port
+
 VENV = REPO / ".test-servers" / "mlflow-venv"
 MLFLOW = VENV / "bin" / "mlflow"
-INSTALL = REPO / "scripts" / "install-mlflow.sh"
 API = "/api/2.0/mlflow"
-
-
-class ServerError(RuntimeError):
-    """The MLflow test server could not be installed or started."""
 
 
 class RestError(RuntimeError):
@@ -43,25 +35,9 @@ class RestError(RuntimeError):
         self.body = body
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ensure_mlflow() -> Path:
     """The `mlflow` executable of the server venv, installing it first if needed."""
-    if MLFLOW.exists():
-        return MLFLOW
-    result = subprocess.run(
-        ["bash", str(INSTALL)], capture_output=True, text=True, timeout=1200, cwd=REPO
-    )
-    if result.returncode != 0 or not MLFLOW.exists():
-        raise ServerError(
-            f"scripts/install-mlflow.sh failed (exit {result.returncode}):\n"
-            + (result.stdout + result.stderr)[-2000:]
-        )
-    return MLFLOW
+    return ensure_venv_tool(MLFLOW, "install-mlflow.sh")
 
 
 def server_env() -> dict[str, str]:
@@ -95,94 +71,45 @@ def ms(seconds_ago: float = 0.0) -> int:
     return int((time.time() - seconds_ago) * 1000)
 
 
-class MlflowServer:
+class MlflowServer(LocalServer):
     """One `mlflow server` process and a synchronous REST client for seeding and checking."""
+
+    NAME = "mlflow server"
+    HTTP_TIMEOUT = 30.0
+    KILL_GROUP = True  # started in its own process group, so a SIGKILL reaches the workers
 
     def __init__(self, directory: Path, *, port: int | None = None, db: Path | None = None) -> None:
         self.directory = Path(directory)
-        self.port = port or free_port()
+        super().__init__(self.directory / "server.log")
+        self.port = port or free_port()  # known before start: a test may restart it on the same port
         self.db = db or self.directory / "mlflow.db"
         self.artifacts = self.directory / "artifacts"
-        self.log_path = self.directory / "server.log"
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-        self._http: httpx.Client | None = None
+        self._mlflow = ""
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self, timeout: float = 90.0) -> MlflowServer:
-        mlflow = ensure_mlflow()
+        self._mlflow = str(ensure_mlflow())
         self.directory.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [
-                str(mlflow),
-                "server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--backend-store-uri",
-                f"sqlite:///{self.db.resolve()}",
-                "--default-artifact-root",
-                str(self.artifacts.resolve()),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=server_env(),
-            cwd=self.directory,
-            start_new_session=True,  # its own process group, so a SIGKILL reaches the workers
-        )
-        log.close()
-        self._http = httpx.Client(base_url=self.url, timeout=30)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ServerError(
-                    f"mlflow server exited ({self.proc.returncode}):\n{self.log_tail()}"
-                )
-            try:
-                if self._http.get("/health", timeout=1).text.strip() == "OK":
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise ServerError(f"mlflow server not ready within {timeout}s:\n{self.log_tail()}")
+        self.launch(timeout, port=self.port, interval=0.2, env=server_env(), cwd=self.directory,
+                    start_new_session=True)
+        return self
+
+    def command(self, port: int) -> list[str]:
+        return [
+            self._mlflow, "server",
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--workers", "1",
+            "--backend-store-uri", f"sqlite:///{self.db.resolve()}",
+            "--default-artifact-root", str(self.artifacts.resolve()),
+        ]  # fmt: skip
+
+    def ready(self) -> bool:
+        return not self.exited() and self.http.get("/health", timeout=1).text.strip() == "OK"
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.kill(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group we created for it, by its id
-            except ProcessLookupError:
-                pass
-            proc.wait(5)
-
-    def __enter__(self) -> MlflowServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        super().stop(timeout)
 
     # -- REST ---------------------------------------------------------------------------------
     def rest(
@@ -193,8 +120,7 @@ class MlflowServer:
         params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Call `/api/2.0/mlflow/<path>`; raises RestError on an error status."""
-        assert self._http is not None, "server not started"
-        response = self._http.request(
+        response = self.http.request(
             method, API + "/" + path.lstrip("/"), json=json, params=params
         )
         try:
@@ -206,8 +132,7 @@ class MlflowServer:
         return body
 
     def server_version(self) -> str:
-        assert self._http is not None, "server not started"
-        return self._http.get("/version").text.strip()
+        return self.http.get("/version").text.strip()
 
     # -- seeding helpers ------------------------------------------------------------------------
     def create_experiment(self, name: str | None = None) -> str:

@@ -12,7 +12,7 @@ from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.domain import BackendState
 from mlops_tui.services.hub import Hub
 from tests.fakes.mlflow_faults import FaultyMlflow
-from tests.mlflow.server import free_port
+from tests.server_process import free_port
 
 SECRET = "s3cr3t-t0ken-value"
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.alertmanager.server import ServerError, wait_until
 from tests.prometheus.server import DriftExporter, PrometheusServer
+from tests.server_process import ServerError, wait_until
 
 # What the exporter serves from the start (metric, model, feature) -> value.
 INITIAL = {

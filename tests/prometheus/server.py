@@ -8,14 +8,11 @@ by PID: SIGTERM, wait, SIGKILL).
 from __future__ import annotations
 
 import math
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
-from tests.alertmanager.server import ServerError, ensure_installed, free_port, stop_process, wait_until
+from tests.server_process import LocalServer, ServerError, ensure_installed, wait_until
 
 BINARY = "prometheus"
 
@@ -100,72 +97,45 @@ class DriftExporter:
         self._thread.join(5)
 
 
-class PrometheusServer:
+class PrometheusServer(LocalServer):
+    NAME = "Prometheus"
+
     def __init__(self, workdir: Path, exporter: DriftExporter) -> None:
         self.workdir = Path(workdir)
+        super().__init__(self.workdir / "prometheus.log")
         self.exporter = exporter
-        self.port = 0
-        self.proc: subprocess.Popen | None = None
         self.version = ""
-        self._log = None
-        self.http: httpx.Client | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        self._binary = ""
 
     def start(self) -> PrometheusServer:
-        binary = ensure_installed(BINARY, "install-prometheus.sh")
+        self._binary = ensure_installed(BINARY, "install-prometheus.sh")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = self.workdir / "prometheus.yml"
-        config.write_text(CONFIG.format(exporter_port=self.exporter.port))
-        self._log = (self.workdir / "prometheus.log").open("wb")
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={self.workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--log.level=warn",
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        self.http = httpx.Client(base_url=self.url, timeout=10)
+        (self.workdir / "prometheus.yml").write_text(CONFIG.format(exporter_port=self.exporter.port))
+        self.launch(15)
         try:
-            wait_until(self._ready, 15, "Prometheus was not ready")
             wait_until(self._target_up, 20, "the drift exporter was not scraped")
         except ServerError:
-            log = (self.workdir / "prometheus.log").read_text()[-2000:]
             self.stop()
-            raise ServerError(f"Prometheus did not come up; log:\n{log}") from None
+            raise ServerError(f"Prometheus never scraped the exporter; log:\n{self.log_tail()}") from None
         self.version = self.http.get("/api/v1/status/buildinfo").json()["data"]["version"]
         return self
 
-    def _ready(self) -> bool:
-        assert self.proc is not None and self.http is not None
-        if self.proc.poll() is not None:
-            raise ServerError(f"Prometheus exited with {self.proc.returncode}")
-        return self.http.get("/-/ready", timeout=1).status_code == 200
+    def command(self, port: int) -> list[str]:
+        return [
+            self._binary,
+            f"--config.file={self.workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={self.workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ]
+
+    def ready(self) -> bool:
+        return not self.exited() and self.http.get("/-/ready", timeout=1).status_code == 200
 
     def _target_up(self) -> bool:
-        assert self.http is not None
         targets = self.http.get("/api/v1/targets").json()["data"]["activeTargets"]
         return any(t["health"] == "up" for t in targets)
 
     def query(self, expr: str) -> list[dict]:
-        assert self.http is not None
         body = self.http.get("/api/v1/query", params={"query": expr}).json()
         return body["data"]["result"]
-
-    def stop(self) -> None:
-        if self.http is not None:
-            self.http.close()
-            self.http = None
-        if self.proc is not None:
-            stop_process(self.proc)
-        if self._log is not None:
-            self._log.close()
-            self._log = None

@@ -12,8 +12,8 @@ from mlops_tui.backends.errors import BackendUnavailable, BadResponse
 from mlops_tui.backends.prometheus.backend import PrometheusBackend
 from mlops_tui.domain import BackendState
 from mlops_tui.services.hub import Hub
-from tests.alertmanager.server import free_port
 from tests.conftest import wait_until
+from tests.server_process import free_port
 
 
 def backend_for(server, name: str = "prom", **options) -> PrometheusBackend:
