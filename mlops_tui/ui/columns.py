@@ -153,11 +153,12 @@ def request_columns() -> list[Column[PromotionRequest]]:
     return [
         Column("model", "Model", lambda p: p.model, width=18, min_width=10),
         Column("version", "Ver", lambda p: p.version, sort_key=lambda p: _int(p.version), width=4, align="right"),
-        Column("target", "Target", lambda p: p.target, width=10),
-        Column("requester", "Requested by", lambda p: p.requester, width=12),
+        Column("target", "Target", lambda p: p.target, width=10, min_width=8),
+        # when narrow (the Overview at 80 columns), who asked goes before what and how long ago
+        Column("requester", "Requested by", lambda p: p.requester, width=12, priority=1),
         Column(
             "when", "When", lambda p: ago(p.requested_at), sort_key=lambda p: p.requested_at,
-            width=10, align="right",  # "20h00m ago" is ten cells
+            width=10, min_width=10, align="right",  # "20h00m ago" is ten cells
         ),
         Column(
             "state",

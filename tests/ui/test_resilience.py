@@ -73,6 +73,20 @@ VIEWS_80 = [
 ]
 
 
+async def test_the_overview_at_80x24_shows_pending_promotions_whole(tmp_path):
+    """Narrow, the panel drops who asked before it cuts what is promoted and how long ago."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(app, pilot)
+        pending = app.snapshot.pending_promotions
+        assert pending
+        text = screen(app)
+        for request in pending:
+            row = next(line for line in text.splitlines() if f"{request.model} " in line and "│" in line)
+            assert f" {request.target} " in row and row.split("│")[1].rstrip().endswith(" ago"), row
+            assert "…" not in row.split("│")[1], row
+
+
 async def test_every_view_fits_80x24(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
