@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from textual import events
+
 from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.ui.screens.runs import RunDetailScreen, RunsScreen
 from mlops_tui.ui.widgets.filter_bar import FilterBar
@@ -114,6 +116,26 @@ async def test_slash_filters_as_you_type_case_insensitively_and_esc_clears(tmp_p
         await pilot.pause()
         assert "No rows match" not in screen(app)
         assert len(runs.visible_rows) == total
+
+
+async def test_a_filter_typed_in_one_burst_right_after_slash_is_not_lost(tmp_path):
+    """A terminal delivers "/ivan" typed fast (or pasted) as keys already queued when "/"
+    is handled; the first `/` also has to mount the filter line first."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("2")
+        runs = grid(app, "#runs")
+        for key, char in [("slash", "/"), ("i", "i"), ("v", "v"), ("a", "a"), ("n", "n"), ("slash", "/"), ("1", "1")]:
+            app.post_message(events.Key(key, char))  # all queued before the first is handled
+        await wait_for_text(app, pilot, "ivan/1")  # "/" and "1" inside the filter are text
+        assert isinstance(app.screen.focused, FilterBar) and type(app.screen) is RunsScreen
+        assert runs.filter_text == "ivan/1" and len(runs.visible_rows) == 0
+        for _ in range(2):
+            await pilot.press("backspace")
+        await pilot.pause()
+        shown = list(runs.visible_rows)
+        assert shown and all(r.user == "ivan" for r in shown)
 
 
 async def test_s_and_S_sort_with_an_arrow_in_the_header(tmp_path):

@@ -35,7 +35,9 @@ class BaseScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="screen.filter"),
+        # priority: resolved when the key arrives, so that keys typed right after it (the
+        # query, "/ivan" in one go) already go to the filter line, not to the list
+        Binding("slash", "filter", "Filter", id="screen.filter", priority=True),
         Binding("escape", "back", "Back", id="screen.back"),
     ]
 
@@ -85,6 +87,11 @@ class BaseScreen(Screen):
             bar.show(self.snapshot.statuses, runtime.context, runtime.user, runtime.actions.read_only)
 
     # -- filter -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and isinstance(self.focused, Input):
+            return False  # "/" typed into a text field (the filter itself, a query) is text
+        return super().check_action(action, parameters)
+
     def filter_target(self) -> DataGrid | None:
         focused = self.focused
         if isinstance(focused, DataGrid):

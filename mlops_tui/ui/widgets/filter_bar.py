@@ -26,7 +26,9 @@ class FilterBar(Input):
         self.add_class("-shown")
         self.value = value
         self.cursor_position = len(value)
-        self.focus()
+        # Focus now, not after the keys already queued (what `focus()` does): "/ivan" typed
+        # in one go must land in the filter, not in the list behind it.
+        self.screen.set_focus(self)
 
     def close(self) -> None:
         self.remove_class("-shown")
