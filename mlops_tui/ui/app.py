@@ -8,6 +8,7 @@ import logging
 
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from mlops_tui.domain import Alert, AlertState, Severity
@@ -75,7 +76,8 @@ class MlopsApp(App):
             Binding(key, f"switch_view('{mode}')", label, id=f"app.view.{mode}", show=False)
             for key, mode, label in VIEWS
         ),
-        Binding("colon", "command_line", ":cmd", id="app.command_line"),
+        # priority: handled on arrival, so the keys typed right after ":" reach its line
+        Binding("colon", "command_line", ":cmd", id="app.command_line", priority=True),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+r", "refresh", "Refresh", id="app.refresh"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -204,8 +206,17 @@ class MlopsApp(App):
             return
         self.push_screen(help_screen(self.screen))
 
-    def action_command_line(self) -> None:
-        self.push_screen(_screen("command_line", "CommandLine")(), self.run_command)
+    async def action_command_line(self) -> None:
+        line = _screen("command_line", "CommandLine")()
+        await self.push_screen(line, self.run_command)
+        line.take_focus()  # before the keys typed after ":" are forwarded (":alerts⏎" in one go)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command_line":
+            # a priority key, so it must stand back where ":" is text or a dialog is open
+            screen = self.screen
+            return isinstance(screen, BaseScreen) and not isinstance(screen.focused, Input)
+        return super().check_action(action, parameters)
 
     def run_command(self, command: str | None) -> None:
         if not command:

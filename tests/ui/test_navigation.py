@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from textual import events
+
 from mlops_tui.ui.screens.alerts import AlertsScreen
 from mlops_tui.ui.screens.deployments import DeploymentsScreen
 from mlops_tui.ui.screens.drift import DriftScreen
@@ -88,6 +90,24 @@ async def test_colon_command_line_switches_view_cancels_and_quits(tmp_path):
         await pilot.press("colon", "q", "enter")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_command_typed_in_one_burst_runs_and_colon_in_a_filter_is_text(tmp_path):
+    """":alerts⏎" typed fast (or pasted) arrives as keys already queued when ":" is handled."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        for key, char in [("colon", ":"), *((c, c) for c in "alerts"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await wait_until(lambda: isinstance(app.screen, AlertsScreen), timeout=5, pilot=pilot)
+        await pilot.pause()
+        assert_showing(app, "alerts")
+
+        await pilot.press("slash")
+        await type_text(pilot, "a:b")  # in the filter line, ":" is text, not the command line
+        await pilot.pause()
+        assert type(app.screen) is AlertsScreen
+        assert app.screen.filter_bar.value == "a:b"
 
 
 async def test_q_quits_from_a_list(tmp_path):

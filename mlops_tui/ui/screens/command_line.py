@@ -18,6 +18,10 @@ class CommandLine(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         yield Input(placeholder=":overview  :runs  :models  :deploy  :alerts  :drift  :q", id="command")
 
+    def take_focus(self) -> None:
+        """Focus the line now, not after the keys already queued (what `focus()` would do)."""
+        self.set_focus(self.query_one("#command", Input))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
 
