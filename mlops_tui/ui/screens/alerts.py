@@ -244,8 +244,6 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         yield grid
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#alerts", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -324,10 +322,6 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             yield KeyValues(id="alert-labels")
             yield Static("Annotations", classes="section")
             yield KeyValues(id="alert-annotations")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)

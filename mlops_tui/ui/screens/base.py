@@ -64,10 +64,10 @@ class BaseScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_mount(self) -> None:
-        self.update_status()
-
+    # Textual calls the handler of every class in the MRO, so a subclass's on_mount must not
+    # call super().on_mount(): that would run this class's twice.
     def on_screen_resume(self) -> None:
+        """Each time the screen is shown, the first time too (ScreenResume follows the mount)."""
         self.show_snapshot(self.snapshot)
         self.update_status()
 

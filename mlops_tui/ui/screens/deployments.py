@@ -25,8 +25,6 @@ class DeploymentsScreen(BaseScreen):
                        empty_text="No deployments")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#deployments", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -73,10 +71,6 @@ class DeploymentDetailScreen(BaseScreen):
             yield Static("Alerts on this deployment", classes="section")
             yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
                            id="deployment-alerts", empty_text="no alert")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         d = snapshot.deployments_by_name.get(self.deployment_name)

@@ -37,8 +37,6 @@ class DriftScreen(BaseScreen):
                        id="drift-alerts", empty_text="No drift alert")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#drift", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -101,10 +99,6 @@ class DriftHistoryScreen(BaseScreen):
             yield Sparkline([], id="drift-chart")
             yield Static("History", classes="section")
             yield Static(id="drift-table")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         history = snapshot.drift_history(self.model, self.feature)

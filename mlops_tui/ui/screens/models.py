@@ -56,13 +56,7 @@ class ModelsScreen(BaseScreen):
                        empty_text="No registered model versions")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#requests", DataGrid).focus()
-        pending = getattr(self, "_pending_selection", None)
-        if pending is not None:  # asked for before this screen was composed (Overview → enter)
-            self._pending_selection = None
-            self.select_request(*pending)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         requests = self.query_one("#requests", DataGrid)
@@ -74,6 +68,10 @@ class ModelsScreen(BaseScreen):
         versions.set_rows(sorted(snapshot.versions, key=lambda v: (v.model, -_num(v.version))))
         versions.border_title = f"Model versions ({len(snapshot.models)} models, {len(snapshot.versions)} versions)"
         versions.border_subtitle = "p request promotion  enter details"
+        pending = getattr(self, "_pending_selection", None)
+        if pending is not None:  # asked for before this screen was composed (Overview → enter)
+            self._pending_selection = None
+            self.select_request(*pending)
 
     def select_request(self, model: str, version: str) -> None:
         if not self.query("#requests"):  # first visit: the lists are not composed yet
@@ -260,8 +258,6 @@ class VersionDetailScreen(BaseScreen):
             yield KeyValues(id="version-tags")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#version-run", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:

@@ -71,8 +71,6 @@ class OverviewScreen(BaseScreen):
             )
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#ov-alerts", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:

@@ -48,12 +48,10 @@ class RunsScreen(BaseScreen):
         yield DataGrid(run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._source: tuple[Run, ...] | None = None
         self._query = ""
         self._local_problem = ""
         self._shown_state: tuple = ()
-        self.show_snapshot(self.snapshot)
         self.query_one("#runs", DataGrid).focus()
 
     # -- data -------------------------------------------------------------------------------
@@ -97,8 +95,7 @@ class RunsScreen(BaseScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "query-input":
-            super().on_input_submitted(event)
-            return
+            return  # the filter line: BaseScreen's own handler (Textual calls each class's)
         event.stop()
         self.apply_query(event.value.strip())
         self.query_one(QueryBar).close()
@@ -172,8 +169,6 @@ class RunDetailScreen(BaseScreen):
             yield KeyValues(id="run-tags")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.load_histories()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:

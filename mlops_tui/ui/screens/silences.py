@@ -72,8 +72,6 @@ class SilencesScreen(ExpireSilence, BaseScreen):
                        empty_text="No active or pending silences")
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.show_snapshot(self.snapshot)
         self.query_one("#silences", DataGrid).focus()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
