@@ -135,6 +135,21 @@ class _Feature:
     noise: float
     key: int
 
+    def smooth(self, b: int) -> float:
+        """The score's driver `z` in drift bucket `b` without its noise (|noise| < `noise`)."""
+        tb = b * DRIFT_STEP
+        return (
+            self.level
+            + self.amp1 * math.sin(math.tau * tb / self.period1 + self.phase1)
+            + self.amp2 * math.sin(math.tau * tb / self.period2 + self.phase2)
+        )
+
+    def raw_score(self, z: float) -> float:
+        """The unrounded score for a driver `z`: drift once z > 1 (increasing in z when
+        higher_is_drift, else a p-value that falls with z)."""
+        z = max(0.02, z)
+        return self.threshold * z if self.higher_is_drift else min(1.0, self.threshold**z)
+
 
 class DemoWorld:
     """A simulated estate. `now` runs at `speed` simulated seconds per real second."""
@@ -664,19 +679,7 @@ class DemoWorld:
         if hit is not None:
             return hit
         feat = self._features[f]
-        tb = b * DRIFT_STEP
-        z = (
-            feat.level
-            + feat.amp1 * math.sin(math.tau * tb / feat.period1 + feat.phase1)
-            + feat.amp2 * math.sin(math.tau * tb / feat.period2 + feat.phase2)
-            + feat.noise * _rand.mix(feat.key, b)
-        )
-        z = max(0.02, z)
-        if feat.higher_is_drift:
-            score = feat.threshold * z
-        else:  # a p-value: 1 when nothing moved, below the threshold once z > 1
-            score = min(1.0, feat.threshold**z)
-        score = float(f"{score:.3g}")
+        score = float(f"{feat.raw_score(feat.smooth(b) + feat.noise * _rand.mix(feat.key, b)):.3g}")
         if len(self._scores) > 60000:
             self._scores = {k: v for k, v in self._scores.items() if k[1] > b - 400}
         self._scores[key] = score
@@ -696,28 +699,20 @@ class DemoWorld:
         smooth part alone, without drawing their noise.
         """
         feat = self._features[f]
-        memo, mix, sin, tau = self._scores, _rand.mix, math.sin, math.tau
         threshold, hib, noise = feat.threshold, feat.higher_is_drift, feat.noise
         zone_low, zone_high = 0.99 * threshold, threshold / 0.99  # where rounding can matter
-        w1, w2 = tau / feat.period1, tau / feat.period2
-
-        def score_of(z: float) -> float:
-            z = max(0.02, z)
-            return threshold * z if hib else min(1.0, threshold**z)
-
         out = []
         for b in range(first, last + 1):
-            score = memo.get((f, b))
+            score = self._scores.get((f, b))
             if score is None:
-                tb = b * DRIFT_STEP
-                smooth = feat.level + feat.amp1 * sin(w1 * tb + feat.phase1) + feat.amp2 * sin(w2 * tb + feat.phase2)
+                smooth = feat.smooth(b)
                 # the scores the noise can give lie between these two (hib: increasing in z)
-                low, high = score_of(smooth - noise), score_of(smooth + noise)
+                low, high = feat.raw_score(smooth - noise), feat.raw_score(smooth + noise)
                 low, high = (low, high) if hib else (high, low)
                 if low > zone_high or high < zone_low:
                     out.append((low > threshold) == hib)
                     continue
-                score = score_of(smooth + noise * mix(feat.key, b))
+                score = feat.raw_score(smooth + noise * _rand.mix(feat.key, b))
                 if zone_low <= score <= zone_high:
                     score = self._score(f, b)
             out.append(score > threshold if hib else score < threshold)
