@@ -253,29 +253,21 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     }
     """
 
-    class RowSelected(Message):
+    class _RowMessage(Message):
+        def __init__(self, grid: DataGrid[Any], row: Any) -> None:
+            self.grid = grid
+            self.row = row
+            super().__init__()
+
+        @property
+        def control(self) -> DataGrid[Any]:
+            return self.grid
+
+    class RowSelected(_RowMessage):
         """Posted on `enter`, or a click on the cursor row."""
 
-        def __init__(self, grid: DataGrid[Any], row: Any) -> None:
-            self.grid = grid
-            self.row = row
-            super().__init__()
-
-        @property
-        def control(self) -> DataGrid[Any]:
-            return self.grid
-
-    class CursorMoved(Message):
+    class CursorMoved(_RowMessage):
         """Posted when the cursor's row (by row key) changes; `row` is None when empty."""
-
-        def __init__(self, grid: DataGrid[Any], row: Any) -> None:
-            self.grid = grid
-            self.row = row
-            super().__init__()
-
-        @property
-        def control(self) -> DataGrid[Any]:
-            return self.grid
 
     class SortChanged(Message):
         """Posted when the sort column or direction changes; `column` is None when unsorted."""
