@@ -119,6 +119,7 @@ class LocalServer:
     NAME = "server"
     HTTP_TIMEOUT = 10.0
     KILL_GROUP = False  # True for servers started with start_new_session=True (workers too)
+    STOP_TIMEOUT = 5.0  # seconds between SIGTERM and SIGKILL
 
     def __init__(self, log_path: Path) -> None:
         self.log_path = Path(log_path)
@@ -181,12 +182,12 @@ class LocalServer:
                 if attempt == attempts - 1:
                     raise ServerError(f"{self.NAME} did not start; log:\n{self.log_tail()}") from None
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
         if self.proc is not None:
-            stop_process(self.proc, timeout, group=self.KILL_GROUP)
+            stop_process(self.proc, self.STOP_TIMEOUT, group=self.KILL_GROUP)
 
     def __enter__(self):  # noqa: ANN204
         return self.start()

@@ -84,6 +84,7 @@ class EvidentlyServer(LocalServer):
     """One `evidently ui` process: `url`, `pid`, `version`, `workspace`, `manifest`, `get()`."""
 
     NAME = "the Evidently UI"
+    STOP_TIMEOUT = 10.0
 
     def __init__(self, workspace: Path, *, secret: str | None = None) -> None:
         self.workspace = Path(workspace)
@@ -110,9 +111,6 @@ class EvidentlyServer(LocalServer):
 
     def ready(self) -> bool:
         return not self.exited() and self.http.get("/api/projects", timeout=2).status_code == 200
-
-    def stop(self, timeout: float = 10.0) -> None:
-        super().stop(timeout)
 
     # -- what tests need -------------------------------------------------------------------------
     def get(self, path: str, **params: Any) -> httpx.Response:

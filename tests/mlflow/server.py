@@ -77,6 +77,7 @@ class MlflowServer(LocalServer):
     NAME = "mlflow server"
     HTTP_TIMEOUT = 30.0
     KILL_GROUP = True  # started in its own process group, so a SIGKILL reaches the workers
+    STOP_TIMEOUT = 10.0
 
     def __init__(self, directory: Path, *, port: int | None = None, db: Path | None = None) -> None:
         self.directory = Path(directory)
@@ -107,9 +108,6 @@ class MlflowServer(LocalServer):
 
     def ready(self) -> bool:
         return not self.exited() and self.http.get("/health", timeout=1).text.strip() == "OK"
-
-    def stop(self, timeout: float = 10.0) -> None:
-        super().stop(timeout)
 
     # -- REST ---------------------------------------------------------------------------------
     def rest(
