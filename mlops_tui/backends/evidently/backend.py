@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, field_validator
 
-from mlops_tui.backends.alertmanager.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
+from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
 from mlops_tui.backends.base import Backend, BackendData, Capability
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound
 from mlops_tui.backends.evidently.convert import (

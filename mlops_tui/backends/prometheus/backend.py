@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from pydantic import Field, field_validator, model_validator
 
-from mlops_tui.backends.alertmanager.http import HttpBackendOptions, JsonHttp
+from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.base import Backend, BackendData, Capability
 from mlops_tui.backends.errors import BadResponse
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration

@@ -1,9 +1,8 @@
-"""JSON over HTTP for the Prometheus-family backends (Alertmanager, Prometheus).
+"""JSON over HTTP for the backends that speak it (Alertmanager, Prometheus, Evidently, model servers).
 
-Connection options shared by both (url, auth from secret references, TLS), and one client
-that turns every transport or HTTP failure into the backend error types, with messages a
-person can act on and never a secret in them. Nothing here is Alertmanager-specific; it could
-move to `mlops_tui/backends/http.py` when a third HTTP backend wants it.
+Connection options shared by all of them (url, auth from secret references, TLS), and one
+client that turns every transport or HTTP failure into the backend error types, with messages
+a person can act on and never a secret in them.
 """
 
 from __future__ import annotations
