@@ -13,13 +13,14 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from mlops_tui import cli
 from mlops_tui.backends import registry
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.registry import BackendKind, BackendLoadError
 from mlops_tui.cli import main
+from mlops_tui.commands import keyring_secrets
 from mlops_tui.config import ConfigError, load_settings, loader
 from mlops_tui.config.secrets import SERVICE
+from mlops_tui.services.audit import AuditLog
 
 
 @pytest.fixture(autouse=True)
@@ -229,6 +230,45 @@ def test_audit_json(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == ENTRIES
 
 
+def test_audit_skips_lines_that_are_not_entries_and_says_which(tmp_path, capsys):
+    write_audit(tmp_path, extra='["a", "list"]\n42\n')
+    assert main(["audit", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == ENTRIES
+    path = audit_file(tmp_path)
+    assert captured.err.splitlines() == [
+        f"mlops-tui: {path}:3: skipped a line that is not a JSON object",
+        f"mlops-tui: {path}:4: skipped a line that is not a JSON object",
+    ]
+
+
+def test_audit_shows_control_characters_visibly(tmp_path, capsys):
+    entry = {**ENTRIES[0], "target": "churn\x1b[2J v7"}
+    path = audit_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(entry) + "\n")
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "churn\\x1b[2J v7" in out
+
+
+def test_audit_reads_what_the_actions_service_wrote(tmp_path, capsys):
+    log = AuditLog(audit_file(tmp_path))
+    log.append(user="carol", action="ack", target="HighLatency", outcome="ok", detail={"minutes": 15})
+    assert main(["audit"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "carol" in line and "ack" in line and "HighLatency" in line and "-> ok" in line
+    assert "minutes=15" in line
+
+
+def test_an_unreadable_audit_log_is_a_failure_not_a_crash(tmp_path, capsys):
+    audit_file(tmp_path).mkdir(parents=True)  # a directory where the file should be
+    assert main(["audit"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mlops-tui: cannot read the audit log") and "Traceback" not in err
+
+
 # -- auth --------------------------------------------------------------------------------------
 class TtyStdin(io.StringIO):
     def isatty(self) -> bool:
@@ -243,7 +283,7 @@ def test_auth_set_list_delete(memory_keyring, capsys, monkeypatch):
         return "tok-from-prompt"
 
     monkeypatch.setattr(sys, "stdin", TtyStdin())
-    monkeypatch.setattr(cli.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(keyring_secrets.getpass, "getpass", fake_getpass)
     assert main(["auth", "set", "prod-mlflow"]) == 0
     assert prompts and "prod-mlflow" in prompts[0]
     assert memory_keyring.store[(SERVICE, "prod-mlflow")] == "tok-from-prompt"

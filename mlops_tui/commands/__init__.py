@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from mlops_tui.commands import alerts, cache, doctor, models, promotions, runs
+from mlops_tui.commands import (
+    alerts,
+    audit_log,
+    backend_kinds,
+    cache,
+    doctor,
+    keyring_secrets,
+    models,
+    promotions,
+    runs,
+    starter_config,
+)
 
-MODULES = (runs, models, promotions, alerts, doctor, cache)
+# In the order `mlops-tui --help` lists them.
+MODULES = (
+    backend_kinds, starter_config, keyring_secrets, audit_log,
+    runs, models, promotions, alerts, doctor, cache,
+)
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:

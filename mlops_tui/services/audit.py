@@ -6,11 +6,26 @@ import json
 import os
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_tui.config.secrets import redact
 from mlops_tui.domain.base import utcnow
+
+
+@dataclass(frozen=True)
+class SkippedLine:
+    """A line of the log that is not an entry: its number (from 1) and why."""
+
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditContents:
+    entries: list[dict[str, Any]]
+    skipped: list[SkippedLine]
 
 
 class AuditLog:
@@ -49,17 +64,34 @@ class AuditLog:
                 os.fsync(fh.fileno())
         return entry
 
+    def read(self) -> AuditContents:
+        """Every entry, oldest first, and the lines that are not entries.
+
+        A missing file is an empty log. A line that is not a JSON object (a torn last line
+        after a crash, a hand edit) is skipped and reported, so it cannot hide the rest.
+        Raises OSError when the file exists but cannot be read.
+        """
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return AuditContents([], [])
+        entries: list[dict[str, Any]] = []
+        skipped: list[SkippedLine] = []
+        for number, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                skipped.append(SkippedLine(number, "not valid JSON"))
+                continue
+            if not isinstance(entry, dict):
+                skipped.append(SkippedLine(number, "not a JSON object"))
+                continue
+            entries.append(entry)
+        return AuditContents(entries, skipped)
+
     def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        out = []
-        with self.path.open(encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue  # a torn last line after a crash must not hide the rest
-        return out
+        """The readable entries, oldest first (see `read` for the lines skipped)."""
+        return self.read().entries
