@@ -7,14 +7,11 @@ and each backend (name, kind, secrets, and the options the backend kind itself d
 
 from __future__ import annotations
 
-import ast
-import difflib
-import json
 import os
 import re
 import tomllib
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +20,25 @@ from pydantic import BaseModel, ValidationError
 from mlops_tui.backends.registry import BackendLoadError, available_kinds, load_kind
 from mlops_tui.config.errors import ConfigError
 from mlops_tui.config.paths import config_path, explicit_config_path
+from mlops_tui.config.phrasing import (
+    TOP_LEVEL_HINT,
+    context_hint,
+    did_you_mean,
+    dotted,
+    fields_at,
+    kind_of,
+    toml_key,
+    toml_syntax_words,
+    validation_fix,
+    validation_problem,
+)
 from mlops_tui.config.secrets import is_secret_key, is_secret_ref
 from mlops_tui.config.settings import DEFAULT_CONTEXT, ContextConfig, Settings
-
-Loc = tuple[str | int, ...]
+from mlops_tui.config.toml_lines import Loc, duplicate_key, line_of, syntax_error_position
 
 TOP_LEVEL_KEYS = (*Settings.model_fields, "backends")
 CONTEXT_KEYS = tuple(ContextConfig.model_fields)
 BACKEND_FIXED_KEYS = ("name", "kind")
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -101,7 +107,7 @@ class _Loader:
 
     def fail(self, loc: Loc, problem: str, fix: str | None = None) -> typing.NoReturn:
         try:
-            line = _locate(self.text, loc) if loc else None
+            line = line_of(self.text, loc) if loc else None
         except Exception:  # locating is a courtesy; it must never hide the real error
             line = None
         raise ConfigError(problem, path=self.path, where=dotted(loc) or None, fix=fix, line=line)
@@ -117,7 +123,7 @@ class _Loader:
     # -- whole file ----------------------------------------------------------------------
     def load(self) -> Settings:
         raw = self.parse_toml()
-        self.check_keys((), raw, TOP_LEVEL_KEYS, "setting", _TOP_LEVEL_HINT)
+        self.check_keys((), raw, TOP_LEVEL_KEYS, "setting", TOP_LEVEL_HINT)
 
         scalars = {k: v for k, v in raw.items() if k not in ("contexts", "backends")}
         self.validate(Settings, scalars, ())
@@ -138,7 +144,7 @@ class _Loader:
             if not isinstance(table, dict):
                 self.fail(
                     ("contexts",),
-                    f"contexts must be a table of named contexts (got {_kind_of(table)})",
+                    f"contexts must be a table of named contexts (got {kind_of(table)})",
                     "Write one [contexts.NAME] table per context, e.g. [contexts.prod].",
                 )
             for name, body in table.items():
@@ -150,7 +156,7 @@ class _Loader:
             self.fail(
                 ("default_context",),
                 f"default_context names {default!r}, but there is no such context",
-                _did_you_mean(default, known, "Known contexts")
+                did_you_mean(default, known, "Known contexts")
                 if known
                 else "Define it with a [contexts.NAME] table, or remove default_context.",
             )
@@ -164,21 +170,11 @@ class _Loader:
         try:
             return tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
-            message = str(exc)
-            line = column = None
-            m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
-            if m:
-                line, column = int(m.group(1)), int(m.group(2))
-                message = message[: m.start()]
-            else:
-                m = re.search(r"\s*\(at end of document\)\s*$", message)
-                if m:
-                    line = max(1, len(self.text.splitlines()))
-                    message = message[: m.start()]
-            problem, fix = _toml_words(message)
+            message, line, column = syntax_error_position(str(exc), self.text)
+            problem, fix = toml_syntax_words(message)
             if message.startswith("Cannot overwrite a value"):
                 try:
-                    dup = _duplicate_key(self.text)
+                    dup = duplicate_key(self.text)
                 except Exception:
                     dup = None
                 if dup is not None:
@@ -205,11 +201,11 @@ class _Loader:
         if not isinstance(body, dict):
             self.fail(
                 loc,
-                f"context {name!r} must be a table (got {_kind_of(body)})",
-                f"Write it as a table: [contexts.{_key(name)}] followed by its settings.",
+                f"context {name!r} must be a table (got {kind_of(body)})",
+                f"Write it as a table: [contexts.{toml_key(name)}] followed by its settings.",
             )
         if loc:
-            self.check_keys(loc, body, CONTEXT_KEYS, f"key in context {name!r}", _context_hint(name))
+            self.check_keys(loc, body, CONTEXT_KEYS, f"key in context {name!r}", context_hint(name))
         self.validate(ContextConfig, {k: v for k, v in body.items() if k != "backends"}, loc)
 
         backends_loc = (*loc, "backends")
@@ -218,7 +214,7 @@ class _Loader:
         if not isinstance(backends, list):
             self.fail(
                 backends_loc,
-                f"backends must be a list of tables (got {_kind_of(backends)})",
+                f"backends must be a list of tables (got {kind_of(backends)})",
                 f"Write each backend as its own {header} table (double brackets).",
             )
         seen: dict[str, int] = {}
@@ -236,7 +232,7 @@ class _Loader:
         if not isinstance(item, dict):
             self.fail(
                 loc,
-                f"each backend must be a table (got {_kind_of(item)})",
+                f"each backend must be a table (got {kind_of(item)})",
                 f"Write each backend as a {header} table with name, kind and its options.",
             )
         installed = ", ".join(self.kinds()) or "none"
@@ -252,7 +248,7 @@ class _Loader:
             self.fail(
                 (*loc, "name"),
                 "a backend's name must be a non-empty string"
-                + ("" if isinstance(name, str) else f" (got {_kind_of(name)})"),
+                + ("" if isinstance(name, str) else f" (got {kind_of(name)})"),
                 'Write it in quotes, e.g. name = "mlflow-prod".',
             )
         if "kind" not in item:
@@ -266,7 +262,7 @@ class _Loader:
             self.fail(
                 (*loc, "kind"),
                 f"backend {name!r}: kind must be a non-empty string"
-                + ("" if isinstance(kind, str) else f" (got {_kind_of(kind)})"),
+                + ("" if isinstance(kind, str) else f" (got {kind_of(kind)})"),
                 f'Write it in quotes, e.g. kind = "mlflow". Installed kinds: {installed}.',
             )
         if name in seen:
@@ -282,7 +278,7 @@ class _Loader:
             self.fail(
                 (*loc, "kind"),
                 f"unknown backend kind {kind!r}",
-                _did_you_mean(kind, self.kinds(), "Installed kinds")
+                did_you_mean(kind, self.kinds(), "Installed kinds")
                 + "\nA kind from a plugin package needs that package installed next to "
                 "mlops-tui; `mlops-tui backends` lists what is installed.",
             )
@@ -328,10 +324,10 @@ class _Loader:
                 suggested += "-" + re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-")
             where = (*loc, *sub_loc)
             if isinstance(leaf, str) and leaf.startswith(("keyring:", "env:")):
-                problem = f"{_key(key)} is a malformed secret reference"
+                problem = f"{toml_key(key)} is a malformed secret reference"
             else:
                 # Never repeat the value: it is a secret.
-                problem = f"{_key(key)} holds a secret written out in the config file"
+                problem = f"{toml_key(key)} holds a secret written out in the config file"
             self.fail(
                 where,
                 problem,
@@ -349,7 +345,7 @@ class _Loader:
                 self.fail(
                     (*loc, key),
                     f"unknown {what}: {key!r}",
-                    _did_you_mean(key, list(valid), "Valid keys") + ("\n" + hint if hint else ""),
+                    did_you_mean(key, list(valid), "Valid keys") + ("\n" + hint if hint else ""),
                 )
 
     def validate(self, model: type[BaseModel], values: dict[str, Any], loc: Loc) -> None:
@@ -369,201 +365,15 @@ class _Loader:
         tail = f" (and {more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
         if err["type"] == "extra_forbidden":
             key = str(err["loc"][-1]) if err["loc"] else "?"
-            valid = _fields_at(model, err["loc"][:-1])
-            fix = _did_you_mean(key, valid, "Valid options" if what != "key" else "Valid keys")
+            valid = fields_at(model, err["loc"][:-1])
+            fix = did_you_mean(key, valid, "Valid options" if what != "key" else "Valid keys")
             self.fail(where, f"unknown {what}: {key!r}{tail}", fix)
         names = [p for p in where if isinstance(p, str)]
-        name = _key(names[-1]) if names else "the file"
-        self.fail(where, f"{name} {_words(err, secret)}{tail}", _fix_for(err, name))
+        name = toml_key(names[-1]) if names else "the file"
+        self.fail(where, f"{name} {validation_problem(err, secret)}{tail}", validation_fix(err, name))
 
 
-# -- turning things into words -----------------------------------------------------------------
-_TOP_LEVEL_HINT = (
-    "Backends belong in [[contexts.NAME.backends]] tables (or top-level [[backends]])."
-)
-
-
-def _context_hint(name: str) -> str:
-    return (
-        "A context holds read_only and its backends; backend settings such as url go in "
-        f"[[contexts.{_key(name)}.backends]] tables."
-    )
-
-
-def _did_you_mean(word: str, valid: Sequence[str], label: str) -> str:
-    close = difflib.get_close_matches(str(word), [str(v) for v in valid], n=1, cutoff=0.6)
-    listed = ", ".join(str(v) for v in valid) or "none"
-    if close:
-        return f"Did you mean {close[0]!r}? {label}: {listed}."
-    return f"{label}: {listed}."
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        return text if len(text) <= 42 else text[:38] + '..."'
-    return _kind_of(value)
-
-
-_PHRASES: dict[str, str] = {
-    "missing": "is required but missing",
-    "bool_type": "must be true or false (without quotes)",
-    "bool_parsing": "must be true or false (without quotes)",
-    "string_type": 'must be a string in quotes, like "text"',
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "list_type": 'must be a list, like ["a", "b"]',
-    "tuple_type": 'must be a list, like ["a", "b"]',
-    "set_type": 'must be a list, like ["a", "b"]',
-    "dict_type": 'must be a table, like { key = "value" }',
-    "model_type": 'must be a table, like { key = "value" }',
-    "model_attributes_type": 'must be a table, like { key = "value" }',
-    "url_type": "must be a URL in quotes",
-    "url_parsing": "must be a URL like https://host:port",
-    "url_scheme": "must be a URL with an allowed scheme",
-    "datetime_type": "must be a date-time",
-    "datetime_parsing": "must be a date-time",
-    "none_required": "must be left out",
-}
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _words(err: dict[str, Any], secret: bool) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind in _PHRASES:
-        phrase = _PHRASES[kind]
-    elif kind == "greater_than":
-        phrase = f"must be greater than {_num(ctx.get('gt'))}"
-    elif kind == "greater_than_equal":
-        phrase = f"must be at least {_num(ctx.get('ge'))}"
-    elif kind == "less_than":
-        phrase = f"must be less than {_num(ctx.get('lt'))}"
-    elif kind == "less_than_equal":
-        phrase = f"must be at most {_num(ctx.get('le'))}"
-    elif kind == "string_too_short":
-        n = ctx.get("min_length", 1)
-        phrase = "must not be empty" if n == 1 else f"must be at least {n} characters long"
-    elif kind == "string_too_long":
-        phrase = f"must be at most {ctx.get('max_length')} characters long"
-    elif kind == "too_short":
-        n = ctx.get("min_length", 1)
-        phrase = "must not be empty" if n == 1 else f"must have at least {n} items"
-    elif kind == "too_long":
-        phrase = f"must have at most {ctx.get('max_length')} items"
-    elif kind in ("literal_error", "enum"):
-        phrase = f"must be one of {ctx.get('expected', '?')}"
-    elif kind == "string_pattern_mismatch":
-        phrase = f"must match the pattern {ctx.get('pattern')}"
-    elif kind == "value_error" and not secret:
-        phrase = "is not valid: " + str(err.get("msg", "")).removeprefix("Value error, ")
-    elif secret:
-        phrase = "is not valid"
-    else:
-        msg = str(err.get("msg", "is not valid"))
-        phrase = "is not valid: " + (msg[:1].lower() + msg[1:])
-    if kind != "missing":
-        value = err.get("input")
-        if secret:
-            pass  # never show a secret, not even a malformed one
-        elif isinstance(value, (dict, list)):
-            phrase += f" (got {_kind_of(value)})"
-        elif isinstance(value, (str, int, float, bool)):
-            phrase += f" (got {_shown(value)})"
-    return " ".join(phrase.split())
-
-
-def _fix_for(err: dict[str, Any], name: str) -> str:
-    kind = err["type"]
-    if kind in ("literal_error", "enum"):
-        return "Use one of the values listed."
-    if kind.startswith("bool"):
-        return "Write true or false, without quotes."
-    if kind.startswith(("float", "int", "greater", "less", "finite")):
-        return "Write a plain number without quotes, e.g. 15 or 2.5."
-    if kind == "string_type":
-        return 'Put the value in double quotes, e.g. "text".'
-    if kind == "missing":
-        return f"Add {name} = ... here."
-    return "Correct the value."
-
-
-def _toml_words(message: str) -> tuple[str, str]:
-    generic = (
-        'Check that line: strings need quotes ("like this"), tables are written [name], '
-        "lists [a, b] and inline tables { key = value }."
-    )
-    m = re.fullmatch(r"Cannot declare (\(.*\)) twice", message)
-    if m:
-        try:
-            parts = ast.literal_eval(m.group(1))
-            return (
-                f"the table [{dotted(tuple(parts))}] is declared twice",
-                "Merge the two tables into one (or use [[double brackets]] for a list of tables).",
-            )
-        except Exception:
-            pass
-    if message.startswith("Cannot overwrite a value") or "twice" in message:
-        return (
-            message[:1].lower() + message[1:],
-            "A key is set twice; keep only one of them.",
-        )
-    if message.startswith("Invalid value"):
-        return (
-            "a value is not valid TOML",
-            'Values are strings in quotes ("text"), true/false, numbers, [lists] or '
-            "{ inline = tables }.",
-        )
-    if message.startswith("Unterminated string"):
-        return ("a string is never closed", "Add the closing quote.")
-    return (message[:1].lower() + message[1:], generic)
-
-
-def dotted(loc: Loc) -> str:
-    """``("contexts", "prod", "backends", 0, "url")`` -> ``contexts.prod.backends[0].url``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + _key(part)
-    return out
-
-
-def _key(name: str) -> str:
-    return name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)
-
-
-def _walk(value: Any, loc: Loc = ()):
+def _walk(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, Any]]:
     """(loc, key, value) for every key at any depth of nested tables and lists."""
     if isinstance(value, dict):
         for key, sub in value.items():
@@ -572,98 +382,3 @@ def _walk(value: Any, loc: Loc = ()):
     elif isinstance(value, list):
         for index, sub in enumerate(value):
             yield from _walk(sub, (*loc, index))
-
-
-def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Field names of the (nested) model found by following `loc` from `model`."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return []
-        current = _model_in(fields[part].annotation)
-        if current is None:
-            return []
-    fields = getattr(current, "model_fields", None) or {}
-    return [info.alias or name for name, info in fields.items()]
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-# -- finding the line of a field, best effort --------------------------------------------------
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEYPART = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
-_KEYLINE_RE = re.compile(rf"^\s*({_KEYPART}(?:\s*\.\s*{_KEYPART})*)\s*=")
-_PART_RE = re.compile(r"[A-Za-z0-9_-]+|\"([^\"]*)\"|'([^']*)'")
-
-
-def _split_key(text: str) -> tuple[str, ...]:
-    out = []
-    for m in _PART_RE.finditer(text):
-        if m.group(1) is not None:
-            out.append(m.group(1))
-        elif m.group(2) is not None:
-            out.append(m.group(2))
-        else:
-            out.append(m.group(0))
-    return tuple(out)
-
-
-def _locate(text: str, target: Loc) -> int | None:
-    """The line that defines `target` (or its closest enclosing table), if one can be found."""
-    counters: dict[tuple[str, ...], int] = {}
-    current: Loc = ()
-    best_len, best_line = 0, None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        header = _HEADER_RE.match(line)
-        if header:
-            parts = _split_key(header.group(2))
-            if header.group(1) == "[[":
-                counters[parts] = counters.get(parts, -1) + 1
-                current = (*parts, counters[parts])
-            else:
-                current = parts
-            candidate = current
-        else:
-            keyline = _KEYLINE_RE.match(line)
-            if not keyline:
-                continue
-            candidate = (*current, *_split_key(keyline.group(1)))
-        n = len(candidate)
-        if n > best_len and n <= len(target) and tuple(target[:n]) == tuple(candidate):
-            best_len, best_line = n, lineno
-    return best_line
-
-
-def _duplicate_key(text: str) -> tuple[int, Loc] | None:
-    """The line of the first key that is set a second time, if it can be found."""
-    counters: dict[tuple[str, ...], int] = {}
-    current: Loc = ()
-    seen: set[Loc] = set()
-    for lineno, line in enumerate(text.splitlines(), 1):
-        header = _HEADER_RE.match(line)
-        if header:
-            parts = _split_key(header.group(2))
-            if header.group(1) == "[[":
-                counters[parts] = counters.get(parts, -1) + 1
-                current = (*parts, counters[parts])
-            else:
-                current = parts
-            continue
-        keyline = _KEYLINE_RE.match(line)
-        if keyline:
-            full = (*current, *_split_key(keyline.group(1)))
-            if full in seen:
-                return lineno, full
-            seen.add(full)
-    return None
