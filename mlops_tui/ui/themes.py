@@ -17,8 +17,7 @@ from textual.theme import Theme
 from mlops_tui.config.paths import config_path
 
 FALLBACK = "textual-dark"
-# The theme files live in the top-level `themes/`; `mlops_tui/themes` links there so that
-# they are package data and ship inside the wheel.
+# Package data (pyproject.toml): the same place in a checkout, a wheel and an sdist.
 _SHIPPED = Path(__file__).resolve().parent.parent / "themes"
 
 
