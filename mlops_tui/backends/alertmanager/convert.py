@@ -119,24 +119,6 @@ def alerts_from_wire(body: Any, backend: str = "") -> list[Alert]:
     return [alert_from_wire(raw, backend) for raw in _list(body, "alerts")]
 
 
-def alert_to_wire(
-    labels: Mapping[str, str],
-    annotations: Mapping[str, str] | None = None,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-    generator_url: str = "",
-) -> dict[str, Any]:
-    """A `postableAlert` (for seeding tests and benchmarks)."""
-    out: dict[str, Any] = {"labels": dict(labels), "annotations": dict(annotations or {})}
-    if starts_at is not None:
-        out["startsAt"] = format_time(starts_at)
-    if ends_at is not None:
-        out["endsAt"] = format_time(ends_at)
-    if generator_url:
-        out["generatorURL"] = generator_url
-    return out
-
-
 # -- matchers and silences ---------------------------------------------------------------------
 def matcher_from_wire(raw: Any) -> Matcher:
     if not isinstance(raw, Mapping):

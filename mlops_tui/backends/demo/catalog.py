@@ -223,7 +223,6 @@ MODELS: tuple[ModelSpec, ...] = (
         ),
     ),
 )
-MODEL_BY_NAME = {m.name: m for m in MODELS}
 
 PROMOTION_NOTES = (
     "Beats champion on the weekly backtest.",
