@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from mlops_tui.config.toml_lines import Loc
 
@@ -99,7 +100,7 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def validation_problem(err: dict[str, Any], secret: bool) -> str:
+def validation_problem(err: ErrorDetails, secret: bool) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind in _PHRASES:
@@ -144,7 +145,7 @@ def validation_problem(err: dict[str, Any], secret: bool) -> str:
     return " ".join(phrase.split())
 
 
-def validation_fix(err: dict[str, Any], name: str) -> str:
+def validation_fix(err: ErrorDetails, name: str) -> str:
     kind = err["type"]
     if kind in ("literal_error", "enum"):
         return "Use one of the values listed."
