@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -124,6 +125,14 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except SystemExit as exc:
         return _exit_code(exc.code)
+    except BrokenPipeError:
+        # Whoever read the output left early (`mlops-tui runs list | head`): not an internal
+        # error. Python flushes stdout again at exit; point it at devnull so that cannot fail.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass
+        return EXIT_FAILED
     except Exception as exc:
         if debug:
             traceback.print_exc()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 import types
 from importlib.metadata import EntryPoint
@@ -361,6 +363,21 @@ def test_missing_explicit_config_exits_two(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_CONFIG", str(tmp_path / "nope.toml"))
     assert main([]) == 2
     assert "nope.toml" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_is_not_an_internal_error(tmp_path):
+    # `mlops-tui backends | head -0`, made deterministic: the pipe is closed before we write.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mlops_tui", "backends"], stdout=write_end, stderr=subprocess.PIPE,
+            text=True, timeout=120, env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
 
 
 @pytest.fixture
