@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mlops_tui.commands import register
 
     register(sub, [common])
+    from mlops_tui.commands import serve  # `mlops-tui serve`: the app in a browser
+
+    serve.register(sub, [common])
     return parser
 
 
