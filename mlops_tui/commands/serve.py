@@ -90,6 +90,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="the demo world")
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="refuse every write in every tab")
+    p.add_argument("--view", default=argparse.SUPPRESS, metavar="VIEW",
+                   choices=("overview", "runs", "models", "deploy", "alerts", "drift"),
+                   help="the view each tab opens first")
     p.set_defaults(handler=cmd_serve)
 
 

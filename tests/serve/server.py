@@ -4,10 +4,13 @@ from xterm's buffer in the page."""
 
 from __future__ import annotations
 
+import base64
 import os
+import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,37 @@ window.__screen = () => {
 # Text that is on screen only once the Overview has its data painted.
 OVERVIEW_PAINTED = ("Firing alerts (", "Latest runs (of ", "demo ok")
 ALERTS_VIEW = "a ack  s silence"
+
+
+WS_HEADERS = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+              "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode()}
+
+
+@contextmanager
+def websocket(port: int, path: str, timeout: float = 10.0, cookie: str = "") -> Iterator[tuple[socket.socket, bytes]]:
+    """A websocket opened by hand (no client library): (socket, the response head)."""
+    request = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    request += [f"{k}: {v}" for k, v in WS_HEADERS.items()] + ([f"Cookie: {cookie}"] if cookie else [])
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        yield sock, head
+
+
+def raw_websocket(port: int, path: str, until: bytes, timeout: float = 10.0) -> bytes:
+    """The response head and what the server sends, until `until` is seen (or it closes)."""
+    with websocket(port, path, timeout) as (sock, data):
+        while until not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
 
 
 def chromium_path() -> str:

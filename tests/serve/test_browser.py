@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import signal
-import socket
 from pathlib import Path
 
 import httpx
@@ -17,15 +16,15 @@ from tests.serve.conftest import TOKEN, start_server
 from tests.serve.server import (
     ALERTS_VIEW,
     OVERVIEW_PAINTED,
+    WS_HEADERS,
     alive,
+    raw_websocket,
     screen_text,
     wait_for,
     wait_for_screen,
 )
 
 REPO = Path(__file__).resolve().parents[2]
-WS_HEADERS = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-              "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode()}
 
 
 @pytest.fixture(autouse=True)
@@ -35,21 +34,6 @@ def no_app_left(request):
     if "served" in request.fixturenames:
         served = request.getfixturevalue("served")
         wait_for(lambda: served.apps() == [], 10, f"app processes left running: {served.apps()}")
-
-
-def raw_websocket(port: int, path: str, until: bytes, timeout: float = 10.0) -> bytes:
-    """Open a websocket by hand and read what the server sends until `until` (or it closes)."""
-    request = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
-    request += [f"{k}: {v}" for k, v in WS_HEADERS.items()]
-    data = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
-        while until not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return data
 
 
 def open_app(context, server, *, token: str | None = None):
