@@ -27,7 +27,7 @@ import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 if TYPE_CHECKING:
     from mlops_tui.services.runtime import Runtime
@@ -325,14 +325,20 @@ def _make_classes():
                 return _page(403, "403 Forbidden",
                              "This mlops-tui page needs the token: open the URL that "
                              "`mlops-tui serve` printed when it started (…/?token=…).")
-            if request.path == "/" and len(self.sessions) >= self.max_sessions:
-                return self.too_many_page()
-            response = await handler(request)
-            if from_query and isinstance(response, web.Response):
+            if from_query and request.path == "/":
+                # Trade the token in the URL for a cookie, and drop it from the address bar
+                # (history, screen shares). "./" keeps a --public-url path prefix.
+                rest = urlencode([(k, v) for k, v in request.query.items() if k != "token"])
+                response = web.HTTPFound("./" + (f"?{rest}" if rest else ""))
+                response.headers["Cache-Control"] = "no-store"
+                response.headers["Referrer-Policy"] = "no-referrer"
                 response.set_cookie(self.cookie_name, request.query["token"], httponly=True,
                                     samesite="Strict", path="/",
                                     secure=(self.configured_public_url or "").startswith("https:"))
-            return response
+                return response
+            if request.path == "/" and len(self.sessions) >= self.max_sessions:
+                return self.too_many_page()
+            return await handler(request)
 
         def too_many_page(self):
             return _page(429, "Too many open sessions",

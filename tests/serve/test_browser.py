@@ -74,6 +74,7 @@ def test_without_the_token_the_page_and_websocket_get_403_and_start_no_app(serve
 def test_the_page_shows_the_overview_and_acks_an_alert_via_web(served, context):
     page = open_app(context, served)
     assert page.title() == "mlops-tui · demo"
+    assert "token" not in page.url  # traded for a cookie at the first request
     assert len(served.apps()) == 1
     screen = screen_text(page)
     assert "1 Overview" in screen and "ctx demo" in screen

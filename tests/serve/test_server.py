@@ -48,10 +48,13 @@ def test_a_tab_app_process_gets_the_options_and_via_web_but_not_the_token(tmp_pa
             assert head.startswith(b"HTTP/1.1 403")  # no token, no cookie
         assert server.apps() == []
         with httpx.Client(base_url=server.url, timeout=10) as http:
-            page = http.get(f"/?token={TOKEN}")
+            entry = http.get(f"/?token={TOKEN}&fontsize=14")
+            # The token is traded for a cookie and dropped from the address bar.
+            assert entry.status_code == 302 and entry.headers["location"] == "./?fontsize=14"
+            cookie = entry.headers["set-cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+            page = http.get("/", headers={"Cookie": cookie.split(";")[0]})
         assert page.status_code == 200 and "<title>mlops-tui · demo (read-only)</title>" in page.text
-        cookie = page.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         # The page's cookie alone opens the websocket, as the browser does after loading the page.
         with websocket(server.port, f"/ws?width=100&height=30", cookie=cookie.split(";")[0]) as (_, head):
             assert head.startswith(b"HTTP/1.1 101")
@@ -77,7 +80,8 @@ def test_the_random_token_is_printed_once_and_never_logged(tmp_path):
         with httpx.Client(base_url=server.url, timeout=10) as http:
             assert http.get("/").status_code == 403
             assert http.get(f"/?token={token[:-1]}").status_code == 403
-            assert http.get(f"/?token={token}").status_code == 200
+            assert http.get(f"/?token={token}").status_code == 302
+            assert http.get("/", headers={"Cookie": f"mlops-tui-token-{server.port}={token}"}).status_code == 200
         # A path that dodges the gate's /static/ exemption is still refused (sent raw: no
         # client-side normalisation).
         for path in ("/static/../ws", "/static/%2e%2e/ws", "//ws", "/static/../"):
@@ -100,11 +104,13 @@ def test_behind_a_proxy_the_page_uses_the_public_url(tmp_path):
         assert f"{public}/?token=…" in server.log_tail()  # MLOPS_TUI_SERVE_TOKEN is not echoed
         with httpx.Client(base_url=server.url, timeout=10) as http:
             # The proxy forwards its own Host header: allowed, since --public-url names the site.
-            page = http.get(f"/?token={TOKEN}", headers={"Host": "ops.example.com"})
+            entry = http.get(f"/?token={TOKEN}", headers={"Host": "ops.example.com"})
+            assert entry.status_code == 302 and "Secure" in entry.headers["set-cookie"]
+            page = http.get("/", headers={"Host": "ops.example.com",
+                                          "Cookie": entry.headers["set-cookie"].split(";")[0]})
         assert page.status_code == 200
         assert 'data-session-websocket-url="wss://ops.example.com/mlops/ws"' in page.text
         assert f"{public}/static/js/textual.js" in page.text
         assert "fonts.googleapis.com" not in page.text
-        assert "Secure" in page.headers["set-cookie"]
     finally:
         server.stop()
