@@ -289,6 +289,8 @@ def _make_classes():
             self.configured_public_url = public_url.rstrip("/") if public_url else None
             self._token = token.encode("utf-8")
             self.cookie_name = f"mlops-tui-token-{port}"
+            # Behind a proxy at https://host/prefix the cookie goes to /prefix/ only.
+            self.cookie_path = urlsplit(public_url or "").path.rstrip("/") + "/"
             self.max_sessions = max_sessions
             self.sessions: set[AppProcess] = set()
             self.websockets: set[web.WebSocketResponse] = set()
@@ -333,7 +335,7 @@ def _make_classes():
                 response.headers["Cache-Control"] = "no-store"
                 response.headers["Referrer-Policy"] = "no-referrer"
                 response.set_cookie(self.cookie_name, request.query["token"], httponly=True,
-                                    samesite="Strict", path="/",
+                                    samesite="Strict", path=self.cookie_path,
                                     secure=(self.configured_public_url or "").startswith("https:"))
                 return response
             if request.path == "/" and len(self.sessions) >= self.max_sessions:

@@ -106,6 +106,7 @@ def test_behind_a_proxy_the_page_uses_the_public_url(tmp_path):
             # The proxy forwards its own Host header: allowed, since --public-url names the site.
             entry = http.get(f"/?token={TOKEN}", headers={"Host": "ops.example.com"})
             assert entry.status_code == 302 and "Secure" in entry.headers["set-cookie"]
+            assert "Path=/mlops/" in entry.headers["set-cookie"]
             page = http.get("/", headers={"Host": "ops.example.com",
                                           "Cookie": entry.headers["set-cookie"].split(";")[0]})
         assert page.status_code == 200
