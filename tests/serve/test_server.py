@@ -115,3 +115,27 @@ def test_behind_a_proxy_the_page_uses_the_public_url(tmp_path):
         assert "fonts.googleapis.com" not in page.text
     finally:
         server.stop()
+
+
+def test_allow_remote_listens_elsewhere_only_after_a_loud_warning(monkeypatch, capsys):
+    # Tests listen on 127.0.0.1 only: the server's run() is replaced, to see what `serve`
+    # says before it would listen on every address.
+    import mlops_tui.commands.serve as serve
+
+    urls = []
+
+    class NotListening:
+        def __init__(self, **kwargs):
+            self.kwargs = kwargs
+
+        def run(self, url):
+            urls.append((self.kwargs["host"], url))
+            return 0
+
+    monkeypatch.setattr(serve, "GatedServer", NotListening)
+    assert main(["--demo", "--read-only", "serve", "--host", "0.0.0.0", "--allow-remote"]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: listening on 0.0.0.0:8765" in err and "plain HTTP" in err and "(read-only)" in err
+    [(host, url)] = urls
+    assert host == "0.0.0.0" and re.fullmatch(r"http://[^/]+:8765/\?token=[\w-]{32,}", url)
+    assert "0.0.0.0" not in url  # a browser cannot open 0.0.0.0: the URL names this machine
