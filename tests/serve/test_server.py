@@ -4,6 +4,7 @@ the random token (printed once, never logged), and --public-url."""
 from __future__ import annotations
 
 import re
+import signal
 
 import httpx
 import pytest
@@ -139,3 +140,18 @@ def test_allow_remote_listens_elsewhere_only_after_a_loud_warning(monkeypatch, c
     [(host, url)] = urls
     assert host == "0.0.0.0" and re.fullmatch(r"http://[^/]+:8765/\?token=[\w-]{32,}", url)
     assert "0.0.0.0" not in url  # a browser cannot open 0.0.0.0: the URL names this machine
+
+
+def test_even_a_killed_server_leaves_no_app_process(tmp_path):
+    # SIGKILL gives `serve` no chance to clean up: the app sees its stdin close and exits.
+    server = start_server(tmp_path)
+    try:
+        cookie = f"mlops-tui-token-{server.port}={TOKEN}"
+        with websocket(server.port, "/ws?width=100&height=30", cookie=cookie) as (_, head):
+            assert head.startswith(b"HTTP/1.1 101")
+            [pid] = wait_for(server.apps, 10, "no app process started")
+            server.proc.send_signal(signal.SIGKILL)
+            server.proc.wait(10)
+            wait_for(lambda: not alive(pid), 10, f"app process {pid} outlived a killed server")
+    finally:
+        server.stop()
