@@ -134,18 +134,20 @@ def alive(pid: int) -> bool:
 
 
 class ServeServer(LocalServer):
-    """`mlops-tui --demo serve` with a known token and its own XDG dirs (audit log, logs)."""
+    """`mlops-tui --demo serve` (or `app_options` instead of --demo) with a known token and
+    its own XDG dirs (audit log, logs)."""
 
     NAME = "mlops-tui serve"
     STOP_TIMEOUT = 15.0
 
     def __init__(self, root: Path, token: str, *, max_sessions: int = 4, extra: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, app_options: list[str] | None = None) -> None:
         super().__init__(root / "serve.log")
         self.root = root
         self.token = token
         self.max_sessions = max_sessions
         self.extra = extra or []
+        self.app_options = ["--demo"] if app_options is None else app_options
         self.env = dict(os.environ)
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -171,7 +173,7 @@ class ServeServer(LocalServer):
         return f"{self.url}/?token={self.token if token is None else token}"
 
     def command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "mlops_tui", "--demo", "serve", "--port", str(port),
+        return [sys.executable, "-m", "mlops_tui", *self.app_options, "serve", "--port", str(port),
                 "--max-sessions", str(self.max_sessions), *self.extra]
 
     def ready(self) -> bool:

@@ -3,6 +3,7 @@ the random token (printed once, never logged), and --public-url."""
 
 from __future__ import annotations
 
+import getpass
 import re
 import signal
 
@@ -64,6 +65,7 @@ def test_a_tab_app_process_gets_the_options_and_via_web_but_not_the_token(tmp_pa
             assert b"--demo" in cmdline and b"--read-only" in cmdline and b"alerts" in cmdline
             environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
             assert b"MLOPS_TUI_VIA=web" in environ
+            assert f"MLOPS_TUI_USER={getpass.getuser()}".encode() in environ  # serve's identity, pinned
             assert not any(e.startswith(b"MLOPS_TUI_SERVE_TOKEN=") for e in environ)
         wait_for(lambda: not alive(pid), 5, "the app outlived its websocket")
     finally:
@@ -153,5 +155,40 @@ def test_even_a_killed_server_leaves_no_app_process(tmp_path):
             server.proc.send_signal(signal.SIGKILL)
             server.proc.wait(10)
             wait_for(lambda: not alive(pid), 10, f"app process {pid} outlived a killed server")
+    finally:
+        server.stop()
+
+
+CONFIG = """
+default_context = "demo"
+[contexts.demo]
+[[contexts.demo.backends]]
+name = "demo"
+kind = "demo"
+[contexts.staging]
+[[contexts.staging.backends]]
+name = "sim"
+kind = "demo"
+"""
+
+
+def test_tabs_open_the_config_and_context_serve_was_started_with(tmp_path):
+    (tmp_path / "work").mkdir()
+    config = tmp_path / "work" / "mlops.toml"
+    config.write_text(CONFIG)
+    # A relative --config: the tabs get it made absolute, whatever their working directory.
+    server = ServeServer(tmp_path, TOKEN, app_options=["--config", "work/mlops.toml", "--context", "staging"])
+    server.start()
+    try:
+        cookie = f"mlops-tui-token-{server.port}={TOKEN}"
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            page = http.get("/", headers={"Cookie": cookie})
+        assert "<title>mlops-tui · staging</title>" in page.text
+        with websocket(server.port, "/ws?width=100&height=30", cookie=cookie) as (_, head):
+            assert head.startswith(b"HTTP/1.1 101")
+            [pid] = wait_for(server.apps, 10, "no app process started")
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0")
+            assert cmdline[cmdline.index("--config") + 1] == str(config)
+            assert cmdline[cmdline.index("--context") + 1] == "staging" and "--demo" not in cmdline
     finally:
         server.stop()
