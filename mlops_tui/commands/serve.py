@@ -37,7 +37,7 @@ VIA_ENV = "MLOPS_TUI_VIA"  # read by services/actions.py: each audit entry says 
 MIN_TOKEN_LENGTH = 16
 DEFAULT_PORT = 8765
 DEFAULT_MAX_SESSIONS = 4
-QUIT_GRACE_SECONDS = 3.0  # after the "quit" message, before SIGTERM (then SIGKILL as long again)
+QUIT_GRACE_SECONDS = 2.0  # after the "quit" message, before SIGTERM (then SIGKILL as long again)
 
 log = logging.getLogger("mlops_tui.serve")
 
