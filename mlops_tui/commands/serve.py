@@ -294,7 +294,10 @@ def _make_classes():
             self.max_sessions = max_sessions
             self.sessions: set[AppProcess] = set()
             self.websockets: set[web.WebSocketResponse] = set()
-            self.child_env = {VIA_ENV: "web", "MLOPS_TUI_USER": runtime.user}
+            # The identity resolved here (env, config, login) is pinned for every tab.
+            from mlops_tui.config.identity import USER_ENV
+
+            self.child_env = {VIA_ENV: "web", USER_ENV: runtime.user}
 
         # -- access ------------------------------------------------------------------------
         def token_ok(self, request: web.Request) -> tuple[bool, bool]:
