@@ -14,13 +14,14 @@ from mlops_tui.commands import (
     models,
     promotions,
     runs,
+    serve,
     starter_config,
 )
 
 # In the order `mlops-tui --help` lists them.
 MODULES = (
     backend_kinds, starter_config, keyring_secrets, audit_log,
-    runs, models, promotions, alerts, doctor, cache,
+    runs, models, promotions, alerts, doctor, cache, serve,
 )
 
 

@@ -7,6 +7,7 @@ and leaves a line in the audit log whatever the outcome.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -62,7 +63,8 @@ class Actions:
             target=target,
             outcome=outcome,
             backend=backend,
-            detail=detail,
+            # `mlops-tui serve` sets MLOPS_TUI_VIA=web in each browser tab's app process
+            detail={**detail, "via": via} if (via := os.environ.get("MLOPS_TUI_VIA")) else detail,
         )
 
     def _refuse(self, action: str, target: str, backend: str, why: str) -> ActionRefused:
