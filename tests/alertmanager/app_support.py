@@ -56,7 +56,7 @@ def am_app(
 # -- what a person sees ------------------------------------------------------------------------
 def toasts(app: MlopsApp) -> list[str]:
     """The words of each notification on screen, its lines joined (a toast wraps long text)."""
-    from textual.widgets._toast import Toast
+    from mlops_tui.ui.textual_internals import Toast
 
     lines = screen(app).splitlines()
     out = []

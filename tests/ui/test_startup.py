@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 import pytest
-from textual.widgets._footer import FooterKey
+from mlops_tui.ui.textual_internals import FooterKey
 
 from mlops_tui.cli import main
 from mlops_tui.services.runtime import build_runtime
