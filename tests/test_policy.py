@@ -5,7 +5,7 @@ Every expected value is worked out by hand from the inputs written in the test.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from mlops_tui.services.policy import (
     lower_is_better,
 )
 
-STARTED = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+STARTED = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def run(metrics: dict[str, float], status: RunStatus = RunStatus.FINISHED, run_id: str = "r1") -> Run:

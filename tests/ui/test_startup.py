@@ -72,7 +72,8 @@ async def test_footer_keeps_its_keys_while_focus_moves_and_changes_them_with_the
         keys_before = list(footer.query(FooterKey))
         await pilot.press("tab")  # the next Overview panel: the same keys
         await pilot.press("tab")
-        await pilot.pause(0.2)
+        await pilot.pause()
+        await wait_until(lambda: not footer._check_pending, pilot=pilot)  # its check after the focus moves ran
         assert list(footer.query(FooterKey)) == keys_before  # the very same widgets: no rebuild
 
         await pilot.press("2")  # the Runs view has keys of its own
