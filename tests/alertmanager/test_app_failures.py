@@ -183,7 +183,7 @@ async def test_the_keys_answer_while_a_poll_hangs(fake, tmp_path, monkeypatch):
         no_traceback(app)
 
         fake.mode = "ok"
-        fake._release.set()  # the hanging request is let go; the next poll finds alerts
+        fake.release()  # the hanging request is let go; the next poll finds alerts
         await pilot.press("ctrl+r")
         await wait_for_text(app, pilot, "ModelDown", "fraud model is down")
         await wait_for_status(app, pilot, "am ok")

@@ -1,7 +1,7 @@
 """What every fault-injecting fake shares: an HTTP server on 127.0.0.1 in a thread.
 
 Subclasses give `_handler_class()`; a hanging handler calls `hang()`, which holds the request
-until `_release` is set (`stop()` sets it) or `hang_seconds` pass. `hung_answers` counts the held
+until `release()` (`stop()` calls it) or `hang_seconds` pass. `hung_answers` counts the held
 requests answered since: zero after a client's timeout means it gave up while the server still
 held its answer, an order of events rather than a measured time.
 """
@@ -34,6 +34,10 @@ class FakeServer:
         self._release.wait(self.hang_seconds)
         self.hung_answers += 1
 
+    def release(self) -> None:
+        """Let every held request (and every later one in a hanging mode) answer."""
+        self._release.set()
+
     def _handler_class(self):
         raise NotImplementedError
 
@@ -47,7 +51,7 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
-        self._release.set()  # let hanging handlers finish
+        self.release()  # let hanging handlers finish
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)

@@ -82,7 +82,7 @@ async def test_a_hanging_server_times_out_and_the_hub_says_so():
         try:
             status = hub.wait_for_first_poll(10).statuses[0]
         finally:
-            fake._release.set()
+            fake.release()
             hub.stop(3)
     assert status.state == BackendState.UNREACHABLE
 
