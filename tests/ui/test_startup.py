@@ -16,7 +16,8 @@ from mlops_tui.ui.textual_internals import FooterKey
 
 from mlops_tui.cli import main
 from mlops_tui.services.runtime import build_runtime
-from mlops_tui.ui.app import GC_PAUSE_LIMIT, MlopsApp
+import mlops_tui.ui.app as app_module
+from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.key_footer import KeyFooter
 from tests.conftest import wait_until
 from tests.helpers import demo_app, screen_text, wait_for_text
@@ -39,7 +40,9 @@ async def test_backends_started_before_the_app_fill_the_first_screen(tmp_path):
 
 
 @pytest.mark.parametrize("backends_first", [False, True], ids=["hub-with-app", "hub-before-app"])
-async def test_the_collector_paused_for_start_up_resumes_once_data_is_on_screen(tmp_path, backends_first):
+async def test_the_collector_paused_for_start_up_resumes_once_data_is_on_screen(tmp_path, monkeypatch, backends_first):
+    # the fallback timer is pushed out of reach, so only the painted data can turn it back on
+    monkeypatch.setattr(app_module, "GC_PAUSE_LIMIT", 3600.0)
     runtime = build_runtime(None, demo=True, audit_path=tmp_path / "audit.jsonl")
     gc.disable()  # what `mlops-tui` does before its first import
     try:
@@ -49,8 +52,7 @@ async def test_the_collector_paused_for_start_up_resumes_once_data_is_on_screen(
         app = MlopsApp(runtime)
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_until(lambda: app.snapshot.generation > 0, timeout=15, pilot=pilot)
-            # well before the 3 s fallback: once the first data has been painted
-            await wait_until(gc.isenabled, timeout=GC_PAUSE_LIMIT / 2, pilot=pilot)
+            await wait_until(gc.isenabled, timeout=30, pilot=pilot)  # once the first data is painted
     finally:
         gc.enable()
         gc.unfreeze()
