@@ -10,7 +10,8 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The exact versions in constraints.txt (scripts/lock.sh regenerates it), whatever was installed before.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 
 # Layering contracts: domain/backends/services/config never import textual; the UI never httpx.
 .venv/bin/lint-imports

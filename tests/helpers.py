@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -102,10 +104,56 @@ def demo_app(tmp_path: Path, *, runs: int = 300, read_only: bool = False, backen
 
 
 async def wait_for_data(app: MlopsApp, pilot, timeout: float = 15.0) -> None:
-    """Until every backend has answered once and the screen has repainted."""
+    """Until every backend has answered once and the screens have been given that snapshot."""
     await wait_until(
         lambda: app.snapshot.statuses and all(s.state.value != "pending" for s in app.snapshot.statuses),
         timeout=timeout,
         pilot=pilot,
     )
-    await pilot.pause(0.1)
+    await pilot.pause()  # the screens took the snapshot with it; let them repaint
+
+
+async def wait_for_generation(app: MlopsApp, pilot, after: int, timeout: float = 10.0) -> None:
+    """Until the app shows a snapshot newer than generation `after` (its screens were given it)."""
+    try:
+        await wait_until(lambda: app.snapshot.generation > after, timeout=timeout, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"no snapshot after generation {after} within {timeout}s") from None
+    await pilot.pause()
+
+
+async def poll_now(app: MlopsApp, pilot, timeout: float = 10.0) -> None:
+    """Have every backend polled now and wait until a newer snapshot is shown."""
+    generation = app.snapshot.generation
+    app.runtime.hub.refresh()
+    await wait_for_generation(app, pilot, generation, timeout)
+
+
+async def wait_for_poll_seen_by_server(app: MlopsApp, pilot, server_saw: Callable[[], bool],
+                                       timeout: float = 10.0) -> None:
+    """Until the app shows a snapshot from a poll that the server has seen.
+
+    `server_saw()` is true once the server received a request of a poll that began after the
+    moment of interest (e.g. a GET after a failed POST). The next snapshot generation after
+    that moment comes from that poll or a later one; the hub is asked to poll now, so that if
+    that poll's snapshot is already shown, another follows at once instead of an interval later.
+    """
+    try:
+        await wait_until(server_saw, timeout=timeout, interval=0.05, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"the server saw no new poll within {timeout}s") from None
+    generation = app.snapshot.generation
+    app.runtime.hub.refresh()
+    await wait_for_generation(app, pilot, generation, timeout)
+
+
+async def wait_for_writes(app: MlopsApp, pilot, timeout: float = 10.0) -> None:
+    """Until every key already pressed has been handled and every write it started has ended.
+
+    Before asserting that a double press wrote once: a second write, were there one, is a
+    worker started by the second press; once the message queue is idle it has started, and
+    when this returns it has finished (and audited).
+    """
+    await pilot.pause()
+    await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
+    await pilot.pause()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.domain import Alert
 from tests.conftest import wait_until
-from tests.helpers import demo_app, screen_text, wait_for_data
+from tests.helpers import demo_app, poll_now, screen_text, wait_for_data
 
 
 class Paging(Backend):
@@ -40,10 +40,7 @@ async def test_a_new_critical_alert_notifies_and_rings_when_enabled(tmp_path):
         assert "ModelDown on fraud-xgb: fraud-xgb answers 503" in screen_text(app)
         assert rings == [1]
         # still firing on the next poll: not new, so no second notification or ring
-        generation = app.snapshot.generation
-        app.runtime.hub.refresh()
-        await wait_until(lambda: app.snapshot.generation > generation, pilot=pilot)
-        await pilot.pause(0.2)
+        await poll_now(app, pilot)  # that snapshot was handled: any notification or ring is done
         assert rings == [1]
 
 

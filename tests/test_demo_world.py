@@ -81,9 +81,11 @@ def test_the_clock_follows_speed_and_advance():
     frozen = make_world()
     assert frozen.now == EPOCH
     assert frozen.advance(90) == EPOCH + timedelta(seconds=90)
-    fast = DemoWorld(seed=7, runs=0, speed=1000.0, epoch=EPOCH)
-    time.sleep(0.01)
-    assert fast.now - EPOCH >= timedelta(seconds=10)
+    seconds = [500.0]  # the real clock, stepped by the test (binary fractions: exact sums)
+    fast = DemoWorld(seed=7, runs=0, speed=1024.0, epoch=EPOCH, clock=lambda: seconds[0])
+    assert fast.now == EPOCH
+    seconds[0] += 0.25
+    assert fast.now == EPOCH + timedelta(seconds=256)  # 1024 simulated seconds per real one
     assert fast.now.tzinfo is not None and fast.now.utcoffset() == timedelta(0)
     with pytest.raises(ValueError):
         frozen.advance(-1)

@@ -28,6 +28,7 @@ from mlops_tui.domain import (
     RunStatus,
 )
 from mlops_tui.ui.literal import literal, visible
+from tests.conftest import wait_until
 from tests.helpers import demo_app, screen_text, wait_for_data
 
 MARKUP = "[bold red]x[/]"
@@ -134,8 +135,8 @@ async def test_every_view_shows_backend_text_literally(tmp_path, key, mode):
     async with app.run_test(size=(240, 50)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press(key)
-        await pilot.pause(0.2)
-        assert app.current_mode == mode
+        await wait_until(lambda: app.current_mode == mode, pilot=pilot)
+        await pilot.pause()  # painted
         assert_literal(app, mode)
 
 
@@ -154,10 +155,10 @@ async def test_every_detail_screen_shows_backend_text_literally(tmp_path, key, k
     async with app.run_test(size=(200, 60)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press(key)
-        await pilot.pause(0.1)
+        await pilot.pause()
         await pilot.press(*keys)
-        await pilot.pause(0.3)
-        assert len(app.screen_stack) > 1, f"{where} did not open"
+        await wait_until(lambda: len(app.screen_stack) > 1, pilot=pilot)  # the detail opened
+        await pilot.pause()  # painted
         assert_literal(app, where)
         assert f"{word}␛[2J{MARKUP}" in screen_text(app)
 
@@ -168,10 +169,10 @@ async def test_dialogs_show_backend_text_literally(tmp_path, monkeypatch):
     async with app.run_test(size=(200, 60)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("3", "a")  # the approval dialog of the hostile request
-        await pilot.pause(0.3)
-        assert type(app.screen).__name__ == "ApprovalDialog"
+        await wait_until(lambda: type(app.screen).__name__ == "ApprovalDialog", pilot=pilot)
+        await pilot.pause()  # painted
         assert_literal(app, "approval dialog")
         await pilot.press("escape", "5", "a")  # the ack confirmation
-        await pilot.pause(0.3)
-        assert type(app.screen).__name__ == "ConfirmDialog"
+        await wait_until(lambda: type(app.screen).__name__ == "ConfirmDialog", pilot=pilot)
+        await pilot.pause()  # painted
         assert_literal(app, "ack dialog")

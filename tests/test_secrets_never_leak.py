@@ -83,7 +83,7 @@ async def test_not_on_screen_nor_in_a_screenshot(config, tmp_path):
         assert "401" in app.snapshot.statuses[0].message
         for key in ("1", "5"):
             await pilot.press(key)
-            await pilot.pause(0.2)
+            await pilot.pause()  # the view is up and painted
             assert TOKEN not in screen_text(app)
             assert TOKEN not in app.export_screenshot()
 

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.theme import Theme
 
 from mlops_tui.config.paths import config_path
+from mlops_tui.ui.textual_internals import refresh_truecolor_filter
 
 FALLBACK = "textual-dark"
 # Package data (pyproject.toml): the same place in a checkout, a wheel and an sdist.
@@ -92,5 +93,5 @@ def _apply_before_start(app: App, name: str) -> None:
     app.set_class(True, f"-theme-{name}", update=False)
     app.set_class(theme.dark, "-dark-mode", update=False)
     app.set_class(not theme.dark, "-light-mode", update=False)
-    app._refresh_truecolor_filter(app.ansi_theme)  # as App._watch_theme does
+    refresh_truecolor_filter(app)  # as App._watch_theme does
     app.stylesheet.set_variables(app.get_css_variables())

@@ -56,7 +56,7 @@ def am_app(
 # -- what a person sees ------------------------------------------------------------------------
 def toasts(app: MlopsApp) -> list[str]:
     """The words of each notification on screen, its lines joined (a toast wraps long text)."""
-    from textual.widgets._toast import Toast
+    from mlops_tui.ui.textual_internals import Toast
 
     lines = screen(app).splitlines()
     out = []
@@ -86,7 +86,7 @@ async def wait_for_toast(app: MlopsApp, pilot, *words: str, timeout: float = 10.
 
 async def wait_for_screen(app: MlopsApp, pilot, kind: type, timeout: float = 5.0) -> None:
     await wait_until(lambda: isinstance(app.screen, kind), timeout=timeout, pilot=pilot)
-    await pilot.pause(0.05)
+    await pilot.pause()  # let the new screen paint
 
 
 async def paste(app: MlopsApp, pilot, text: str) -> None:

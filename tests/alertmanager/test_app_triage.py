@@ -35,7 +35,7 @@ from tests.alertmanager.app_support import (
 )
 from tests.alertmanager.server import iso
 from tests.conftest import wait_until
-from tests.helpers import wait_for_data
+from tests.helpers import poll_now, wait_for_data, wait_for_writes
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ async def test_space_marks_two_alerts_and_a_acks_both_after_one_confirmation(
         grid = alerts_grid(app)
         await cursor_to(pilot, grid, named("ModelDown"))  # critical first: the top row
         await pilot.press("space", "space")  # marks ModelDown, moves down, marks ModelLatencyHigh
-        await pilot.pause(0.05)
+        await pilot.pause()  # the marks painted
         assert "●" in row_of(app, "ModelDown") and "●" in row_of(app, "ModelLatencyHigh")
         assert "●" not in row_of(app, "ModelErrorRateHigh")
 
@@ -431,7 +431,8 @@ async def test_read_only_refuses_the_ack_and_sends_nothing(
         await pilot.press("a")
         await confirm(app, pilot, "Ack 1 alert(s)")
         await wait_for_text(app, pilot, "Not acked", "read-only mode: nothing was changed")
-        await pilot.pause(0.5)
+        await wait_for_writes(app, pilot)  # a write, were one started, has ended
+        await poll_now(app, pilot)  # and the list shows the server's state after it
         assert new_silences(alertmanager_server, before) == []
         assert "firing" in row_of(app, "ModelLatencyHigh")
     [entry] = audit_lines(tmp_path)

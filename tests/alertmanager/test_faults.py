@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -133,10 +132,9 @@ async def test_missing_secret_is_a_readable_error(fake, monkeypatch):
 async def test_hang_times_out(fake):
     fake.mode = "hang"
     backend = backend_for(fake, timeout_seconds=0.5)
-    started = time.monotonic()
     with pytest.raises(BackendUnavailable, match="did not answer within 0.5s"):
         await backend.fetch()
-    assert time.monotonic() - started < 3
+    assert fake.hung_answers == 0  # it gave up while the server still held the answer
     await backend.close()
 
 

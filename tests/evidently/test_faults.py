@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -45,10 +44,9 @@ async def test_fake_in_ok_mode_serves_the_saved_report(fake, backend_for):
 async def test_hang_times_out_as_unavailable(fake, backend_for):
     fake.mode = "hang"
     backend = backend_for(fake.url, timeout_seconds=0.3)
-    started = time.monotonic()
     with pytest.raises(BackendUnavailable, match=r"did not answer within 0.3s"):
         await asyncio.wait_for(backend.list_drift(), 5)
-    assert time.monotonic() - started < 3
+    assert fake.hung_answers == 0  # it gave up while the server still held the answer
 
 
 async def test_a_poll_cut_short_by_the_caller_leaves_the_backend_usable(fake, backend_for):

@@ -70,7 +70,7 @@ class FaultyAlertmanager(FakeServer):
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 mode = fake.mode
                 if mode == "hang":
-                    fake._release.wait(fake.hang_seconds)
+                    fake.hang()
                     return self._send(200, [])
                 if mode == "unauthorized":
                     return self._send(401, "unauthorized")

@@ -56,7 +56,7 @@ class FaultyEvidently(FakeServer):
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 mode = fake.mode
                 if mode == "hang":
-                    fake._release.wait(fake.hang_seconds)
+                    fake.hang()
                     return self._send(200, [])
                 if mode == "forbidden":
                     return self._send(403, {"detail": "Not enough permissions"})

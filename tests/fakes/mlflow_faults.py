@@ -74,7 +74,7 @@ class FaultyMlflow(FakeServer):
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 mode = fake.mode
                 if mode == "hang":
-                    fake._release.wait(fake.hang_seconds)
+                    fake.hang()
                     return self._send(200, b"{}")
                 if mode == "401":
                     return self._send(401, b"You are not authenticated.", "text/plain")

@@ -95,14 +95,14 @@ async def wait_for_state(app: MlopsApp, pilot, state: str, timeout: float = 10.0
     except AssertionError:
         s = status_of(app)
         raise AssertionError(f"state {s.state.value!r} ({s.message!r}), not {state!r}") from None
-    await pilot.pause(0.05)
+    await pilot.pause()  # the screens took the snapshot; let them repaint
 
 
 async def wait_for_version(app: MlopsApp, pilot, model: str, version: str, timeout: float = 15.0) -> None:
     await wait_until(
         lambda: (model, version) in app.snapshot.versions_by_key, timeout=timeout, pilot=pilot
     )
-    await pilot.pause(0.05)
+    await pilot.pause()  # the screens took the snapshot; let them repaint
 
 
 # -- what a person sees ----------------------------------------------------------------------------

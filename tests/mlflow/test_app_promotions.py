@@ -17,6 +17,7 @@ from mlops_tui.ui.format import number
 from mlops_tui.ui.screens.models import ModelsScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
+from tests.helpers import wait_for_writes
 from tests.mlflow.server import RestError
 from tests.mlflow.app_support import (
     REQUEST_TAGS,
@@ -166,7 +167,7 @@ async def test_carol_requests_and_bob_approves_through_the_keyboard(
         await pilot.press("y", "y")  # an impatient double press
         words = await wait_for_toast(app, pilot, "Approved")
         assert f"{model} v{v2} is now champion" in words
-        await pilot.pause(0.3)  # room for a second write, were there one
+        await wait_for_writes(app, pilot)  # the second press handled, and any write it started done
 
     assert mlflow_server.alias_version(model, "champion") == v2
     answer = mlflow_server.rest(

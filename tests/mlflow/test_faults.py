@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import pytest
 
@@ -73,18 +72,17 @@ async def test_a_redirect_to_a_login_page_is_not_mistaken_for_an_empty_server():
 
 async def test_a_hanging_server_times_out_and_the_hub_says_so():
     with FaultyMlflow("hang", hang_seconds=10) as fake:
-        started = time.monotonic()
         exc = await poll_error(backend_for(fake.url, timeout_seconds=0.5))
         assert isinstance(exc, BackendUnavailable)
         assert "did not answer within 0.5s" in str(exc)
-        assert time.monotonic() - started < 5
+        assert fake.hung_answers == 0  # it gave up while the server still held the answer
 
         hub = Hub([backend_for(fake.url, timeout_seconds=0.5)], refresh_seconds=60)
         hub.start()
         try:
             status = hub.wait_for_first_poll(10).statuses[0]
         finally:
-            fake._release.set()
+            fake.release()
             hub.stop(3)
     assert status.state == BackendState.UNREACHABLE
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,16 @@ from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
-from tests.helpers import audit_lines, cursor_to, demo_app, wait_for_data, wait_for_text
+from tests.helpers import (
+    audit_lines,
+    cursor_to,
+    demo_app,
+    poll_now,
+    wait_for_data,
+    wait_for_generation,
+    wait_for_text,
+    wait_for_writes,
+)
 from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)
@@ -85,16 +93,8 @@ async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout:
     return await wait_for_text(app, pilot, title, timeout=timeout)
 
 
-async def poll_now(app: MlopsApp, pilot, timeout: float = 5.0) -> None:
-    """Have every backend polled now and wait until the newer snapshot is shown."""
-    generation = app.snapshot.generation
-    app.runtime.hub.refresh()
-    await wait_until(lambda: app.snapshot.generation > generation, timeout=timeout, pilot=pilot)
-    await pilot.pause(0.05)
-
-
 __all__ = [
     "INCIDENT_EPOCH", "SIZE", "USER", "audit_lines", "box", "cursor_to", "demo_app", "focused_grid", "grid",
     "incident_app", "poll_now", "screen", "type_text", "wait_for_data", "wait_for_dialog",
-    "wait_for_match", "wait_for_text",
+    "wait_for_generation", "wait_for_match", "wait_for_text", "wait_for_writes",
 ]

@@ -81,7 +81,7 @@ async def test_a_acks_the_selected_alert_after_confirmation(tmp_path):
         assert f"created by {USER}" in text
         await pilot.press("y")
         await wait_until(lambda: state_of(app, alert) == AlertState.SUPPRESSED, timeout=5, pilot=pilot)
-        await pilot.pause(0.1)
+        await pilot.pause()  # the list, given that snapshot, repaints
         assert re.search(rf"acked by {USER} \d+s ago", row_of(app, alert))
         await wait_for_text(app, pilot, "Acked 1 alert(s)")
         entries = audit_lines(tmp_path)
@@ -111,7 +111,7 @@ async def test_space_marks_two_alerts_and_a_acks_both(tmp_path):
         await wait_until(
             lambda: state_of(app, first) == state_of(app, second) == AlertState.SUPPRESSED, timeout=5, pilot=pilot
         )
-        await pilot.pause(0.1)
+        await pilot.pause()  # the list, given that snapshot, repaints
         for alert in (first, second):
             line = row_of(app, alert)
             assert f"acked by {USER}" in line
@@ -142,7 +142,7 @@ async def test_s_silences_with_a_required_comment_and_u_expires_it(tmp_path):
         await type_text(pilot, "hotfix-rollout")
         await pilot.press("enter", "enter")
         await wait_until(lambda: state_of(app, alert) == AlertState.SUPPRESSED, timeout=5, pilot=pilot)
-        await pilot.pause(0.1)
+        await pilot.pause()  # the list, given that snapshot, repaints
         assert re.search(rf"silenced until \d\d:\d\d by {USER}", row_of(app, alert))
         entries = audit_lines(tmp_path)
         assert [(e["action"], e["outcome"]) for e in entries] == [("silence", "ok")]
@@ -154,7 +154,7 @@ async def test_s_silences_with_a_required_comment_and_u_expires_it(tmp_path):
         assert f"by {USER}:" in text and "hotfix-rollout" in text
         await pilot.press("y")
         await wait_until(lambda: state_of(app, alert) == AlertState.FIRING, timeout=5, pilot=pilot)
-        await pilot.pause(0.1)
+        await pilot.pause()  # the list, given that snapshot, repaints
         assert row_of(app, alert).rstrip("│ ").endswith("firing")
         assert [e["action"] for e in audit_lines(tmp_path)] == ["silence", "expire silence"]
 

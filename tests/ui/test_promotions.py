@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from mlops_tui.domain import PromotionState
-from mlops_tui.services.policy import compare_metrics
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
-from mlops_tui.ui.format import number
 from mlops_tui.ui.screens.models import ModelsScreen
 from tests.conftest import wait_until
 from tests.ui.support import (
@@ -26,6 +26,7 @@ from tests.ui.support import (
     wait_for_data,
     wait_for_dialog,
     wait_for_text,
+    wait_for_writes,
 )
 
 
@@ -70,16 +71,17 @@ async def test_approve_shows_both_sides_and_y_moves_the_alias_once(tmp_path, mon
         assert f"requested by {request.requester}" in text
         assert f"now held by v{holder}" in text
         assert re.search(rf"metric\s+candidate v{request.version}\s+{request.target} v{holder}\s+delta", text)
-        candidate = snap.runs_by_id[snap.versions_by_key[request.key].run_id]
-        current = snap.runs_by_id[snap.versions_by_key[(request.model, holder)].run_id]
-        rows = [c for c in compare_metrics(candidate, current) if c.delta is not None]
-        assert rows
-        for c in rows:  # each metric: candidate, holder and the signed delta, side by side
-            assert re.search(
-                rf"{re.escape(c.metric)}\s+{re.escape(number(c.candidate))}\s+{re.escape(number(c.champion))}"
-                rf"\s+{re.escape(f'{c.delta:+.4f}')}",
-                text,
-            ), c
+        candidate = snap.runs_by_id[snap.versions_by_key[request.key].run_id].metrics
+        current = snap.runs_by_id[snap.versions_by_key[(request.model, holder)].run_id].metrics
+        shared = sorted(set(candidate) & set(current))
+        assert shared
+        for metric in shared:  # each metric: candidate, holder and the signed delta, side by side
+            row = re.search(rf"\b{re.escape(metric)}\s+(\S+)\s+(\S+)\s+([+-]\d+\.\d{{4}})\s", text)
+            assert row, f"no row for {metric}:\n{text}"
+            shown_candidate, shown_current, shown_delta = (float(value) for value in row.groups())
+            assert shown_candidate == pytest.approx(candidate[metric], abs=5e-5), metric  # shown to 4 places
+            assert shown_current == pytest.approx(current[metric], abs=5e-5), metric
+            assert shown_delta == pytest.approx(candidate[metric] - current[metric], abs=5e-5), metric
         assert "✓ pass  candidate status READY" in text
         assert "source run FINISHED" in text
         assert f"Approve as {USER}?" in text
@@ -89,7 +91,7 @@ async def test_approve_shows_both_sides_and_y_moves_the_alias_once(tmp_path, mon
         await wait_until(lambda: champion_of(app, request.model) == request.version, timeout=5, pilot=pilot)
         await wait_for_text(app, pilot, f"{request.model} v{request.version} is now {request.target}")
         assert type(app.screen) is ModelsScreen
-        await pilot.pause(0.3)
+        await wait_for_writes(app, pilot)  # the second press handled, and any write it started done
         approvals = [e for e in audit_lines(tmp_path) if e["action"] == "approve promotion"]
         assert len(approvals) == 1
         assert approvals[0]["outcome"] == "ok"

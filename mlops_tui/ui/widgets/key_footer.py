@@ -12,6 +12,8 @@ from __future__ import annotations
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from mlops_tui.ui.textual_internals import mark_footer_bindings_ready
+
 
 class KeyFooter(Footer):
     def __init__(self) -> None:
@@ -20,7 +22,7 @@ class KeyFooter(Footer):
         self._shown: tuple | None = None
 
     def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
+        mark_footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._check_pending:

@@ -1,0 +1,85 @@
+"""Every private name of Textual the app relies on, why, and the one door the code reaches it through.
+
+Textual is pinned exactly in pyproject.toml because of this table. The test
+tests/ui/test_textual_internals.py checks, on the pinned version, that each name below still
+exists with the kind written here, so an upgrade that renames or removes one fails in one named
+test rather than in a user's terminal. To add a private name: add a row here, reach it only
+through a function of this module, and the test checks it with the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Literal
+
+from textual.app import App
+from textual.widgets import Footer, _footer, _toast
+
+Kind = Literal["method", "reactive", "class"]
+
+
+@dataclass(frozen=True)
+class PrivateName:
+    """One private attribute of a Textual class (or class of a private Textual module) that the app uses."""
+
+    owner: type | ModuleType
+    name: str
+    kind: Kind
+    used_by: str
+    why: str
+
+
+PRIVATE_NAMES: tuple[PrivateName, ...] = (
+    PrivateName(
+        owner=App,
+        name="_refresh_truecolor_filter",
+        kind="method",
+        used_by="mlops_tui/ui/themes.py (_apply_before_start) via refresh_truecolor_filter()",
+        why=(
+            "The theme is applied before the app starts, without running App._watch_theme "
+            "(which would parse every stylesheet three times on the way to the first frame). "
+            "The watcher's other steps have public equivalents; the ANSI-to-truecolor filter "
+            "does not, so without this call ANSI colours keep the default theme's mapping."
+        ),
+    ),
+    PrivateName(
+        owner=Footer,
+        name="_bindings_ready",
+        kind="reactive",
+        used_by="mlops_tui/ui/widgets/key_footer.py (KeyFooter.bindings_changed) via mark_footer_bindings_ready()",
+        why=(
+            "KeyFooter overrides Footer.bindings_changed to rebuild only when the shown keys "
+            "change. Footer.compose draws nothing until this flag is set, and only its own "
+            "bindings_changed sets it, so the override must set it too."
+        ),
+    ),
+    PrivateName(
+        owner=_footer,
+        name="FooterKey",
+        kind="class",
+        used_by="tests/ui/test_startup.py via FooterKey below",
+        why="The test that the footer is not rebuilt compares the key widgets before and after; "
+        "Textual exports Footer but not the widget of one key.",
+    ),
+    PrivateName(
+        owner=_toast,
+        name="Toast",
+        kind="class",
+        used_by="tests/alertmanager/app_support.py via Toast below",
+        why="Tests read what each notification says on screen; Textual does not export the toast widget.",
+    ),
+)
+
+FooterKey = _footer.FooterKey
+Toast = _toast.Toast
+
+
+def refresh_truecolor_filter(app: App[Any]) -> None:
+    """Map ANSI colours to the current theme's truecolours, as App._watch_theme does on a theme change."""
+    app._refresh_truecolor_filter(app.ansi_theme)
+
+
+def mark_footer_bindings_ready(footer: Footer) -> None:
+    """Let Footer.compose draw the keys (what Footer.bindings_changed does before recomposing)."""
+    footer._bindings_ready = True
