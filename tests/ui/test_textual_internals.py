@@ -29,7 +29,7 @@ def _label(entry: PrivateName) -> str:
 
 def test_textual_is_pinned_exactly_and_the_pinned_version_is_installed():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    pins = [d for d in pyproject["project"]["dependencies"] if re.match(r"textual\b", d)]
+    pins = [d for d in pyproject["project"]["dependencies"] if re.match(r"textual\s*(\[|[=<>!~]|$)", d)]
     assert len(pins) == 1
     match = re.fullmatch(r"textual==(\d+\.\d+\.\d+)", pins[0].replace(" ", ""))
     assert match, f"Textual must be pinned exactly (the app uses its internals), not {pins[0]!r}"
