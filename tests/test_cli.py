@@ -58,11 +58,25 @@ class StubOptions(BackendOptions):
     verify_tls: bool = True
 
 
-class StubBackend(Backend):
+class StubBackend(Backend[StubOptions]):
     kind = "stub"
     description = "a stand-in tracking server"
     capabilities = frozenset({Capability.REGISTRY, Capability.RUNS})
-    Options = StubOptions
+
+    async def list_experiments(self):
+        return []
+
+    async def list_runs(self, query):
+        return []
+
+    async def list_models(self):
+        return []
+
+    async def list_versions(self):
+        return []
+
+    async def alias_holder(self, model, alias):
+        return None
 
 
 class StubKind(BackendKind):
@@ -128,13 +142,13 @@ def test_backends_json_shows_options_and_errors(capsys, monkeypatch):
 def usable_demo_kind(monkeypatch):
     """The starter config uses kind "demo"; stand in for it until the real one imports."""
     try:
-        loader.load_kind("demo")
+        registry.load_kind("demo")
     except BackendLoadError:
 
         class Demo(Backend):
             kind = "demo"
 
-        monkeypatch.setattr(loader, "load_kind", lambda name: Demo)
+        monkeypatch.setattr(registry, "load_kind", lambda name: Demo)
 
 
 def test_init_writes_a_starter_that_loads_and_refuses_to_overwrite(tmp_path, capsys, monkeypatch):

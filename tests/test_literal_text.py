@@ -46,7 +46,7 @@ class HostileBackend(Backend):
     async def list_experiments(self):
         return [Experiment(id="1", name=f"exp{EVIL}", backend=self.name)]
 
-    async def list_runs(self):
+    async def list_runs(self, query):
         return [
             Run(
                 id="r1",

@@ -9,16 +9,15 @@ cache keeps what a timed-out poll already fetched, so a slow first load still co
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Literal, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import Field, field_validator
 
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
-from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound
 from mlops_tui.backends.evidently.convert import (
     ColumnDrift,
@@ -144,24 +143,19 @@ async def _bounded_all(call: Callable[..., Awaitable[T]], items: Iterable[tuple]
     return [t.result() for t in tasks]
 
 
-class EvidentlyBackend(Backend):
+class EvidentlyBackend(Backend[EvidentlyOptions]):
     kind = "evidently"
     description = "Evidently UI: per-feature drift history from the reports (snapshots) of its projects."
     capabilities = frozenset({Capability.DRIFT})
-    Options = EvidentlyOptions
 
-    def __init__(self, name: str = "evidently", options: EvidentlyOptions | None = None) -> None:
-        if options is None:
-            raise TypeError("EvidentlyBackend needs options with at least a url")
-        if not isinstance(options, EvidentlyOptions):
-            options = EvidentlyOptions.model_validate(options.model_dump())
+    def __init__(
+        self, name: str = "evidently", options: EvidentlyOptions | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, options)
-        self.ev_options: EvidentlyOptions = options
-        self.http = EvidentlyHttp(options)
+        self.http = EvidentlyHttp(self.options)
         # snapshot id -> its columns' drift. Snapshots are immutable; entries leave the cache
         # when their snapshot drops out of the newest N (or is deleted).
         self._reports: dict[str, tuple[ColumnDrift, ...]] = {}
-        self._version: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -179,12 +173,6 @@ class EvidentlyBackend(Backend):
             raise
         version = body.get("version") if isinstance(body, dict) else None
         return version if isinstance(version, str) else ""
-
-    async def fetch(self) -> BackendData:
-        data = await super().fetch()
-        if self._version is None:  # it does not change while we run: ask once
-            self._version = await self.server_version()
-        return dataclasses.replace(data, version=self._version)
 
     @property
     def cached_reports(self) -> int:
@@ -204,7 +192,7 @@ class EvidentlyBackend(Backend):
         for sid in [sid for sid in self._reports if sid not in keep]:
             del self._reports[sid]
 
-        o = self.ev_options
+        o = self.options
         scores: list[DriftScore] = []
         for project, snapshot in wanted:
             model = model_for(project, snapshot, o.model_from, o.model_tag)
@@ -219,7 +207,7 @@ class EvidentlyBackend(Backend):
             projects = projects_from_wire(body)
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent a project list we cannot read: {exc}") from None
-        wanted = self.ev_options.projects
+        wanted = self.options.projects
         if not wanted:
             return projects
         chosen = [p for p in projects if p.name in wanted]
@@ -238,7 +226,7 @@ class EvidentlyBackend(Backend):
         path = f"{API}/projects/{quote(project.id, safe='')}/snapshots"
         body = await self.http.get_json(path, what=f"the snapshots of project {project.name!r}")
         try:
-            return newest(snapshots_from_wire(body), self.ev_options.snapshots)
+            return newest(snapshots_from_wire(body), self.options.snapshots)
         except WireError as exc:
             raise BadResponse(
                 f"{self.http.where} sent a snapshot list for project {project.name!r} we cannot read: {exc}"

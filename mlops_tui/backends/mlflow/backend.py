@@ -12,14 +12,14 @@ import base64
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability
+from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
 from mlops_tui.backends.errors import (
     BackendError,
     NotFound,
@@ -87,7 +87,43 @@ class AuthOptions(BaseModel):
         return self
 
 
-class MlflowBackend(Backend):
+class MlflowOptions(BackendOptions):
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    url: str | None = None  # None: $MLFLOW_TRACKING_URI
+    auth: AuthOptions | None = None  # None: $MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN
+    verify: bool = True
+    ca_bundle: str | None = None
+    experiments: list[str] = []  # names; empty: every active experiment
+    page_size: int = Field(default=1000, ge=1, le=50_000)
+    promotion_target: str = "champion"
+    use_stages: bool = False
+    target_stage: str = "Production"
+    cache: bool = True
+    # Incremental refreshes cannot see every change (a tag added to a finished run);
+    # a full reload in the background catches those. 0 turns it off.
+    full_reload_seconds: float = Field(default=600.0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not _is_http_url(value):
+            raise ValueError("must be an http:// or https:// URL of an MLflow tracking server")
+        return value.rstrip("/")
+
+    @field_validator("target_stage")
+    @classmethod
+    def _known_stage(cls, value: str) -> str:
+        stage = STAGES.get(value.strip().lower())
+        if stage is None or stage in ("None", "Archived"):
+            raise ValueError("must be Staging or Production")
+        return stage
+
+
+class MlflowBackend(Backend[MlflowOptions]):
     kind = "mlflow"
     description = (
         "An MLflow tracking server and model registry (runs, models, promotions), over REST."
@@ -95,52 +131,13 @@ class MlflowBackend(Backend):
     capabilities = frozenset({Capability.RUNS, Capability.REGISTRY, Capability.PROMOTIONS})
     server_side_run_query = True
 
-    class Options(BackendOptions):
-        model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-        url: str | None = None  # None: $MLFLOW_TRACKING_URI
-        auth: AuthOptions | None = None  # None: $MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN
-        verify: bool = True
-        ca_bundle: str | None = None
-        experiments: list[str] = []  # names; empty: every active experiment
-        page_size: int = Field(default=1000, ge=1, le=50_000)
-        promotion_target: str = "champion"
-        use_stages: bool = False
-        target_stage: str = "Production"
-        cache: bool = True
-        # Incremental refreshes cannot see every change (a tag added to a finished run);
-        # a full reload in the background catches those. 0 turns it off.
-        full_reload_seconds: float = Field(default=600.0, ge=0)
-
-        @field_validator("url")
-        @classmethod
-        def _http_url(cls, value: str | None) -> str | None:
-            if value is None:
-                return None
-            value = value.strip()
-            if not _is_http_url(value):
-                raise ValueError("must be an http:// or https:// URL of an MLflow tracking server")
-            return value.rstrip("/")
-
-        @field_validator("target_stage")
-        @classmethod
-        def _known_stage(cls, value: str) -> str:
-            stage = STAGES.get(value.strip().lower())
-            if stage is None or stage in ("None", "Archived"):
-                raise ValueError("must be Staging or Production")
-            return stage
-
-    def __init__(self, name: str = "mlflow", options: BackendOptions | None = None) -> None:
-        if options is not None and not isinstance(options, MlflowBackend.Options):
-            options = MlflowBackend.Options.model_validate(options.model_dump())
+    def __init__(
+        self, name: str = "mlflow", options: MlflowOptions | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, options)
-        opts = self.options
-        assert isinstance(opts, MlflowBackend.Options)
-        self.opts: MlflowBackend.Options = opts
-        self.url = opts.url or ""
+        self.url = self.options.url or ""
         self._client: RestClient | None = None
         self._runs: RunSync | None = None
-        self._version = ""
         self._experiments: tuple[Experiment, ...] | None = None
         self._poll_memo: dict[str, asyncio.Future] | None = None
         self._poll_deadline: float | None = None
@@ -153,7 +150,7 @@ class MlflowBackend(Backend):
     async def open(self) -> None:
         if self._client is not None:
             return
-        url = self.opts.url or os.environ.get("MLFLOW_TRACKING_URI", "").strip().rstrip("/")
+        url = self.options.url or os.environ.get("MLFLOW_TRACKING_URI", "").strip().rstrip("/")
         if not url:
             raise BackendError("no MLflow URL: set url in the config or MLFLOW_TRACKING_URI")
         if not _is_http_url(url):
@@ -165,22 +162,21 @@ class MlflowBackend(Backend):
         self._client = RestClient(
             url,
             headers=headers,
-            verify=self.opts.verify,
-            ca_bundle=self.opts.ca_bundle,
-            timeout_seconds=self.opts.timeout_seconds,
+            verify=self.options.verify,
+            ca_bundle=self.options.ca_bundle,
+            timeout_seconds=self.options.timeout_seconds,
         )
         self._runs = RunSync(
             self._client,
             backend=self.name,
-            page_size=self.opts.page_size,
-            full_reload_seconds=self.opts.full_reload_seconds,
+            page_size=self.options.page_size,
+            full_reload_seconds=self.options.full_reload_seconds,
             report=self._report_runs,
-            settled=self._save_cache if self.opts.cache else None,
+            settled=self._save_cache if self.options.cache else None,
         )
-        if self.opts.cache:
-            self._cache_key = run_cache.cache_key(url, self.opts.experiments)
-            self._cache_path = run_cache.cache_path(url, self.opts.experiments)
-            await self._publish_cached_runs()
+        if self.options.cache:
+            self._cache_key = run_cache.cache_key(url, self.options.experiments)
+            self._cache_path = run_cache.cache_path(url, self.options.experiments)
 
     async def close(self) -> None:
         if self._runs is not None:
@@ -190,7 +186,7 @@ class MlflowBackend(Backend):
             self._client = None
 
     def _auth_headers(self, host: str) -> dict[str, str]:
-        auth = self.opts.auth
+        auth = self.options.auth
         try:
             if auth is None:  # the variables MLflow's own client reads
                 user = os.environ.get("MLFLOW_TRACKING_USERNAME")
@@ -218,29 +214,30 @@ class MlflowBackend(Backend):
             raise BackendError("the MLflow backend is not open")
         return self._client
 
-    async def server_version(self) -> str:
-        return await self.client.version()
-
     # -- the poll ------------------------------------------------------------------------
-    async def fetch(self) -> BackendData:
+    async def server_version(self) -> str:
+        try:
+            return await self.client.version()
+        except BackendError:
+            return ""  # not worth failing a poll that otherwise worked
+
+    async def collect(self, query: RunQuery) -> BackendData:
         await self.open()
+        if not self._cache_checked:
+            # The runs of the last session, shown before any request is made.
+            await self._publish_cached_runs(query)
         loop = asyncio.get_running_loop()
         self._poll_memo = {}
         self._runs_progress = ""
         self._poll_deadline = loop.time() + min(
-            self.opts.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS
+            self.options.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS
         )
         try:
-            data = await super().fetch()
+            data = await super().collect(query)
         finally:
             self._poll_memo = None
             self._poll_deadline = None
-        if not self._version:
-            try:
-                self._version = await self.server_version()
-            except BackendError:
-                pass  # not worth failing a poll that otherwise worked
-        return dataclasses.replace(data, version=self._version, progress=self._runs_progress)
+        return dataclasses.replace(data, progress=self._runs_progress)
 
     async def _once(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """During a poll, one shared load per name (models and versions both need aliases)."""
@@ -268,7 +265,7 @@ class MlflowBackend(Backend):
             token = page.get("next_page_token")
             if not token:
                 break
-        wanted = self.opts.experiments
+        wanted = self.options.experiments
         if wanted:
             by_name = {e.name: e for e in found}
             missing = [n for n in wanted if n not in by_name]
@@ -281,24 +278,18 @@ class MlflowBackend(Backend):
         self._experiments = tuple(found)
         return self._experiments
 
-    def _query_key(self, experiments: Sequence[Experiment]) -> QueryKey:
+    @staticmethod
+    def _query_key(query: RunQuery, experiments: Sequence[Experiment]) -> QueryKey:
         ids = [e.id for e in experiments]
-        asked = self.run_query.experiment_ids
-        if asked:
-            ids = [i for i in asked if i in set(ids)]
-        return (
-            self.run_query.filter.strip(),
-            tuple(self.run_query.order_by),
-            tuple(sorted(set(ids))),
-        )
+        if query.experiment_ids:
+            ids = [i for i in query.experiment_ids if i in set(ids)]
+        return (query.filter.strip(), tuple(query.order_by), tuple(sorted(set(ids))))
 
-    async def list_runs(self) -> Sequence[Run]:
+    async def list_runs(self, query: RunQuery) -> Sequence[Run]:
         experiments = await self.list_experiments()
         assert self._runs is not None
-        if not self._cache_checked:
-            await self._publish_cached_runs()
         runs, self._runs_progress = await self._runs.runs(
-            self._query_key(experiments), self._poll_deadline
+            self._query_key(query, experiments), self._poll_deadline
         )
         return runs
 
@@ -322,13 +313,13 @@ class MlflowBackend(Backend):
         return convert.metric_points(points)
 
     # -- the runs cache ----------------------------------------------------------------------
-    async def _publish_cached_runs(self) -> None:
+    async def _publish_cached_runs(self, query: RunQuery) -> None:
         """Show the runs of the last session at once, before any request is made."""
         self._cache_checked = True
         if self._cache_path is None or self._runs is None or self._runs.state is not None:
             return
         cached = await asyncio.to_thread(run_cache.load, self._cache_path, self._cache_key)
-        if cached is None or cached.query[:2] != self._query_key(())[:2]:
+        if cached is None or cached.query[:2] != self._query_key(query, ())[:2]:
             return  # nothing cached, or the answer to another filter or sort
         try:
             runs = await asyncio.to_thread(self._runs.adopt, cached)
@@ -357,7 +348,7 @@ class MlflowBackend(Backend):
 
     def clear_cache(self) -> int:
         """Forget this server's cached runs (the next launch loads them from the server)."""
-        return run_cache.clear_cache(self.url, self.opts.experiments) if self.url else 0
+        return run_cache.clear_cache(self.url, self.options.experiments) if self.url else 0
 
     # -- registry ------------------------------------------------------------------------
     async def _load_models(self) -> list[dict[str, Any]]:
@@ -365,7 +356,7 @@ class MlflowBackend(Backend):
         names: list[str] = []
         token = None
         while True:
-            params: dict[str, Any] = {"max_results": min(self.opts.page_size, 1000)}
+            params: dict[str, Any] = {"max_results": min(self.options.page_size, 1000)}
             if token:
                 params["page_token"] = token
             page = await self.client.get("/registered-models/search", params)
@@ -391,7 +382,7 @@ class MlflowBackend(Backend):
         versions: list[dict[str, Any]] = []
         token = None
         while True:
-            params: dict[str, Any] = {"max_results": self.opts.page_size}
+            params: dict[str, Any] = {"max_results": self.options.page_size}
             if token:
                 params["page_token"] = token
             page = await self.client.get("/model-versions/search", params)
@@ -439,7 +430,7 @@ class MlflowBackend(Backend):
 
     async def alias_holder(self, model: str, alias: str) -> str | None:
         try:
-            if self.opts.use_stages:
+            if self.options.use_stages:
                 return await self._stage_holder(model, self._stage_for(alias))
             answer = await self.client.get(
                 "/registered-models/alias", {"name": model, "alias": alias}
@@ -456,7 +447,7 @@ class MlflowBackend(Backend):
 
     def _stage_for(self, target: str) -> str:
         """A request's target as a stage: a stage name itself, else the configured stage."""
-        return STAGES.get(target.strip().lower()) or self.opts.target_stage
+        return STAGES.get(target.strip().lower()) or self.options.target_stage
 
     async def _stage_holder(self, model: str, stage: str) -> str | None:
         answer = await self.client.post(
@@ -490,7 +481,7 @@ class MlflowBackend(Backend):
     @property
     def promotion_target(self) -> str:
         """What a new request should ask for: the alias, or in stages mode the stage."""
-        return self.opts.target_stage if self.opts.use_stages else self.opts.promotion_target
+        return self.options.target_stage if self.options.use_stages else self.options.promotion_target
 
     async def list_events(self) -> Sequence[Event]:
         """New versions and promotion requests and decisions, oldest first."""
@@ -576,7 +567,7 @@ class MlflowBackend(Backend):
         self, request: PromotionRequest, approver: str, at: datetime
     ) -> None:
         tags = await self._check_still_pending(request)
-        if self.opts.use_stages:
+        if self.options.use_stages:
             await self.client.post(
                 "/model-versions/transition-stage",
                 {
@@ -638,4 +629,4 @@ def _version_number(version: str) -> int:
         return -1
 
 
-__all__ = ["AuthOptions", "MlflowBackend"]
+__all__ = ["AuthOptions", "MlflowBackend", "MlflowOptions"]
