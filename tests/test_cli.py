@@ -365,7 +365,15 @@ def fake_app(monkeypatch):
         def run(self):
             calls["ran"] = True
 
+    def open_runtime(config=None, **kwargs):  # as the real one: find the settings, then build
+        from mlops_tui.config.loader import find_settings
+
+        settings, path = find_settings(config)
+        kwargs["demo"] = kwargs.get("demo") or settings is None
+        return build_runtime(settings, config_path=path if settings is not None else None, **kwargs)
+
     runtime_mod.build_runtime = build_runtime
+    runtime_mod.open_runtime = open_runtime
     app_mod.MlopsApp = MlopsApp
     monkeypatch.setitem(sys.modules, "mlops_tui.services.runtime", runtime_mod)
     monkeypatch.setitem(sys.modules, "mlops_tui.ui.app", app_mod)

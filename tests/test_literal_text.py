@@ -101,6 +101,22 @@ class HostileBackend(Backend):
     async def list_silences(self):
         return []
 
+    # Writes: this backend only shows hostile text; it takes no part in a write.
+    async def create_silence(self, silence):
+        return "s1"
+
+    async def expire_silence(self, silence_id):
+        return None
+
+    async def request_promotion(self, request):
+        return None
+
+    async def approve_promotion(self, request, approver, at):
+        return None
+
+    async def reject_promotion(self, request, approver, at, reason):
+        return None
+
     async def list_drift(self):
         return [DriftScore(model=f"model{EVIL}", feature=f"feat{EVIL}", score=0.5, threshold=0.2,
                            method=f"m{EVIL}", time=NOW - timedelta(hours=i), backend=self.name) for i in range(3)]
