@@ -43,16 +43,18 @@ class RecordingMlflowBackend(MlflowBackend):
     def __init__(self, name: str = "mlflow", options: MlflowBackend.Options | None = None) -> None:
         super().__init__(name, options)
         self.sent: list[tuple[str, str]] = []
+        self.recorded_client = None
 
     async def open(self) -> None:
-        first = self._client is None
         await super().open()
-        if first and self._client is not None:
+        http = self.client.client()
+        if http is not self.recorded_client:  # a new connection: record its requests too
+            self.recorded_client = http
 
             async def record(request) -> None:
                 self.sent.append((request.method, request.url.path))
 
-            self._client._http.event_hooks["request"].append(record)
+            http.event_hooks["request"].append(record)
 
     def writes(self) -> list[tuple[str, str]]:
         return [(m, p) for m, p in self.sent if m != "GET" and not (m == "POST" and p in READ_POSTS)]

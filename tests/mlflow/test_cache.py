@@ -9,7 +9,7 @@ from mlops_tui.backends.errors import BackendUnavailable
 from mlops_tui.backends.mlflow import clear_cache
 from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.backends.mlflow.cache import cache_path
-from mlops_tui.backends.mlflow.client import RestClient
+from mlops_tui.backends.mlflow.client import MlflowHttp
 from tests.fakes.mlflow_faults import FaultyMlflow
 
 
@@ -18,13 +18,13 @@ def timeline(monkeypatch):
     """What happened, in order: ("request", path) for each HTTP call, ("shown", n) for each
     partial result handed to the hub."""
     events: list[tuple[str, object]] = []
-    original = RestClient._send
+    original = MlflowHttp.request
 
     async def send(self, method, path, **kwargs):
         events.append(("request", path))
         return await original(self, method, path, **kwargs)
 
-    monkeypatch.setattr(RestClient, "_send", send)
+    monkeypatch.setattr(MlflowHttp, "request", send)
     return events
 
 

@@ -13,10 +13,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field, field_validator
 
-from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
+from mlops_tui.backends.http import (
+    HttpBackendOptions,
+    HttpStatusFailure,
+    JsonHttp,
+    SecretRef,
+    resolve_secret_ref,
+)
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound
 from mlops_tui.backends.evidently.convert import (
@@ -31,8 +36,6 @@ from mlops_tui.backends.evidently.convert import (
     scores_for,
     snapshots_from_wire,
 )
-from mlops_tui.config.errors import ConfigError
-from mlops_tui.config.secrets import is_secret_ref, resolve_secret
 from mlops_tui.domain import DriftScore
 
 API = "/api"
@@ -53,7 +56,7 @@ class EvidentlyOptions(HttpBackendOptions):
         default="model", description='with model_from = "tag": metadata key, or tag "KEY=NAME" / "KEY:NAME"'
     )
     snapshots: int = Field(default=24, ge=1, le=10_000, description="most recent snapshots per project to show")
-    secret: str | None = Field(
+    secret: SecretRef | None = Field(
         default=None,
         description="reference (keyring:NAME or env:VAR) for the evidently-secret header; reads rarely need it",
     )
@@ -73,15 +76,6 @@ class EvidentlyOptions(HttpBackendOptions):
             raise ValueError('must name a metadata key or tag prefix, e.g. "model"')
         return value.strip()
 
-    @field_validator("secret")
-    @classmethod
-    def _check_secret(cls, value: str | None) -> str | None:
-        if value is not None and not is_secret_ref(value):
-            raise ValueError(
-                'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
-            )
-        return value
-
 
 class EvidentlyHttp(JsonHttp):
     """JsonHttp plus the `evidently-secret` header, resolved when the client is built."""
@@ -90,20 +84,10 @@ class EvidentlyHttp(JsonHttp):
         super().__init__("Evidently UI", options)
         self.secret_ref = options.secret
 
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            headers = self._secret_header()  # before building: a missing secret leaves no client
-            super().client().headers.update(headers)
-        return super().client()
-
-    def _secret_header(self) -> dict[str, str]:
+    def extra_headers(self) -> dict[str, str]:
         if not self.secret_ref:
             return {}
-        try:
-            return {SECRET_HEADER: resolve_secret(self.secret_ref)}
-        except ConfigError as exc:
-            fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
-            raise BackendError(f"secret for {self.where}: {exc.problem}{fix}") from None
+        return {SECRET_HEADER: resolve_secret_ref(self.secret_ref, self.where, "secret")}
 
 
 def _first_backend_error(group: BaseExceptionGroup) -> BaseException:

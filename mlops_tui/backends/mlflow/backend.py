@@ -8,7 +8,6 @@ using the same server sees them.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import logging
 import os
@@ -17,23 +16,17 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
-from mlops_tui.backends.errors import (
-    BackendError,
-    NotFound,
-    PromotionConflict,
-    Unauthorized,
-)
+from mlops_tui.backends.errors import BackendError, NotFound
 from mlops_tui.backends.mlflow import cache as run_cache
 from mlops_tui.backends.mlflow import convert
 from mlops_tui.backends.mlflow import promotions as tags_scheme
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
-from mlops_tui.backends.mlflow.client import ApiError, RestClient, display_host
+from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, check_http_url
+from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.runs import RunState, RunSync
-from mlops_tui.config.errors import SecretError
-from mlops_tui.config.secrets import is_secret_ref, resolve_secret
 from mlops_tui.domain import (
     Event,
     EventKind,
@@ -59,39 +52,14 @@ _RUNS_SHARE_OF_POLL = 0.6
 _RUNS_WAIT_SECONDS = 2.0
 
 
-class AuthOptions(BaseModel):
-    """How to authenticate. Secrets are `keyring:NAME` or `env:VAR` references only."""
-
-    # A rejected value may be a pasted secret: keep it out of validation messages.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-    type: Literal["none", "bearer", "basic"] = "none"
-    token: str | None = None
-    username: str | None = None  # a plain name, or a reference
-    password: str | None = None
-
-    @field_validator("token", "password")
-    @classmethod
-    def _reference_only(cls, value: str | None) -> str | None:
-        if value is not None and not is_secret_ref(value):
-            # Never repeat the value: it is probably the secret itself.
-            raise ValueError('must be a reference such as "keyring:NAME" or "env:VAR"')
-        return value
-
-    @model_validator(mode="after")
-    def _complete(self) -> AuthOptions:
-        if self.type == "bearer" and not self.token:
-            raise ValueError('bearer auth needs token = "keyring:NAME" or "env:VAR"')
-        if self.type == "basic" and not (self.username and self.password):
-            raise ValueError("basic auth needs a username and a password reference")
-        return self
+AuthOptions = HttpAuth  # the shared auth options: `type = "none" | "bearer" | "basic"`
 
 
 class MlflowOptions(BackendOptions):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     url: str | None = None  # None: $MLFLOW_TRACKING_URI
-    auth: AuthOptions | None = None  # None: $MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN
+    auth: HttpAuth | None = None  # None: $MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN
     verify: bool = True
     ca_bundle: str | None = None
     experiments: list[str] = []  # names; empty: every active experiment
@@ -109,10 +77,10 @@ class MlflowOptions(BackendOptions):
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip()
-        if not _is_http_url(value):
-            raise ValueError("must be an http:// or https:// URL of an MLflow tracking server")
-        return value.rstrip("/")
+        try:
+            return check_http_url(value)
+        except ValueError:
+            raise ValueError("must be an http:// or https:// URL of an MLflow tracking server") from None
 
     @field_validator("target_stage")
     @classmethod
@@ -136,7 +104,7 @@ class MlflowBackend(Backend[MlflowOptions]):
     ) -> None:
         super().__init__(name, options)
         self.url = self.options.url or ""
-        self._client: RestClient | None = None
+        self._client: MlflowHttp | None = None
         self._runs: RunSync | None = None
         self._experiments: tuple[Experiment, ...] | None = None
         self._poll_memo: dict[str, asyncio.Future] | None = None
@@ -150,24 +118,30 @@ class MlflowBackend(Backend[MlflowOptions]):
     async def open(self) -> None:
         if self._client is not None:
             return
-        url = self.options.url or os.environ.get("MLFLOW_TRACKING_URI", "").strip().rstrip("/")
-        if not url:
-            raise BackendError("no MLflow URL: set url in the config or MLFLOW_TRACKING_URI")
-        if not _is_http_url(url):
-            raise BackendError(
-                "MLFLOW_TRACKING_URI is not an http(s) URL; mlops-tui talks to a tracking server"
-            )
-        self.url = url
-        headers = self._auth_headers(display_host(url))
-        self._client = RestClient(
-            url,
-            headers=headers,
+        url = self.options.url
+        if url is None:
+            url = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+            if not url:
+                raise BackendError("no MLflow URL: set url in the config or MLFLOW_TRACKING_URI")
+            try:
+                url = check_http_url(url)
+            except ValueError as exc:
+                raise BackendError(
+                    f"MLFLOW_TRACKING_URI {exc}; mlops-tui talks to a tracking server"
+                ) from None
+        connection = HttpBackendOptions(
+            url=url,
+            auth=self.options.auth or _auth_from_environment() or HttpAuth(),
             verify=self.options.verify,
             ca_bundle=self.options.ca_bundle,
             timeout_seconds=self.options.timeout_seconds,
         )
+        client = MlflowHttp(connection)
+        client.client()  # reads the secrets now, so a missing one shows at once
+        self.url = url
+        self._client = client
         self._runs = RunSync(
-            self._client,
+            client,
             backend=self.name,
             page_size=self.options.page_size,
             full_reload_seconds=self.options.full_reload_seconds,
@@ -185,31 +159,8 @@ class MlflowBackend(Backend[MlflowOptions]):
             await self._client.aclose()
             self._client = None
 
-    def _auth_headers(self, host: str) -> dict[str, str]:
-        auth = self.options.auth
-        try:
-            if auth is None:  # the variables MLflow's own client reads
-                user = os.environ.get("MLFLOW_TRACKING_USERNAME")
-                password = os.environ.get("MLFLOW_TRACKING_PASSWORD")
-                token = os.environ.get("MLFLOW_TRACKING_TOKEN")
-                if user and password:
-                    return {"Authorization": _basic(user, password)}
-                if token:
-                    return {"Authorization": f"Bearer {token}"}
-                return {}
-            if auth.type == "bearer":
-                return {"Authorization": f"Bearer {resolve_secret(auth.token or '')}"}
-            if auth.type == "basic":
-                user = auth.username or ""
-                if is_secret_ref(user):
-                    user = resolve_secret(user)
-                return {"Authorization": _basic(user, resolve_secret(auth.password or ""))}
-            return {}
-        except SecretError as exc:
-            raise Unauthorized(f"cannot read the credentials for {host}: {exc.problem}") from None
-
     @property
-    def client(self) -> RestClient:
+    def client(self) -> MlflowHttp:
         if self._client is None:
             raise BackendError("the MLflow backend is not open")
         return self._client
@@ -254,17 +205,13 @@ class MlflowBackend(Backend[MlflowOptions]):
         return await self._once("experiments", self._load_experiments)
 
     async def _load_experiments(self) -> tuple[Experiment, ...]:
-        found: list[Experiment] = []
-        token = None
-        while True:
-            body: dict[str, Any] = {"max_results": 1000, "view_type": "ACTIVE_ONLY"}
-            if token:
-                body["page_token"] = token
-            page = await self.client.post("/experiments/search", body)
-            found.extend(convert.experiment(e, self.name) for e in page.get("experiments") or ())
-            token = page.get("next_page_token")
-            if not token:
-                break
+        answer = await self._paginate(
+            "POST",
+            "/experiments/search",
+            {"max_results": 1000, "view_type": "ACTIVE_ONLY"},
+            "experiments",
+        )
+        found = [convert.experiment(e, self.name) for e in answer]
         wanted = self.options.experiments
         if wanted:
             by_name = {e.name: e for e in found}
@@ -272,7 +219,7 @@ class MlflowBackend(Backend[MlflowOptions]):
             if missing:
                 raise NotFound(
                     f"no active experiment named {', '.join(repr(n) for n in missing)} on "
-                    f"{self.client.host}"
+                    f"{self.client.where}"
                 )
             found = [by_name[n] for n in wanted]
         self._experiments = tuple(found)
@@ -299,18 +246,30 @@ class MlflowBackend(Backend[MlflowOptions]):
         )
 
     async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:
-        points: list[dict] = []
+        params = {"run_id": run_id, "metric_key": key, "max_results": 25_000}
+        return convert.metric_points(
+            await self._paginate("GET", "/metrics/get-history", params, "metrics")
+        )
+
+    async def _paginate(
+        self, method: str, path: str, request: dict[str, Any], items: str
+    ) -> list[dict[str, Any]]:
+        """Every item of a paged MLflow list (`items` of each page), following next_page_token.
+
+        GET lists take the request as query parameters, POST searches as a JSON body.
+        """
+        found: list[dict[str, Any]] = []
         token = None
         while True:
-            params: dict[str, Any] = {"run_id": run_id, "metric_key": key, "max_results": 25_000}
-            if token:
-                params["page_token"] = token
-            page = await self.client.get("/metrics/get-history", params)
-            points.extend(page.get("metrics") or ())
+            page_request = dict(request, page_token=token) if token else request
+            if method == "GET":
+                page = await self.client.call(method, path, params=page_request)
+            else:
+                page = await self.client.call(method, path, json_body=page_request)
+            found.extend(page.get(items) or ())
             token = page.get("next_page_token")
             if not token:
-                break
-        return convert.metric_points(points)
+                return found
 
     # -- the runs cache ----------------------------------------------------------------------
     async def _publish_cached_runs(self, query: RunQuery) -> None:
@@ -353,17 +312,9 @@ class MlflowBackend(Backend[MlflowOptions]):
     # -- registry ------------------------------------------------------------------------
     async def _load_models(self) -> list[dict[str, Any]]:
         """Every registered model as `registered-models/get` answers it (with its aliases)."""
-        names: list[str] = []
-        token = None
-        while True:
-            params: dict[str, Any] = {"max_results": min(self.options.page_size, 1000)}
-            if token:
-                params["page_token"] = token
-            page = await self.client.get("/registered-models/search", params)
-            names.extend(str(m.get("name")) for m in page.get("registered_models") or ())
-            token = page.get("next_page_token")
-            if not token:
-                break
+        params = {"max_results": min(self.options.page_size, 1000)}
+        found = await self._paginate("GET", "/registered-models/search", params, "registered_models")
+        names = [str(m.get("name")) for m in found]
         # Search answers may leave aliases out (MLflow issues 16734, 9952): ask each model.
         gate = asyncio.Semaphore(_MODEL_GETS_AT_ONCE)
 
@@ -379,18 +330,8 @@ class MlflowBackend(Backend[MlflowOptions]):
         return [m for m in models if m is not None]
 
     async def _load_versions(self) -> list[dict[str, Any]]:
-        versions: list[dict[str, Any]] = []
-        token = None
-        while True:
-            params: dict[str, Any] = {"max_results": self.options.page_size}
-            if token:
-                params["page_token"] = token
-            page = await self.client.get("/model-versions/search", params)
-            versions.extend(page.get("model_versions") or ())
-            token = page.get("next_page_token")
-            if not token:
-                break
-        return versions
+        params = {"max_results": self.options.page_size}
+        return await self._paginate("GET", "/model-versions/search", params, "model_versions")
 
     async def _aliases(self) -> dict[str, dict[str, str]]:
         models = await self._once("models", self._load_models)
@@ -511,115 +452,32 @@ class MlflowBackend(Backend[MlflowOptions]):
         events.sort(key=lambda e: e.time)
         return events
 
-    async def _version_tags(self, model: str, version: str) -> dict[str, str]:
-        answer = await self.client.get("/model-versions/get", {"name": model, "version": version})
-        return convert.key_values((answer.get("model_version") or {}).get("tags"))
-
-    async def _set_tags(self, model: str, version: str, tags: dict[str, str]) -> None:
-        for key, value in tags.items():
-            await self.client.post(
-                "/model-versions/set-tag",
-                {"name": model, "version": version, "key": key, "value": value},
-            )
-
-    async def _delete_tags(self, model: str, version: str, keys: Sequence[str]) -> None:
-        for key in keys:
-            await self.client.delete(
-                "/model-versions/delete-tag", {"name": model, "version": version, "key": key}
-            )
-
+    # -- promotion writes: in promotions.py, on this server's client ----------------------
     async def request_promotion(self, request: PromotionRequest) -> None:
-        current = await self._version_tags(request.model, request.version)
-        new = tags_scheme.request_tags(request)
-        await self._set_tags(request.model, request.version, new)
-        # A new request starts clean: no decision of an earlier one, no stale note.
-        stale = [
-            k
-            for k in (*tags_scheme.DECISION_TAGS, tags_scheme.NOTE)
-            if k in current and k not in new
-        ]
-        await self._delete_tags(request.model, request.version, stale)
-
-    async def _check_still_pending(self, request: PromotionRequest) -> dict[str, str]:
-        tags = await self._version_tags(request.model, request.version)
-        label = f"{request.model} v{request.version}"
-        state = tags.get(tags_scheme.STATE)
-        if state:
-            by = tags.get(tags_scheme.DECIDED_BY, "someone")
-            raise PromotionConflict(
-                f"{label}: the request was already {state} by {by}; nothing was changed"
-            )
-        if not tags_scheme.is_pending(tags):
-            raise PromotionConflict(
-                f"{label} has no pending promotion request any more; nothing was changed"
-            )
-        if (
-            tags.get(tags_scheme.TARGET) != request.target
-            or tags.get(tags_scheme.REQUESTER) != request.requester
-        ):
-            raise PromotionConflict(
-                f"{label}: the request changed since you opened it (now {tags.get(tags_scheme.TARGET)} "
-                f"requested by {tags.get(tags_scheme.REQUESTER)}); nothing was changed"
-            )
-        return tags
+        await tags_scheme.write_request(self.client, request)
 
     async def approve_promotion(
         self, request: PromotionRequest, approver: str, at: datetime
     ) -> None:
-        tags = await self._check_still_pending(request)
-        if self.options.use_stages:
-            await self.client.post(
-                "/model-versions/transition-stage",
-                {
-                    "name": request.model,
-                    "version": request.version,
-                    "stage": self._stage_for(request.target),
-                    "archive_existing_versions": True,
-                },
-            )
-        else:
-            await self.client.post(
-                "/registered-models/alias",
-                {"name": request.model, "alias": request.target, "version": request.version},
-            )
-        await self._decide(request, tags, PromotionState.APPROVED, approver, at, "")
+        stage = self._stage_for(request.target) if self.options.use_stages else None
+        await tags_scheme.approve(self.client, request, approver, at, stage=stage)
 
     async def reject_promotion(
         self, request: PromotionRequest, approver: str, at: datetime, reason: str
     ) -> None:
-        tags = await self._check_still_pending(request)
-        await self._decide(request, tags, PromotionState.REJECTED, approver, at, reason)
+        await tags_scheme.reject(self.client, request, approver, at, reason)
 
-    async def _decide(
-        self,
-        request: PromotionRequest,
-        current: dict[str, str],
-        state: PromotionState,
-        by: str,
-        at: datetime,
-        reason: str,
-    ) -> None:
-        decision = tags_scheme.decision_tags(state, by, at, reason)
-        await self._set_tags(request.model, request.version, decision)
-        gone = [
-            k
-            for k in (*tags_scheme.REQUEST_TAGS, tags_scheme.REASON)
-            if k in current and k not in decision
-        ]
-        await self._delete_tags(request.model, request.version, gone)
-
-
-def _is_http_url(value: str) -> bool:
-    if not value.lower().startswith(("http://", "https://")):
-        return False
-    try:
-        return bool(httpx.URL(value).host)
-    except Exception:
-        return False
-
-
-def _basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+def _auth_from_environment() -> HttpAuth | None:
+    """The variables MLflow's own client reads, as references to them (basic wins)."""
+    if os.environ.get("MLFLOW_TRACKING_USERNAME") and os.environ.get("MLFLOW_TRACKING_PASSWORD"):
+        return HttpAuth(
+            type="basic",
+            username="env:MLFLOW_TRACKING_USERNAME",
+            password="env:MLFLOW_TRACKING_PASSWORD",
+        )
+    if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+        return HttpAuth(type="bearer", token="env:MLFLOW_TRACKING_TOKEN")
+    return None
 
 
 def _version_number(version: str) -> int:
