@@ -219,6 +219,20 @@ def test_options_are_typed_and_checked_once_by_the_base():
         kind = "typed"
 
     assert Typed.Options is Opts
+
+    class Other(BackendOptions):
+        width: int = 2
+
+    class Child(Typed):  # inherits the options...
+        pass
+
+    class Reshaped(Child):  # ...unless it names others
+        Options = Other
+
+    class GrandChild(Reshaped):
+        pass
+
+    assert Child.Options is Opts and GrandChild.Options is Other
     assert Typed("t", {"depth": "3"}).options == Opts(depth=3)
     assert Typed("t").options == Opts()
     with pytest.raises(TypeError):
@@ -240,3 +254,30 @@ async def test_everything_a_poll_returns_carries_the_backend_name():
     data = await Nameless("eu").fetch()
     assert [a.backend for a in data.alerts] == ["eu"]
     assert [d.backend for d in data.drift] == ["eu"]
+
+
+def test_a_backend_cannot_skip_the_stamping_by_overriding_fetch():
+    with pytest.raises(TypeError, match=r"overrides fetch\(\); override collect\(query\) instead"):
+
+        class Sneaky(Backend):
+            kind = "sneaky"
+
+            async def fetch(self, query=None, progress=None):
+                return None
+
+
+async def test_a_tuple_returned_again_is_stamped_again_without_a_second_walk():
+    started = datetime.now(timezone.utc)
+    same = (Alert(fingerprint="a", labels={}, starts_at=started),)
+
+    class Repeats(Backend):
+        kind = "repeats"
+        capabilities = frozenset({Capability.ALERTS})
+
+        async def list_alerts(self):
+            return same
+
+    backend = Repeats("eu")
+    first, second = await backend.fetch(), await backend.fetch()
+    assert first.alerts[0].backend == second.alerts[0].backend == "eu"
+    assert same[0].backend == ""  # the backend's own objects are not changed in place

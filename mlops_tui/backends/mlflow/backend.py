@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-import httpx
 from pydantic import ConfigDict, Field, field_validator
 
 from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
