@@ -189,10 +189,11 @@ def transport_failure(exc: Exception, where: str, timeout_seconds: float) -> Bac
 class JsonHttp:
     """One `httpx.AsyncClient` per backend, built lazily on the loop that uses it."""
 
-    def __init__(self, service: str, options: HttpBackendOptions) -> None:
+    def __init__(self, service: str, options: HttpBackendOptions, *, where: str | None = None) -> None:
         self.service = service
         self.options = options
-        self.where = f"{service} at {options.url}"
+        # How messages name the server; the URL by default (it never holds credentials).
+        self.where = where or f"{service} at {options.url}"
         self._client: httpx.AsyncClient | None = None
 
     # -- life cycle --------------------------------------------------------------------------
@@ -237,7 +238,7 @@ class JsonHttp:
         status = response.status_code
         if 300 <= status < 400:  # e.g. http -> https, or a login page in front of the server
             location = response.headers.get("location", "")
-            target = _host_of(location) if "://" in location else "another path"
+            target = host_of(location) if "://" in location else "another path"
             raise BadResponse(
                 f"{self.where} redirects (HTTP {status}) to {target}; "
                 "set url to the address the server answers on"
@@ -274,7 +275,7 @@ class JsonHttp:
         return self.decode(response, what or path)
 
 
-def _host_of(url: str) -> str:
+def host_of(url: str) -> str:
     """`host:port` of a URL, without any user:password@ part."""
     try:
         parsed = httpx.URL(url)

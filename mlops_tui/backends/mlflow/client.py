@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound, Unauthorized
-from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
+from mlops_tui.backends.http import HttpBackendOptions, JsonHttp, host_of
 
 API_PREFIX = "/api/2.0/mlflow"
 _MAX_MESSAGE = 200
@@ -49,7 +49,8 @@ class MlflowHttp(JsonHttp):
     """One MLflow server; `get`/`post`/`delete` return the decoded JSON object."""
 
     def __init__(self, options: HttpBackendOptions) -> None:
-        super().__init__("MLflow", options)
+        # Host and port only: MLflow's messages are shown in a narrow status column.
+        super().__init__("MLflow", options, where=f"MLflow at {host_of(options.url)}")
 
     # -- verbs ---------------------------------------------------------------------------
     async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
