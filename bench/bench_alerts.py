@@ -40,7 +40,7 @@ from mlops_tui.backends.alertmanager.convert import (  # noqa: E402
     alerts_from_wire,
     silences_from_wire,
 )
-from mlops_tui.domain import Alert, BackendState, BackendStatus  # noqa: E402
+from mlops_tui.domain import BackendState, BackendStatus  # noqa: E402
 from mlops_tui.services.snapshot import Snapshot  # noqa: E402
 from tests.alertmanager.server import AlertmanagerServer, iso  # noqa: E402
 

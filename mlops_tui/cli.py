@@ -158,18 +158,14 @@ def _err(text: str) -> None:
 
 # -- the app -----------------------------------------------------------------------------------
 def run_app(args: argparse.Namespace) -> int:
-    from mlops_tui.config.loader import find_settings
+    from mlops_tui.services.runtime import open_runtime
 
-    settings, path = find_settings(args.config)
-    from mlops_tui.services.runtime import build_runtime
-
-    runtime = build_runtime(
-        settings,
+    runtime = open_runtime(
+        args.config,
         context=args.context,
-        demo=bool(args.demo) or settings is None,
+        demo=bool(args.demo),
         demo_runs=args.demo_runs,
         read_only=bool(args.read_only),
-        config_path=path if settings is not None else None,
     )
     # The backends start polling now, while Textual loads: the demo world (or the first
     # answers) is usually ready by the time the first screen is drawn.

@@ -20,7 +20,7 @@ from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.registry import BackendKind, BackendLoadError
 from mlops_tui.cli import main
 from mlops_tui.commands import keyring_secrets
-from mlops_tui.config import ConfigError, load_settings, loader
+from mlops_tui.config import ConfigError, load_settings
 from mlops_tui.config.secrets import SERVICE
 from mlops_tui.services.audit import AuditLog
 
@@ -61,11 +61,25 @@ class StubOptions(BackendOptions):
     verify_tls: bool = True
 
 
-class StubBackend(Backend):
+class StubBackend(Backend[StubOptions]):
     kind = "stub"
     description = "a stand-in tracking server"
     capabilities = frozenset({Capability.REGISTRY, Capability.RUNS})
-    Options = StubOptions
+
+    async def list_experiments(self):
+        return []
+
+    async def list_runs(self, query):
+        return []
+
+    async def list_models(self):
+        return []
+
+    async def list_versions(self):
+        return []
+
+    async def alias_holder(self, model, alias):
+        return None
 
 
 class StubKind(BackendKind):
@@ -131,13 +145,13 @@ def test_backends_json_shows_options_and_errors(capsys, monkeypatch):
 def usable_demo_kind(monkeypatch):
     """The starter config uses kind "demo"; stand in for it until the real one imports."""
     try:
-        loader.load_kind("demo")
+        registry.load_kind("demo")
     except BackendLoadError:
 
         class Demo(Backend):
             kind = "demo"
 
-        monkeypatch.setattr(loader, "load_kind", lambda name: Demo)
+        monkeypatch.setattr(registry, "load_kind", lambda name: Demo)
 
 
 def test_init_writes_a_starter_that_loads_and_refuses_to_overwrite(tmp_path, capsys, monkeypatch):
@@ -408,7 +422,15 @@ def fake_app(monkeypatch):
         def run(self):
             calls["ran"] = True
 
+    def open_runtime(config=None, **kwargs):  # as the real one: find the settings, then build
+        from mlops_tui.config.loader import find_settings
+
+        settings, path = find_settings(config)
+        kwargs["demo"] = kwargs.get("demo") or settings is None
+        return build_runtime(settings, config_path=path if settings is not None else None, **kwargs)
+
     runtime_mod.build_runtime = build_runtime
+    runtime_mod.open_runtime = open_runtime
     app_mod.MlopsApp = MlopsApp
     monkeypatch.setitem(sys.modules, "mlops_tui.services.runtime", runtime_mod)
     monkeypatch.setitem(sys.modules, "mlops_tui.ui.app", app_mod)

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from keyring.backends import fail
 from pydantic import BaseModel, ConfigDict
 
-from mlops_tui.backends.base import Backend, BackendOptions, Capability
+from mlops_tui.backends.base import Backend, BackendOptions
 from mlops_tui.backends.registry import BackendLoadError
 from mlops_tui.config import loader
+from mlops_tui.services import runtime
 from mlops_tui.config import (
     ConfigError,
     SecretError,
@@ -54,29 +55,25 @@ class MlflowOptions(BackendOptions):
     verify_tls: bool = True
 
 
-class FakeMlflow(Backend):
+class FakeMlflow(Backend[MlflowOptions]):
     kind = "mlflow"
     description = "test stand-in for an MLflow tracking server"
-    capabilities = frozenset({Capability.RUNS, Capability.REGISTRY})
-    Options = MlflowOptions
 
 
 class AlertmanagerOptions(BackendOptions):
     url: str
 
 
-class FakeAlertmanager(Backend):
+class FakeAlertmanager(Backend[AlertmanagerOptions]):
     kind = "alertmanager"
-    capabilities = frozenset({Capability.ALERTS})
-    Options = AlertmanagerOptions
 
 
 FAKE_KINDS: dict[str, type[Backend]] = {"mlflow": FakeMlflow, "alertmanager": FakeAlertmanager}
 
 
 def install_fake_kinds(mp: pytest.MonkeyPatch) -> None:
-    """Make the loader see `mlflow` and `alertmanager` next to the installed kinds."""
-    real_available, real_load = loader.available_kinds, loader.load_kind
+    """Make the loader and the runtime see `mlflow` and `alertmanager` next to the installed kinds."""
+    real_available, real_load = loader.available_kinds, runtime.load_kind
 
     def available():
         return {**real_available(), **{name: None for name in FAKE_KINDS}}
@@ -87,7 +84,7 @@ def install_fake_kinds(mp: pytest.MonkeyPatch) -> None:
         return real_load(name)
 
     mp.setattr(loader, "available_kinds", available)
-    mp.setattr(loader, "load_kind", load)
+    mp.setattr(runtime, "load_kind", load)
 
 
 @pytest.fixture
@@ -130,9 +127,13 @@ def write(tmp_path: Path, text: str, name: str = "config.toml") -> Path:
 
 
 def error_for(tmp_path: Path, text: str) -> ConfigError:
+    """The error for a config file, from reading it or from building its backends (the
+    options a backend kind declares are checked there, once)."""
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
-        load_settings(path)
+        settings = load_settings(path)
+        for context in settings.contexts:
+            runtime.configured_backends(settings, context, path)
     err = info.value
     assert err.path == path
     rendered = err.render()
@@ -322,7 +323,7 @@ def test_kind_that_fails_to_import_is_a_config_error(tmp_path, kinds, monkeypatc
     def broken(name):
         raise BackendLoadError(f"backend kind {name!r} (x:Y) failed to import: boom")
 
-    monkeypatch.setattr(loader, "load_kind", broken)
+    monkeypatch.setattr(runtime, "load_kind", broken)
     err = error_for(tmp_path, '[[backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://a"\n')
     assert err.where == "backends[0].kind"
     assert "failed to import: boom" in err.problem
@@ -436,7 +437,7 @@ def test_config_path_that_is_a_directory(tmp_path):
 # -- the demo kind, once it is installed -------------------------------------------------------
 def test_real_demo_kind_validates_its_own_options(tmp_path):
     try:
-        loader.load_kind("demo")
+        runtime.load_kind("demo")
     except BackendLoadError as exc:  # pragma: no cover - depends on the demo backend
         pytest.skip(f"demo backend not importable yet: {exc}")
     assert load_settings(write(tmp_path, '[[backends]]\nname = "d"\nkind = "demo"\n'))

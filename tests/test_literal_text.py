@@ -47,7 +47,7 @@ class HostileBackend(Backend):
     async def list_experiments(self):
         return [Experiment(id="1", name=f"exp{EVIL}", backend=self.name)]
 
-    async def list_runs(self):
+    async def list_runs(self, query):
         return [
             Run(
                 id="r1",
@@ -101,6 +101,22 @@ class HostileBackend(Backend):
 
     async def list_silences(self):
         return []
+
+    # Writes: this backend only shows hostile text; it takes no part in a write.
+    async def create_silence(self, silence):
+        return "s1"
+
+    async def expire_silence(self, silence_id):
+        return None
+
+    async def request_promotion(self, request):
+        return None
+
+    async def approve_promotion(self, request, approver, at):
+        return None
+
+    async def reject_promotion(self, request, approver, at, reason):
+        return None
 
     async def list_drift(self):
         return [DriftScore(model=f"model{EVIL}", feature=f"feat{EVIL}", score=0.5, threshold=0.2,

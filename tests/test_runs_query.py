@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mlops_tui.backends.base import Backend, Capability, RunQuery
 from mlops_tui.ui.screens.runs import order_by_for
-from tests.helpers import demo_app, screen_text, wait_for_data
+from tests.conftest import wait_until
+from tests.helpers import demo_app, screen_text, wait_for_data, wait_for_text
 
 
 async def test_a_query_narrows_the_demo_runs_locally(tmp_path):
@@ -12,16 +13,15 @@ async def test_a_query_narrows_the_demo_runs_locally(tmp_path):
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("2", "f", *"metrics.auc > 0.95", "enter")
-        await pilot.pause(0.3)
+        await wait_for_text(app, pilot, "filter (local): metrics.auc > 0.95")
         grid = app.screen.query_one("#runs")
+        await wait_until(lambda: len(grid.visible_rows) < len(app.snapshot.runs), pilot=pilot)
         shown = list(grid.visible_rows)
         assert shown and all(r.metrics["auc"] > 0.95 for r in shown)
-        assert len(shown) < len(app.snapshot.runs)
-        assert "filter (local): metrics.auc > 0.95" in screen_text(app)
         # an empty query clears it
         await pilot.press("f", "ctrl+u", "enter")
-        await pilot.pause(0.3)
-        assert len(grid.visible_rows) == len(app.snapshot.runs)
+        await wait_until(lambda: len(grid.visible_rows) == len(app.snapshot.runs), pilot=pilot)
+        assert "filter (local)" not in screen_text(app)
 
 
 async def test_a_bad_query_says_why_next_to_the_filter_and_keeps_the_runs(tmp_path):
@@ -29,40 +29,42 @@ async def test_a_bad_query_says_why_next_to_the_filter_and_keeps_the_runs(tmp_pa
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("2", "f", *"auc >> 1", "enter")
-        await pilot.pause(0.3)
-        text = screen_text(app)
-        assert "✖ cannot read 'auc >> 1'" in text
+        await wait_for_text(app, pilot, "✖ cannot read 'auc >> 1'")
         assert len(app.screen.query_one("#runs").visible_rows) == len(app.snapshot.runs)
         assert app.snapshot.statuses[0].state.value == "ok"  # not a backend error
 
 
 class ServerSide(Backend):
+    """Records the query of every poll, as a server that filters would receive it."""
+
     kind = "server-side"
     capabilities = frozenset({Capability.RUNS})
     server_side_run_query = True
-    seen: list[RunQuery] = []
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.seen: list[RunQuery] = []
 
     async def list_experiments(self):
         return []
 
-    async def list_runs(self):
-        ServerSide.seen.append(self.run_query)
+    async def list_runs(self, query: RunQuery):
+        self.seen.append(query)
         return []
 
 
 async def test_query_and_sort_reach_a_server_side_backend(tmp_path):
-    ServerSide.seen.clear()
-    app = demo_app(tmp_path, backends=[ServerSide("srv")])
+    server = ServerSide("srv")
+    app = demo_app(tmp_path, backends=[server])
+    wanted = RunQuery(filter="params.model = 'xgb'")
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("2", "f", *"params.model = 'xgb'", "enter")
-        await pilot.pause(0.5)
-        assert ServerSide.seen[-1].filter == "params.model = 'xgb'"
-        assert "filter (server)" in screen_text(app)
+        await wait_until(lambda: server.seen[-1] == wanted, pilot=pilot)  # the server saw it
+        await wait_for_text(app, pilot, "filter (server)")
         await pilot.press("s")  # sort by the first column: the run name
-        await pilot.pause(0.5)
-        assert ServerSide.seen[-1].order_by == ("attributes.run_name ASC",)
-        assert ServerSide.seen[-1].filter == "params.model = 'xgb'"
+        sorted_query = RunQuery(filter=wanted.filter, order_by=("attributes.run_name ASC",))
+        await wait_until(lambda: server.seen[-1] == sorted_query, pilot=pilot)
 
 
 def test_order_by_keys_match_mlflow():

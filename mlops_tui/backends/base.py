@@ -1,20 +1,22 @@
 """The backend contract: an async base class with declared capabilities and typed options.
 
-A backend implements only the capability methods it declares; the hub calls `fetch()`,
-which gathers every declared capability into one `BackendData`.
+A backend implements the capability methods it declares (checked when its class is made);
+the hub calls `fetch(query, progress)`, which gathers every declared capability into one
+`BackendData` stamped with the backend's name.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Sequence
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mlops_tui.backends.errors import InvalidFilter, NotSupported
 from mlops_tui.domain import (
@@ -82,17 +84,104 @@ class RunQuery:
     experiment_ids: tuple[str, ...] = ()
 
 
-def _frozen(items: Sequence | None) -> tuple | None:
+def _frozen(items: Sequence[Any] | None) -> tuple[Any, ...] | None:
     if items is None or isinstance(items, tuple):
         return items
     return tuple(items)
 
 
-class Backend(abc.ABC):
+_STAMPED = (
+    "experiments",
+    "runs",
+    "models",
+    "versions",
+    "promotions",
+    "deployments",
+    "alerts",
+    "silences",
+    "drift",
+    "events",
+)
+
+
+def _stamp_items(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    # The common case (the backend set its own name) costs one pass and no copy.
+    if all(item.backend == name for item in items):
+        return items
+    return tuple(
+        item if item.backend == name else item.model_copy(update={"backend": name})
+        for item in items
+    )
+
+
+class _Stamper:
+    """Puts a backend's name on everything it returns: writes are routed by that field.
+
+    Remembers the last tuple of each field that was checked, so a backend that hands back the
+    same tuple while nothing changed (the demo's 100,000 runs) is not walked again each poll.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # field -> (the tuple the backend returned, the same with the name on everything)
+        self._last: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+
+    def __call__(self, data: BackendData) -> BackendData:
+        updates = {}
+        for field in _STAMPED:
+            items = getattr(data, field)
+            if not items:
+                continue
+            last = self._last.get(field)
+            if last is not None and last[0] is items:
+                stamped = last[1]
+            else:
+                stamped = _stamp_items(items, self.name)
+                self._last[field] = (items, stamped)
+            if stamped is not items:
+                updates[field] = stamped
+        return replace(data, **updates) if updates else data
+
+
+Progress = Callable[[BackendData], None]
+"""What `fetch` hands mid-poll data to (e.g. the first pages of runs); see `report_partial`."""
+
+# What each capability needs: a class that declares one must override all of its methods.
+REQUIRED_METHODS: dict[Capability, tuple[str, ...]] = {
+    Capability.RUNS: ("list_experiments", "list_runs"),
+    Capability.REGISTRY: ("list_models", "list_versions", "alias_holder"),
+    Capability.PROMOTIONS: (
+        "list_promotions",
+        "request_promotion",
+        "approve_promotion",
+        "reject_promotion",
+    ),
+    Capability.DEPLOYMENTS: ("list_deployments",),
+    Capability.ALERTS: ("list_alerts",),
+    Capability.SILENCES: ("list_silences", "create_silence", "expire_silence"),
+    Capability.DRIFT: ("list_drift",),
+}
+
+OptionsT = TypeVar("OptionsT", bound=BackendOptions)
+
+
+def _options_from_generic(cls: type) -> type[BackendOptions] | None:
+    """`AlertmanagerOptions` for `class AlertmanagerBackend(Backend[AlertmanagerOptions])`."""
+    for base in cls.__dict__.get("__orig_bases__", ()):  # its own bases, not a parent's
+        if typing.get_origin(base) is Backend:
+            args = typing.get_args(base)
+            if args and isinstance(args[0], type) and issubclass(args[0], BackendOptions):
+                return args[0]
+    return None
+
+
+class Backend(abc.ABC, Generic[OptionsT]):
     """Base class of every backend kind.
 
-    Subclasses set `kind`, `description`, `capabilities` and `Options`, and override the
-    methods of the capabilities they declare.
+    A subclass names its options class as the type parameter (`Backend[MyOptions]`), sets
+    `kind`, `description` and `capabilities`, and overrides the methods of the capabilities it
+    declares (checked when the class is created; see `REQUIRED_METHODS`). The hub calls
+    `fetch(query, progress)`; everything it returns carries this backend's name.
     """
 
     kind: ClassVar[str]
@@ -103,23 +192,62 @@ class Backend(abc.ABC):
     # more often than the configured refresh interval.
     refresh_hint_seconds: ClassVar[float | None] = None
 
-    # True for backends that apply `run_query` themselves (MLflow's filter syntax).
+    # True for backends that apply the Runs view's `RunQuery` themselves (MLflow's filter syntax).
     server_side_run_query: ClassVar[bool] = False
 
-    def __init__(self, name: str, options: BackendOptions | None = None) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "fetch" in cls.__dict__:  # the name stamping and the version live there
+            raise TypeError(
+                f"{cls.__module__}.{cls.__qualname__} overrides fetch(); "
+                "override collect(query) instead"
+            )
+        declared = _options_from_generic(cls)
+        if declared is not None and "Options" not in cls.__dict__:
+            cls.Options = declared
+        missing = [
+            method
+            for capability in sorted(cls.capabilities)
+            for method in REQUIRED_METHODS.get(capability, ())
+            if getattr(cls, method) is getattr(Backend, method)
+        ]
+        if missing:
+            raise TypeError(
+                f"{cls.__module__}.{cls.__qualname__} declares "
+                f"{', '.join(sorted(c.value for c in cls.capabilities))} but does not implement "
+                f"{', '.join(dict.fromkeys(missing))}"
+            )
+
+    def __init__(self, name: str, options: OptionsT | Mapping[str, Any] | None = None) -> None:
         self.name = name
-        self.options = options if options is not None else self.Options()
-        self.run_query = RunQuery()
-        self._partial_hook: Callable[[BackendData], None] | None = None
+        if options is None:
+            try:
+                options = typing.cast(OptionsT, self.Options())
+            except ValidationError as exc:
+                needed = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+                raise TypeError(f"{type(self).__name__} needs options ({needed})") from None
+        elif isinstance(options, Mapping):
+            options = typing.cast(OptionsT, self.Options.model_validate(options))
+        elif not isinstance(options, self.Options):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.Options.__name__}, "
+                f"not {type(options).__name__}"
+            )
+        self.options: OptionsT = options
+        self.__stamp = _Stamper(name)
+        self.__progress: Progress | None = None
+        self.__server_version: str | None = None
 
     def report_partial(self, data: BackendData) -> None:
         """Hand the hub what is loaded so far (e.g. the first pages of runs) mid-poll.
 
-        Fields left None keep their last polled value; `progress` says what is still coming.
+        Goes to the `progress` callback of the latest `fetch`, and may be called after that
+        fetch returned (loading that outlives a poll). Fields left None keep their last polled
+        value; `progress` says what is still coming.
         """
-        hook = self._partial_hook
-        if hook is not None:
-            hook(data)
+        progress = self.__progress
+        if progress is not None:
+            progress(self.__stamp(data))
 
     def has(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -132,25 +260,40 @@ class Backend(abc.ABC):
         """Release connections; called once when the hub stops."""
 
     async def server_version(self) -> str:
+        """The server's version, asked once per session (after the first poll)."""
         return ""
 
     # -- the poll ------------------------------------------------------------------------
-    async def fetch(self) -> BackendData:
-        """One poll: every declared capability, fetched concurrently."""
+    async def fetch(self, query: RunQuery = RunQuery(), progress: Progress | None = None) -> BackendData:
+        """One poll: `collect(query)`, with the server version and this backend's name on it.
+
+        Override `collect`, not this.
+        """
+        self.__progress = progress
+        data = await self.collect(query)
+        if not data.version:
+            if self.__server_version is None:  # it does not change while we run: ask once
+                self.__server_version = await self.server_version()
+            if self.__server_version:
+                data = replace(data, version=self.__server_version)
+        return self.__stamp(data)
+
+    async def collect(self, query: RunQuery) -> BackendData:
+        """Every declared capability, fetched concurrently."""
         caps = self.capabilities
         names: list[str] = []
-        coros = []
+        coros: list[Awaitable[Sequence[Any]]] = []
 
-        def want(field: str, coro) -> None:
+        def want(field: str, coro: Awaitable[Sequence[Any]]) -> None:
             names.append(field)
             coros.append(coro)
 
         query_error = ""
 
-        async def runs_or_query_error():
+        async def runs_or_query_error() -> Sequence[Run]:
             nonlocal query_error
             try:
-                return await self.list_runs()
+                return await self.list_runs(query)
             except InvalidFilter as exc:  # the user's filter, not the backend, is wrong
                 query_error = str(exc)
                 return ()
@@ -181,7 +324,8 @@ class Backend(abc.ABC):
     async def list_experiments(self) -> Sequence[Experiment]:
         raise NotSupported(f"{self.kind} has no experiments")
 
-    async def list_runs(self) -> Sequence[Run]:
+    async def list_runs(self, query: RunQuery) -> Sequence[Run]:
+        """The runs; a `server_side_run_query` backend filters and sorts them by `query`."""
         raise NotSupported(f"{self.kind} has no runs")
 
     async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:

@@ -1,8 +1,13 @@
-"""JSON over HTTP for the backends that speak it (Alertmanager, Prometheus, Evidently, model servers).
+"""JSON over HTTP for every backend that speaks it (MLflow, Alertmanager, Prometheus, Evidently,
+model servers): written once.
 
-Connection options shared by all of them (url, auth from secret references, TLS), and one
-client that turns every transport or HTTP failure into the backend error types, with messages
-a person can act on and never a secret in them.
+- `SecretRef`: the one secret-reference type (`keyring:NAME` / `env:VAR`) of any option;
+  `resolve_secret_ref()` reads one, `resolve_auth()` turns an `HttpAuth` into request auth;
+- TLS from `verify` / `ca_bundle`;
+- `JsonHttp`: one client that turns every transport failure, redirect and HTTP error status
+  into the backend error types, with messages a person can act on and never a secret in them.
+  A backend with its own error body (MLflow's `{error_code, message}`) overrides
+  `status_failure` only.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from __future__ import annotations
 import json
 import re
 import ssl
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
@@ -26,8 +32,24 @@ _REF_HINT = 'must be a secret reference such as "keyring:NAME" or "env:VAR", not
 
 def _secret_ref(value: str) -> str:
     if not is_secret_ref(value):
-        raise ValueError(_REF_HINT)
+        raise ValueError(_REF_HINT)  # never repeat the value: it is probably the secret
     return value
+
+
+SecretRef = Annotated[str, AfterValidator(_secret_ref)]
+"""An option holding a `keyring:NAME` or `env:VAR` reference, never the secret itself.
+
+Models with such a field set `hide_input_in_errors=True`, so a refused value is not echoed."""
+
+
+def resolve_secret_ref(ref: str, where: str, what: str = "credentials") -> str:
+    """The secret `ref` points at; a missing one is `Unauthorized`, naming the reference only."""
+    try:
+        return resolve_secret(ref)
+    except ConfigError as exc:
+        # The reference, not the value, is named: SecretError messages never hold secrets.
+        fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
+        raise Unauthorized(f"{what} for {where}: {exc.problem}{fix}") from None
 
 
 class HttpAuth(BaseModel):
@@ -41,14 +63,9 @@ class HttpAuth(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     type: Literal["none", "bearer", "basic"] = "none"
-    token: str | None = Field(default=None, description="bearer token reference (keyring:NAME or env:VAR)")
+    token: SecretRef | None = Field(default=None, description="bearer token reference (keyring:NAME or env:VAR)")
     username: str | None = Field(default=None, description="basic auth user name (or a reference)")
-    password: str | None = Field(default=None, description="basic auth password reference")
-
-    @field_validator("token", "password")
-    @classmethod
-    def _check_ref(cls, value: str | None) -> str | None:
-        return None if value is None else _secret_ref(value)
+    password: SecretRef | None = Field(default=None, description="basic auth password reference")
 
     @model_validator(mode="after")
     def _check_combination(self) -> HttpAuth:
@@ -65,6 +82,23 @@ class HttpAuth(BaseModel):
         return self
 
 
+def check_http_url(value: str) -> str:
+    """`value` as a server's base URL (no trailing slash); ValueError says what is wrong."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. a port that is not a number
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:9093")
+    if parts.username or parts.password:
+        raise ValueError("must not hold credentials; put them in `auth` as secret references")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
 class HttpBackendOptions(BackendOptions):
     """Where the server is and how to talk to it."""
 
@@ -78,15 +112,7 @@ class HttpBackendOptions(BackendOptions):
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        value = value.strip()
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:9093")
-        if parts.username or parts.password:
-            raise ValueError("must not hold credentials; put them in `auth` as secret references")
-        if parts.query or parts.fragment:
-            raise ValueError("must not have a query or fragment")
-        return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        return check_http_url(value)
 
 
 class HttpStatusFailure(BadResponse):
@@ -124,50 +150,68 @@ def server_message(response: httpx.Response) -> str:
     return _clip(text)
 
 
+def resolve_auth(auth: HttpAuth | None, where: str) -> httpx.Auth | None:
+    """The request auth `auth` describes, its secrets read now (None: no auth)."""
+    if auth is None:
+        return None
+    if auth.type == "bearer" and auth.token:
+        return _BearerAuth(resolve_secret_ref(auth.token, where))
+    if auth.type == "basic" and auth.username and auth.password:
+        user = auth.username
+        if is_secret_ref(user):
+            user = resolve_secret_ref(user, where)
+        return httpx.BasicAuth(user, resolve_secret_ref(auth.password, where))
+    return None
+
+
+def tls_verify(url: str, verify: bool, ca_bundle: str | None, where: str) -> bool | ssl.SSLContext:
+    """What httpx should verify TLS with; plain http skips building an SSL context (~20 ms)."""
+    if not url.lower().startswith("https://") or not verify:
+        return False
+    if ca_bundle:
+        try:
+            return ssl.create_default_context(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise BackendError(f"cannot read the CA bundle {ca_bundle!r} for {where}: {reason}") from None
+    return True
+
+
+def transport_failure(exc: Exception, where: str, timeout_seconds: float) -> BackendUnavailable:
+    """Any exception httpx raised while sending, as the error a user reads."""
+    if isinstance(exc, httpx.TimeoutException):
+        return BackendUnavailable(f"{where} did not answer within {timeout_seconds:g}s")
+    if isinstance(exc, httpx.TransportError):
+        return BackendUnavailable(f"cannot reach {where}: {_transport_reason(exc)}")
+    return BackendUnavailable(f"cannot talk to {where}: {type(exc).__name__}")
+
+
 class JsonHttp:
     """One `httpx.AsyncClient` per backend, built lazily on the loop that uses it."""
 
-    def __init__(self, service: str, options: HttpBackendOptions) -> None:
+    def __init__(self, service: str, options: HttpBackendOptions, *, where: str | None = None) -> None:
         self.service = service
         self.options = options
-        self.where = f"{service} at {options.url}"
+        # How messages name the server; the URL by default (it never holds credentials).
+        self.where = where or f"{service} at {options.url}"
         self._client: httpx.AsyncClient | None = None
 
     # -- life cycle --------------------------------------------------------------------------
-    def _auth(self) -> httpx.Auth | None:
-        auth = self.options.auth
-        try:
-            if auth.type == "bearer" and auth.token:
-                return _BearerAuth(resolve_secret(auth.token))
-            if auth.type == "basic" and auth.username and auth.password:
-                user = resolve_secret(auth.username) if is_secret_ref(auth.username) else auth.username
-                return httpx.BasicAuth(user, resolve_secret(auth.password))
-        except ConfigError as exc:
-            # The reference, not the value, is named: SecretError messages never hold secrets.
-            fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
-            raise BackendError(f"credentials for {self.where}: {exc.problem}{fix}") from None
-        return None
-
-    def _verify(self) -> bool | ssl.SSLContext:
-        if not self.options.verify:
-            return False
-        if self.options.ca_bundle:
-            try:
-                return ssl.create_default_context(cafile=self.options.ca_bundle)
-            except (OSError, ssl.SSLError) as exc:
-                raise BackendError(
-                    f"cannot read the CA bundle {self.options.ca_bundle!r} for {self.where}: {exc}"
-                ) from None
-        return True
+    def extra_headers(self) -> dict[str, str]:
+        """Headers every request carries besides auth (resolved when the client is built)."""
+        return {}
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            headers = {"Accept": "application/json", "User-Agent": "mlops-tui"}
+            headers.update(self.extra_headers())  # before building: a missing secret leaves no client
+            o = self.options
             self._client = httpx.AsyncClient(
-                base_url=self.options.url,
-                auth=self._auth(),
-                verify=self._verify(),
-                timeout=httpx.Timeout(self.options.timeout_seconds),
-                headers={"Accept": "application/json", "User-Agent": "mlops-tui"},
+                base_url=o.url,
+                auth=resolve_auth(o.auth, self.where),
+                verify=tls_verify(o.url, o.verify, o.ca_bundle, self.where),
+                timeout=httpx.Timeout(o.timeout_seconds),
+                headers=headers,
                 follow_redirects=False,
             )
         return self._client
@@ -189,27 +233,32 @@ class JsonHttp:
         """Send one request; any failure comes back as a backend error."""
         try:
             response = await self.client().request(method, path, params=params, json=json_body)
-        except httpx.TimeoutException:
-            raise BackendUnavailable(
-                f"{self.where} did not answer within {self.options.timeout_seconds:g}s"
-            ) from None
-        except httpx.TransportError as exc:
-            raise BackendUnavailable(f"cannot reach {self.where}: {_transport_reason(exc)}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # everything httpx raises
+            raise transport_failure(exc, self.where, self.options.timeout_seconds) from None
         status = response.status_code
-        if status in (401, 403):
-            raise Unauthorized(
-                f"{self.where} refused the credentials (HTTP {status}"
-                f"{' ' + response.reason_phrase if response.reason_phrase else ''})"
+        if 300 <= status < 400:  # e.g. http -> https, or a login page in front of the server
+            location = response.headers.get("location", "")
+            target = host_of(location) if "://" in location else "another path"
+            raise BadResponse(
+                f"{self.where} redirects (HTTP {status}) to {target}; "
+                "set url to the address the server answers on"
             )
         if status >= 400:
-            said = server_message(response)
-            raise HttpStatusFailure(
-                f"{self.where} answered HTTP {status} to {method} {path}"
-                + (f": {said}" if said else ""),
-                status,
-                said,
-            )
+            raise self.status_failure(response, method, path)
         return response
+
+    def status_failure(self, response: httpx.Response, method: str, path: str) -> BackendError:
+        """The error for an HTTP error status: 401/403 are refused credentials."""
+        status = response.status_code
+        said = server_message(response)
+        if status in (401, 403):
+            text = f"{self.where} refused the credentials (HTTP {status})"
+            return Unauthorized(f"{text}: {said}" if said else text)
+        return HttpStatusFailure(
+            f"{self.where} answered HTTP {status} to {method} {path}" + (f": {said}" if said else ""),
+            status,
+            said,
+        )
 
     def decode(self, response: httpx.Response, what: str) -> Any:
         try:
@@ -226,6 +275,16 @@ class JsonHttp:
         return self.decode(response, what or path)
 
 
+def host_of(url: str) -> str:
+    """`host:port` of a URL, without any user:password@ part."""
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        return "another server"
+    host = parsed.host or "another server"
+    return f"{host}:{parsed.port}" if parsed.port else host
+
+
 class _BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
@@ -238,7 +297,7 @@ class _BearerAuth(httpx.Auth):
         return "<BearerAuth>"
 
 
-def _causes(exc: BaseException):
+def _causes(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -256,8 +315,14 @@ def _transport_reason(exc: httpx.TransportError) -> str:
         return "its TLS certificate is not trusted (set ca_bundle, or verify = false for a test rig)"
     if "connection refused" in lowered or "connect call failed" in lowered:
         return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "name resolution" in lowered
+    ):
         return "unknown host name"
+    if any(isinstance(c, ssl.SSLError) for c in _causes(exc)):
+        return "TLS handshake failed (check verify / ca_bundle)"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the connection broke off ({_clip(text, 120)})"
     return _clip(text, 120)

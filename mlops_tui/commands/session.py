@@ -13,7 +13,7 @@ from typing import Any
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.runtime import Runtime, build_runtime
+from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
 
 
@@ -34,20 +34,15 @@ def session_options() -> argparse.ArgumentParser:
 
 @contextmanager
 def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) -> Iterator[tuple[Runtime, Snapshot]]:
-    from mlops_tui.config.loader import find_settings
-
-    settings, path = find_settings(getattr(args, "config", None))
-    runtime = build_runtime(
-        settings,
+    runtime = open_runtime(
+        getattr(args, "config", None),
         context=getattr(args, "context", None),
-        demo=bool(getattr(args, "demo", False)) or settings is None,
+        demo=bool(getattr(args, "demo", False)),
         demo_runs=getattr(args, "demo_runs", None),
         read_only=bool(getattr(args, "read_only", False)),
-        config_path=path if settings is not None else None,
     )
     if run_query is not None:
-        for backend in runtime.hub.backends:
-            backend.run_query = run_query  # before the hub starts: no thread to hand it to
+        runtime.hub.set_run_query(run_query)
     runtime.start()
     try:
         snapshot = runtime.hub.wait_for_first_poll(getattr(args, "timeout", 60.0))

@@ -2,7 +2,9 @@
 
 `load_settings(path)` returns `Settings` or raises `ConfigError` -- never anything else. The
 checks run in file-reading order: TOML syntax, top-level keys and values, then each context
-and each backend (name, kind, secrets, and the options the backend kind itself declares).
+and each backend (name, an installed kind, no secret written out). The options a backend
+kind declares are checked where the backend is built (services/runtime.py), once;
+`options_error` and `backend_error` put those problems in the same words.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import re
 import tomllib
 import typing
 from collections.abc import Iterator, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mlops_tui.backends.registry import BackendLoadError, available_kinds, load_kind
 from mlops_tui.config.errors import ConfigError
 from mlops_tui.config.paths import config_path, explicit_config_path
 from mlops_tui.config.phrasing import (
@@ -39,6 +41,7 @@ from mlops_tui.config.toml_lines import Loc, duplicate_key, line_of, syntax_erro
 TOP_LEVEL_KEYS = (*Settings.model_fields, "backends")
 CONTEXT_KEYS = tuple(ContextConfig.model_fields)
 BACKEND_FIXED_KEYS = ("name", "kind")
+BACKEND_KINDS_GROUP = "mlops_tui.backends"  # the entry-point group of backends/registry.py
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -98,6 +101,48 @@ def find_settings(explicit: str | os.PathLike[str] | None = None) -> tuple[Setti
     return load_settings(path), path
 
 
+def backend_error(
+    path: Path | None,
+    context: str,
+    index: int,
+    problem: str,
+    fix: str | None = None,
+    *,
+    key: str | None = None,
+) -> ConfigError:
+    """The error for backend `index` of `context` (or its `key`), pointing at its line."""
+    loader = _Loader.of_file(path)
+    loc = loader.backend_loc(context, index) + ((key,) if key else ())
+    try:
+        loader.fail(loc, problem, fix)
+    except ConfigError as exc:
+        return exc
+
+
+def options_error(
+    path: Path | None,
+    context: str,
+    index: int,
+    kind: str,
+    exc: ValidationError,
+    model: type[BaseModel],
+) -> ConfigError:
+    """A backend kind's own options model refused backend `index` of `context`: in words."""
+    loader = _Loader.of_file(path)
+    try:
+        loader.explain(exc, loader.backend_loc(context, index), model, what=f"option for backend kind {kind!r}")
+    except ConfigError as error:
+        return error
+
+
+def available_kinds() -> dict[str, EntryPoint]:
+    """The installed backend kinds by name, read from package metadata: none is imported.
+
+    The backends' registry owns loading them; the config only needs the names for its hints.
+    """
+    return {ep.name: ep for ep in entry_points(group=BACKEND_KINDS_GROUP)}
+
+
 # -- the checks --------------------------------------------------------------------------------
 class _Loader:
     def __init__(self, text: str, path: Path | None) -> None:
@@ -105,20 +150,39 @@ class _Loader:
         self.path = path
         self._kinds: list[str] | None = None
 
+    @classmethod
+    def of_file(cls, path: Path | None) -> _Loader:
+        """A loader over the file at `path` (its text only serves to locate lines)."""
+        try:
+            text = path.read_text(encoding="utf-8") if path is not None else ""
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        return cls(text, path)
+
+    def backend_loc(self, context: str, index: int) -> Loc:
+        """Where backend `index` of `context` sits: top-level [[backends]] or a context's."""
+        try:
+            top_level = "backends" in tomllib.loads(self.text.removeprefix("\ufeff"))
+        except (tomllib.TOMLDecodeError, RecursionError):
+            top_level = False
+        if top_level and context == DEFAULT_CONTEXT:
+            return ("backends", index)
+        return ("contexts", context, "backends", index)
+
+    def kinds(self) -> list[str]:
+        if self._kinds is None:
+            try:
+                self._kinds = sorted(available_kinds())
+            except Exception:
+                self._kinds = []
+        return self._kinds
+
     def fail(self, loc: Loc, problem: str, fix: str | None = None) -> typing.NoReturn:
         try:
             line = line_of(self.text, loc) if loc else None
         except Exception:  # locating is a courtesy; it must never hide the real error
             line = None
         raise ConfigError(problem, path=self.path, where=dotted(loc) or None, fix=fix, line=line)
-
-    def kinds(self) -> list[str]:
-        if self._kinds is None:
-            try:
-                self._kinds = list(available_kinds())
-            except Exception:
-                self._kinds = []
-        return self._kinds
 
     # -- whole file ----------------------------------------------------------------------
     def load(self) -> Settings:
@@ -283,31 +347,10 @@ class _Loader:
                 "mlops-tui; `mlops-tui backends` lists what is installed.",
             )
 
+        # The kind's options are checked where the backend is built (services/runtime.py),
+        # once, and put into words by `options_error` below.
         options = {k: v for k, v in item.items() if k not in BACKEND_FIXED_KEYS}
         self.refuse_literal_secrets(loc, context, name, options)
-
-        try:
-            cls = load_kind(kind)
-        except BackendLoadError as exc:
-            self.fail(
-                (*loc, "kind"),
-                str(exc),
-                "Reinstall the package that provides this kind, or check `mlops-tui backends`.",
-            )
-        except Exception as exc:
-            self.fail((*loc, "kind"), f"backend kind {kind!r} failed to load: {exc}")
-        model = getattr(cls, "Options", None)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            try:
-                model.model_validate(options)
-            except ValidationError as exc:
-                self.explain(exc, loc, model, what=f"option for backend kind {kind!r}")
-            except Exception as exc:  # a plugin's validator raising something odd
-                self.fail(
-                    loc,
-                    f"backend {name!r}: the {kind} options could not be checked: "
-                    f"{type(exc).__name__}",
-                )
         return {"name": name, "kind": kind, "options": options}
 
     def refuse_literal_secrets(self, loc: Loc, context: str, backend: str, value: Any) -> None:

@@ -21,7 +21,6 @@ class BackendStatus(DomainModel):
     state: BackendState = BackendState.PENDING
     message: str = ""
     last_ok: datetime | None = None
-    last_poll_seconds: float | None = None
     version: str = ""
     progress: str = ""  # e.g. "loading runs: 3,000 of ~10,000"
     query_error: str = ""  # the server refused the run filter; shown beside the filter

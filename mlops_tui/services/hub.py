@@ -66,7 +66,8 @@ class BackendRunner:
         self.thread = threading.Thread(
             target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True
         )
-        backend._partial_hook = self._on_partial
+        # The Runs view's server-side filter and sort; read and written on this runner's loop.
+        self.run_query = RunQuery()
 
     def _on_partial(self, partial: BackendData) -> None:
         """A backend's mid-poll data (first pages of runs): show it before the poll ends."""
@@ -131,7 +132,9 @@ class BackendRunner:
     async def poll_once(self) -> None:
         started = time.monotonic()
         try:
-            data = await asyncio.wait_for(self.backend.fetch(), self.timeout)
+            data = await asyncio.wait_for(
+                self.backend.fetch(self.run_query, self._on_partial), self.timeout
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -151,7 +154,6 @@ class BackendRunner:
                     "state": state,
                     "message": message,
                     "last_ok": utcnow(),
-                    "last_poll_seconds": took,
                     "version": version,
                     "progress": data.progress,
                     "query_error": data.query_error,
@@ -168,6 +170,21 @@ class BackendRunner:
     def wake(self) -> None:
         if self._wake is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._wake.set)
+
+    def set_run_query(self, query: RunQuery) -> None:
+        """Use `query` from the next poll on, and poll now (thread-safe)."""
+
+        def apply() -> None:
+            self.run_query = query
+            if self._wake is not None:
+                self._wake.set()
+
+        if self.loop.is_closed():
+            return
+        if self._ready.is_set():
+            self.loop.call_soon_threadsafe(apply)
+        else:  # not started yet: no loop thread to hand it to
+            self.run_query = query
 
     def submit(self, coro: Awaitable[T], timeout: float | None = None) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(
@@ -232,8 +249,7 @@ class Hub:
         """Send the Runs view's server-side filter and sort to the backends that take one."""
         for runner in self.runners.values():
             if runner.backend.server_side_run_query:
-                runner.loop.call_soon_threadsafe(setattr, runner.backend, "run_query", query)
-                runner.wake()
+                runner.set_run_query(query)
 
     @property
     def has_server_side_run_query(self) -> bool:

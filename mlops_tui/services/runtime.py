@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from mlops_tui.backends.base import Backend
 from mlops_tui.backends.registry import BackendLoadError, load_kind
 from mlops_tui.config.errors import ConfigError
 from mlops_tui.config.identity import current_user
+from mlops_tui.config.loader import backend_error, options_error
 from mlops_tui.config.paths import audit_log_path
-from mlops_tui.config.settings import Settings
+from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
@@ -59,25 +63,76 @@ class Runtime:
 
 def _demo_backends(demo_runs: int | None) -> list[Backend]:
     cls = load_kind("demo")
-    options = {} if demo_runs is None else {"runs": demo_runs}
-    return [cls("demo", cls.Options.model_validate(options))]
+    return [cls("demo", {} if demo_runs is None else {"runs": demo_runs})]
 
 
-def _configured_backends(settings: Settings, context: str | None, config_path: Path | None):
+def backend_from_config(
+    config: BackendConfig, context: str, index: int, config_path: Path | None = None
+) -> Backend:
+    """Backend `index` of `context`, its options checked here and only here.
+
+    A kind that fails to load and options the kind's own model refuses become the same
+    one-screen `ConfigError` as any other mistake in the file (file, field, line, fix).
+    """
+    try:
+        cls = load_kind(config.kind)
+    except BackendLoadError as exc:
+        raise backend_error(
+            config_path,
+            context,
+            index,
+            str(exc),
+            "Use one of the kinds listed by `mlops-tui backends`, or reinstall the package "
+            "that provides this kind.",
+            key="kind",
+        ) from None
+    try:
+        options = cls.Options.model_validate(config.options)
+    except ValidationError as exc:
+        raise options_error(config_path, context, index, config.kind, exc, cls.Options) from None
+    except Exception as exc:  # a plugin's validator raising something odd
+        raise backend_error(
+            config_path,
+            context,
+            index,
+            f"backend {config.name!r}: the {config.kind} options could not be checked: "
+            f"{type(exc).__name__}",
+        ) from None
+    return cls(config.name, options)
+
+
+def configured_backends(
+    settings: Settings, context: str | None = None, config_path: Path | None = None
+) -> tuple[str, ContextConfig, list[Backend]]:
+    """The chosen context's name, its settings and its backends, built and checked."""
     name, ctx = settings.context(context)
-    backends: list[Backend] = []
-    for i, bc in enumerate(ctx.backends):
-        try:
-            cls = load_kind(bc.kind)
-        except BackendLoadError as exc:
-            raise ConfigError(
-                path=config_path,
-                where=f"contexts.{name}.backends[{i}].kind",
-                problem=str(exc),
-                fix="use one of the kinds listed by `mlops-tui backends`, or install the plugin",
-            ) from exc
-        backends.append(cls(bc.name, cls.Options.model_validate(bc.options)))
+    backends = [backend_from_config(bc, name, i, config_path) for i, bc in enumerate(ctx.backends)]
     return name, ctx, backends
+
+
+def open_runtime(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    context: str | None = None,
+    demo: bool = False,
+    demo_runs: int | None = None,
+    read_only: bool = False,
+) -> Runtime:
+    """The runtime of the app and of headless commands: settings found and read, backends built.
+
+    With no config file (none asked for, none at the default path) it is the demo world.
+    """
+    from mlops_tui.config.loader import find_settings
+
+    settings, path = find_settings(config)
+    return build_runtime(
+        settings,
+        context=context,
+        demo=demo or settings is None,
+        demo_runs=demo_runs,
+        read_only=read_only,
+        config_path=path if settings is not None else None,
+    )
 
 
 def build_runtime(
@@ -103,7 +158,7 @@ def build_runtime(
         ctx_name, backends = DEMO_CONTEXT, _demo_backends(demo_runs)
     else:
         assert settings is not None
-        ctx_name, ctx, backends = _configured_backends(settings, context, config_path)
+        ctx_name, ctx, backends = configured_backends(settings, context, config_path)
         # a context's own read_only overrides the top-level setting, both ways
         ro = read_only or ctx.effective_read_only(settings.read_only)
     hub = Hub(backends, refresh_seconds=refresh)

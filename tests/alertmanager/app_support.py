@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,7 +20,6 @@ from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
-from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text
 from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)

@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog

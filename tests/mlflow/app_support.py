@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
-from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.helpers import cursor_to as cursor_to_row
 from tests.helpers import audit_lines, wait_for_text
@@ -43,16 +41,18 @@ class RecordingMlflowBackend(MlflowBackend):
     def __init__(self, name: str = "mlflow", options: MlflowBackend.Options | None = None) -> None:
         super().__init__(name, options)
         self.sent: list[tuple[str, str]] = []
+        self.recorded_client = None
 
     async def open(self) -> None:
-        first = self._client is None
         await super().open()
-        if first and self._client is not None:
+        http = self.client.client()
+        if http is not self.recorded_client:  # a new connection: record its requests too
+            self.recorded_client = http
 
             async def record(request) -> None:
                 self.sent.append((request.method, request.url.path))
 
-            self._client._http.event_hooks["request"].append(record)
+            http.event_hooks["request"].append(record)
 
     def writes(self) -> list[tuple[str, str]]:
         return [(m, p) for m, p in self.sent if m != "GET" and not (m == "POST" and p in READ_POSTS)]

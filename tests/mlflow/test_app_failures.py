@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.ui.screens.deployments import DeploymentsScreen

@@ -9,7 +9,7 @@ from mlops_tui.backends.errors import BackendUnavailable
 from mlops_tui.backends.mlflow import clear_cache
 from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.backends.mlflow.cache import cache_path
-from mlops_tui.backends.mlflow.client import RestClient
+from mlops_tui.backends.mlflow.client import MlflowHttp
 from tests.fakes.mlflow_faults import FaultyMlflow
 
 
@@ -18,26 +18,27 @@ def timeline(monkeypatch):
     """What happened, in order: ("request", path) for each HTTP call, ("shown", n) for each
     partial result handed to the hub."""
     events: list[tuple[str, object]] = []
-    original = RestClient._send
+    original = MlflowHttp.request
 
     async def send(self, method, path, **kwargs):
         events.append(("request", path))
         return await original(self, method, path, **kwargs)
 
-    monkeypatch.setattr(RestClient, "_send", send)
+    monkeypatch.setattr(MlflowHttp, "request", send)
     return events
 
 
-def watch(backend: MlflowBackend, events: list) -> list[BackendData]:
-    partials: list[BackendData] = []
+class Watch:
+    """A `fetch` progress callback that notes each partial result, and ("shown", n) in `events`."""
 
-    def hook(data: BackendData) -> None:
-        partials.append(data)
+    def __init__(self, events: list) -> None:
+        self.events = events
+        self.partials: list[BackendData] = []
+
+    def __call__(self, data: BackendData) -> None:
+        self.partials.append(data)
         if data.runs is not None:
-            events.append(("shown", len(data.runs)))
-
-    backend._partial_hook = hook
-    return partials
+            self.events.append(("shown", len(data.runs)))
 
 
 async def test_a_relaunch_shows_cached_runs_before_the_network(
@@ -53,13 +54,14 @@ async def test_a_relaunch_shows_cached_runs_before_the_network(
     timeline.clear()
 
     again = make_backend(experiments=[exp_name])
-    partials = watch(again, timeline)
+    watch = Watch(timeline)
     await again.open()
+    data = await again.fetch(progress=watch)
 
-    assert timeline == [("shown", 3)]  # on screen, and not one request made yet
-    assert partials[0].progress == "checking for new runs…"
-    assert [e.name for e in partials[0].experiments] == [exp_name]
-    data = await again.fetch()
+    assert timeline[0] == ("shown", 3)  # on screen before a single request was made
+    assert ("request", "/api/2.0/mlflow/experiments/search") in timeline[1:]
+    assert watch.partials[0].progress == "checking for new runs…"
+    assert [e.name for e in watch.partials[0].experiments] == [exp_name]
     assert sorted(r.name for r in data.runs) == ["r0", "r1", "r2", "while-away"]
     searches = [p for kind, p in timeline if kind == "request" and p.endswith("/runs/search")]
     assert len(searches) == 2  # new runs + deleted runs: no full reload
@@ -73,11 +75,11 @@ async def test_cached_runs_show_while_the_server_is_down(timeline):
         await first.close()
 
     again = MlflowBackend("m", MlflowBackend.Options(url=url))
-    partials = watch(again, timeline)
+    watch = Watch(timeline)
     await again.open()
-    assert [r.name for r in partials[0].runs] == ["only"]
     with pytest.raises(BackendUnavailable):
-        await again.fetch()
+        await again.fetch(progress=watch)
+    assert [r.name for r in watch.partials[0].runs] == ["only"]  # shown before the failure
     await again.close()
 
 
@@ -90,10 +92,9 @@ async def test_clear_cache_forgets_the_runs(timeline):
 
         assert clear_cache() == 1
         again = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
-        partials = watch(again, timeline)
-        await again.open()
-        assert partials == []
-        await again.fetch()
+        watch = Watch(timeline)
+        await again.fetch(progress=watch)
+        assert not [p for p in watch.partials if p.progress == "checking for new runs…"]
         await again.close()
         assert again.clear_cache() == 1  # the per-server way
         assert not cache_path(fake.url, []).exists()
@@ -110,13 +111,13 @@ async def test_another_server_experiment_set_or_filter_gets_nothing_from_the_cac
                 "m", MlflowBackend.Options(url=fake.url.replace("127.0.0.1", "localhost"))
             ),
         ]
-        filtered = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
-        filtered.run_query = RunQuery(filter="metrics.auc > 0.5")
-        others.append(filtered)
-        for backend in others:
-            partials = watch(backend, timeline)
-            await backend.open()
-            assert partials == [], backend.opts
+        queries = [RunQuery(), RunQuery(), RunQuery(filter="metrics.auc > 0.5")]
+        others.append(MlflowBackend("m", MlflowBackend.Options(url=fake.url)))
+        for backend, query in zip(others, queries):
+            watch = Watch(timeline)
+            await backend.fetch(query, watch)
+            cached = [p for p in watch.partials if p.progress == "checking for new runs…"]
+            assert cached == [], backend.options
             await backend.close()
 
 
@@ -134,10 +135,10 @@ async def test_a_damaged_cache_file_is_ignored(timeline):
         path.parent.mkdir(parents=True)
         path.write_bytes(b"\x80\x05garbage")
         backend = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
-        partials = watch(backend, timeline)
-        data = await backend.fetch()
+        watch = Watch(timeline)
+        data = await backend.fetch(progress=watch)
         await backend.close()
-    assert [p.runs for p in partials if p.runs is not None] == [data.runs]  # only the network page
+    assert [p.runs for p in watch.partials if p.runs is not None] == [data.runs]  # only the network page
     assert [r.name for r in data.runs] == ["only"]
 
 
@@ -160,6 +161,6 @@ async def test_a_planted_cache_file_cannot_run_code(timeline, tmp_path):
         path.parent.mkdir(parents=True)
         path.write_bytes(pickle.dumps(_Evil(str(marker))))
         backend = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
-        await backend.open()
+        await backend.fetch()  # reads the cache first
         await backend.close()
     assert not marker.exists()

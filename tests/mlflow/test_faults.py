@@ -158,7 +158,7 @@ async def test_a_missing_secret_is_unauthorized_naming_the_variable_not_a_value(
 def test_options_refuse_a_secret_written_out_without_echoing_it():
     with pytest.raises(ValueError) as info:
         MlflowBackend.Options(url="http://x", auth={"type": "bearer", "token": SECRET})
-    assert 'must be a reference such as "keyring:NAME"' in str(info.value)
+    assert 'must be a secret reference such as "keyring:NAME"' in str(info.value)
     assert SECRET not in str(info.value)
     with pytest.raises(ValueError, match="http:// or https://"):
         MlflowBackend.Options(url="file:///tmp/mlruns")

@@ -14,12 +14,6 @@ from mlops_tui.services.hub import Hub
 from tests.mlflow.server import MlflowServer, ms
 
 
-def record_partials(backend) -> list[BackendData]:
-    seen: list[BackendData] = []
-    backend._partial_hook = seen.append
-    return seen
-
-
 def record_searches(backend) -> list[dict]:
     """The bodies of every runs/search the backend sends (wraps its REST client once open)."""
     bodies: list[dict] = []
@@ -107,18 +101,17 @@ async def test_filter_and_order_are_applied_by_the_server(
     backend = make_backend(experiments=[exp_name])
     await backend.open()
     searches = record_searches(backend)
-    backend.run_query = RunQuery(
+    query = RunQuery(
         filter="metrics.auc > 0.9 and params.model = 'xgb'", order_by=("metrics.auc DESC",)
     )
 
-    data = await backend.fetch()
+    data = await backend.fetch(query)
 
     assert [r.name for r in data.runs] == ["a", "d"]
     assert searches[0]["filter"] == "metrics.auc > 0.9 and params.model = 'xgb'"
     assert searches[0]["order_by"] == ["metrics.auc DESC"]
 
-    backend.run_query = RunQuery(order_by=("metrics.auc ASC",))
-    data = await backend.fetch()
+    data = await backend.fetch(RunQuery(order_by=("metrics.auc ASC",)))
     assert [r.name for r in data.runs] == ["b", "d", "a", "c"]
 
 
@@ -129,16 +122,15 @@ async def test_invalid_filter_is_a_query_error_not_a_broken_backend(
     mlflow_server.create_run(exp_id, name="only", metrics={"auc": 0.9})
     backend = make_backend(experiments=[exp_name])
 
-    backend.run_query = RunQuery(filter="metrics.auc >")
-    data = await backend.fetch()
+    data = await backend.fetch(RunQuery(filter="metrics.auc >"))
     assert "Invalid clause" in data.query_error and "metrics.auc" in data.query_error
     assert data.runs == ()
     assert data.models is not None  # the rest of the poll still came through
 
     # Through the hub: the backend stays OK, with the server's words beside the filter.
     backend = make_backend("via-hub", experiments=[exp_name])
-    backend.run_query = RunQuery(filter="metrics.auc >")
     hub = Hub([backend], refresh_seconds=60)
+    hub.set_run_query(RunQuery(filter="metrics.auc >"))
     hub.start()
     try:
         snapshot = hub.wait_for_first_poll(20)
@@ -160,9 +152,9 @@ async def test_invalid_filter_is_a_query_error_not_a_broken_backend(
 async def test_pages_past_the_first_are_loaded_and_each_page_shown(hundred_twenty, make_backend):
     _, exp_name = hundred_twenty
     backend = make_backend(experiments=[exp_name], page_size=50)
-    partials = record_partials(backend)
+    partials: list[BackendData] = []
 
-    data = await backend.fetch()
+    data = await backend.fetch(progress=partials.append)
 
     assert len(data.runs) == 120 and len({r.id for r in data.runs}) == 120
     assert [len(p.runs) for p in partials if p.runs is not None] == [50, 100, 120]
@@ -210,13 +202,13 @@ async def test_refresh_keeps_the_server_order_of_a_metric_sort(
         mlflow_server.create_run(exp_id, name=name, metrics={"auc": auc}, start_ms=ms(300))
     mlflow_server.create_run(exp_id, name="no-auc", start_ms=ms(300))
     backend = make_backend(experiments=[exp_name])
-    backend.run_query = RunQuery(order_by=("metrics.auc DESC",))
-    first = await backend.fetch()
+    by_auc = RunQuery(order_by=("metrics.auc DESC",))
+    first = await backend.fetch(by_auc)
     assert [r.name for r in first.runs] == ["high", "mid", "low", "nan", "no-auc"]
 
     mlflow_server.create_run(exp_id, name="best", metrics={"auc": 0.99})
     mlflow_server.create_run(exp_id, name="worst", metrics={"auc": 0.1})
-    second = await backend.fetch()
+    second = await backend.fetch(by_auc)
 
     assert [r.name for r in second.runs] == ["best", "high", "mid", "low", "worst", "nan", "no-auc"]
 
@@ -227,10 +219,9 @@ async def test_changing_the_query_reloads_in_full(mlflow_server, mlflow_experime
         mlflow_server.create_run(exp_id, name=f"r{i}", params={"model": "xgb" if i % 2 else "lr"})
     backend = make_backend(experiments=[exp_name])
     assert len((await backend.fetch()).runs) == 4
-    backend.run_query = RunQuery(filter="params.model = 'lr'")
-    assert sorted(r.name for r in (await backend.fetch()).runs) == ["r0", "r2"]
-    backend.run_query = RunQuery()
-    assert len((await backend.fetch()).runs) == 4
+    lr = RunQuery(filter="params.model = 'lr'")
+    assert sorted(r.name for r in (await backend.fetch(lr)).runs) == ["r0", "r2"]
+    assert len((await backend.fetch(RunQuery())).runs) == 4
 
 
 async def test_metric_history_is_every_logged_step(mlflow_server, mlflow_experiment, make_backend):
@@ -306,10 +297,10 @@ async def test_the_periodic_full_reload_catches_what_refreshes_cannot(
     backend = make_backend(experiments=[exp_name], full_reload_seconds=0.001)
     await backend.fetch()
     mlflow_server.rest("POST", "runs/set-tag", {"run_id": run, "key": "verdict", "value": "keep"})
-    partials = record_partials(backend)
+    partials: list[BackendData] = []
     time.sleep(0.01)
 
-    data = await backend.fetch()
+    data = await backend.fetch(progress=partials.append)
 
     assert data.runs[0].tags["verdict"] == "keep"
     assert partials and all(p.runs is None for p in partials)  # never a half list on screen

@@ -58,7 +58,7 @@ def test_a_tab_app_process_gets_the_options_and_via_web_but_not_the_token(tmp_pa
             page = http.get("/", headers={"Cookie": cookie.split(";")[0]})
         assert page.status_code == 200 and "<title>mlops-tui · demo (read-only)</title>" in page.text
         # The page's cookie alone opens the websocket, as the browser does after loading the page.
-        with websocket(server.port, f"/ws?width=100&height=30", cookie=cookie.split(";")[0]) as (_, head):
+        with websocket(server.port, "/ws?width=100&height=30", cookie=cookie.split(";")[0]) as (_, head):
             assert head.startswith(b"HTTP/1.1 101")
             [pid] = wait_for(server.apps, 10, "no app process started")
             cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")

@@ -204,9 +204,9 @@ class CountingDemo(DemoBackend):
 
     polls = 0
 
-    async def fetch(self):
+    async def collect(self, query):
         type(self).polls += 1
-        return await super().fetch()
+        return await super().collect(query)
 
 
 async def test_ctrl_r_polls_now_and_the_status_age_resets(tmp_path):

@@ -7,8 +7,8 @@ alerts of an HA pair by fingerprint. An ack is a short silence whose comment sta
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field, field_validator
@@ -21,7 +21,7 @@ from mlops_tui.backends.alertmanager.convert import (
 )
 from mlops_tui.backends.alertmanager.drift_rules import DriftRules, is_drift_alert, parse_matcher
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
-from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BadResponse, NotFound
 from mlops_tui.domain import Alert, Silence
 
@@ -53,22 +53,19 @@ class AlertmanagerOptions(HttpBackendOptions):
         return value.strip()
 
 
-class AlertmanagerBackend(Backend):
+class AlertmanagerBackend(Backend[AlertmanagerOptions]):
     kind = "alertmanager"
     description = "Prometheus Alertmanager (API v2): alerts, silences, acks."
     capabilities = frozenset({Capability.ALERTS, Capability.SILENCES})
-    Options = AlertmanagerOptions
 
-    def __init__(self, name: str = "alertmanager", options: AlertmanagerOptions | None = None) -> None:
-        if options is None:
-            raise TypeError("AlertmanagerBackend needs options with at least a url")
-        if not isinstance(options, AlertmanagerOptions):
-            options = AlertmanagerOptions.model_validate(options.model_dump())
+    def __init__(
+        self, name: str = "alertmanager", options: AlertmanagerOptions | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, options)
-        self.am_options: AlertmanagerOptions = options
-        self.http = JsonHttp("Alertmanager", options)
-        self.drift_rules = DriftRules.parse(options.drift_label, options.drift_alertname_contains)
-        self._version: str | None = None
+        self.http = JsonHttp("Alertmanager", self.options)
+        self.drift_rules = DriftRules.parse(
+            self.options.drift_label, self.options.drift_alertname_contains
+        )
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -85,12 +82,6 @@ class AlertmanagerBackend(Backend):
             raise BadResponse(f"{self.http.where}: /api/v2/status has no versionInfo.version")
         return version
 
-    async def fetch(self) -> BackendData:
-        data = await super().fetch()
-        if self._version is None:  # it does not change while we run: ask once
-            self._version = await self.server_version()
-        return dataclasses.replace(data, version=self._version)
-
     def is_drift_alert(self, alert: Alert) -> bool:
         """This backend's drift rules applied to `alert`."""
         return is_drift_alert(alert, self.drift_rules)
@@ -102,7 +93,7 @@ class AlertmanagerBackend(Backend):
             ("silenced", "true"),
             ("inhibited", "true"),
         ]
-        params += [("filter", f) for f in self.am_options.filters]
+        params += [("filter", f) for f in self.options.filters]
         body = await self.http.get_json(f"{API}/alerts", params=params, what="the alerts")
         try:
             alerts = alerts_from_wire(body, self.name)

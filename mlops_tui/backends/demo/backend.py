@@ -7,13 +7,13 @@ a `DemoWorld`; this class only adapts it to the async `Backend` contract.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
-from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability
+from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
 from mlops_tui.backends.demo.world import DemoWorld
 from mlops_tui.domain import (
     Alert,
@@ -33,28 +33,23 @@ from mlops_tui.domain import (
 WORLD_VERSION = 1
 
 
-class DemoBackend(Backend):
+class DemoOptions(BackendOptions):
+    seed: int = 7
+    runs: int = Field(default=300, ge=0, le=1_000_000)  # size of the run history
+    speed: float = Field(default=1.0, ge=0.0)  # simulated seconds per real second; 0 freezes
+    epoch: datetime | None = None  # simulated "now" at start; None: the wall clock
+    delay_seconds: float = Field(default=0.0, ge=0.0)  # every poll sleeps this long first
+
+
+class DemoBackend(Backend[DemoOptions]):
     kind = "demo"
     description = "A simulated ML estate (runs, registry, deployments, drift, alerts) that needs no server."
     capabilities = frozenset(Capability)
 
-    class Options(BackendOptions):
-        seed: int = 7
-        runs: int = Field(default=300, ge=0, le=1_000_000)  # size of the run history
-        speed: float = Field(default=1.0, ge=0.0)  # simulated seconds per real second; 0 freezes
-        epoch: datetime | None = None  # simulated "now" at start; None: the wall clock
-        delay_seconds: float = Field(default=0.0, ge=0.0)  # every fetch sleeps this long first
-
-    def __init__(self, name: str = "demo", options: BackendOptions | None = None) -> None:
-        if options is not None and not isinstance(options, DemoBackend.Options):
-            options = DemoBackend.Options.model_validate(options.model_dump())
+    def __init__(self, name: str = "demo", options: DemoOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
-        opts = self.options
-        assert isinstance(opts, DemoBackend.Options)
-        self.demo_options: DemoBackend.Options = opts
-        self.world = DemoWorld(
-            seed=opts.seed, runs=opts.runs, speed=opts.speed, epoch=opts.epoch, backend=name
-        )
+        o = self.options
+        self.world = DemoWorld(seed=o.seed, runs=o.runs, speed=o.speed, epoch=o.epoch, backend=name)
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -68,18 +63,17 @@ class DemoBackend(Backend):
     async def server_version(self) -> str:
         return f"demo {WORLD_VERSION} (seed {self.world.seed})"
 
-    async def fetch(self) -> BackendData:
-        delay = self.demo_options.delay_seconds
+    async def collect(self, query: RunQuery) -> BackendData:
+        delay = self.options.delay_seconds
         if delay > 0:
             await asyncio.sleep(delay)
-        data = await super().fetch()
-        return dataclasses.replace(data, version=await self.server_version())
+        return await super().collect(query)
 
     # -- runs ----------------------------------------------------------------------------
     async def list_experiments(self) -> Sequence[Experiment]:
         return self.world.experiments()
 
-    async def list_runs(self) -> Sequence[Run]:
+    async def list_runs(self, query: RunQuery) -> Sequence[Run]:
         await self._ensure_runs()
         return self.world.runs()
 

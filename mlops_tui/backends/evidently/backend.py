@@ -9,16 +9,20 @@ cache keeps what a timed-out poll already fetched, so a slow first load still co
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Literal, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field, field_validator
 
-from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
-from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.http import (
+    HttpBackendOptions,
+    HttpStatusFailure,
+    JsonHttp,
+    SecretRef,
+    resolve_secret_ref,
+)
+from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound
 from mlops_tui.backends.evidently.convert import (
     ColumnDrift,
@@ -32,8 +36,6 @@ from mlops_tui.backends.evidently.convert import (
     scores_for,
     snapshots_from_wire,
 )
-from mlops_tui.config.errors import ConfigError
-from mlops_tui.config.secrets import is_secret_ref, resolve_secret
 from mlops_tui.domain import DriftScore
 
 API = "/api"
@@ -54,7 +56,7 @@ class EvidentlyOptions(HttpBackendOptions):
         default="model", description='with model_from = "tag": metadata key, or tag "KEY=NAME" / "KEY:NAME"'
     )
     snapshots: int = Field(default=24, ge=1, le=10_000, description="most recent snapshots per project to show")
-    secret: str | None = Field(
+    secret: SecretRef | None = Field(
         default=None,
         description="reference (keyring:NAME or env:VAR) for the evidently-secret header; reads rarely need it",
     )
@@ -74,15 +76,6 @@ class EvidentlyOptions(HttpBackendOptions):
             raise ValueError('must name a metadata key or tag prefix, e.g. "model"')
         return value.strip()
 
-    @field_validator("secret")
-    @classmethod
-    def _check_secret(cls, value: str | None) -> str | None:
-        if value is not None and not is_secret_ref(value):
-            raise ValueError(
-                'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
-            )
-        return value
-
 
 class EvidentlyHttp(JsonHttp):
     """JsonHttp plus the `evidently-secret` header, resolved when the client is built."""
@@ -91,20 +84,10 @@ class EvidentlyHttp(JsonHttp):
         super().__init__("Evidently UI", options)
         self.secret_ref = options.secret
 
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            headers = self._secret_header()  # before building: a missing secret leaves no client
-            super().client().headers.update(headers)
-        return super().client()
-
-    def _secret_header(self) -> dict[str, str]:
+    def extra_headers(self) -> dict[str, str]:
         if not self.secret_ref:
             return {}
-        try:
-            return {SECRET_HEADER: resolve_secret(self.secret_ref)}
-        except ConfigError as exc:
-            fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
-            raise BackendError(f"secret for {self.where}: {exc.problem}{fix}") from None
+        return {SECRET_HEADER: resolve_secret_ref(self.secret_ref, self.where, "secret")}
 
 
 def _first_backend_error(group: BaseExceptionGroup) -> BaseException:
@@ -144,24 +127,19 @@ async def _bounded_all(call: Callable[..., Awaitable[T]], items: Iterable[tuple]
     return [t.result() for t in tasks]
 
 
-class EvidentlyBackend(Backend):
+class EvidentlyBackend(Backend[EvidentlyOptions]):
     kind = "evidently"
     description = "Evidently UI: per-feature drift history from the reports (snapshots) of its projects."
     capabilities = frozenset({Capability.DRIFT})
-    Options = EvidentlyOptions
 
-    def __init__(self, name: str = "evidently", options: EvidentlyOptions | None = None) -> None:
-        if options is None:
-            raise TypeError("EvidentlyBackend needs options with at least a url")
-        if not isinstance(options, EvidentlyOptions):
-            options = EvidentlyOptions.model_validate(options.model_dump())
+    def __init__(
+        self, name: str = "evidently", options: EvidentlyOptions | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, options)
-        self.ev_options: EvidentlyOptions = options
-        self.http = EvidentlyHttp(options)
+        self.http = EvidentlyHttp(self.options)
         # snapshot id -> its columns' drift. Snapshots are immutable; entries leave the cache
         # when their snapshot drops out of the newest N (or is deleted).
         self._reports: dict[str, tuple[ColumnDrift, ...]] = {}
-        self._version: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -179,12 +157,6 @@ class EvidentlyBackend(Backend):
             raise
         version = body.get("version") if isinstance(body, dict) else None
         return version if isinstance(version, str) else ""
-
-    async def fetch(self) -> BackendData:
-        data = await super().fetch()
-        if self._version is None:  # it does not change while we run: ask once
-            self._version = await self.server_version()
-        return dataclasses.replace(data, version=self._version)
 
     @property
     def cached_reports(self) -> int:
@@ -204,7 +176,7 @@ class EvidentlyBackend(Backend):
         for sid in [sid for sid in self._reports if sid not in keep]:
             del self._reports[sid]
 
-        o = self.ev_options
+        o = self.options
         scores: list[DriftScore] = []
         for project, snapshot in wanted:
             model = model_for(project, snapshot, o.model_from, o.model_tag)
@@ -219,7 +191,7 @@ class EvidentlyBackend(Backend):
             projects = projects_from_wire(body)
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent a project list we cannot read: {exc}") from None
-        wanted = self.ev_options.projects
+        wanted = self.options.projects
         if not wanted:
             return projects
         chosen = [p for p in projects if p.name in wanted]
@@ -238,7 +210,7 @@ class EvidentlyBackend(Backend):
         path = f"{API}/projects/{quote(project.id, safe='')}/snapshots"
         body = await self.http.get_json(path, what=f"the snapshots of project {project.name!r}")
         try:
-            return newest(snapshots_from_wire(body), self.ev_options.snapshots)
+            return newest(snapshots_from_wire(body), self.options.snapshots)
         except WireError as exc:
             raise BadResponse(
                 f"{self.http.where} sent a snapshot list for project {project.name!r} we cannot read: {exc}"

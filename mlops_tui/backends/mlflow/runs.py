@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
-from mlops_tui.backends.mlflow.client import ApiError, RestClient
+from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.convert import RunRow, run_from_row, run_row
 from mlops_tui.domain import Run
 
@@ -71,7 +71,7 @@ class RunSync:
 
     def __init__(
         self,
-        client: RestClient,
+        client: MlflowHttp,
         *,
         backend: str,
         page_size: int,

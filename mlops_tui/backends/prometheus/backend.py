@@ -8,16 +8,16 @@ not show up twice: `max` when higher is drift, `min` when lower is (p-values).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
-from mlops_tui.backends.base import Backend, BackendData, Capability
+from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BadResponse
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
 from mlops_tui.domain import DriftScore
@@ -76,21 +76,16 @@ class PrometheusOptions(HttpBackendOptions):
         return self
 
 
-class PrometheusBackend(Backend):
+class PrometheusBackend(Backend[PrometheusOptions]):
     kind = "prometheus"
     description = "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}."
     capabilities = frozenset({Capability.DRIFT})
-    Options = PrometheusOptions
 
-    def __init__(self, name: str = "prometheus", options: PrometheusOptions | None = None) -> None:
-        if options is None:
-            raise TypeError("PrometheusBackend needs options with at least a url")
-        if not isinstance(options, PrometheusOptions):
-            options = PrometheusOptions.model_validate(options.model_dump())
+    def __init__(
+        self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(name, options)
-        self.prom_options: PrometheusOptions = options
-        self.http = JsonHttp("Prometheus", options)
-        self._version: str | None = None
+        self.http = JsonHttp("Prometheus", self.options)
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -107,21 +102,15 @@ class PrometheusBackend(Backend):
             raise BadResponse(f"{self.http.where}: /api/v1/status/buildinfo has no version")
         return version
 
-    async def fetch(self) -> BackendData:
-        data = await super().fetch()
-        if self._version is None:
-            self._version = await self.server_version()
-        return dataclasses.replace(data, version=self._version)
-
     # -- drift ---------------------------------------------------------------------------
     @property
     def drift_query(self) -> str:
-        o = self.prom_options
+        o = self.options
         agg = "max" if o.drift_higher_is_drift else "min"
         return f"{agg} by ({o.model_label}, {o.feature_label}) ({o.drift_metric})"
 
     async def list_drift(self) -> Sequence[DriftScore]:
-        o = self.prom_options
+        o = self.options
         end = time.time()
         start = end - parse_duration(o.drift_window)
         params = {

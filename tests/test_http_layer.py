@@ -1,0 +1,96 @@
+"""The one HTTP layer every backend shares (backends/http.py): secret references, auth, TLS
+choice and the errors a user reads, against a small server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mlops_tui.backends.errors import BackendUnavailable, BadResponse, Unauthorized
+from mlops_tui.backends.http import (
+    HttpBackendOptions,
+    HttpStatusFailure,
+    JsonHttp,
+    SecretRef,
+    resolve_auth,
+)
+from tests.fakes.base import FakeServer
+from tests.server_process import free_port
+
+SECRET = "t0ken-that-must-not-show"
+
+
+class Routes(FakeServer):
+    """/redirect answers 302 to a login page, /teapot 418 with a JSON error, / says ok."""
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if self.path == "/redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "https://sso.example.com/login")
+                    self.end_headers()
+                    return
+                status, body = (418, {"error": "short and stout"}) if self.path == "/teapot" else (200, {"ok": True})
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        return Handler
+
+
+def http_for(url: str, **options) -> JsonHttp:
+    return JsonHttp("Thing", HttpBackendOptions(url=url, **options))
+
+
+async def test_bearer_auth_from_an_env_reference_is_sent_and_errors_are_translated(monkeypatch):
+    monkeypatch.setenv("THING_TOKEN", SECRET)
+    with Routes() as server:
+        http = http_for(server.url, auth={"type": "bearer", "token": "env:THING_TOKEN"})
+        try:
+            assert await http.get_json("/", what="the root") == {"ok": True}
+            with pytest.raises(BadResponse, match=r"redirects \(HTTP 302\) to sso.example.com"):
+                await http.get_json("/redirect")
+            with pytest.raises(HttpStatusFailure) as info:
+                await http.get_json("/teapot")
+        finally:
+            await http.aclose()
+    assert info.value.status == 418 and info.value.server_message == "short and stout"
+    assert {h.get("authorization") for h in server.headers} == {f"Bearer {SECRET}"}
+
+
+async def test_an_unreachable_server_is_unavailable():
+    http = http_for(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(BackendUnavailable, match="cannot reach Thing at .*: connection refused"):
+        await http.get_json("/")
+    await http.aclose()
+
+
+def test_a_missing_secret_is_refused_naming_the_reference_not_a_value(monkeypatch):
+    monkeypatch.delenv("THING_TOKEN_UNSET", raising=False)
+    options = HttpBackendOptions(url="http://x", auth={"type": "bearer", "token": "env:THING_TOKEN_UNSET"})
+    with pytest.raises(Unauthorized, match="credentials for Thing at http://x: .*THING_TOKEN_UNSET is not set"):
+        resolve_auth(options.auth, "Thing at http://x")
+
+
+def test_every_secret_option_takes_a_reference_and_never_echoes_a_literal():
+    class PluginOptions(BaseModel):
+        model_config = ConfigDict(hide_input_in_errors=True)
+        api_key: SecretRef
+
+    assert PluginOptions(api_key="keyring:thing").api_key == "keyring:thing"
+    with pytest.raises(ValidationError) as info:
+        PluginOptions(api_key=SECRET)
+    assert "secret reference" in str(info.value) and SECRET not in str(info.value)
