@@ -21,6 +21,7 @@ from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
 from tests.helpers import screen_text as screen
+from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text  # noqa: F401  (re-exported to the tests)
 
 SIZE = (160, 48)
 USER = "alice-oncall"

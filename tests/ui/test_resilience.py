@@ -24,9 +24,9 @@ class HeldDemoBackend(DemoBackend):
         super().__init__(*args, **kwargs)
         self.release = threading.Event()
 
-    async def fetch(self, *args, **kwargs):
+    async def collect(self, query):
         await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
-        return await super().fetch(*args, **kwargs)
+        return await super().collect(query)
 
 
 def state_of(app, name: str) -> BackendState:
