@@ -8,6 +8,7 @@ not show up twice: `max` when higher is drift, `min` when lower is (p-values).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 import re
@@ -20,7 +21,8 @@ from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.base import Backend, BackendData, Capability
 from mlops_tui.backends.errors import BadResponse
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
-from mlops_tui.domain import DriftScore
+from mlops_tui.backends.prometheus.serving import ServingTarget, poll_serving
+from mlops_tui.domain import Deployment, DriftScore, HealthSample
 
 API = "/api/v1"
 MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
@@ -37,6 +39,9 @@ class PrometheusOptions(HttpBackendOptions):
     drift_step: str = Field(default="5m", description="one point per step (Prometheus duration)")
     model_label: str = Field(default="model", description="label holding the model name")
     feature_label: str = Field(default="feature", description="label holding the feature name")
+    serving: list[ServingTarget] = Field(
+        default_factory=list, description="[[backends.serving]] tables: deployment, preset, selector, ..."
+    )
 
     @field_validator("drift_metric")
     @classmethod
@@ -78,8 +83,11 @@ class PrometheusOptions(HttpBackendOptions):
 
 class PrometheusBackend(Backend):
     kind = "prometheus"
-    description = "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}."
-    capabilities = frozenset({Capability.DRIFT})
+    description = (
+        "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}, and "
+        "serving metrics (up, rate, errors, p50/p95) of deployments."
+    )
+    capabilities = frozenset({Capability.DRIFT, Capability.DEPLOYMENTS})
     Options = PrometheusOptions
 
     def __init__(self, name: str = "prometheus", options: PrometheusOptions | None = None) -> None:
@@ -91,6 +99,7 @@ class PrometheusBackend(Backend):
         self.prom_options: PrometheusOptions = options
         self.http = JsonHttp("Prometheus", options)
         self._version: str | None = None
+        self._serving_poll: asyncio.Future | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -108,10 +117,25 @@ class PrometheusBackend(Backend):
         return version
 
     async def fetch(self) -> BackendData:
+        self._serving_poll = None  # one serving poll per fetch, shared by the two lists below
         data = await super().fetch()
         if self._version is None:
             self._version = await self.server_version()
         return dataclasses.replace(data, version=self._version)
+
+    # -- serving metrics (serving.py) ----------------------------------------------------
+    def _serving(self) -> asyncio.Future:
+        if self._serving_poll is None:
+            self._serving_poll = asyncio.ensure_future(
+                poll_serving(self.http, self.prom_options.serving, backend=self.name)
+            )
+        return self._serving_poll
+
+    async def list_deployments(self) -> Sequence[Deployment]:
+        return (await self._serving())[0]
+
+    async def list_health(self) -> Sequence[HealthSample]:
+        return (await self._serving())[1]
 
     # -- drift ---------------------------------------------------------------------------
     @property
