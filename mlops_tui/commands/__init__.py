@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from mlops_tui.commands import alerts, cache, doctor, models, promotions, runs
+from mlops_tui.commands import alerts, cache, deployments, doctor, models, promotions, runs
 
-MODULES = (runs, models, promotions, alerts, doctor, cache)
+MODULES = (runs, models, promotions, alerts, doctor, cache, deployments)
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
