@@ -121,8 +121,8 @@ async def probe_server(http: JsonHttp, models: list[str], *, ask_index: bool = T
         return (None, _failure(r, http)) if isinstance(r, BaseException) else (r, None)
 
     live, live_failure = answer(live_r)
-    if live_failure is not None and live_failure.status is not None:
-        live = False  # it answered, and not with "live"
+    if live_failure is not None and (live_failure.status is not None or live_failure.unreachable):
+        live = False  # it answered, and not with "live"; or nothing listens there
     ready, _ = answer(ready_r)
     if isinstance(ready_r, HttpStatusFailure):
         ready = False
