@@ -19,9 +19,9 @@ from pydantic import Field, field_validator, model_validator
 
 from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.base import Backend, BackendData, Capability
-from mlops_tui.backends.errors import BadResponse
+from mlops_tui.backends.errors import BackendError, BadResponse
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
-from mlops_tui.backends.prometheus.serving import ServingTarget, poll_serving
+from mlops_tui.backends.prometheus.serving import ServingTarget, poll_serving, unknown_metrics
 from mlops_tui.domain import Deployment, DriftScore, HealthSample
 
 API = "/api/v1"
@@ -132,7 +132,13 @@ class PrometheusBackend(Backend):
         return self._serving_poll
 
     async def list_deployments(self) -> Sequence[Deployment]:
-        return (await self._serving())[0]
+        try:
+            return (await self._serving())[0]
+        except BackendError as exc:
+            # the poll fails; still say which deployments now have unknown metrics, and why
+            stubs = unknown_metrics(self.prom_options.serving, backend=self.name, why=str(exc))
+            self.report_partial(BackendData(deployments=tuple(stubs), health=()))
+            raise
 
     async def list_health(self) -> Sequence[HealthSample]:
         return (await self._serving())[1]

@@ -7,8 +7,10 @@ model servers say; a deployment only Prometheus knows still appears, its health 
 
 Metric names, checked against each server's own documentation or source:
 - mlserver: `model_infer_request_success` / `_failure` counters (labels model, version;
-  mlserver/handlers/dataplane.py) and the REST histogram `rest_server_requests_duration_seconds`
-  (starlette_exporter; paths are grouped, so latency is per server, not per model).
+  mlserver/handlers/dataplane.py) and the REST histogram `rest_server_request_duration_seconds`
+  (starlette_exporter with prefix rest_server; MLServer's docs call it
+  `rest_server_requests_duration_seconds`, but 1.7.1's /metrics has the singular name; paths are
+  grouped as /v2/models/{model_name}/infer, so latency is per server, not per model).
 - triton: `nv_inference_request_success` / `_failure` counters and the latency summary
   `nv_inference_request_summary_us` (needs `--metrics-config summary_latencies=true`; the default
   `nv_inference_request_duration_us` is a cumulative counter that gives no quantiles).
@@ -68,7 +70,7 @@ def _histogram(q: float, bucket: str, scale: str = " * 1000") -> str:
 
 _MLSERVER = _counters("model_infer_request_success_total", "model_infer_request_failure_total")
 _TRITON = _counters("nv_inference_request_success", "nv_inference_request_failure")
-_MLSERVER_LATENCY = 'rest_server_requests_duration_seconds_bucket{path=~".*/infer",$target}'
+_MLSERVER_LATENCY = 'rest_server_request_duration_seconds_bucket{path=~".*/infer",$target}'
 
 PRESETS: dict[str, Preset] = {
     "mlserver": Preset(
@@ -386,3 +388,19 @@ async def poll_serving(
     deployments = [d for d, _ in results]
     samples = [s for _, ss in results for s in ss]
     return deployments, samples
+
+
+def unknown_metrics(targets: Sequence[ServingTarget], *, backend: str, why: str) -> list[Deployment]:
+    """What the deployments are when Prometheus cannot be asked: there, metrics unknown, and why."""
+    return [
+        Deployment(
+            name=t.deployment,
+            environment=t.environment,
+            max_error_rate=t.max_error_rate,
+            max_latency_p95_ms=t.max_latency_p95_ms,
+            metrics_note=f"metrics unknown: {why}",
+            sources=(backend,),
+            backend=backend,
+        )
+        for t in targets
+    ]
