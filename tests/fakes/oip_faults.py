@@ -29,6 +29,9 @@ class FakeOip(FakeServer):
         self.latency = latency
         self._lock = threading.Lock()
         super().__init__(mode, hang_seconds)
+        # a model server takes many connections at once; socketserver's backlog of 5 would make
+        # the kernel drop and retry them, timing the fake instead of the client
+        self._server.socket.listen(512)
 
     def _answer(self, method: str, path: str) -> tuple[int, object]:
         if path in ("/v2/health/live", "/v2/health/ready"):

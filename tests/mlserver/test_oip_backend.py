@@ -49,6 +49,7 @@ async def test_an_unloaded_model_is_down_with_the_repository_state_and_comes_bac
         {"name": "churn-prod", "url": mlserver.url, "model": "churn"},
     )
     try:
+        assert (await poll(b))["fraud-prod"].health == DeploymentHealth.HEALTHY  # from now on: the index
         assert mlserver.unload("fraud-detector").status_code == 200
         try:
             got = await poll(b)

@@ -51,6 +51,8 @@ class OipBackend(Backend):
         self.oip_options: OipOptions = self.options  # type: ignore[assignment]
         self.servers = ServerPool("model server", self.oip_options)
         self._no_index: set[str] = set()  # servers that answered "no such route" to the index
+        # (url, model) -> (the version the index named when it was read, the metadata)
+        self._metadata: dict[tuple[str, str], tuple[str, dict]] = {}
 
     async def close(self) -> None:
         await self.servers.aclose()
@@ -71,12 +73,26 @@ class OipBackend(Backend):
 
     async def _probe(self, url: str, models: list[str], budget: float) -> ServerAnswer:
         http = self.servers.client(url)
+        known = {m: self._metadata[(url, m)][1] for m in models if (url, m) in self._metadata}
         try:
             answer = await asyncio.wait_for(
-                probe_server(http, models, ask_index=url not in self._no_index), budget
-            )
+                probe_server(http, models, ask_index=url not in self._no_index, known_metadata=known),
+                budget,
+            )  # fmt: skip
         except asyncio.TimeoutError:
             return ServerAnswer(live=None, live_failure=Failure(f"no answer within {budget:g}s", timed_out=True))
         if answer.index is None and answer.index_failure is None:
             self._no_index.add(url)
+        self._remember_metadata(url, answer)
         return answer
+
+    def _remember_metadata(self, url: str, answer: ServerAnswer) -> None:
+        """Keep a loaded model's metadata until it is reloaded (not ready, or a new version)."""
+        for model, got in answer.models.items():
+            key = (url, model)
+            indexed = next((str(e.get("version") or "") for e in answer.index or () if e.get("name") == model), "")
+            before = self._metadata.get(key)
+            if got.ready is not True or got.metadata is None or (before is not None and before[0] != indexed):
+                self._metadata.pop(key, None)
+            elif before is None:
+                self._metadata[key] = (indexed, got.metadata)

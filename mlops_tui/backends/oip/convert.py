@@ -7,10 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from mlops_tui.backends.model_servers import ServedDeployment
-from mlops_tui.backends.oip.probe import Failure, ModelAnswer, ServerAnswer, model_path
+from mlops_tui.backends.oip.probe import READY_STATES, Failure, ModelAnswer, ServerAnswer, model_path
 from mlops_tui.domain import Deployment, DeploymentHealth, TensorSpec
-
-READY_STATES = {"READY", "AVAILABLE"}
 
 
 def version_key(version: str) -> tuple[int, int, str]:
@@ -94,6 +92,8 @@ def _not_ready_reason(cfg: ServedDeployment, model: ModelAnswer, entries: list[d
             return f"server up, model {name} still loading (repository index)"
         return f"server up, model {name} not loaded: state {state} (repository index)"
     f = model.ready_failure
+    if f is not None and f.words == "not in the repository index":
+        return f"server up, model {name} not in the repository index"
     if f is not None and f.status == 404:
         return f"server up, model {name} not loaded (HTTP 404 from {model_path(name)}/ready)"
     if f is not None:

@@ -8,6 +8,7 @@ Failures are kept as answers, never raised: one server's trouble is its deployme
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -100,33 +101,39 @@ async def _index(http: JsonHttp) -> list[dict[str, Any]]:
     return [e for e in body if isinstance(e, dict)]
 
 
-async def probe_server(http: JsonHttp, models: list[str], *, ask_index: bool = True) -> ServerAnswer:
-    """Everything one server says about itself and `models`, in one round of requests."""
-    calls: list[Any] = [
+async def probe_server(
+    http: JsonHttp,
+    models: list[str],
+    *,
+    ask_index: bool = True,
+    known_metadata: Mapping[str, dict[str, Any]] | None = None,
+) -> ServerAnswer:
+    """Everything one server says about itself and `models`.
+
+    Round one asks the server-wide routes (live, ready, `GET /v2`, the repository index);
+    where the index answers, each model's readiness is its state there, one request shared by
+    all the models of the server. Only then, and only for a server that answers, round two asks
+    each model what round one did not tell: its readiness (no index) and its metadata (unless
+    `known_metadata` has it: metadata only changes when a model is reloaded).
+    """
+    known = known_metadata or {}
+    first = await asyncio.gather(
         _ok(http, "/v2/health/live"),
         _ok(http, "/v2/health/ready"),
         http.get_json("/v2", what="the server metadata"),
         _index(http) if ask_index else _none(),
-    ]
-    for model in models:
-        calls.append(_ok(http, model_path(model) + "/ready"))
-        calls.append(http.get_json(model_path(model), what=f"the metadata of {model}"))
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for r in results:
-        if isinstance(r, BaseException) and not isinstance(r, (BackendError, IndexUnsupported)):
-            raise r  # a bug or a cancellation, not a server's answer
-    live_r, ready_r, info_r, index_r = results[:4]
+        return_exceptions=True,
+    )
+    _reraise_bugs(first)
+    live_r, ready_r, info_r, index_r = first
 
-    def answer(r: Any) -> tuple[Any, Failure | None]:
-        return (None, _failure(r, http)) if isinstance(r, BaseException) else (r, None)
-
-    live, live_failure = answer(live_r)
+    live, live_failure = _answer(live_r, http)
     if live_failure is not None and (live_failure.status is not None or live_failure.unreachable):
         live = False  # it answered, and not with "live"; or nothing listens there
-    ready, _ = answer(ready_r)
+    ready, _ = _answer(ready_r, http)
     if isinstance(ready_r, HttpStatusFailure):
         ready = False
-    info, _ = answer(info_r)
+    info, _ = _answer(info_r, http)
     index: list[dict[str, Any]] | None = None
     index_failure = None
     if isinstance(index_r, IndexUnsupported) or index_r is None:
@@ -135,12 +142,39 @@ async def probe_server(http: JsonHttp, models: list[str], *, ask_index: bool = T
         index_failure = _failure(index_r, http)
     else:
         index = index_r
+    server = ServerAnswer(
+        live=live,
+        live_failure=live_failure,
+        ready=ready,
+        info=info if isinstance(info, dict) else None,
+        index=index,
+        index_failure=index_failure,
+    )
+    if live_failure is not None and (live_failure.unreachable or live_failure.timed_out or live_failure.unauthorized):
+        return server  # nothing more to learn from it this time
+
+    ask_ready = index is None
+    calls: list[Any] = []
+    for model in models:
+        calls.append(_ok(http, model_path(model) + "/ready") if ask_ready else _none())
+        in_index = index is not None and _ready_in_index(index, None, model)[0]
+        if model in known:
+            calls.append(_known(known[model]))
+        elif ask_ready or in_index:
+            calls.append(http.get_json(model_path(model), what=f"the metadata of {model}"))
+        else:
+            calls.append(_none())  # not loaded: no metadata to ask for
+    second = await asyncio.gather(*calls, return_exceptions=True)
+    _reraise_bugs(second)
     answers: dict[str, ModelAnswer] = {}
     for i, model in enumerate(models):
-        ready_m, ready_f = answer(results[4 + 2 * i])
-        if ready_f is not None and ready_f.status is not None and ready_f.status < 500:
-            ready_m = False  # 404 (unknown or unloaded), 400 (Triton: not ready)
-        meta, meta_f = answer(results[5 + 2 * i])
+        if ask_ready:
+            ready_m, ready_f = _answer(second[2 * i], http)
+            if ready_f is not None and ready_f.status is not None and ready_f.status < 500:
+                ready_m = False  # 404 (unknown or unloaded), 400 (Triton: not ready)
+        else:
+            ready_m, ready_f = _ready_in_index(index, index_failure, model)
+        meta, meta_f = _answer(second[2 * i + 1], http)
         answers[model] = ModelAnswer(
             ready=ready_m,
             ready_failure=ready_f,
@@ -151,12 +185,40 @@ async def probe_server(http: JsonHttp, models: list[str], *, ask_index: bool = T
         live=live,
         live_failure=live_failure,
         ready=ready,
-        info=info if isinstance(info, dict) else None,
+        info=server.info,
         index=index,
         index_failure=index_failure,
         models=answers,
     )
 
 
+def _answer(r: Any, http: JsonHttp) -> tuple[Any, Failure | None]:
+    return (None, _failure(r, http)) if isinstance(r, BaseException) else (r, None)
+
+
+def _reraise_bugs(results: list[Any]) -> None:
+    for r in results:
+        if isinstance(r, BaseException) and not isinstance(r, (BackendError, IndexUnsupported)):
+            raise r  # a bug or a cancellation, not a server's answer
+
+
+READY_STATES = {"READY", "AVAILABLE"}
+
+
+def _ready_in_index(
+    index: list[dict[str, Any]] | None, failure: Failure | None, model: str
+) -> tuple[bool | None, Failure | None]:
+    if index is None:
+        return None, failure or Failure("the repository index did not answer")
+    states = [str(e.get("state") or "").upper() for e in index if str(e.get("name", "")) == model]
+    if not states:
+        return False, Failure("not in the repository index", status=404)
+    return any(s in READY_STATES for s in states), None
+
+
 async def _none() -> None:
     return None
+
+
+async def _known(metadata: dict[str, Any]) -> dict[str, Any]:
+    return metadata
