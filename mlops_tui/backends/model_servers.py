@@ -13,7 +13,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlops_tui.backends.base import BackendOptions
-from mlops_tui.backends.errors import BackendError, BackendUnavailable, Unauthorized
+from mlops_tui.backends.errors import Unauthorized
 from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, HttpStatusFailure, JsonHttp
 
 
@@ -128,10 +128,3 @@ def failure_words(exc: BaseException, http: JsonHttp) -> str:
         return text.replace("refused the credentials", "credentials refused")
     return text
 
-
-def is_unreachable(exc: BaseException) -> bool:
-    return isinstance(exc, BackendUnavailable)
-
-
-def is_backend_error(exc: BaseException) -> bool:
-    return isinstance(exc, BackendError)

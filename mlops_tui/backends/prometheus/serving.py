@@ -280,11 +280,21 @@ class _QueryRefused(Exception):
         self.words = words
 
 
-async def _ask(http: JsonHttp, name: str, path: str, params: dict[str, str]) -> Any:
+# queries in flight at once: many deployments must queue here, not in the HTTP pool, whose
+# wait counts against each request's timeout
+MAX_CONCURRENT_QUERIES = 32
+
+
+async def _ask(
+    http: JsonHttp, name: str, path: str, params: dict[str, str], limit: asyncio.Semaphore | None = None
+) -> Any:
     """One query; Prometheus refusing it (400/422: the user's PromQL) is that query's note.
     Unreachable, refused credentials and 5xx fail the whole poll: metrics become unknown."""
     try:
-        return await http.get_json(f"{API}/{path}", params=params, what=f"the {name} query")
+        if limit is None:
+            return await http.get_json(f"{API}/{path}", params=params, what=f"the {name} query")
+        async with limit:
+            return await http.get_json(f"{API}/{path}", params=params, what=f"the {name} query")
     except HttpStatusFailure as exc:
         if exc.status in (400, 422):
             raise _QueryRefused(name, exc.server_message or f"HTTP {exc.status}") from None
@@ -292,17 +302,17 @@ async def _ask(http: JsonHttp, name: str, path: str, params: dict[str, str]) -> 
 
 
 async def poll_target(
-    http: JsonHttp, target: ServingTarget, *, backend: str, now: float
+    http: JsonHttp, target: ServingTarget, *, backend: str, now: float, limit: asyncio.Semaphore | None = None
 ) -> tuple[Deployment, list[HealthSample]]:
     """The current values and the last `history` of one deployment's serving metrics."""
     queries = target.queries()
     step = parse_duration(target.step)
     start = now - parse_duration(target.history)
-    calls = [_ask(http, n, "query", {"query": q, "time": f"{now:.3f}"}) for n, q in queries.items()]
+    calls = [_ask(http, n, "query", {"query": q, "time": f"{now:.3f}"}, limit) for n, q in queries.items()]
     ranged = [n for n in QUERIES if n != "up"]
     calls += [
         _ask(http, n, "query_range",
-             {"query": queries[n], "start": f"{start:.3f}", "end": f"{now:.3f}", "step": f"{step:g}"})
+             {"query": queries[n], "start": f"{start:.3f}", "end": f"{now:.3f}", "step": f"{step:g}"}, limit)
         for n in ranged
     ]  # fmt: skip
     results = await asyncio.gather(*calls, return_exceptions=True)
@@ -384,7 +394,8 @@ async def poll_serving(
     if not targets:
         return [], []
     now = time.time()
-    results = await asyncio.gather(*(poll_target(http, t, backend=backend, now=now) for t in targets))
+    limit = asyncio.Semaphore(MAX_CONCURRENT_QUERIES)
+    results = await asyncio.gather(*(poll_target(http, t, backend=backend, now=now, limit=limit) for t in targets))
     deployments = [d for d, _ in results]
     samples = [s for _, ss in results for s in ss]
     return deployments, samples
