@@ -84,6 +84,14 @@ def test_a_failed_metrics_source_gives_unknown_metrics_not_its_stale_numbers():
     assert d.metrics_note == "prom: cannot reach Prometheus: connection refused"
 
 
+def test_a_failed_health_source_makes_health_unknown_and_says_why():
+    snap = merge((status("serving", BackendState.ERROR, "boom"), BackendData(deployments=(server(),))),
+                 (status("prom"), BackendData(deployments=(metrics(),))))
+    (d,) = snap.deployments
+    assert (d.health, d.reason) == (DeploymentHealth.UNKNOWN, "health unknown: serving: boom")
+    assert d.requests_per_second == 12.0  # Prometheus still answers
+
+
 def test_a_deployment_only_prometheus_knows_still_appears_with_health_from_up():
     snap = merge((status("prom"), BackendData(deployments=(metrics(name="shadow", health=DeploymentHealth.DOWN,
                                                                     reason="scrape target down (up = 0, prom)"),))))

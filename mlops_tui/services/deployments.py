@@ -60,15 +60,21 @@ def expected_versions(
 
 
 def _stale(d: Deployment, status: BackendStatus) -> Deployment:
-    """What is left of a deployment when its backend's last poll failed: who and what, no state."""
+    """What is left of a deployment when its backend's last poll failed: who and what, no state.
+
+    A source that says whether the model is up (it names the model, or its readiness) makes
+    that failure the reason; a metrics-only source (Prometheus) only makes its metrics unknown,
+    so that the model server's word on health stands.
+    """
     note = f"{status.name}: {status.message or status.state.value}"
+    says_health = bool(d.model) or d.ready is not None
     return d.model_copy(
         update={
             **{m: None for m in _METRICS},
             "health": DeploymentHealth.UNKNOWN,
             "ready": None,
             "live": None,
-            "reason": "",
+            "reason": f"health unknown: {note}" if says_health else "",
             "metrics_note": note,
         }
     )
