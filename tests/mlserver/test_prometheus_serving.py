@@ -43,3 +43,15 @@ async def test_mlserver_preset_gives_a_series_for_the_charts(prom_http, mlserver
     assert all(s.deployment == "fraud-prod" for s in samples)
     assert [s.time for s in samples] == sorted(s.time for s in samples)
     assert any(s.latency_p95_ms is not None for s in samples)
+
+
+async def test_the_history_is_read_again_only_once_a_step_has_passed(prom_http):
+    target = ServingTarget(deployment="d", selector='{job="mlserver"}', step="1m")
+    cache: dict = {}
+    now = time.time()
+    _, first = await poll_target(prom_http, target, backend="prom", now=now, cache=cache)
+    read_at = cache[target][0]
+    _, again = await poll_target(prom_http, target, backend="prom", now=now + 15, cache=cache)
+    assert cache[target][0] == read_at and [s.time for s in again] == [s.time for s in first]
+    await poll_target(prom_http, target, backend="prom", now=now + 61, cache=cache)
+    assert cache[target][0] == now + 61

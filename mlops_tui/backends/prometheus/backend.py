@@ -100,6 +100,7 @@ class PrometheusBackend(Backend):
         self.http = JsonHttp("Prometheus", options)
         self._version: str | None = None
         self._serving_poll: asyncio.Future | None = None
+        self._serving_series: dict = {}  # chart histories, read again once a step has passed
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -127,7 +128,7 @@ class PrometheusBackend(Backend):
     def _serving(self) -> asyncio.Future:
         if self._serving_poll is None:
             self._serving_poll = asyncio.ensure_future(
-                poll_serving(self.http, self.prom_options.serving, backend=self.name)
+                poll_serving(self.http, self.prom_options.serving, backend=self.name, cache=self._serving_series)
             )
         return self._serving_poll
 

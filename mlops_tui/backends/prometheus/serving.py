@@ -301,15 +301,30 @@ async def _ask(
         raise
 
 
+SeriesCache = dict  # ServingTarget -> (when read, {query name: {timestamp: value}})
+
+
 async def poll_target(
-    http: JsonHttp, target: ServingTarget, *, backend: str, now: float, limit: asyncio.Semaphore | None = None
+    http: JsonHttp,
+    target: ServingTarget,
+    *,
+    backend: str,
+    now: float,
+    limit: asyncio.Semaphore | None = None,
+    cache: SeriesCache | None = None,
 ) -> tuple[Deployment, list[HealthSample]]:
-    """The current values and the last `history` of one deployment's serving metrics."""
+    """The current values and the last `history` of one deployment's serving metrics.
+
+    With a `cache`, the history is read again only once a `step` has passed since the last
+    read (a new point can only appear then); the current values are read every poll.
+    """
     queries = target.queries()
     step = parse_duration(target.step)
     start = now - parse_duration(target.history)
     calls = [_ask(http, n, "query", {"query": q, "time": f"{now:.3f}"}, limit) for n, q in queries.items()]
-    ranged = [n for n in QUERIES if n != "up"]
+    cached = cache.get(target) if cache is not None else None
+    fresh = cached is not None and now - cached[0] < step
+    ranged = [] if fresh else [n for n in QUERIES if n != "up"]
     calls += [
         _ask(http, n, "query_range",
              {"query": queries[n], "start": f"{start:.3f}", "end": f"{now:.3f}", "step": f"{step:g}"}, limit)
@@ -337,7 +352,7 @@ async def poll_target(
             continue
         if name == "rate":
             labels = got
-    series: dict[str, dict[float, float | None]] = {}
+    series: dict[str, dict[float, float | None]] = dict(cached[1]) if fresh and cached else {}
     for name, r in zip(ranged, results[len(queries):]):
         if isinstance(r, BaseException):
             continue  # already noted by the instant query of the same text
@@ -345,6 +360,8 @@ async def poll_target(
             series[name] = range_values(r)
         except WireError:
             series[name] = {}
+    if cache is not None and not fresh:
+        cache[target] = (now, series)
     if values.get("rate") is None and not any("rate query" in n for n in notes):
         notes.append("no request rate yet (no requests in the window, or the selector matches nothing)")
     up = values.get("up")
@@ -388,14 +405,17 @@ async def poll_target(
 
 
 async def poll_serving(
-    http: JsonHttp, targets: Sequence[ServingTarget], *, backend: str
+    http: JsonHttp, targets: Sequence[ServingTarget], *, backend: str, cache: SeriesCache | None = None
 ) -> tuple[list[Deployment], list[HealthSample]]:
-    """Every configured deployment's metrics, concurrently."""
+    """Every configured deployment's metrics, concurrently; `cache` keeps their histories
+    between polls (see poll_target)."""
     if not targets:
         return [], []
     now = time.time()
     limit = asyncio.Semaphore(MAX_CONCURRENT_QUERIES)
-    results = await asyncio.gather(*(poll_target(http, t, backend=backend, now=now, limit=limit) for t in targets))
+    results = await asyncio.gather(
+        *(poll_target(http, t, backend=backend, now=now, limit=limit, cache=cache) for t in targets)
+    )
     deployments = [d for d, _ in results]
     samples = [s for _, ss in results for s in ss]
     return deployments, samples
