@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import Unauthorized
@@ -36,7 +36,10 @@ class ServedDeployment(BaseModel):
     @classmethod
     def _check_url(cls, value: str) -> str:
         # the same rules (and words) as every other backend's url
-        return HttpBackendOptions.model_validate({"url": value}).url
+        try:
+            return HttpBackendOptions.model_validate({"url": value}).url
+        except ValidationError as exc:
+            raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
     @field_validator("max_error_rate")
     @classmethod
