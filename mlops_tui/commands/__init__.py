@@ -9,6 +9,7 @@ from mlops_tui.commands import (
     audit_log,
     backend_kinds,
     cache,
+    deployments,
     doctor,
     keyring_secrets,
     models,
@@ -21,7 +22,7 @@ from mlops_tui.commands import (
 # In the order `mlops-tui --help` lists them.
 MODULES = (
     backend_kinds, starter_config, keyring_secrets, audit_log,
-    runs, models, promotions, alerts, doctor, cache, serve,
+    runs, models, promotions, deployments, alerts, doctor, cache, serve,
 )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from functools import cached_property
 
 from mlops_tui.backends.base import BackendData
@@ -27,6 +26,7 @@ from mlops_tui.domain import (
     Silence,
 )
 from mlops_tui.domain.base import utcnow
+from mlops_tui.services.deployments import join_deployments
 
 _FIELDS = (
     "experiments",
@@ -64,7 +64,6 @@ _DERIVED = {
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     generation: int = 0
-    taken_at: datetime = field(default_factory=utcnow)
     statuses: tuple[BackendStatus, ...] = ()
     experiments: tuple[Experiment, ...] = ()
     runs: tuple[Run, ...] = ()
@@ -108,7 +107,9 @@ class Snapshot:
             for silence in merged["silences"]:
                 by_id.setdefault(silence.id, silence)
             merged["silences"] = tuple(by_id.values())
+        merged["deployments"], join_inputs = _joined_deployments(statuses, datas, merged, previous)
         snapshot = cls(generation=generation, statuses=statuses, **merged)
+        snapshot.__dict__["_deployment_inputs"] = join_inputs
         if previous is not None:
             snapshot._inherit(previous)
         return snapshot
@@ -209,3 +210,53 @@ class Snapshot:
 
     def status_of(self, backend: str) -> BackendStatus | None:
         return next((s for s in self.statuses if s.name == backend), None)
+
+
+
+def _joined_deployments(
+    statuses: tuple[BackendStatus, ...],
+    datas: Mapping[str, BackendData],
+    merged: Mapping[str, tuple],
+    previous: Snapshot | None,
+) -> tuple[tuple[Deployment, ...], tuple]:
+    """One deployment per name across backends, with the registry's expected version
+    (services/deployments.py); mismatch_since is carried over from `previous`.
+
+    Also returns what the join was computed from: when the next merge has the very same
+    objects (another backend polled), it reuses this join instead of redoing it.
+    """
+    by_name = {s.name: s for s in statuses}
+    reported = tuple(
+        (by_name.get(name), data.deployments) for name, data in datas.items() if data.deployments
+    )
+    inputs = (reported, merged["models"], merged["versions"])
+    if not reported:
+        return (), inputs
+    if previous is not None and _same_inputs(previous.__dict__.get("_deployment_inputs"), inputs):
+        return previous.deployments, inputs
+    joined = join_deployments(
+        reported,
+        models=merged["models"],
+        versions=merged["versions"],
+        previous=previous.deployments_by_name if previous is not None else None,
+        now=utcnow(),
+    )
+    return joined, inputs
+
+
+def _same_inputs(before: tuple | None, now: tuple) -> bool:
+    if before is None:
+        return False
+    (old_reported, old_models, old_versions), (reported, models, versions) = before, now
+    if old_models is not models or old_versions is not versions or len(old_reported) != len(reported):
+        return False
+    for (old_status, old_deps), (status, deps) in zip(old_reported, reported):
+        if old_deps is not deps:
+            return False
+        if (old_status is None) != (status is None):
+            return False
+        if status is not None and (status.name, status.state, status.message) != (
+            old_status.name, old_status.state, old_status.message
+        ):
+            return False
+    return True

@@ -30,6 +30,14 @@ scrape_configs:
           model: "from-target-label-must-lose"
 """
 
+# one more scrape job per extra target (e.g. MLServer's metrics port)
+JOB = """\
+  - job_name: {job}
+    honor_labels: true
+    static_configs:
+      - targets: ["{target}"]
+"""
+
 
 def _value(v: float) -> str:
     if math.isnan(v):
@@ -100,17 +108,21 @@ class DriftExporter:
 class PrometheusServer(LocalServer):
     NAME = "Prometheus"
 
-    def __init__(self, workdir: Path, exporter: DriftExporter) -> None:
+    def __init__(self, workdir: Path, exporter: DriftExporter, jobs: dict[str, str] | None = None) -> None:
+        """`jobs`: extra scrape jobs, job name -> "host:port", each waited for like the exporter."""
         self.workdir = Path(workdir)
         super().__init__(self.workdir / "prometheus.log")
         self.exporter = exporter
+        self.jobs = dict(jobs or {})
         self.version = ""
         self._binary = ""
 
     def start(self) -> PrometheusServer:
         self._binary = ensure_installed(BINARY, "install-prometheus.sh")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        (self.workdir / "prometheus.yml").write_text(CONFIG.format(exporter_port=self.exporter.port))
+        config = CONFIG.format(exporter_port=self.exporter.port)
+        config += "".join(JOB.format(job=job, target=target) for job, target in self.jobs.items())
+        (self.workdir / "prometheus.yml").write_text(config)
         self.launch(15)
         try:
             wait_until(self._target_up, 20, "the drift exporter was not scraped")
@@ -134,7 +146,8 @@ class PrometheusServer(LocalServer):
 
     def _target_up(self) -> bool:
         targets = self.http.get("/api/v1/targets").json()["data"]["activeTargets"]
-        return any(t["health"] == "up" for t in targets)
+        up = {t["labels"].get("job") for t in targets if t["health"] == "up"}
+        return "drift" in up and all(job in up for job in self.jobs)
 
     def query(self, expr: str) -> list[dict]:
         body = self.http.get("/api/v1/query", params={"query": expr}).json()

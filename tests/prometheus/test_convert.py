@@ -78,7 +78,7 @@ def test_options_defaults():
     o = Options(url="http://127.0.0.1:9090")
     assert (o.drift_metric, o.drift_threshold, o.drift_higher_is_drift) == ("model_drift_score", 0.2, True)
     assert (o.drift_window, o.drift_step, o.model_label, o.feature_label) == ("6h", "5m", "model", "feature")
-    assert PrometheusBackend.capabilities == {"drift"} and PrometheusBackend.kind == "prometheus"
+    assert PrometheusBackend.capabilities == {"drift", "deployments"} and PrometheusBackend.kind == "prometheus"
     backend = PrometheusBackend("p", o)
     assert backend.drift_query == "max by (model, feature) (model_drift_score)"
 

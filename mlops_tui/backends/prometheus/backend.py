@@ -8,6 +8,7 @@ not show up twice: `max` when higher is drift, `min` when lower is (p-values).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import time
@@ -17,10 +18,11 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
-from mlops_tui.backends.base import Backend, Capability
-from mlops_tui.backends.errors import BadResponse
+from mlops_tui.backends.base import Backend, BackendData, Capability, RunQuery
+from mlops_tui.backends.errors import BackendError, BadResponse
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
-from mlops_tui.domain import DriftScore
+from mlops_tui.backends.prometheus.serving import ServingTarget, poll_serving, unknown_metrics
+from mlops_tui.domain import Deployment, DriftScore, HealthSample
 
 API = "/api/v1"
 MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
@@ -37,6 +39,9 @@ class PrometheusOptions(HttpBackendOptions):
     drift_step: str = Field(default="5m", description="one point per step (Prometheus duration)")
     model_label: str = Field(default="model", description="label holding the model name")
     feature_label: str = Field(default="feature", description="label holding the feature name")
+    serving: list[ServingTarget] = Field(
+        default_factory=list, description="[[backends.serving]] tables: deployment, preset, selector, ..."
+    )
 
     @field_validator("drift_metric")
     @classmethod
@@ -78,14 +83,19 @@ class PrometheusOptions(HttpBackendOptions):
 
 class PrometheusBackend(Backend[PrometheusOptions]):
     kind = "prometheus"
-    description = "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}."
-    capabilities = frozenset({Capability.DRIFT})
+    description = (
+        "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}, and "
+        "serving metrics (up, rate, errors, p50/p95) of deployments."
+    )
+    capabilities = frozenset({Capability.DRIFT, Capability.DEPLOYMENTS})
 
     def __init__(
         self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None
     ) -> None:
         super().__init__(name, options)
         self.http = JsonHttp("Prometheus", self.options)
+        self._serving_poll: asyncio.Future | None = None
+        self._serving_series: dict = {}  # chart histories, read again once a step has passed
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -101,6 +111,30 @@ class PrometheusBackend(Backend[PrometheusOptions]):
         if not isinstance(version, str):
             raise BadResponse(f"{self.http.where}: /api/v1/status/buildinfo has no version")
         return version
+
+    async def collect(self, query: RunQuery) -> BackendData:
+        self._serving_poll = None  # one serving poll per fetch, shared by the two lists below
+        return await super().collect(query)
+
+    # -- serving metrics (serving.py) ----------------------------------------------------
+    def _serving(self) -> asyncio.Future:
+        if self._serving_poll is None:
+            self._serving_poll = asyncio.ensure_future(
+                poll_serving(self.http, self.options.serving, backend=self.name, cache=self._serving_series)
+            )
+        return self._serving_poll
+
+    async def list_deployments(self) -> Sequence[Deployment]:
+        try:
+            return (await self._serving())[0]
+        except BackendError as exc:
+            # the poll fails; still say which deployments now have unknown metrics, and why
+            stubs = unknown_metrics(self.options.serving, backend=self.name, why=str(exc))
+            self.report_partial(BackendData(deployments=tuple(stubs), health=()))
+            raise
+
+    async def list_health(self) -> Sequence[HealthSample]:
+        return (await self._serving())[1]
 
     # -- drift ---------------------------------------------------------------------------
     @property

@@ -1,0 +1,1 @@
+"""The `mlflow-serving` backend: health of models served by `mlflow models serve`."""

@@ -1,0 +1,133 @@
+"""What the model-server backends (`oip`, `mlflow-serving`) share: one configured deployment,
+the backend options around a list of them, and one JSON client per server URL.
+
+Every server gets its own `JsonHttp` (backends/http.py), so URLs, auth and TLS are handled in
+one place; the per-server timeout is shorter than the poll's, so a hanging server becomes that
+server's deployments' reason instead of a failed poll.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mlops_tui.backends.base import BackendOptions
+from mlops_tui.backends.errors import Unauthorized
+from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, HttpStatusFailure, JsonHttp
+
+
+class ServedDeployment(BaseModel):
+    """One `[[backends.deployments]]` entry: a model on a server, and what it should serve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="the deployment's name; joins metrics of the same name")
+    url: str = Field(description="the server's base URL, e.g. http://127.0.0.1:8080")
+    model: str = Field(default="", description="the model's name on the server")
+    registered_model: str = Field(default="", description="the registry model it is expected to serve")
+    alias: str = Field(default="", description="the registry alias it is expected to serve, e.g. champion")
+    environment: str = Field(default="", description="e.g. prod, staging")
+    version: str = Field(default="", description="the served version, when the server names none")
+    max_error_rate: float | None = Field(default=None, description="0..1; more makes it degraded")
+    max_latency_p95_ms: float | None = Field(default=None, description="a slower p95 makes it degraded")
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        # the same rules (and words) as every other backend's url
+        try:
+            return HttpBackendOptions.model_validate({"url": value}).url
+        except ValidationError as exc:
+            raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+
+    @field_validator("max_error_rate")
+    @classmethod
+    def _check_rate(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
+            raise ValueError("must be a fraction between 0 and 1, e.g. 0.05 for 5%")
+        return value
+
+    @field_validator("max_latency_p95_ms")
+    @classmethod
+    def _check_latency(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError("must be a positive number of milliseconds")
+        return value
+
+    @model_validator(mode="after")
+    def _check_alias(self) -> ServedDeployment:
+        if bool(self.registered_model) != bool(self.alias):
+            raise ValueError("registered_model and alias go together: give both, or neither")
+        return self
+
+
+class ModelServerOptions(BackendOptions):
+    """Auth and TLS for every server of the backend, and the deployments it reads."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    deployments: list[ServedDeployment] = Field(
+        default_factory=list, description="[[backends.deployments]] tables: name, url, model, ..."
+    )
+    auth: HttpAuth = Field(default_factory=HttpAuth, description='{type = "none" | "bearer" | "basic", ...}')
+    verify: bool = Field(default=True, description="check TLS certificates (false only for test rigs)")
+    ca_bundle: str | None = Field(default=None, description="PEM file of extra CAs to trust")
+    server_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="a server slower than this is reported as not answering"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> ModelServerOptions:
+        names = [d.name for d in self.deployments]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"deployment names must be unique; used twice: {', '.join(twice)}")
+        if self.server_timeout_seconds >= self.timeout_seconds:
+            raise ValueError(
+                "server_timeout_seconds must be shorter than timeout_seconds, so that one slow "
+                "server cannot fail the whole poll"
+            )
+        return self
+
+
+class ServerPool:
+    """One `JsonHttp` per distinct server URL, built on first use."""
+
+    def __init__(self, service: str, options: ModelServerOptions) -> None:
+        self.service = service
+        self.options = options
+        self._clients: dict[str, JsonHttp] = {}
+
+    def client(self, url: str) -> JsonHttp:
+        http = self._clients.get(url)
+        if http is None:
+            o = self.options
+            http = JsonHttp(
+                self.service,
+                HttpBackendOptions(
+                    url=url, auth=o.auth, verify=o.verify, ca_bundle=o.ca_bundle,
+                    timeout_seconds=o.server_timeout_seconds,
+                ),
+            )  # fmt: skip
+            self._clients[url] = http
+        return http
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for http in clients:
+            await http.aclose()
+
+
+def failure_words(exc: BaseException, http: JsonHttp) -> str:
+    """A failed request in a few words, without the "<service> at <url>" every line would repeat."""
+    if isinstance(exc, HttpStatusFailure):
+        return f"HTTP {exc.status}" + (f": {exc.server_message}" if exc.server_message else "")
+    text = str(exc) or type(exc).__name__
+    for prefix in (f"cannot reach {http.where}: ", f"{http.where} "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    if isinstance(exc, Unauthorized):
+        return text.replace("refused the credentials", "credentials refused")
+    return text
+

@@ -1,0 +1,43 @@
+"""The `mlflow-serving` backend against a real `mlflow models serve`: healthy with the MLflow
+version as its platform and the configured version; down once the server stops."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_tui.backends.mlflow_serving.backend import MlflowServingBackend
+from mlops_tui.domain import DeploymentHealth
+from tests.mlserver.scoring_server import ScoringServer
+from tests.server_process import ServerError
+
+
+@pytest.fixture
+def scoring(tmp_path):
+    server = ScoringServer(tmp_path / "scoring")
+    try:
+        server.start()
+    except ServerError as exc:
+        server.stop()
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_scoring_server_health_and_the_configured_version(scoring):
+    backend = MlflowServingBackend("scoring", MlflowServingBackend.Options(deployments=[
+        {"name": "churn-prod", "url": scoring.url, "model": "churn", "version": "4",
+         "registered_model": "churn", "alias": "champion"},
+    ]))  # fmt: skip
+    try:
+        (d,) = await backend.list_deployments()
+        assert (d.health, d.ready, d.live, d.version, d.reason) == (DeploymentHealth.HEALTHY, True, True, "4", "")
+        assert d.platform.startswith("mlflow 3.")
+        assert d.endpoint == f"{scoring.url}/invocations"
+        scoring.stop()
+        (d,) = await backend.list_deployments()
+    finally:
+        await backend.close()
+    assert (d.health, d.ready, d.live) == (DeploymentHealth.DOWN, False, False)
+    assert d.reason == "server not answering: connection refused"
