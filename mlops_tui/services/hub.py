@@ -21,7 +21,7 @@ from dataclasses import fields, replace
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized
-from mlops_tui.config.secrets import redact
+from mlops_tui.config.secrets import redact, redact_data
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.snapshot import Snapshot
@@ -44,7 +44,7 @@ def _describe(exc: BaseException) -> tuple[BackendState, str]:
     if isinstance(exc, Unauthorized):
         return BackendState.UNAUTHORISED, str(exc) or "credentials refused"
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return BackendState.ERROR, message[:200]
+    return BackendState.ERROR, redact(message, 200)  # mask, then cut
 
 
 class BackendRunner:
@@ -70,7 +70,7 @@ class BackendRunner:
 
     def _on_partial(self, partial: BackendData) -> None:
         """A backend's mid-poll data (first pages of runs): show it before the poll ends."""
-        base = self.data or BackendData()
+        base, partial = self.data or BackendData(), redact_data(partial)
         updates = {
             f.name: getattr(partial, f.name)
             for f in fields(BackendData)
@@ -144,7 +144,7 @@ class BackendRunner:
                 version = data.version or self.status.version
             state = BackendState.SLOW if took > self.hub.slow_seconds else BackendState.OK
             message = f"answered in {took:.1f}s" if state == BackendState.SLOW else ""
-            self.data = data
+            self.data = redact_data(data)  # a secret echoed back as data never enters a snapshot
             self.failures = 0
             self.status = self.status.model_copy(
                 update={

@@ -21,6 +21,7 @@ from mlops_tui.backends.errors import (
     NotFound,
     Unauthorized,
 )
+from mlops_tui.config.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,7 @@ def display_host(url: str) -> str:
 
 
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+    return redact(" ".join(redact(str(text)).split()), _MAX_MESSAGE)  # mask, then cut
 
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:
