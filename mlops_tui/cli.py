@@ -174,7 +174,9 @@ def _exit_code(code: object) -> int:
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+    from mlops_tui.services.text import printable_lines
+
+    print(printable_lines(text), file=sys.stderr)  # outside text in it stays inert
 
 
 # -- the app -----------------------------------------------------------------------------------

@@ -61,3 +61,19 @@ def printable(value: object, limit: int | None = DISPLAY_LIMIT) -> str:
 def has_unsafe(text: str) -> bool:
     """True when `text` holds a character `sanitise` would rewrite."""
     return UNSAFE.search(text) is not None
+
+
+def printable_lines(text: object, limit: int | None = DISPLAY_LIMIT) -> str:
+    """Several lines of our own layout (an error, a report) around outside text: every line
+    made `printable()` and cut at `limit`, the line breaks kept."""
+    s = text if isinstance(text, str) else str(text)
+    return "\n".join(printable(line, limit) for line in s.split("\n"))
+
+
+def inert_json(encoded: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every character a terminal
+    would act on or that reorders text written as a ``\\uXXXX`` escape: inert on screen, and
+    the same data for a program that parses it (JSON already escapes C0 controls itself)."""
+    if UNSAFE.search(encoded) is None:
+        return encoded
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
