@@ -21,6 +21,9 @@ _INVISIBLE = (
     "\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
 )
 UNSAFE = re.compile(f"[{_C0_C1}{_INVISIBLE}]")
+# What json.dumps(ensure_ascii=False) leaves raw (it escapes C0 controls in strings itself;
+# outside strings its only control characters are the line breaks of `indent`).
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
 
 # Symbols for the controls people meet most; every other unsafe character is written out.
 _SYMBOLS = {"\x1b": "␛", "\n": "␤", "\r": "␍", "\x07": "␇", "\x08": "␈", "\x00": "␀", "\x7f": "␡"}
@@ -74,6 +77,6 @@ def inert_json(encoded: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every character a terminal
     would act on or that reorders text written as a ``\\uXXXX`` escape: inert on screen, and
     the same data for a program that parses it (JSON already escapes C0 controls itself)."""
-    if UNSAFE.search(encoded) is None:
+    if _UNSAFE_IN_JSON.search(encoded) is None:
         return encoded
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
