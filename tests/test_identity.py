@@ -93,3 +93,15 @@ def test_the_audit_log_and_the_approval_name_the_normalised_identity(capsys, mon
     assert code == 0, err
     entry = json.loads(audit_log_path().read_text().splitlines()[-1])
     assert entry["user"] == "zed"
+
+
+async def test_the_status_bar_shows_the_normalised_identity(tmp_path, monkeypatch):
+    from tests.helpers import demo_app, screen_text, wait_for_data
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "Ｃａｒｏｌ")
+    app = demo_app(tmp_path, runs=50)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for_data(app, pilot)
+        text = screen_text(app)
+        assert "user carol" in text
+        assert "Ｃａｒｏｌ" not in text

@@ -209,7 +209,7 @@ def _mask_cut_end(text: str) -> str:
             break
     else:
         return text
-    for forms in _RESOLVED.values():
+    for forms in tuple(_RESOLVED.values()):  # another thread may resolve a secret meanwhile
         for form in forms:
             head = form[:PREFIX_MIN]
             tail = body[-(len(form) - 1):] if len(form) > 1 else ""

@@ -131,7 +131,7 @@ class BackendRunner:
     async def poll_once(self) -> None:
         started = time.monotonic()
         try:
-            data = await asyncio.wait_for(self.backend.fetch(), self.timeout)
+            data = redact_data(await asyncio.wait_for(self.backend.fetch(), self.timeout))  # echoed secrets
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -144,7 +144,7 @@ class BackendRunner:
                 version = data.version or self.status.version
             state = BackendState.SLOW if took > self.hub.slow_seconds else BackendState.OK
             message = f"answered in {took:.1f}s" if state == BackendState.SLOW else ""
-            self.data = redact_data(data)  # a secret echoed back as data never enters a snapshot
+            self.data = data
             self.failures = 0
             self.status = self.status.model_copy(
                 update={
@@ -281,7 +281,7 @@ class Hub:
         self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
     ) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
-        return await asyncio.wrap_future(self.submit(name, call, timeout))
+        return redact_data(await asyncio.wrap_future(self.submit(name, call, timeout)))
 
     def wait_for_first_poll(self, timeout: float = 30.0) -> Snapshot:
         """Block until every backend has been polled once (for headless commands)."""
