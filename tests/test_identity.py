@@ -105,3 +105,19 @@ async def test_the_status_bar_shows_the_normalised_identity(tmp_path, monkeypatc
         text = screen_text(app)
         assert "user carol" in text
         assert "Ｃａｒｏｌ" not in text
+
+
+def test_the_app_refuses_before_it_starts_with_the_one_screen_config_error(capsys, monkeypatch):
+    from mlops_tui.ui.app import MlopsApp
+
+    def must_not_start(self, *args, **kwargs):
+        raise AssertionError("the app started with an unusable identity")
+
+    monkeypatch.setattr(MlopsApp, "run", must_not_start)
+    monkeypatch.setenv("MLOPS_TUI_USER", "\u2066carol\u2069")
+    code = main(["--demo"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.startswith("mlops-tui: identity problem\n")
+    assert "problem: the user name <U+2066>carol<U+2069> from $MLOPS_TUI_USER" in err
+    assert "fix:" in err and len(err.splitlines()) <= 8
