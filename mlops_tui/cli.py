@@ -156,7 +156,7 @@ def _main(argv: list[str] | None) -> int:
         return _exit_code(exc.code)
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _err(traceback.format_exc().rstrip())  # through the sanitiser: secrets masked
         detail = " ".join(str(exc).split()) or type(exc).__name__
         _err(f"mlops-tui: internal error: {type(exc).__name__}: {detail}")
         if not debug:
@@ -494,16 +494,17 @@ def _audit_line(entry: dict[str, Any]) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from mlops_tui.config.paths import audit_log_path
+    from mlops_tui.services.text import inert_json, printable
 
     entries = _read_audit(audit_log_path())
     if args.json:
-        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        print(inert_json(json.dumps(entries, indent=2, ensure_ascii=False)))
         return EXIT_OK
     if not entries:
         print("no audit entries")
         return EXIT_OK
     for entry in entries:
-        print(_audit_line(entry))
+        print(printable(_audit_line(entry), None))  # whole, but inert
     return EXIT_OK
 
 

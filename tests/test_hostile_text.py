@@ -202,3 +202,17 @@ def test_a_ten_thousand_character_config_line_is_cut(tmp_path, capsys):
     assert "problem:" in err and "…" in err
     assert max(len(line) for line in err.splitlines()) <= 520
     assert len(err) < 2000
+
+
+def test_the_audit_log_is_printed_inert(capsys):
+    from mlops_tui.config.paths import audit_log_path
+
+    AuditLog(audit_log_path()).append(user="oncall", action="ack", target=f"alert {BIDI}{OSC52}", outcome="ok")
+    assert main(["audit"]) == 0
+    table = capsys.readouterr().out
+    assert main(["audit", "--json"]) == 0
+    as_json = capsys.readouterr().out
+    for text in (table, as_json):
+        assert "\u202e" not in text and "\x1b" not in text and "\x07" not in text
+    assert "alert Invoice<U+202E>fdp.exe<U+202C>\\x1b]52;c;ZXZpbA==\\x07" in table
+    assert json.loads(as_json)[0]["target"] == f"alert {BIDI}{OSC52}"  # the same data for a program
