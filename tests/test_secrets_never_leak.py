@@ -243,3 +243,21 @@ async def test_a_secret_echoed_as_data_is_masked_on_screen_and_in_the_copy(tmp_p
     seen.append(("audit log", (tmp_path / "audit.jsonl").read_text()))
     for where, text in seen:
         assert leaks(secret, text) == [], f"{where}:\n{text}"
+
+
+@pytest.mark.parametrize(("kind", "secret"), HOSTILE_SECRETS)
+def test_an_echoed_authorization_header_is_masked_even_in_base64(tmp_path, capsys, monkeypatch, kind, secret):
+    import base64
+
+    from tests.fakes.echoing_alertmanager import EchoingAlertmanager
+
+    with EchoingAlertmanager("header") as fake:
+        config = hostile_config(tmp_path, monkeypatch, fake.url, kind, secret)
+        code, doctor = cli(capsys, config, "doctor", "--debug")
+        assert secret in fake.seen
+    assert code == 1 and "rejected" in doctor and "••••••" in doctor
+    # the header as sent: the token itself, or base64("ops:" + password)
+    header = secret if kind == "bearer" else base64.b64encode(f"ops:{secret}".encode()).decode()
+    for channel, text in (("doctor", doctor), ("log", log_path().read_text())):
+        assert leaks(secret, text) == [], f"{channel}:\n{text}"
+        assert header[8:16] not in text, f"{channel}: the encoded secret is readable:\n{text}"

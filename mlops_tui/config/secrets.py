@@ -9,6 +9,7 @@ keyring is imported lazily: it is slow to import and most commands never touch i
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -184,6 +185,22 @@ PREFIX_MIN = 6
 _CUT_MARKS = ("…", "...")  # how this app (and most servers) mark a cut
 
 
+def _base64_forms(secret: str) -> set[str]:
+    """The base64 text that encodes `secret` wherever it sits in the encoded bytes (as the
+    password does in a basic-auth header, ``base64(user:password)``): one per alignment,
+    without the characters that also carry bits of what comes before or after it."""
+    raw = secret.encode("utf-8")
+    if len(raw) < 9:  # shorter needles (under 8 characters) would match ordinary text
+        return set()
+    forms = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw + b"\0\0").decode("ascii")
+        first = -(-8 * offset // 6)  # characters carrying bits of the bytes before it
+        last = 8 * (offset + len(raw)) // 6  # characters carrying only its own bits end here
+        forms.add(encoded[first:last])
+    return forms
+
+
 def _forms(secret: str) -> tuple[str, ...]:
     from urllib.parse import quote, quote_plus
 
@@ -195,6 +212,7 @@ def _forms(secret: str) -> tuple[str, ...]:
         ascii(secret)[1:-1],
         quote(secret, safe=""),
         quote_plus(secret, safe=""),
+        *_base64_forms(secret),
     }
     # longest first: a form that contains another must be replaced before it
     return tuple(sorted(forms, key=len, reverse=True))

@@ -8,7 +8,8 @@ password of basic auth) and puts it everywhere a server can put text:
   message cut at 80 or 200 characters would end inside it);
 - optionally in every answer: `mode = "not_json"`, a 200 whose body is not JSON and quotes
   the secret after `pad` characters; `"error"`, a 500 whose JSON error message does;
-  `"unauthorized"`, a 401 that does.
+  `"unauthorized"`, a 401 that does; `"header"`, a 500 quoting the Authorization header as
+  it came (for basic auth, the password inside base64).
 
     with EchoingAlertmanager(pad=190) as fake:
         ... url=fake.url, auth basic/bearer ...
@@ -23,7 +24,7 @@ from typing import Literal
 
 from tests.fakes.base import FakeServer
 
-Mode = Literal["data", "not_json", "error", "unauthorized"]
+Mode = Literal["data", "not_json", "error", "unauthorized", "header"]
 
 
 def credential(header: str | None) -> str:
@@ -96,6 +97,8 @@ class EchoingAlertmanager(FakeServer):
                 secret = credential(self.headers.get("Authorization"))
                 fake.seen.append(secret)
                 path = self.path.split("?", 1)[0]
+                if fake.mode == "header":  # the raw header: base64 for basic auth
+                    return self._send(500, {"error": f"rejected {self.headers.get('Authorization')}"})
                 if fake.mode == "error":
                     return self._send(500, {"error": fake.echo(secret)})
                 if fake.mode == "unauthorized":
