@@ -10,6 +10,8 @@ keyring is imported lazily: it is slow to import and most commands never touch i
 from __future__ import annotations
 
 import base64
+import dataclasses
+import datetime
 import json
 import os
 import re
@@ -266,9 +268,51 @@ def redact(text: str, limit: int | None = None, marker: str = "…") -> str:
 def redact_data(value: Any) -> Any:
     """`value` (str, mapping, sequence, pydantic model, dataclass, nested) with every resolved
     secret masked in every string, keys included; the same object when nothing changed."""
-    if not _RESOLVED:
+    pattern = _PATTERN
+    if pattern is None:
         return value
+    # One C-speed search over every string first: data that holds no secret (nearly always)
+    # costs one pass that collects strings, not a rebuild of every model.
+    joined = "\x00".join(_strings(value))
+    if not any(form in joined for forms in tuple(_RESOLVED.values()) for form in forms):
+        return value  # `in` is a fast substring search; one regex over it all is not
     return _redact_deep(value)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside `value` (keys included), in no particular order."""
+    out: list[str] = []
+    append, extend, stack = out.append, out.extend, [value]
+    push = stack.append
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str:
+            append(v)
+        elif t in _MODEL_TYPES or (t not in _PLAIN and hasattr(v, "__pydantic_fields__")):
+            _MODEL_TYPES.add(t)
+            stack.extend(v.__dict__.values())
+        elif t is dict:
+            extend([k for k in v if type(k) is str] if len(v) else ())
+            for x in v.values():
+                append(x) if type(x) is str else push(x)
+            stack.extend(k for k in v if type(k) is not str)
+        elif t is tuple or t is list:
+            stack.extend(v)
+        elif t in _PLAIN or v is None:
+            continue
+        elif isinstance(v, str):  # str enums
+            append(v)
+        elif isinstance(v, Mapping):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            stack.extend(getattr(v, f.name) for f in dataclasses.fields(v))
+    return out
+
+
+_MODEL_TYPES: set[type] = set()  # pydantic model classes met so far (a set lookup, not hasattr)
+_PLAIN = frozenset({int, float, bool, type(None), datetime.datetime, datetime.date})
 
 
 def _redact_deep(value: Any) -> Any:
@@ -298,8 +342,6 @@ def _redact_deep(value: Any) -> Any:
             if new is not old:
                 update[name] = new
         return value.model_copy(update=update) if update else value
-    import dataclasses
-
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         update = {}
         for f in dataclasses.fields(value):
