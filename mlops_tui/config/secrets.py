@@ -282,7 +282,7 @@ def redact_data(value: Any) -> Any:
 def _strings(value: Any) -> list[str]:
     """Every string inside `value` (keys included), in no particular order."""
     out: list[str] = []
-    append, extend, stack = out.append, out.extend, [value]
+    append, stack = out.append, [value]
     push = stack.append
     while stack:
         v = stack.pop()
@@ -293,10 +293,9 @@ def _strings(value: Any) -> list[str]:
             _MODEL_TYPES.add(t)
             stack.extend(v.__dict__.values())
         elif t is dict:
-            extend([k for k in v if type(k) is str] if len(v) else ())
-            for x in v.values():
+            for k, x in v.items():
+                append(k) if type(k) is str else push(k)
                 append(x) if type(x) is str else push(x)
-            stack.extend(k for k in v if type(k) is not str)
         elif t is tuple or t is list:
             stack.extend(v)
         elif t in _PLAIN or v is None:
@@ -354,8 +353,8 @@ def _redact_deep(value: Any) -> Any:
 
 
 def _remember(value: str) -> str:
+    global _PATTERN
     if len(value) >= 4:  # shorter values would mask ordinary words
-        global _PATTERN
         _RESOLVED[value] = _forms(value)
         forms = sorted({f for fs in _RESOLVED.values() for f in fs}, key=len, reverse=True)
         _PATTERN = re.compile("|".join(map(re.escape, forms)))
