@@ -88,7 +88,7 @@ class AlertActionsMixin(ExpireSilence):
             self.notify("Select an alert to ack", severity="warning")
             return
         minutes = self.mlops.runtime.actions.ack_minutes
-        names = ", ".join(visible(a.name) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
+        names = ", ".join(visible(a.name, 200) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
         body = Text(f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
                     f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})")
 
@@ -121,7 +121,7 @@ class AlertActionsMixin(ExpireSilence):
         ]
         if len(alerts) == 1:
             fields.append(("matchers", "Matchers", matchers, True))
-        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name)}" + (" …" if len(alerts) > 1 else ""))
+        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name, 200)}" + (" …" if len(alerts) > 1 else ""))
 
         def done(values: dict[str, str] | None) -> None:
             if not values:
@@ -318,7 +318,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
 
     def crumb(self) -> str:
         alert = self.alert
-        return visible(f"alert {alert.name}") if alert else "alert"
+        return visible(f"alert {alert.name}", 80) if alert else "alert"
 
     def _alert_targets(self) -> list[Alert]:
         alert = self.alert
@@ -373,7 +373,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )
         self.query_one("#alert-labels", KeyValues).show(
-            (visible(k, 200), cut_value(v)) for k, v in sorted(alert.labels.items())
+            (visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())
         )
         self.query_one("#alert-annotations", KeyValues).show(
             (visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())
