@@ -216,3 +216,21 @@ def test_the_audit_log_is_printed_inert(capsys):
         assert "\u202e" not in text and "\x1b" not in text and "\x07" not in text
     assert "alert Invoice<U+202E>fdp.exe<U+202C>\\x1b]52;c;ZXZpbA==\\x07" in table
     assert json.loads(as_json)[0]["target"] == f"alert {BIDI}{OSC52}"  # the same data for a program
+
+
+def test_a_nan_drift_score_is_no_crossing_in_what_changed():
+    from datetime import datetime, timedelta, timezone
+
+    from mlops_tui.domain import DriftScore
+    from mlops_tui.services.snapshot import Snapshot
+    from mlops_tui.services.timeline import what_changed
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    scores = [0.5, float("nan"), 0.6, 0.1]  # drifted, no value, drifted, back under
+    drift = tuple(
+        DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=start + timedelta(minutes=i))
+        for i, s in enumerate(scores)
+    )
+    events = what_changed(Snapshot(drift=drift), "fraud", None, before=start + timedelta(hours=1))
+    texts = [e.text for e in events]
+    assert texts == ["amount back under its threshold (0.1 vs 0.2)"]
