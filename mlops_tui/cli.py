@@ -135,7 +135,7 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_FAILED
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _err(traceback.format_exc().rstrip())  # through the sanitiser: secrets masked
         detail = " ".join(str(exc).split()) or type(exc).__name__
         _err(f"mlops-tui: internal error: {type(exc).__name__}: {detail}")
         if not debug:
@@ -153,7 +153,9 @@ def _exit_code(code: object) -> int:
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+    from mlops_tui.services.text import printable_lines
+
+    print(printable_lines(text), file=sys.stderr)  # outside text in it stays inert
 
 
 # -- the app -----------------------------------------------------------------------------------

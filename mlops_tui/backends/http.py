@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
 from mlops_tui.config.errors import ConfigError
-from mlops_tui.config.secrets import is_secret_ref, resolve_secret
+from mlops_tui.config.secrets import is_secret_ref, redact, resolve_secret
 
 _REF_HINT = 'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
 
@@ -128,8 +128,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def _clip(text: str, limit: int = 200) -> str:
-    text = _SPACE.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return redact(_SPACE.sub(" ", redact(text)).strip(), limit)  # mask before any cut
 
 
 def server_message(response: httpx.Response) -> str:

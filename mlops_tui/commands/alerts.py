@@ -8,6 +8,7 @@ from datetime import timedelta
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.text import printable
 
 
 def duration(text: str) -> timedelta:
@@ -75,7 +76,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
         alert = _alert(snap, args.fingerprint)
         minutes = args.length.total_seconds() / 60 if args.length else None
         ids = act(runtime.actions.ack([alert], minutes))
-    print(f"acked {alert.name} ({alert.fingerprint}): silence {ids[0]}")
+    print(printable(f"acked {alert.name} ({alert.fingerprint}): silence {ids[0]}"))
     return 0
 
 
@@ -85,7 +86,7 @@ def cmd_silence(args: argparse.Namespace) -> int:
         if alert.state == AlertState.RESOLVED:
             raise CommandFailed(f"{alert.name} is resolved")
         ids = act(runtime.actions.silence([alert], args.length, args.comment))
-    print(f"silenced {alert.name} ({alert.fingerprint}): silence {ids[0]}")
+    print(printable(f"silenced {alert.name} ({alert.fingerprint}): silence {ids[0]}"))
     return 0
 
 

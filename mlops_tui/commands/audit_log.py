@@ -10,7 +10,7 @@ from typing import Any
 from mlops_tui.commands.session import CommandFailed
 from mlops_tui.config.paths import audit_log_path
 from mlops_tui.services.audit import AuditLog
-from mlops_tui.services.text import printable
+from mlops_tui.services.text import inert_json, printable
 
 # Shown as columns; every other field (and the detail's keys) is shown as key=value.
 _COLUMNS = {"time", "user", "context", "action", "target", "backend", "outcome", "detail"}
@@ -58,7 +58,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for line in contents.skipped:
         print(f"mlops-tui: {log.path}:{line.number}: skipped a line that is {line.reason}", file=sys.stderr)
     if args.json:
-        print(json.dumps(contents.entries, indent=2, ensure_ascii=False))
+        print(inert_json(json.dumps(contents.entries, indent=2, ensure_ascii=False)))
         return 0
     if not contents.entries:
         print("no audit entries")

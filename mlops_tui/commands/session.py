@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from mlops_tui.backends.base import RunQuery
+from mlops_tui.config.secrets import redact_data
 from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.text import inert_json, printable
 
 
 class CommandFailed(Exception):
@@ -48,7 +50,7 @@ def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) ->
         snapshot = runtime.hub.wait_for_first_poll(getattr(args, "timeout", 60.0))
         for status in snapshot.statuses:
             if status.state not in (BackendState.OK, BackendState.SLOW):
-                print(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}",
+                print(printable(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}"),
                       file=sys.stderr)
         yield runtime, snapshot
     finally:
@@ -64,7 +66,7 @@ def act(coro) -> Any:
 
 
 def print_json(items) -> None:
-    print(json.dumps([i.model_dump(mode="json") for i in items], indent=2, ensure_ascii=False))
+    print(inert_json(json.dumps(redact_data([i.model_dump(mode="json") for i in items]), indent=2, ensure_ascii=False)))
 
 
 def print_table(header: list[str], rows: list[list[str]]) -> None:

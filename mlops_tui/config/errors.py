@@ -11,6 +11,8 @@ import textwrap
 from pathlib import Path
 
 _WIDTH = 78
+_PART = 400  # characters of one part (a problem, a spot) before it is cut with a marker
+_FIX_LINES = 12
 
 
 def _wrap(text: str) -> list[str]:
@@ -70,20 +72,26 @@ class ConfigError(Exception):
         return bits[0] if bits else ""
 
     def render(self) -> str:
-        """Plain text for a terminal: which file, where in it, what is wrong, how to fix it."""
+        """Plain text for a terminal: which file, where in it, what is wrong, how to fix it.
+
+        Every part goes through the app's sanitiser: a name from the file holding an escape
+        sequence or a newline is shown, not acted on, and no part runs past one screen.
+        """
+        from mlops_tui.services.text import printable
+
         if self.path is not None:
-            lines = [f"mlops-tui: problem in config file {self.path}"]
+            lines = [f"mlops-tui: problem in config file {printable(self.path, _PART)}"]
         else:
             lines = [f"mlops-tui: {self.heading}"]
         spot = self._spot()
         if spot:
-            lines.append(f"  where:   {spot}")
-        lines.append(f"  problem: {self.problem}")
+            lines.append(f"  where:   {printable(spot, _PART)}")
+        lines.append(f"  problem: {printable(self.problem, _PART)}")
         if self.fix:
             fix_lines = [
                 wrapped
-                for paragraph in self.fix.splitlines()
-                for wrapped in (_wrap(paragraph) or [""])
+                for paragraph in self.fix.splitlines()[:_FIX_LINES]
+                for wrapped in (_wrap(printable(paragraph, _PART)) or [""])
             ]
             lines.append(f"  fix:     {fix_lines[0]}")
             lines.extend(f"           {rest}" for rest in fix_lines[1:])

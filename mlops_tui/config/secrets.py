@@ -9,9 +9,13 @@ keyring is imported lazily: it is slow to import and most commands never touch i
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import datetime
 import json
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from mlops_tui.config.errors import SecretError
@@ -171,23 +175,189 @@ def list_secret_names() -> list[str]:
 
 
 # -- redaction ---------------------------------------------------------------------------------
-# Every secret this process resolved: a server that echoes a token back in an error body must
-# not get it into a status message, a notification, the audit log or a log file.
-_RESOLVED: set[str] = set()
+# Every secret this process resolved: a server that echoes a token back in an error body or in
+# its data must not get it onto a screen, into a notification, the audit log or a log file.
+# Each secret is kept with the forms it takes once encoded (JSON, repr, URL), so a text that
+# was already escaped by someone else is masked too; callers should still mask first.
+_RESOLVED: dict[str, tuple[str, ...]] = {}
+_PATTERN: re.Pattern[str] | None = None  # every form of every secret, longest first
 MASK = "••••••"
+# A cut text may end in the first characters of a secret; from this many on they are masked.
+PREFIX_MIN = 6
+_CUT_MARKS = ("…", "...")  # how this app (and most servers) mark a cut
 
 
-def redact(text: str) -> str:
-    """`text` with every secret this process has resolved replaced by a mask."""
-    for secret in _RESOLVED:
-        if secret in text:
-            text = text.replace(secret, MASK)
+def _base64_forms(secret: str) -> set[str]:
+    """The base64 text that encodes `secret` wherever it sits in the encoded bytes (as the
+    password does in a basic-auth header, ``base64(user:password)``): one per alignment,
+    without the characters that also carry bits of what comes before or after it."""
+    raw = secret.encode("utf-8")
+    if len(raw) < 9:  # shorter needles (under 8 characters) would match ordinary text
+        return set()
+    forms = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw + b"\0\0").decode("ascii")
+        first = -(-8 * offset // 6)  # characters carrying bits of the bytes before it
+        last = 8 * (offset + len(raw)) // 6  # characters carrying only its own bits end here
+        forms.add(encoded[first:last])
+    return forms
+
+
+def _forms(secret: str) -> tuple[str, ...]:
+    from urllib.parse import quote, quote_plus
+
+    forms = {
+        secret,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret)[1:-1],
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        *_base64_forms(secret),
+    }
+    # longest first: a form that contains another must be replaced before it
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _mask_cut_end(text: str) -> str:
+    """Mask a secret's prefix (≥ PREFIX_MIN characters) that ends where a cut marker starts:
+    the rest of that secret was cut away, its start must not stay behind."""
+    for mark in _CUT_MARKS:
+        if text.endswith(mark):
+            body = text[: -len(mark)]
+            break
+    else:
+        return text
+    for forms in tuple(_RESOLVED.values()):  # another thread may resolve a secret meanwhile
+        for form in forms:
+            head = form[:PREFIX_MIN]
+            tail = body[-(len(form) - 1):] if len(form) > 1 else ""
+            i = tail.find(head)
+            while i != -1:
+                if form.startswith(tail[i:]):
+                    return body[: len(body) - len(tail) + i] + MASK + mark
+                i = tail.find(head, i + 1)
     return text
 
 
+def _mask(text: str) -> str:
+    """`text` with every whole secret (in any of its encoded forms) replaced by the mask."""
+    pattern = _PATTERN
+    if pattern is None or pattern.search(text) is None:
+        return text
+    return pattern.sub(MASK, text)
+
+
+def redact(text: str, limit: int | None = None, marker: str = "…") -> str:
+    """`text` with every secret this process resolved replaced by a mask.
+
+    With `limit`, the masked text is then cut to at most `limit` characters (ending in
+    `marker`). A secret's first characters left just before a cut marker (``…`` or ``...``),
+    as a cut made elsewhere leaves them, are masked too. Masking happens on the whole text,
+    before the cut, so a cut made here never leaves part of a secret.
+    """
+    text = _mask(text)
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - len(marker), 0)] + marker
+    if _RESOLVED and text.endswith(_CUT_MARKS):
+        text = _mask_cut_end(text)
+    return text
+
+
+def redact_data(value: Any) -> Any:
+    """`value` (str, mapping, sequence, pydantic model, dataclass, nested) with every resolved
+    secret masked in every string, keys included; the same object when nothing changed."""
+    pattern = _PATTERN
+    if pattern is None:
+        return value
+    # One C-speed search over every string first: data that holds no secret (nearly always)
+    # costs one pass that collects strings, not a rebuild of every model.
+    joined = "\x00".join(_strings(value))
+    if not any(form in joined for forms in tuple(_RESOLVED.values()) for form in forms):
+        return value  # `in` is a fast substring search; one regex over it all is not
+    return _redact_deep(value)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside `value` (keys included), in no particular order."""
+    out: list[str] = []
+    append, stack = out.append, [value]
+    push = stack.append
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str:
+            append(v)
+        elif t in _MODEL_TYPES or (t not in _PLAIN and hasattr(v, "__pydantic_fields__")):
+            _MODEL_TYPES.add(t)
+            stack.extend(v.__dict__.values())
+        elif t is dict:
+            for k, x in v.items():
+                append(k) if type(k) is str else push(k)
+                append(x) if type(x) is str else push(x)
+        elif t is tuple or t is list:
+            stack.extend(v)
+        elif t in _PLAIN or v is None:
+            continue
+        elif isinstance(v, str):  # str enums
+            append(v)
+        elif isinstance(v, Mapping):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            stack.extend(getattr(v, f.name) for f in dataclasses.fields(v))
+    return out
+
+
+_MODEL_TYPES: set[type] = set()  # pydantic model classes met so far (a set lookup, not hasattr)
+_PLAIN = frozenset({int, float, bool, type(None), datetime.datetime, datetime.date})
+
+
+def _redact_deep(value: Any) -> Any:
+    if isinstance(value, str):
+        return _mask(value)
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        changed = False
+        for k, v in value.items():
+            nk, nv = _redact_deep(k), _redact_deep(v)
+            changed = changed or nk is not k or nv is not v
+            out[nk] = nv
+        return out if changed else value
+    if isinstance(value, (list, tuple)):
+        items = [_redact_deep(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    fields = getattr(type(value), "model_fields", None)  # a pydantic model
+    if fields is not None:
+        update = {}
+        for name in fields:
+            old = getattr(value, name, None)
+            new = _redact_deep(old)
+            if new is not old:
+                update[name] = new
+        return value.model_copy(update=update) if update else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        update = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _redact_deep(old)
+            if new is not old:
+                update[f.name] = new
+        return dataclasses.replace(value, **update) if update else value
+    return value
+
+
 def _remember(value: str) -> str:
+    global _PATTERN
     if len(value) >= 4:  # shorter values would mask ordinary words
-        _RESOLVED.add(value)
+        _RESOLVED[value] = _forms(value)
+        forms = sorted({f for fs in _RESOLVED.values() for f in fs}, key=len, reverse=True)
+        _PATTERN = re.compile("|".join(map(re.escape, forms)))
     return value
 
 

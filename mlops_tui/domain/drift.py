@@ -18,5 +18,11 @@ class DriftScore(DomainModel):
     backend: str = ""
 
     @property
+    def has_value(self) -> bool:
+        """False for a NaN score (the source had no number); ±Inf are values, the extremes."""
+        return self.score == self.score
+
+    @property
     def drifted(self) -> bool:
+        """Past the threshold; +Inf (or -Inf for p-values) is the worst drift, NaN never."""
         return self.score > self.threshold if self.higher_is_drift else self.score < self.threshold

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from mlops_tui.backends.errors import BackendError, PromotionConflict
+from mlops_tui.config.identity import same_identity
 from mlops_tui.config.secrets import redact
 from mlops_tui.domain import (
     Alert,
@@ -134,7 +135,7 @@ class Actions:
         self._check_writable("approve promotion", label, backend)
         if request.state != PromotionState.PENDING:
             raise self._refuse("approve promotion", label, backend, f"this request is already {request.state}")
-        if self.four_eyes and request.requester == self.user:
+        if self.four_eyes and same_identity(request.requester, self.user):
             raise self._refuse(
                 "approve promotion",
                 label,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_tui.config.secrets import redact
+from mlops_tui.config.secrets import redact_data
 from mlops_tui.domain.base import utcnow
 
 
@@ -54,7 +54,10 @@ class AuditLog:
             "outcome": outcome,
             "detail": dict(detail or {}),
         }
-        line = redact(json.dumps(entry, ensure_ascii=False, default=str)) + "\n"
+        # mask before encoding: json.dumps escapes `"` and `\` and would hide a secret from a
+        # mask applied to its output; `default=str` values are turned to text first for that
+        entry = redact_data(json.loads(json.dumps(entry, default=str)))
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

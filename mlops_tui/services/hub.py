@@ -21,7 +21,7 @@ from dataclasses import fields, replace
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized
-from mlops_tui.config.secrets import redact
+from mlops_tui.config.secrets import redact, redact_data
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.snapshot import Snapshot
@@ -44,7 +44,7 @@ def _describe(exc: BaseException) -> tuple[BackendState, str]:
     if isinstance(exc, Unauthorized):
         return BackendState.UNAUTHORISED, str(exc) or "credentials refused"
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return BackendState.ERROR, message[:200]
+    return BackendState.ERROR, redact(message, 200)  # mask, then cut
 
 
 class BackendRunner:
@@ -71,7 +71,7 @@ class BackendRunner:
 
     def _on_partial(self, partial: BackendData) -> None:
         """A backend's mid-poll data (first pages of runs): show it before the poll ends."""
-        base = self.data or BackendData()
+        base, partial = self.data or BackendData(), redact_data(partial)
         updates = {
             f.name: getattr(partial, f.name)
             for f in fields(BackendData)
@@ -132,9 +132,9 @@ class BackendRunner:
     async def poll_once(self) -> None:
         started = time.monotonic()
         try:
-            data = await asyncio.wait_for(
+            data = redact_data(await asyncio.wait_for(
                 self.backend.fetch(self.run_query, self._on_partial), self.timeout
-            )
+            ))  # echoed secrets
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -297,7 +297,7 @@ class Hub:
         self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
     ) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
-        return await asyncio.wrap_future(self.submit(name, call, timeout))
+        return redact_data(await asyncio.wrap_future(self.submit(name, call, timeout)))
 
     def wait_for_first_poll(self, timeout: float = 30.0) -> Snapshot:
         """Block until every backend has been polled once (for headless commands)."""

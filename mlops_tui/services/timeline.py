@@ -35,7 +35,7 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         if d.model == model:
             features.setdefault((d.feature, d.backend), []).append(d)
     for (feature, _), history in features.items():
-        history.sort(key=lambda d: d.time)
+        history = sorted((d for d in history if d.has_value), key=lambda d: d.time)  # NaN crosses nothing
         for before, after in zip(history, history[1:]):
             if before.drifted != after.drifted:
                 state = "crossed" if after.drifted else "back under"

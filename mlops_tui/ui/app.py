@@ -94,6 +94,17 @@ class MlopsApp(App):
         self._known_critical: set[str] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None,
+               markup: bool = True) -> None:
+        """Every notification (most carry a server's words) through the one sanitiser: no
+        secret, no control or bidi character, no message longer than a screen."""
+        from mlops_tui.ui.literal import visible
+
+        if not markup:
+            message = "\n".join(visible(line, 600) for line in str(message).split("\n")[:12])
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        super().notify(message, title=visible(title, 80), severity=severity, markup=markup, **kwargs)
+
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(problem, title="Theme", severity="warning", markup=False)

@@ -291,6 +291,24 @@ def _alert_target(alert: Alert) -> str:
 
 
 # -- drift ---------------------------------------------------------------------------------
+def drift_score_text(d: DriftScore) -> str:
+    """A drift score as a person reads it: NaN is "no value", infinities are ±Inf."""
+    if not d.has_value:
+        return "no value"
+    if d.score in (float("inf"), float("-inf")):
+        return "+Inf" if d.score > 0 else "-Inf"
+    return number(d.score)
+
+
+def drift_score_key(d: DriftScore) -> tuple[bool, float]:
+    """Sorts scores with no value after all others (NaN would scramble a sort)."""
+    return (not d.has_value, d.score if d.has_value else 0.0)
+
+
+def drift_verdict(d: DriftScore) -> str:
+    return "✖ drift" if d.drifted else "✓ ok" if d.has_value else "? no value"
+
+
 def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
     def history(d: DriftScore) -> str:
         return sparkline([h.score for h in snapshot.drift_history(d.model, d.feature)], 16)
@@ -298,7 +316,7 @@ def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
     return [
         Column("model", "Model", lambda d: d.model, width=18, min_width=10),
         Column("feature", "Feature", lambda d: d.feature, width=22, min_width=10, flex=True),
-        Column("score", "Score", lambda d: number(d.score), sort_key=lambda d: d.score, width=8, align="right"),
+        Column("score", "Score", drift_score_text, sort_key=drift_score_key, width=8, align="right"),
         Column(
             "threshold",
             "Threshold",
@@ -311,10 +329,10 @@ def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
         Column(
             "drifted",
             "Drifted",
-            lambda d: "✖ drift" if d.drifted else "✓ ok",
-            sort_key=lambda d: not d.drifted,
-            width=8,
-            style=lambda d: "bold red" if d.drifted else "green",
+            drift_verdict,
+            sort_key=lambda d: (not d.drifted, d.has_value),
+            width=10,
+            style=lambda d: "bold red" if d.drifted else "green" if d.has_value else "yellow",
         ),
         Column("history", "History", history, width=16, priority=1),
         Column("source", "Source", lambda d: d.source or d.backend, width=10, priority=3),

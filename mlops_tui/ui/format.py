@@ -70,6 +70,9 @@ def sparkline(values: Sequence[float | None], width: int | None = None) -> str:
         points = points[-width:]
     if not points:
         return ""
+    finite = [v for v in points if math.isfinite(v)] or [0.0]
+    # ±Inf drawn as the highest/lowest bar, not as a division by infinity
+    points = [min(max(v, min(finite)), max(finite)) if not math.isfinite(v) else v for v in points]
     low, high = min(points), max(points)
     span = high - low
     if span == 0:

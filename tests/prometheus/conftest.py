@@ -15,6 +15,7 @@ INITIAL = {
     ("model_drift_score", "fraud", "country"): 0.1,
     ("model_drift_score", "churn", "tenure"): float("nan"),
     ("model_drift_score", "churn", "plan"): float("inf"),
+    ("model_drift_score", "churn", "region"): float("-inf"),
     ("model_drift_pvalue", "fraud", "amount"): 0.01,
     ("model_drift_pvalue", "fraud", "country"): 0.4,
 }

@@ -22,7 +22,7 @@ def convert(body, **kw):
     return drift_from_matrix(body, **{**args, **kw})
 
 
-def test_matrix_to_scores_skips_non_finite_values():
+def test_matrix_to_scores_keeps_non_finite_values():
     body = matrix(
         {
             "metric": {"model": "fraud", "feature": "amount"},
@@ -31,9 +31,13 @@ def test_matrix_to_scores_skips_non_finite_values():
         {"metric": {"feature": "orphan"}, "values": [[1764230400, "-Inf"]]},
     )
     scores = convert(body, backend="prom")
-    assert [(s.model, s.feature, s.score, s.drifted) for s in scores] == [
+    shown = [(s.model, s.feature, s.score if s.has_value else "no value", s.drifted) for s in scores]
+    assert shown == [
         ("fraud", "amount", 0.1, False),
+        ("fraud", "amount", "no value", False),  # NaN: a score with no value, never drifted
+        ("fraud", "amount", float("inf"), True),  # +Inf: the worst drift there is
         ("fraud", "amount", 0.35, True),
+        ("", "orphan", float("-inf"), False),
     ]
     assert scores[0].time == datetime(2025, 11, 27, 8, 0, tzinfo=timezone.utc)
     assert scores[0].method == scores[0].source == "prometheus" and scores[0].backend == "prom"

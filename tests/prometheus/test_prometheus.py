@@ -37,9 +37,12 @@ async def test_drift_gauge_becomes_drift_scores(prometheus_server):
     assert data.version == prometheus_server.version
     assert data.alerts is None and data.drift is not None
     scores = by_key(data.drift)
-    # NaN and +Inf samples are skipped, so those series vanish altogether.
-    assert {("fraud", "amount"), ("fraud", "country")} <= set(scores)
-    assert not any(model == "churn" for model, _ in scores)
+    # NaN and ±Inf samples are scores too: no series vanishes.
+    assert {("fraud", "amount"), ("fraud", "country"), ("churn", "tenure"), ("churn", "plan"),
+            ("churn", "region")} <= set(scores)
+    assert all(not s.has_value and not s.drifted for s in scores[("churn", "tenure")])
+    assert all(s.score == float("inf") and s.drifted for s in scores[("churn", "plan")])
+    assert all(s.score == float("-inf") and not s.drifted for s in scores[("churn", "region")])
     now = datetime.now(timezone.utc)
     for s in data.drift:
         assert s.threshold == 0.2 and s.higher_is_drift

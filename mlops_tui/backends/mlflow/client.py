@@ -14,6 +14,7 @@ import httpx
 
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound, Unauthorized
 from mlops_tui.backends.http import HttpBackendOptions, JsonHttp, host_of
+from mlops_tui.config.secrets import redact
 
 API_PREFIX = "/api/2.0/mlflow"
 _MAX_MESSAGE = 200
@@ -30,8 +31,7 @@ class ApiError(BackendError):
 
 
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+    return redact(" ".join(redact(str(text)).split()), _MAX_MESSAGE)  # mask, then cut
 
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:

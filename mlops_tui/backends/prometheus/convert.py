@@ -48,8 +48,9 @@ def _data(body: Any, expected: str) -> list[Any]:
     return result
 
 
-def _sample(pair: Any) -> tuple[float, float] | None:
-    """`[ts, "value"]` -> (ts, value); None for NaN and ±Inf, which are not scores."""
+def _sample(pair: Any) -> tuple[float, float]:
+    """`[ts, "value"]` -> (ts, value). NaN and ±Inf are kept: Prometheus serves them, and a
+    score the app cannot show must still be said ("no value", or the worst drift)."""
     if not isinstance(pair, list | tuple) or len(pair) != 2:
         raise WireError(f"a sample is not [time, value]: {pair!r}")
     ts, raw = pair
@@ -58,8 +59,8 @@ def _sample(pair: Any) -> tuple[float, float] | None:
         when = float(ts)
     except (TypeError, ValueError):
         raise WireError(f"a sample is not numeric: {pair!r}") from None
-    if not math.isfinite(value):
-        return None
+    if not math.isfinite(when):
+        raise WireError(f"a sample has no usable time: {pair!r}")
     return when, value
 
 
@@ -72,7 +73,11 @@ def drift_from_matrix(
     feature_label: str,
     backend: str = "",
 ) -> list[DriftScore]:
-    """A `query_range` answer (matrix) -> one DriftScore per finite sample."""
+    """A `query_range` answer (matrix) -> one DriftScore per sample.
+
+    Non-finite samples are scores too: +Inf is the worst drift there is (it crosses any
+    threshold), NaN is a score with no value (`DriftScore.has_value`), listed, never dropped.
+    """
     scores: list[DriftScore] = []
     for series in _data(body, "matrix"):
         if not isinstance(series, Mapping):
@@ -84,10 +89,7 @@ def drift_from_matrix(
         model = str(metric.get(model_label, ""))
         feature = str(metric.get(feature_label, ""))
         for pair in values:
-            sample = _sample(pair)
-            if sample is None:
-                continue
-            when, value = sample
+            when, value = _sample(pair)
             scores.append(
                 DriftScore(
                     model=model,

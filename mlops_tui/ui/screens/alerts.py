@@ -20,13 +20,24 @@ from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
 from mlops_tui.ui.format import ago, local_time
-from mlops_tui.ui.literal import visible
+from mlops_tui.ui.literal import literal, visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.silences import ExpireSilence
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 
 GROUPINGS = ("severity", "model", "deployment")
+# The detail shows this much of one label or annotation value; `c` copies the whole alert.
+DETAIL_VALUE_LIMIT = 2000
+
+
+def cut_value(value: object, limit: int = DETAIL_VALUE_LIMIT) -> Text:
+    """A value shown literally, cut at `limit` characters with a note of what was left out."""
+    text = "" if value is None else str(value)
+    shown = literal(text, limit=limit)
+    if len(text) > limit:
+        shown.append(f"  ({len(text):,} characters in all: c copies them whole)", style="dim italic")
+    return shown
 
 
 def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
@@ -57,6 +68,9 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
         lines.append(f"- **Runbook:** {alert.runbook_url}")
     if alert.generator_url:
         lines.append(f"- **Source:** {alert.generator_url}")
+    for key, value in sorted(alert.annotations.items()):  # whole: the detail shows them cut
+        if key not in ("summary", "runbook_url"):
+            lines.append(f"- **{key}:** {value}")
     lines += ["", "| label | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(alert.labels.items())]
     return "\n".join(visible(line) for line in lines)
@@ -74,7 +88,7 @@ class AlertActionsMixin(ExpireSilence):
             self.notify("Select an alert to ack", severity="warning")
             return
         minutes = self.mlops.runtime.actions.ack_minutes
-        names = ", ".join(visible(a.name) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
+        names = ", ".join(visible(a.name, 200) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
         body = Text(f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
                     f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})")
 
@@ -107,7 +121,7 @@ class AlertActionsMixin(ExpireSilence):
         ]
         if len(alerts) == 1:
             fields.append(("matchers", "Matchers", matchers, True))
-        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name)}" + (" …" if len(alerts) > 1 else ""))
+        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name, 200)}" + (" …" if len(alerts) > 1 else ""))
 
         def done(values: dict[str, str] | None) -> None:
             if not values:
@@ -304,7 +318,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
 
     def crumb(self) -> str:
         alert = self.alert
-        return visible(f"alert {alert.name}") if alert else "alert"
+        return visible(f"alert {alert.name}", 80) if alert else "alert"
 
     def _alert_targets(self) -> list[Alert]:
         alert = self.alert
@@ -331,17 +345,18 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         head = Text()
         head.append(severity_text(alert.severity), style=SEVERITY_STYLE[alert.severity])
         head.append("  ")
-        head.append(visible(alert.name), style="bold")
+        head.append(visible(alert.name, 300), style="bold")
         head.append(f"  {alert_state_text(alert, snapshot)}")
         if alert.summary:
-            head.append(f"\n{visible(alert.summary)}")
+            head.append("\n")
+            head.append_text(cut_value(alert.summary, 1000))
         self.query_one("#alert-head", Static).update(head)
         self.query_one("#alert-info", KeyValues).show(
             [
                 ("started", f"{local_time(alert.starts_at)} ({ago(alert.starts_at)})"),
                 ("fingerprint", alert.fingerprint),
-                ("runbook (o)", alert.runbook_url or "-"),
-                ("generator", alert.generator_url or "-"),
+                ("runbook (o)", cut_value(alert.runbook_url or "-", 500)),
+                ("generator", cut_value(alert.generator_url or "-", 500)),
                 ("backend", alert.backend),
             ]
         )
@@ -357,8 +372,12 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         self.query_one("#alert-timeline", KeyValues).show(
             [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )
-        self.query_one("#alert-labels", KeyValues).show(sorted(alert.labels.items()))
-        self.query_one("#alert-annotations", KeyValues).show(sorted(alert.annotations.items()))
+        self.query_one("#alert-labels", KeyValues).show(
+            (visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())
+        )
+        self.query_one("#alert-annotations", KeyValues).show(
+            (visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())
+        )
 
     @staticmethod
     def _run_id(snapshot: Snapshot, alert: Alert) -> str:

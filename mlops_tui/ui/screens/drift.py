@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from mlops_tui.domain import DriftScore
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.columns import alert_columns, drift_columns
+from mlops_tui.ui.columns import alert_columns, drift_columns, drift_score_text
 from mlops_tui.ui.format import local_time, number
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import key_value_table
+
+
+def chart_points(history: list[DriftScore]) -> list[float]:
+    """Scores a chart can draw: NaN left out (the table lists it), ±Inf as the extremes."""
+    values = [d.score for d in history if d.has_value]
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    return [v if math.isfinite(v) else (high if v > 0 else low) for v in values]
 
 
 class DriftScreen(BaseScreen):
@@ -43,8 +54,11 @@ class DriftScreen(BaseScreen):
         grid = self.query_one("#drift", DataGrid)
         grid.set_columns(drift_columns(snapshot))
         grid.set_rows(snapshot.latest_drift)
-        drifted = sum(1 for d in snapshot.latest_drift if d.drifted)
-        grid.border_title = f"Drift ({drifted} of {len(snapshot.latest_drift)} features drifted)"
+        latest = snapshot.latest_drift
+        drifted = sum(1 for d in latest if d.drifted)
+        no_value = sum(1 for d in latest if not d.has_value)
+        title = f"Drift ({drifted} of {len(latest)} features drifted"
+        grid.border_title = title + (f", {no_value} with no value)" if no_value else ")")
         alerts = self.query_one("#drift-alerts", DataGrid)
         alerts.set_columns(alert_columns(snapshot, compact=True))
         drift_alerts = [a for a in snapshot.active_alerts if a.is_drift]
@@ -109,12 +123,17 @@ class DriftHistoryScreen(BaseScreen):
         head = Text()
         head.append(visible(f"{last.model} / {last.feature}"), style="bold")
         head.append(f"  method {visible(last.method)}  threshold {number(last.threshold)}  ")
-        head.append("✖ drifted" if last.drifted else "✓ no drift", style="bold red" if last.drifted else "green")
+        if last.drifted:
+            head.append("✖ drifted", style="bold red")
+        elif last.has_value:
+            head.append("✓ no drift", style="green")
+        else:
+            head.append("? no value: the latest score is NaN", style="bold yellow")
         self.query_one("#drift-head", Static).update(head)
-        self.query_one("#drift-chart", Sparkline).data = [d.score for d in history]
+        self.query_one("#drift-chart", Sparkline).data = chart_points(history)
         rows = [
-            (local_time(d.time), Text(f"{number(d.score)}  {'drift' if d.drifted else 'ok'}",
-                                      style="red" if d.drifted else ""))
+            (local_time(d.time), Text(f"{drift_score_text(d)}  {'drift' if d.drifted else 'ok' if d.has_value else 'no value'}",
+                                      style="red" if d.drifted else "" if d.has_value else "yellow"))
             for d in reversed(history)
         ]
         self.query_one("#drift-table", Static).update(key_value_table(rows))

@@ -31,8 +31,7 @@ def describe_status(status: BackendStatus) -> Text:
         text.append(f" ⟳ {visible(status.progress)}", style="cyan")
     if status.state not in (BackendState.OK, BackendState.PENDING) and status.message:
         # why it failed, in the backend's words (clipped; the full text is in doctor)
-        message = visible(status.message)
-        text.append(f": {message[:80]}{'…' if len(message) > 80 else ''}", style=style)
+        text.append(f": {visible(status.message, limit=80)}", style=style)
     return text
 
 
@@ -54,7 +53,7 @@ class StatusBar(Static):
         text.append("ctx ", style="dim")
         text.append(visible(context), style="bold")
         text.append("  user ", style="dim")
-        text.append(visible(user), style="bold")
+        text.append(visible(user, limit=40), style="bold")  # the normalised identity
         if read_only:
             text.append("  READ-ONLY", style="bold reverse yellow")
         for status in statuses:

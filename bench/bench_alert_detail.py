@@ -1,0 +1,120 @@
+"""Benchmark: an alert carrying one 100 KB annotation, opened in the alert detail.
+
+Run:  .venv/bin/python bench/bench_alert_detail.py [--size 100000] [--repeat 5]
+
+An in-process backend serves one critical alert whose `description` annotation is `--size`
+characters (the text is not the point; its length is). The app runs headless (Textual's
+`run_test`); the script times, from the key press to the detail's first paint with the
+alert's text on it:
+
+- open: Alerts list -> enter -> the detail is drawn;
+- return: escape back to the list, enter again (the case the issue measured at 3.8 s);
+- copy: `c` on the detail -> the Markdown (with the whole annotation) is on the clipboard.
+
+Each figure is the median of `--repeat` runs (min and max shown). Target: <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mlops_tui.backends.base import Backend, Capability  # noqa: E402
+from mlops_tui.domain import Alert  # noqa: E402
+from mlops_tui.services.runtime import build_runtime  # noqa: E402
+from mlops_tui.ui.app import MlopsApp  # noqa: E402
+
+
+def big_alert(size: int) -> Alert:
+    words = ("stack frame at model_server.predict line 42 raised ValueError: input shape mismatch; " * (size // 80 + 1))
+    return Alert(
+        fingerprint="big",
+        labels={"alertname": "HugeAnnotation", "severity": "critical", "model": "fraud"},
+        annotations={"summary": "an alert whose description is huge", "description": words[:size]},
+        starts_at=datetime.now(timezone.utc) - timedelta(minutes=3),
+        backend="big",
+    )
+
+
+class BigBackend(Backend):
+    kind = "big"
+    capabilities = frozenset({Capability.ALERTS})
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(name)
+        self.size = size
+
+    async def list_alerts(self):
+        return [big_alert(self.size)]
+
+    async def list_silences(self):
+        return []
+
+
+async def until(pilot, check, timeout: float = 30.0) -> float | None:
+    """Seconds until `check()` holds; None if it never did within `timeout`."""
+    start = time.perf_counter()
+    while not check():
+        if time.perf_counter() - start > timeout:
+            return None
+        await pilot.pause(0)
+    return time.perf_counter() - start
+
+
+def on_detail(app) -> bool:
+    return type(app.screen).__name__ == "AlertDetailScreen" and app.screen.is_mounted and \
+        "an alert whose description is huge" in str(app.screen.query_one("#alert-head").render())
+
+
+async def run(size: int, repeat: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"open": [], "return": [], "copy": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = build_runtime(None, backends=[BigBackend("big", size)], audit_path=Path(tmp) / "a.jsonl")
+        app = MlopsApp(runtime)
+        async with app.run_test(size=(160, 48)) as pilot:
+            if await until(pilot, lambda: bool(app.snapshot.alerts)) is None:
+                raise SystemExit("the backend never answered")
+            await pilot.press("5")
+            await pilot.pause(0.3)
+            for i in range(repeat):
+                start = time.perf_counter()
+                await pilot.press("enter")
+                if await until(pilot, lambda: on_detail(app)) is None:
+                    raise SystemExit("the alert detail never showed the alert")
+                await pilot.pause(0)  # the paint that follows the update
+                times["return" if i else "open"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                await pilot.press("c")
+                if await until(pilot, lambda: len(app.clipboard or "") >= size, 3.0) is not None:
+                    times["copy"].append(time.perf_counter() - start)
+                else:
+                    print("  copy: the clipboard never held the whole annotation")
+                app.copy_to_clipboard("")
+                await pilot.press("escape")
+                await pilot.pause(0.1)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    times = asyncio.run(run(args.size, args.repeat))
+    print(f"alert detail with a {args.size:,}-character annotation ({args.repeat} runs)")
+    for name, values in times.items():
+        if values:
+            ms = [v * 1000 for v in values]
+            print(f"  {name:<7} median {statistics.median(ms):7.1f} ms   min {min(ms):7.1f}   max {max(ms):7.1f}")
+
+
+if __name__ == "__main__":
+    main()
