@@ -13,28 +13,59 @@ class DeploymentHealth(StrEnum):
     UNKNOWN = "unknown"
 
 
+class TensorSpec(DomainModel):
+    """One input or output of a model's metadata."""
+
+    name: str
+    datatype: str = ""
+    shape: tuple[int, ...] = ()
+
+
 class HealthSample(DomainModel):
+    """One point of a deployment's serving metrics (sparklines, charts)."""
+
     deployment: str
     time: datetime
+    requests_per_second: float | None = None
+    error_rate: float | None = None  # 0..1
+    latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
-    error_rate: float | None = None
     ready: bool = True
 
 
 class Deployment(DomainModel):
     name: str
-    model: str
-    version: str = ""
+    model: str = ""  # the model's name on the server
+    version: str = ""  # the version served; "" = nobody can tell
     endpoint: str = ""
     environment: str = ""
     health: DeploymentHealth = DeploymentHealth.UNKNOWN
+    ready: bool | None = None  # model ready; None = unknown
+    live: bool | None = None  # server answers health/live; None = unknown
     ready_replicas: int = 0
     replicas: int = 0
+    requests_per_second: float | None = None  # None = unknown, never 0 for unknown
+    error_rate: float | None = None  # 0..1
+    latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
-    error_rate: float | None = None
-    requests_per_second: float | None = None
-    backend: str = ""
+    max_error_rate: float | None = None  # thresholds from config; over one => degraded
+    max_latency_p95_ms: float | None = None
+    metrics_note: str = ""  # why metrics are unknown or partial, e.g. "prom unreachable", a query error
+    registered_model: str = ""  # registry model it is expected to serve (config)
+    alias: str = ""  # alias it is expected to serve (config)
+    expected_version: str = ""  # version `alias` points at in the registry (set by the services join)
+    mismatch_since: datetime | None = None  # set by the services join; carried from snapshot to snapshot
+    reason: str = ""  # one line: why it is not healthy
+    repository_state: str = ""  # READY / UNAVAILABLE / LOADING ... from the repository index
+    inputs: tuple[TensorSpec, ...] = ()
+    outputs: tuple[TensorSpec, ...] = ()
+    platform: str = ""  # e.g. server name + version from GET /v2
+    checked_at: datetime | None = None
+    sources: tuple[str, ...] = ()  # backends that reported on it (after the join)
+    backend: str = ""  # the backend that owns it (the first source)
 
     @property
-    def is_healthy(self) -> bool:
-        return self.health == DeploymentHealth.HEALTHY
+    def mismatch(self) -> bool:
+        """Registry and serving disagree."""
+        return bool(self.registered_model and self.alias and self.version
+                    and self.expected_version and self.version != self.expected_version)
