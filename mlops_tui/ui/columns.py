@@ -180,7 +180,7 @@ UNKNOWN = "?"  # a value nobody can tell: never shown as 0 or as nothing
 OVER = "▲"  # a value over its threshold (beside the highlight: never colour alone)
 MISMATCH = "≠"
 MATCHED = "="
-SERIES_WIDTH = 8  # cells of a column's sparkline
+SERIES_WIDTH = 6  # cells of a column's sparkline: ten minutes each
 SERIES_SPAN = timedelta(hours=1)
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -306,11 +306,11 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
             min_width=10,
             style=lambda d: HEALTH_STYLE[d.health],
         ),
-        Column("model", "Model", lambda d: d.model or UNKNOWN, width=14, priority=7),
+        Column("model", "Model", lambda d: d.model or UNKNOWN, width=12, priority=7),
         Column("serves", "Serves", served_text, sort_key=lambda d: _int(d.version), width=6, min_width=4,
                align="right", priority=2, style=lambda d: "bold yellow" if d.mismatch else None),
         Column("expected", "Expected", mismatch_text, sort_key=lambda d: (not d.mismatch, mismatch_text(d)),
-               width=14, min_width=13, style=mismatch_style),
+               width=15, min_width=13, style=mismatch_style),
     ]
     if not compact:
         columns += [

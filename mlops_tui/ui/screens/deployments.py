@@ -130,7 +130,7 @@ class DeploymentDetailScreen(BaseScreen):
     DeploymentDetailScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
     DeploymentDetailScreen #deployment-registry, DeploymentDetailScreen #deployment-metadata { padding: 0 1; }
     DeploymentDetailScreen .chart { height: 3; }
-    DeploymentDetailScreen .chart Static { width: 30; padding: 0 1; }
+    DeploymentDetailScreen .chart Static { width: 24; padding: 0 1; }
     DeploymentDetailScreen .chart Sparkline { width: 1fr; height: 3; }
     DeploymentDetailScreen #deployment-alerts { height: 8; }
     """
@@ -153,6 +153,8 @@ class DeploymentDetailScreen(BaseScreen):
                 with Horizontal(classes="chart"):
                     yield Static(label, id=f"{key}-label")
                     yield Sparkline([], id=f"{key}-chart")
+            yield Static("Server", classes="section")
+            yield KeyValues(id="deployment-server")
             yield Static("Model metadata", classes="section")
             yield Static(id="deployment-metadata")
             yield Static("Alerts on this deployment (enter opens one)", classes="section")
@@ -180,13 +182,18 @@ class DeploymentDetailScreen(BaseScreen):
                 ("health", health),
                 ("reason", Text(visible(d.reason), style="bold") if d.reason else Text("-", style="dim")),
                 ("environment", d.environment or "-"),
+                ("last checked", f"{local_time(d.checked_at)} ({ago(d.checked_at)})" if d.checked_at else UNKNOWN),
+            ]
+        )
+        self.query_one("#deployment-server", KeyValues).show(
+            [
                 ("server", _yes_no(d.live, "answers", "not answering")),
                 ("model ready", _yes_no(d.ready, "ready", "not ready")),
+                ("model on the server", d.model or UNKNOWN),
                 ("replicas ready", f"{d.ready_replicas}/{d.replicas}" if d.replicas else UNKNOWN),
                 ("repository state", d.repository_state or UNKNOWN),
                 ("platform", d.platform or UNKNOWN),
                 ("endpoint", d.endpoint or "-"),
-                ("last checked", f"{local_time(d.checked_at)} ({ago(d.checked_at)})" if d.checked_at else UNKNOWN),
                 ("metrics note", d.metrics_note or "-"),
                 ("reported by", ", ".join(d.sources) or d.backend),
             ]

@@ -90,9 +90,9 @@ class OverviewScreen(BaseScreen):
         unhealthy = snapshot.unhealthy_deployments
         mismatched = tuple(d for d in snapshot.deployments if d.mismatch and d not in unhealthy)
         deployments.set_rows(unhealthy + mismatched)
-        title = f"Unhealthy deployments ({len(unhealthy)} of {len(snapshot.deployments)})"
+        deployments.border_title = f"Unhealthy deployments ({len(unhealthy)} of {len(snapshot.deployments)})"
         count = sum(1 for d in snapshot.deployments if d.mismatch)
-        deployments.border_title = title + (f" {MISMATCH} {count} mismatched" if count else "")
+        deployments.border_subtitle = f"{MISMATCH} {count} mismatched" if count else ""
         promotions.set_rows(snapshot.pending_promotions)
         promotions.border_title = f"Pending promotions ({len(snapshot.pending_promotions)})"
         latest = snapshot.latest_runs
