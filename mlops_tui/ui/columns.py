@@ -295,7 +295,8 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
                       min_width=7, priority=priority, style=style)
 
     columns: list[Column[Deployment]] = [
-        Column("name", "Deployment", lambda d: d.name, width=18, min_width=10, flex=True),
+        # not flex: the spare width goes to the reason
+        Column("name", "Deployment", lambda d: d.name, width=18, min_width=10),
         Column("env", "Env", lambda d: d.environment, width=7, priority=6),
         Column(
             "health",
