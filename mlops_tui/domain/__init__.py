@@ -1,7 +1,7 @@
 """Frozen domain models: what every backend turns its wire format into."""
 
 from mlops_tui.domain.alerts import Alert, AlertState, Matcher, Severity, Silence, SilenceState
-from mlops_tui.domain.deployments import Deployment, DeploymentHealth, HealthSample
+from mlops_tui.domain.deployments import Deployment, DeploymentHealth, HealthSample, TensorSpec
 from mlops_tui.domain.drift import DriftScore
 from mlops_tui.domain.events import Event, EventKind
 from mlops_tui.domain.registry import ModelVersion, PromotionRequest, PromotionState, RegisteredModel
@@ -31,4 +31,5 @@ __all__ = [
     "Severity",
     "Silence",
     "SilenceState",
+    "TensorSpec",
 ]

@@ -1,4 +1,5 @@
-"""Deployments of model versions and samples of their health over time."""
+"""Deployments of model versions, what the serving side says about them, and samples of
+their serving metrics over time."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -14,7 +15,7 @@ class DeploymentHealth(StrEnum):
 
 
 class TensorSpec(DomainModel):
-    """One input or output of a model's metadata."""
+    """One input or output named in a model's metadata."""
 
     name: str
     datatype: str = ""
@@ -50,11 +51,11 @@ class Deployment(DomainModel):
     latency_p95_ms: float | None = None
     max_error_rate: float | None = None  # thresholds from config; over one => degraded
     max_latency_p95_ms: float | None = None
-    metrics_note: str = ""  # why metrics are unknown or partial, e.g. "prom unreachable", a query error
+    metrics_note: str = ""  # why metrics are unknown or partial ("prom unreachable", a query error)
     registered_model: str = ""  # registry model it is expected to serve (config)
     alias: str = ""  # alias it is expected to serve (config)
-    expected_version: str = ""  # version `alias` points at in the registry (set by the services join)
-    mismatch_since: datetime | None = None  # set by the services join; carried from snapshot to snapshot
+    expected_version: str = ""  # version `alias` points at in the registry (services join)
+    mismatch_since: datetime | None = None  # services join; carried from snapshot to snapshot
     reason: str = ""  # one line: why it is not healthy
     repository_state: str = ""  # READY / UNAVAILABLE / LOADING ... from the repository index
     inputs: tuple[TensorSpec, ...] = ()
@@ -66,6 +67,11 @@ class Deployment(DomainModel):
 
     @property
     def mismatch(self) -> bool:
-        """Registry and serving disagree."""
-        return bool(self.registered_model and self.alias and self.version
-                    and self.expected_version and self.version != self.expected_version)
+        """The registry and the serving disagree on the version."""
+        return bool(
+            self.registered_model
+            and self.alias
+            and self.version
+            and self.expected_version
+            and self.version != self.expected_version
+        )

@@ -695,9 +695,11 @@ class DemoWorld:
             inc = reading.incident
             failure = LOAD_FAILURES[int((inc.magnitude if inc else 0.0) * 2 * len(LOAD_FAILURES)) % len(LOAD_FAILURES)]
             return f"server up, model {spec.model} not loaded: {failure} (repository index)"
+        # worded as the services join words a threshold (services/deployments.py), with this
+        # backend as the source of the metric
         parts = []
         if reading.error_rate is not None and reading.error_rate > ERROR_WARN:
-            parts.append(f"ready, but {_pct(reading.error_rate)} of requests fail (prometheus)")
+            parts.append(f"ready, but {_pct(reading.error_rate)} of requests fail ({self.backend})")
         if reading.latency_ms is not None and reading.latency_ms > spec.slo_latency_ms:
             parts.append(f"p95 {_ms(reading.latency_ms)} over the {_ms(spec.slo_latency_ms)} threshold")
         if reading.ready < spec.replicas:
@@ -1167,12 +1169,17 @@ def _health(spec: DeploymentSpec, latency: float | None, error: float | None, re
 
 
 def _pct(rate: float) -> str:
-    percent = 100 * rate
-    return f"{percent:.1f}%" if percent < 10 else f"{percent:.0f}%"
+    """0.38 -> "38%", 0.029 -> "2.9%"."""
+    value = rate * 100
+    text = f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def _ms(millis: float) -> str:
-    return f"{millis / 1000:.1f} s" if millis >= 1000 else f"{millis:.0f} ms"
+    """1200 -> "1.2 s", 500 -> "500 ms"."""
+    if millis >= 1000:
+        return f"{millis / 1000:.1f}".rstrip("0").rstrip(".") + " s"
+    return f"{millis:.0f} ms"
 
 
 def _silence_state(s: Silence, ts: float) -> SilenceState:
