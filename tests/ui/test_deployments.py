@@ -4,7 +4,7 @@ registry disagree — in the list, the detail, the Overview, the approval dialog
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from textual.widgets import Sparkline
 
@@ -133,9 +133,11 @@ async def test_enter_opens_the_detail_with_charts_metadata_and_how_long_the_mism
         assert re.search(rf"reason\s+{re.escape(lagging.reason)}", text)
         assert re.search(r"repository state\s+READY", text)
         assert re.search(rf"version\s+{model} v{lagging.version}", text)
-        # charts over the last hour: one point a minute, and the current value with its range
+        # charts over the last hour (the demo samples every two minutes), the current value, the range
+        samples = app.snapshot.health_of(LAGGING)
+        assert len(samples) == 30 and samples[-1].time - samples[0].time == timedelta(minutes=58)
         for chart in ("#rate-chart", "#errors-chart", "#latency-chart"):
-            assert len(app.screen.query_one(chart, Sparkline).data) == 60
+            assert len(app.screen.query_one(chart, Sparkline).data) == 30
         assert re.search(r"p95 ▲ \d\.\d s > 2\.5 s", text)
         assert re.search(r"requests/s \d+\.\d", text)
         # the model metadata: inputs and outputs with types and shapes

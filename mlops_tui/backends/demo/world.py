@@ -74,8 +74,8 @@ HOUR = 3600.0
 DAY = 86400.0
 
 METRIC_BUCKET = 15.0  # deployment metrics change every 15 simulated seconds
-HEALTH_STEP = 60.0  # one health sample a simulated minute
-HEALTH_SAMPLES = 60  # the last hour: sparklines and the detail's charts
+HEALTH_STEP = 120.0  # one health sample every two simulated minutes
+HEALTH_SAMPLES = 30  # the last hour: sparklines and the detail's charts (cheap enough for the launch)
 INCIDENT_WINDOW = 1800.0  # at most one incident per deployment per 30 simulated minutes
 DRIFT_STEP = 300.0  # drift is evaluated every 5 simulated minutes
 DRIFT_SAMPLES = 24
@@ -707,7 +707,7 @@ class DemoWorld:
         return "; ".join(parts)
 
     def health(self) -> tuple[HealthSample, ...]:
-        """The last 30 one-minute samples of every deployment, oldest first per deployment."""
+        """The last hour of samples (every two minutes) of every deployment, oldest first per deployment."""
         minute = int(self.now_ts() // HEALTH_STEP)
         return self._cached("health", minute, lambda: tuple(
             self._sample(d, m) for d in range(len(DEPLOYMENTS))
