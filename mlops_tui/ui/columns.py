@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from operator import attrgetter
+
+from rich.cells import cell_len
 
 from mlops_tui.domain import (
     Alert,
@@ -21,6 +24,7 @@ from mlops_tui.domain import (
 )
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
+from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import Column
 
 SEVERITY_STYLE = {
@@ -240,17 +244,22 @@ def over_latency(d: Deployment) -> bool:
             and d.latency_p95_ms > d.max_latency_p95_ms)
 
 
-def series(samples: Sequence[HealthSample], attribute: str, width: int = SERIES_WIDTH) -> list[float | None]:
-    """The last hour of `attribute` in `width` slots, each the worst (largest) value it holds."""
+def last_hour(samples: Sequence[HealthSample]) -> list[HealthSample]:
+    """The samples (oldest first) of the hour up to the newest one."""
     if not samples:
         return []
     since = samples[-1].time - SERIES_SPAN
-    recent = [s for s in samples if s.time > since]
+    return [s for s in samples if s.time > since]
+
+
+def series(samples: Sequence[HealthSample], attribute: str, width: int = SERIES_WIDTH) -> list[float | None]:
+    """`attribute` of `samples` (oldest first) in `width` slots, each the worst (largest) value it holds."""
+    values = list(map(attrgetter(attribute), samples))
+    n = len(values)
     slots: list[float | None] = []
     for i in range(width):
-        chunk = recent[len(recent) * i // width:len(recent) * (i + 1) // width]
-        values = [v for v in (getattr(s, attribute) for s in chunk) if v is not None]
-        slots.append(max(values) if values else None)
+        known = [v for v in values[n * i // width:n * (i + 1) // width] if v is not None]
+        slots.append(max(known) if known else None)
     return slots if any(v is not None for v in slots) else []
 
 
@@ -272,19 +281,29 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
 
     `compact` (the Overview's panel) leaves the metrics out.
     """
-    history: dict[str, list[HealthSample]] = {}
+    name_width = min(40, max([10, *(cell_len(visible(d.name)) for d in snapshot.deployments)]))
+    history: dict[str, list[HealthSample]] | None = None
+    trends: dict[tuple[str, str], str] = {}
 
-    def samples(d: Deployment) -> list[HealthSample]:
-        if d.name not in history:
-            history[d.name] = snapshot.health_of(d.name)
-        return history[d.name]
+    def trend(d: Deployment, attribute: str) -> str:
+        # every sample grouped once (not one scan of them all per row: 200 deployments)
+        nonlocal history
+        if history is None:
+            grouped: dict[str, list[HealthSample]] = {}
+            for sample in snapshot.health:
+                grouped.setdefault(sample.deployment, []).append(sample)
+            history = {name: last_hour(sorted(group, key=attrgetter("time"))) for name, group in grouped.items()}
+        key = (d.name, attribute)
+        if key not in trends:
+            trends[key] = spark(series(history.get(d.name, []), attribute))
+        return trends[key]
 
     def metric(key: str, label: str, attribute: str, fmt: Callable[[float | None], str],
                over: Callable[[Deployment], bool], priority: int) -> Column[Deployment]:
         def text(d: Deployment) -> str:
             value = getattr(d, attribute)
             mark = OVER if over(d) else " "
-            return f"{mark}{fmt(value):>6} {spark(series(samples(d), attribute))}"
+            return f"{mark}{fmt(value):>6} {trend(d, attribute)}"
 
         def style(d: Deployment) -> str | None:
             if over(d):
@@ -295,8 +314,8 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
                       min_width=7, priority=priority, style=style)
 
     columns: list[Column[Deployment]] = [
-        # not flex: the spare width goes to the reason
-        Column("name", "Deployment", lambda d: d.name, width=18, min_width=10),
+        # as wide as the longest name (within reason), not flex: the spare width goes to the reason
+        Column("name", "Deployment", lambda d: d.name, width=name_width, min_width=10),
         Column("env", "Env", lambda d: d.environment, width=7, priority=6),
         Column(
             "health",
