@@ -279,7 +279,8 @@ def spark(values: Sequence[float | None]) -> str:
 def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Deployment]]:
     """Name, health, mismatch and reason stay at 80 columns; the metrics with their trends need width.
 
-    `compact` (the Overview's panel) leaves the metrics out.
+    `compact` (the Overview's panel, a version's deployments) leaves out the environment, the
+    model and the metrics.
     """
     name_width = min(40, max([10, *(cell_len(visible(d.name)) for d in snapshot.deployments)]))
     history: dict[str, list[HealthSample]] | None = None
@@ -316,7 +317,7 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
     columns: list[Column[Deployment]] = [
         # as wide as the longest name (within reason), not flex: the spare width goes to the reason
         Column("name", "Deployment", lambda d: d.name, width=name_width, min_width=10),
-        Column("env", "Env", lambda d: d.environment, width=7, priority=6),
+        *([] if compact else [Column("env", "Env", lambda d: d.environment, width=7, priority=6)]),
         Column(
             "health",
             "Health",
@@ -326,7 +327,7 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
             min_width=10,
             style=lambda d: HEALTH_STYLE[d.health],
         ),
-        Column("model", "Model", lambda d: d.model or UNKNOWN, width=12, priority=7),
+        *([] if compact else [Column("model", "Model", lambda d: d.model or UNKNOWN, width=12, priority=7)]),
         Column("serves", "Serves", served_text, sort_key=lambda d: _int(d.version), width=6, min_width=4,
                align="right", priority=2, style=lambda d: "bold yellow" if d.mismatch else None),
         Column("expected", "Expected", mismatch_text, sort_key=lambda d: (not d.mismatch, mismatch_text(d)),

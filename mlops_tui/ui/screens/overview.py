@@ -89,6 +89,7 @@ class OverviewScreen(BaseScreen):
         # not healthy first (worst first), then the healthy ones that serve another version than expected
         unhealthy = snapshot.unhealthy_deployments
         mismatched = tuple(d for d in snapshot.deployments if d.mismatch and d not in unhealthy)
+        deployments.set_columns(deployment_columns(snapshot, compact=True))  # fitted to the names
         deployments.set_rows(unhealthy + mismatched)
         deployments.border_title = f"Unhealthy deployments ({len(unhealthy)} of {len(snapshot.deployments)})"
         count = sum(1 for d in snapshot.deployments if d.mismatch)
