@@ -89,7 +89,8 @@ class ApprovalDialog(ModalScreen[bool]):
     }
     ApprovalDialog VerticalScroll { height: auto; max-height: 30; }
     ApprovalDialog .section { text-style: bold; color: $accent; margin-top: 1; }
-    ApprovalDialog #verdict { margin-top: 1; }
+    ApprovalDialog #rollout { margin-top: 1; }
+    ApprovalDialog #verdict { margin-top: 1; dock: bottom; }  /* on screen however long the rest is */
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Approve"),
@@ -133,12 +134,12 @@ class ApprovalDialog(ModalScreen[bool]):
             box.border_title = "Approve promotion"
             with VerticalScroll():
                 yield Static(head)
+                # before the metrics: what this approval leaves behind is seen without scrolling
+                yield Static(rollout_text(r, self.deployments), id="rollout")
                 yield Static("Metrics", classes="section")
                 yield Static(comparison_table(r, self.holder, self.comparisons))
                 yield Static("Policy checks", classes="section")
                 yield Static(checks_text(self.checks) if self.checks else Text("(no checks)", style="dim"))
-                yield Static("Deployments", classes="section")
-                yield Static(rollout_text(r, self.deployments), id="rollout")
             yield Static(verdict, id="verdict")
 
     def action_answer(self, yes: bool) -> None:
