@@ -194,14 +194,62 @@ def test_deployments_serve_alias_holders():
     assert by_name["fraud-api-prod"].version == aliases["fraud-xgb"]["champion"]
     assert by_name["fraud-api-canary"].version == aliases["fraud-xgb"]["challenger"]
     for d in deployments:
-        assert d.version in aliases[d.model].values()
+        assert (d.registered_model, d.alias) == (d.model, next(s.alias for s in DEPLOYMENTS if s.name == d.name))
+        assert d.expected_version == aliases[d.model][d.alias]
+        assert d.mismatch == (d.version != d.expected_version)
+        assert (d.mismatch_since is not None) == d.mismatch
         assert d.replicas > 0 and d.endpoint.startswith("https://")
+        assert d.inputs and d.outputs and d.platform
+        assert d.checked_at is not None and d.checked_at <= w.now
+        assert (d.max_error_rate, d.max_latency_p95_ms) == (ERROR_WARN, next(s.slo_latency_ms for s in DEPLOYMENTS
+                                                                             if s.name == d.name))
     samples = w.health()
     per_deployment = Counter(s.deployment for s in samples)
     assert set(per_deployment) == set(by_name) and set(per_deployment.values()) == {30}
     times = sorted({s.time for s in samples})
-    assert len(times) == 30 and times[-1] <= w.now
-    assert all(b - a == timedelta(minutes=1) for a, b in zip(times, times[1:]))
+    assert len(times) == 30 and w.now - timedelta(minutes=2) < times[-1] <= w.now
+    assert all(b - a == timedelta(minutes=2) for a, b in zip(times, times[1:]))  # the last hour
+    assert all(s.requests_per_second is not None for s in samples if s.ready)
+    assert all(s.latency_p50_ms <= s.latency_p95_ms for s in samples if s.latency_p95_ms is not None)
+
+
+def test_the_batch_scorer_still_serves_the_old_champion_after_a_promotion():
+    """churn-lgbm's champion moved 72 minutes before the epoch; the nightly scorer has not caught up."""
+    w = make_world(runs=0)
+    scorer = next(d for d in w.deployments() if d.name == "churn-batch-scorer")
+    champion = next(m for m in w.models() if m.name == "churn-lgbm").aliases["champion"]
+    assert scorer.mismatch and scorer.expected_version == champion and scorer.version != champion
+    assert scorer.mismatch_since == EPOCH - timedelta(minutes=72)
+    assert [d.name for d in w.deployments() if d.mismatch] == ["churn-batch-scorer"]
+    w.advance(3 * 3600)  # its rollout takes three hours
+    scorer = next(d for d in w.deployments() if d.name == "churn-batch-scorer")
+    assert not scorer.mismatch and scorer.version == champion and scorer.mismatch_since is None
+
+
+def test_every_deployment_that_is_not_healthy_says_why():
+    w = make_world(runs=0)
+    seen = Counter()
+    for _ in range(24 * 12):  # a day, every 5 minutes
+        w.advance(300)
+        for d in w.deployments():
+            if d.health == DeploymentHealth.HEALTHY:
+                assert d.reason == "" and d.ready and d.live and d.repository_state == "READY"
+                continue
+            assert d.reason, d
+            if d.live is False:
+                seen["gone"] += 1
+                assert d.reason.startswith("server not answering")
+                assert d.ready is None and d.requests_per_second is None and d.metrics_note  # unknown, not 0
+            elif d.ready_replicas == 0:
+                seen["not loaded"] += 1
+                assert f"model {d.model} not loaded: " in d.reason and d.repository_state == "UNAVAILABLE"
+            if d.error_rate is not None and d.error_rate > ERROR_WARN:
+                seen["errors"] += 1
+                assert "of requests fail" in d.reason
+            if d.latency_p95_ms is not None and d.latency_p95_ms > d.max_latency_p95_ms:
+                seen["latency"] += 1
+                assert "over the" in d.reason and "threshold" in d.reason
+    assert set(seen) == {"gone", "not loaded", "errors", "latency"}
 
 
 # -- dynamics -------------------------------------------------------------------------------
@@ -369,12 +417,18 @@ async def test_approving_a_promotion_moves_the_alias():
     decided = next(p for p in data.promotions if p.key == request.key and p.requested_at == request.requested_at)
     assert decided.state == PromotionState.APPROVED
     assert decided.decided_by == "alice" and decided.decided_at == EPOCH
-    assert next(d for d in data.deployments if d.name == "fraud-api-prod").version == request.version
+    # the alias moved, but fraud-api-prod serves the old champion until its rollout is done
+    prod = next(d for d in data.deployments if d.name == "fraud-api-prod")
+    assert (prod.version, prod.expected_version, prod.mismatch_since) == (old, request.version, EPOCH)
+    assert prod.mismatch
     texts = [e.text for e in data.events if e.model == "fraud-xgb"]
     assert any("approved" in t for t in texts)
     assert any(f"v{old} -> v{request.version}" in t for t in texts)
     with pytest.raises(PromotionConflict):
         await b.approve_promotion(request, "grace", EPOCH)
+    b.world.advance(20 * 60)
+    prod = next(d for d in (await b.fetch()).deployments if d.name == "fraud-api-prod")
+    assert (prod.version, prod.mismatch, prod.mismatch_since) == (request.version, False, None)
 
 
 async def test_promoting_the_stale_model_resolves_its_stale_alert():

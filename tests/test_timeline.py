@@ -62,3 +62,28 @@ def test_kinds_a_backend_reports_are_not_derived_twice():
     drift = [e for e in events if e.kind == EventKind.DRIFT]
     assert [e.text for e in drift] == ["amount drifted (psi)"]
     assert EventKind.ALIAS_MOVED in [e.kind for e in events]  # other kinds still derived
+
+
+def test_a_deployment_left_on_the_old_version_shows_when_its_mismatch_started():
+    from dataclasses import replace
+
+    from mlops_tui.domain import Event
+
+    behind = Deployment(name="fraud-api", model="fraud-server-name", version="8", registered_model="fraud",
+                        alias="champion", expected_version="9", mismatch_since=T - timedelta(minutes=90))
+    matched = Deployment(name="fraud-canary", model="fraud", version="9", registered_model="fraud",
+                         alias="champion", expected_version="9")
+    snap = replace(snapshot(), deployments=(behind, matched))
+    events = what_changed(snap, "fraud", "", before=T)
+    mismatches = [e for e in events if e.kind == EventKind.MISMATCH]
+    assert [(e.deployment, e.time) for e in mismatches] == [("fraud-api", T - timedelta(minutes=90))]
+    assert "fraud-api still serves v8 while champion is v9" in mismatches[0].text
+    # an alert on the deployment alone finds it through its registered model, not its server-side name
+    assert [e.kind for e in what_changed(snap, "", "fraud-api", before=T)].count(EventKind.MISMATCH) == 1
+    # a backend that reports other kinds of events (the demo) does not hide it
+    reported = Event(time=T - timedelta(hours=1), model="fraud", kind=EventKind.HEALTH, text="fraud-api degraded")
+    assert EventKind.MISMATCH in [e.kind for e in what_changed(replace(snap, events=(reported,)), "fraud", "",
+                                                                 before=T)]
+    # once it serves what the alias says, there is nothing to show
+    rolled = replace(snap, deployments=(behind.model_copy(update={"version": "9", "mismatch_since": None}),))
+    assert EventKind.MISMATCH not in [e.kind for e in what_changed(rolled, "fraud", "", before=T)]

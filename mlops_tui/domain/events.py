@@ -13,6 +13,7 @@ class EventKind(StrEnum):
     DRIFT = "drift"
     HEALTH = "health"
     ALERT = "alert"
+    MISMATCH = "mismatch"  # a deployment started serving another version than its alias
 
 
 class Event(DomainModel):

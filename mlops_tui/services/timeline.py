@@ -1,4 +1,5 @@
-"""What changed before an alert: a model's promotions, new versions, drift crossings, health changes.
+"""What changed before an alert: a model's promotions, new versions, drift crossings, health changes,
+and deployments that stopped serving what the registry says.
 
 Backends may report events themselves (the demo does); the rest is derived from what every
 snapshot already holds, so the timeline works with MLflow, Alertmanager, Prometheus and
@@ -51,6 +52,11 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
             if before.ready != after.ready:
                 events.append(Event(time=after.time, model=model, deployment=name, kind=EventKind.HEALTH,
                                     text=f"{name} {'ready again' if after.ready else 'not ready'}"))
+    for d in snapshot.deployments:
+        if d.name in deployments and d.mismatch and d.mismatch_since is not None:
+            events.append(Event(time=d.mismatch_since, model=model, deployment=d.name, kind=EventKind.MISMATCH,
+                                text=f"{d.name} still serves v{d.version} while {d.alias} is "
+                                     f"v{d.expected_version}: mismatch starts"))
     return events
 
 
@@ -65,8 +71,9 @@ def what_changed(
     """Events about `model` (or `deployment`) in the `hours` before `before`, newest first."""
     if not model and deployment:
         served = snapshot.deployments_by_name.get(deployment)
-        model = served.model if served else ""
-    deployments = {d.name for d in snapshot.deployments if d.model == model} | ({deployment} if deployment else set())
+        model = (served.registered_model or served.model) if served else ""
+    deployments = {d.name for d in snapshot.deployments if model and model in (d.model, d.registered_model)}
+    deployments |= {deployment} if deployment else set()
     start, end = before - timedelta(hours=hours), before + timedelta(minutes=5)
     reported = [e for e in snapshot.events if e.model == model or (e.deployment and e.deployment in deployments)]
     # A kind of event a backend reports itself is not derived again (in other words).

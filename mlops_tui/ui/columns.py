@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from operator import attrgetter
+
+from rich.cells import cell_len
 
 from mlops_tui.domain import (
     Alert,
@@ -10,6 +15,7 @@ from mlops_tui.domain import (
     Deployment,
     DeploymentHealth,
     DriftScore,
+    HealthSample,
     ModelVersion,
     PromotionRequest,
     Run,
@@ -17,7 +23,8 @@ from mlops_tui.domain import (
     Severity,
 )
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.format import ago, duration, local_time, millis, number, percent, sparkline
+from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
+from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import Column
 
 SEVERITY_STYLE = {
@@ -173,61 +180,172 @@ def request_columns() -> list[Column[PromotionRequest]]:
 
 
 # -- deployments ---------------------------------------------------------------------------
-def deployment_columns(snapshot: Snapshot, with_trend: bool = True) -> list[Column[Deployment]]:
-    def trend(d: Deployment) -> str:
-        return sparkline([h.latency_p95_ms for h in snapshot.health_of(d.name)], 16)
+UNKNOWN = "?"  # a value nobody can tell: never shown as 0 or as nothing
+OVER = "▲"  # a value over its threshold (beside the highlight: never colour alone)
+MISMATCH = "≠"
+MATCHED = "="
+SERIES_WIDTH = 6  # cells of a column's sparkline: ten minutes each
+SERIES_SPAN = timedelta(hours=1)
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def mismatch_text(d: Deployment) -> str:
+    """The registry's side of a deployment, with the mismatch flag as a symbol and a word."""
+    if not (d.registered_model and d.alias):
+        return ""  # nothing is expected of it
+    if not d.expected_version:
+        return f"{UNKNOWN} {d.alias} unknown"
+    if not d.version:
+        return f"{UNKNOWN} v{d.expected_version} {d.alias}"
+    if d.mismatch:
+        return f"{MISMATCH} v{d.expected_version} mismatch"
+    return f"{MATCHED} v{d.expected_version} {d.alias}"
+
+
+def mismatch_style(d: Deployment) -> str | None:
+    if d.mismatch:
+        return "bold yellow"
+    if d.registered_model and d.alias and not (d.version and d.expected_version):
+        return "dim"
+    return None
+
+
+def served_text(d: Deployment) -> str:
+    return f"v{d.version}" if d.version else UNKNOWN
+
+
+def rate_text(value: float | None) -> str:
+    if value is None:
+        return UNKNOWN
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def error_text(value: float | None) -> str:
+    if value is None:
+        return UNKNOWN
+    percent = value * 100
+    return f"{percent:.1f}%" if percent >= 10 else f"{percent:.2f}%"
+
+
+def latency_text(value: float | None) -> str:
+    if value is None:
+        return UNKNOWN
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def over_error(d: Deployment) -> bool:
+    return d.error_rate is not None and d.max_error_rate is not None and d.error_rate > d.max_error_rate
+
+
+def over_latency(d: Deployment) -> bool:
+    return (d.latency_p95_ms is not None and d.max_latency_p95_ms is not None
+            and d.latency_p95_ms > d.max_latency_p95_ms)
+
+
+def last_hour(samples: Sequence[HealthSample]) -> list[HealthSample]:
+    """The samples (oldest first) of the hour up to the newest one."""
+    if not samples:
+        return []
+    since = samples[-1].time - SERIES_SPAN
+    return [s for s in samples if s.time > since]
+
+
+def series(samples: Sequence[HealthSample], attribute: str, width: int = SERIES_WIDTH) -> list[float | None]:
+    """`attribute` of `samples` (oldest first) in `width` slots, each the worst (largest) value it holds."""
+    values = list(map(attrgetter(attribute), samples))
+    n = len(values)
+    slots: list[float | None] = []
+    for i in range(width):
+        known = [v for v in values[n * i // width:n * (i + 1) // width] if v is not None]
+        slots.append(max(known) if known else None)
+    return slots if any(v is not None for v in slots) else []
+
+
+def spark(values: Sequence[float | None]) -> str:
+    """A sparkline where a gap (no value) stays a gap instead of closing up."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    return "".join(
+        " " if v is None else _BARS[3] if span == 0 else _BARS[min(7, int((v - low) / span * 7.999))]
+        for v in values
+    )
+
+
+def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Deployment]]:
+    """Name, health, mismatch and reason stay at 80 columns; the metrics with their trends need width.
+
+    `compact` (the Overview's panel, a version's deployments) leaves out the environment, the
+    model and the metrics.
+    """
+    name_width = min(40, max([10, *(cell_len(visible(d.name)) for d in snapshot.deployments)]))
+    history: dict[str, list[HealthSample]] | None = None
+    trends: dict[tuple[str, str], str] = {}
+
+    def trend(d: Deployment, attribute: str) -> str:
+        # every sample grouped once (not one scan of them all per row: 200 deployments)
+        nonlocal history
+        if history is None:
+            grouped: dict[str, list[HealthSample]] = {}
+            for sample in snapshot.health:
+                grouped.setdefault(sample.deployment, []).append(sample)
+            history = {name: last_hour(sorted(group, key=attrgetter("time"))) for name, group in grouped.items()}
+        key = (d.name, attribute)
+        if key not in trends:
+            trends[key] = spark(series(history.get(d.name, []), attribute))
+        return trends[key]
+
+    def metric(key: str, label: str, attribute: str, fmt: Callable[[float | None], str],
+               over: Callable[[Deployment], bool], priority: int) -> Column[Deployment]:
+        def text(d: Deployment) -> str:
+            value = getattr(d, attribute)
+            mark = OVER if over(d) else " "
+            return f"{mark}{fmt(value):>6} {trend(d, attribute)}"
+
+        def style(d: Deployment) -> str | None:
+            if over(d):
+                return "bold red"
+            return "dim" if getattr(d, attribute) is None else None
+
+        return Column(key, label, text, sort_key=lambda d: getattr(d, attribute), width=8 + SERIES_WIDTH,
+                      min_width=7, priority=priority, style=style)
 
     columns: list[Column[Deployment]] = [
-        Column("name", "Deployment", lambda d: d.name, width=18, min_width=10, flex=True),
+        # as wide as the longest name (within reason), not flex: the spare width goes to the reason
+        Column("name", "Deployment", lambda d: d.name, width=name_width, min_width=10),
+        *([] if compact else [Column("env", "Env", lambda d: d.environment, width=7, priority=6)]),
         Column(
             "health",
             "Health",
             lambda d: health_text(d.health),
             sort_key=lambda d: list(DeploymentHealth).index(d.health),
-            width=11,
+            width=10,
             min_width=10,
             style=lambda d: HEALTH_STYLE[d.health],
         ),
-        Column("model", "Model version", lambda d: f"{d.model} v{d.version}", width=18, priority=2),
-        Column(
-            "ready",
-            "Ready",
-            lambda d: f"{d.ready_replicas}/{d.replicas}",
-            sort_key=lambda d: d.ready_replicas - d.replicas,
-            width=5,
-            min_width=5,
-            align="right",
-        ),
-        Column(
-            "latency",
-            "p95",
-            lambda d: millis(d.latency_p95_ms),
-            sort_key=lambda d: d.latency_p95_ms,
-            width=8,
-            align="right",
-        ),
-        Column(
-            "errors",
-            "Errors",
-            lambda d: percent(d.error_rate),
-            sort_key=lambda d: d.error_rate,
-            width=7,
-            align="right",
-            priority=1,
-        ),
-        Column(
-            "rps",
-            "Req/s",
-            lambda d: number(d.requests_per_second, 1),
-            sort_key=lambda d: d.requests_per_second,
-            width=7,
-            align="right",
-            priority=3,
-        ),
-        Column("env", "Env", lambda d: d.environment, width=8, priority=4),
+        *([] if compact else [Column("model", "Model", lambda d: d.model or UNKNOWN, width=12, priority=7)]),
+        Column("serves", "Serves", served_text, sort_key=lambda d: _int(d.version), width=6, min_width=4,
+               align="right", priority=2, style=lambda d: "bold yellow" if d.mismatch else None),
+        Column("expected", "Expected", mismatch_text, sort_key=lambda d: (not d.mismatch, mismatch_text(d)),
+               width=15, min_width=13, style=mismatch_style),
     ]
-    if with_trend:
-        columns.append(Column("trend", "p95 trend", trend, width=16, priority=2))
+    if not compact:
+        columns += [
+            metric("rps", "Req/s", "requests_per_second", rate_text, lambda d: False, 5),
+            metric("errors", "Errors", "error_rate", error_text, over_error, 4),
+            metric("latency", "p95", "latency_p95_ms", latency_text, over_latency, 3),
+            Column("checked", "Checked", lambda d: ago(d.checked_at) if d.checked_at else UNKNOWN,
+                   sort_key=lambda d: -d.checked_at.timestamp() if d.checked_at else None,
+                   width=8, align="right", priority=8),
+        ]
+    columns.append(
+        Column("reason", "Reason", lambda d: d.reason or d.metrics_note, width=20, min_width=12, flex=True,
+               priority=1 if compact else 0, style=lambda d: None if d.reason else "dim")
+    )
     return columns
 
 

@@ -63,8 +63,8 @@ async def test_overview_shows_what_on_call_checks_first_and_tab_moves_between_pa
         for d in unhealthy:
             assert re.search(rf"{d.name}\s+\S+ {d.health.value}", panel)
         for d in snap.deployments:
-            if d not in unhealthy:
-                assert d.name not in panel  # healthy ones are not listed
+            if d not in unhealthy and not d.mismatch:
+                assert d.name not in panel  # healthy ones are not listed (unless mismatched)
 
         assert f"Pending promotions ({len(snap.pending_promotions)})" in text
         for p in snap.pending_promotions:
@@ -203,7 +203,7 @@ async def test_deployment_detail_shows_the_served_version_and_m_opens_it(tmp_pat
         assert type(app.screen) is DeploymentDetailScreen
         text = screen(app)
         assert crumb(app) == f"deployment {deployment.name}"
-        assert "Serves (m opens the model version)" in text
+        assert "Serves (m opens the model version, r its run)" in text
         assert f"{deployment.model} v{deployment.version}" in text.split("Serves")[1]
         health = app.snapshot.deployments_by_name[deployment.name].health  # it may change meanwhile
         assert re.search(rf"health\s+\S+ {health.value}", text)

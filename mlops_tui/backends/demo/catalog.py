@@ -196,7 +196,8 @@ MODELS: tuple[ModelSpec, ...] = (
         "Weekly churn propensity scores for the retention team.",
         "ANARAN",
         (
-            Timing(72.0, 26.0, 20.0, "dave", "Adds support-ticket features; lift@10% 3.1 -> 3.4.", "alice"),
+            # approved 72 minutes before the epoch: the batch scorer still serves the old champion
+            Timing(72.0, 26.0, 1.2, "dave", "Adds support-ticket features; lift@10% 3.1 -> 3.4.", "alice"),
             Timing(4.0),
         ),
     ),
@@ -253,6 +254,9 @@ class DeploymentSpec:
     base_rps: float
     base_error_rate: float
     incident_rate: float  # probability of an incident in each incident window
+    # how long after its alias moves the deployment still serves the version before
+    rollout_minutes: float
+    platform: str
 
     @property
     def endpoint(self) -> str:
@@ -260,12 +264,50 @@ class DeploymentSpec:
 
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
-    DeploymentSpec("fraud-api-prod", "fraud-xgb", "champion", "prod", 6, 42.0, 120.0, 850.0, 0.0015, 0.50),
-    DeploymentSpec("fraud-api-canary", "fraud-xgb", "challenger", "canary", 2, 47.0, 120.0, 90.0, 0.0025, 0.60),
-    DeploymentSpec("churn-batch-scorer", "churn-lgbm", "champion", "prod", 3, 950.0, 2500.0, 14.0, 0.0010, 0.45),
-    DeploymentSpec("demand-api", "demand-prophet", "champion", "prod", 4, 160.0, 400.0, 140.0, 0.0020, 0.50),
-    DeploymentSpec("ranker-online", "ranker-bert", "champion", "prod", 8, 58.0, 150.0, 2300.0, 0.0008, 0.50),
-    DeploymentSpec("ranker-shadow", "ranker-bert", "challenger", "staging", 2, 66.0, 150.0, 230.0, 0.0030, 0.55),
+    DeploymentSpec("fraud-api-prod", "fraud-xgb", "champion", "prod", 6, 42.0, 120.0, 850.0, 0.0015, 0.50,
+                   20.0, "MLServer 1.7.1"),
+    DeploymentSpec("fraud-api-canary", "fraud-xgb", "challenger", "canary", 2, 47.0, 120.0, 90.0, 0.0025, 0.60,
+                   5.0, "MLServer 1.7.1"),
+    # a nightly job: it picks a new champion up on its next run, hours later
+    DeploymentSpec("churn-batch-scorer", "churn-lgbm", "champion", "prod", 3, 950.0, 2500.0, 14.0, 0.0010, 0.45,
+                   180.0, "MLflow scoring server 2.21.3"),
+    DeploymentSpec("demand-api", "demand-prophet", "champion", "prod", 4, 160.0, 400.0, 140.0, 0.0020, 0.50,
+                   15.0, "KServe 0.14 (MLServer 1.7.1)"),
+    DeploymentSpec("ranker-online", "ranker-bert", "champion", "prod", 8, 58.0, 150.0, 2300.0, 0.0008, 0.50,
+                   30.0, "Triton 2.52.0"),
+    DeploymentSpec("ranker-shadow", "ranker-bert", "challenger", "staging", 2, 66.0, 150.0, 230.0, 0.0030, 0.55,
+                   10.0, "Triton 2.52.0"),
+)
+
+Tensor = tuple[str, str, tuple[int, ...]]  # name, datatype, shape (-1: any size)
+
+# model -> (inputs, outputs) of its serving signature
+SIGNATURES: dict[str, tuple[tuple[Tensor, ...], tuple[Tensor, ...]]] = {
+    "fraud-xgb": (
+        (("transaction_amount", "FP32", (-1, 1)), ("merchant_category", "BYTES", (-1, 1)),
+         ("hour_of_day", "INT32", (-1, 1)), ("card_age_days", "INT32", (-1, 1)),
+         ("distance_from_home_km", "FP32", (-1, 1)), ("txn_count_24h", "INT32", (-1, 1))),
+        (("fraud_probability", "FP32", (-1, 1)),),
+    ),
+    "churn-lgbm": (
+        (("features", "FP32", (-1, 24)),),
+        (("churn_probability", "FP32", (-1, 1)), ("top_reasons", "BYTES", (-1, 3))),
+    ),
+    "demand-prophet": (
+        (("store_id", "INT64", (-1,)), ("date", "BYTES", (-1,)), ("promo_flag", "BOOL", (-1,))),
+        (("yhat", "FP64", (-1, 28)), ("yhat_lower", "FP64", (-1, 28)), ("yhat_upper", "FP64", (-1, 28))),
+    ),
+    "ranker-bert": (
+        (("input_ids", "INT64", (-1, 256)), ("attention_mask", "INT64", (-1, 256))),
+        (("scores", "FP32", (-1, 50)),),
+    ),
+}
+
+# why a model would not load, as a serving runtime reports it in its repository index
+LOAD_FAILURES = (
+    "FileNotFoundError: model.pkl",
+    "MemoryError while loading the weights",
+    "xgboost.core.XGBoostError: invalid model format version",
 )
 
 ERROR_WARN = 0.02  # error rate above which a deployment is degraded / alerts (warning)

@@ -29,6 +29,7 @@ from mlops_tui.backends.demo.catalog import (
     EXPERIMENT_BY_NAME,
     EXPERIMENTS,
     FEATURES,
+    LOAD_FAILURES,
     METHODS,
     MODELS,
     PREDICTION_FEATURE,
@@ -36,6 +37,7 @@ from mlops_tui.backends.demo.catalog import (
     PROMOTION_NOTES,
     REJECT_REASONS,
     RUNBOOK_BASE,
+    SIGNATURES,
     TEAM_BY_MODEL,
     USERS,
     DeploymentSpec,
@@ -65,14 +67,15 @@ from mlops_tui.domain import (
     Silence,
     SilenceState,
 )
+from mlops_tui.domain.deployments import TensorSpec
 
 UTC = timezone.utc
 HOUR = 3600.0
 DAY = 86400.0
 
 METRIC_BUCKET = 15.0  # deployment metrics change every 15 simulated seconds
-HEALTH_STEP = 60.0  # one health sample a simulated minute
-HEALTH_SAMPLES = 30
+HEALTH_STEP = 120.0  # one health sample every two simulated minutes
+HEALTH_SAMPLES = 30  # the last hour: sparklines and the detail's charts (cheap enough for the launch)
 INCIDENT_WINDOW = 1800.0  # at most one incident per deployment per 30 simulated minutes
 DRIFT_STEP = 300.0  # drift is evaluated every 5 simulated minutes
 DRIFT_SAMPLES = 24
@@ -111,12 +114,14 @@ class Incident:
 class Reading:
     """What a deployment looks like in one metric bucket."""
 
-    latency_ms: float | None
+    latency_ms: float | None  # p95
     error_rate: float | None
     ready: int
-    rps: float
+    rps: float | None  # None: nobody can tell (the server does not answer its scrape)
     health: DeploymentHealth
     incident: Incident | None
+    p50_ms: float | None = None
+    live: bool = True  # the server answers at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,7 @@ class DemoWorld:
         self._aliases: dict[str, dict[str, int]] = {}
         self._requests: list[PromotionRequest] = []
         self._registry_events: list[Event] = []
+        self._alias_moves: dict[tuple[str, str], list[tuple[float, int]]] = {}  # oldest first
         self._registry_rev = 0
         self._registry_cache: tuple[int, tuple, tuple, tuple] | None = None
         reserved = self._build_registry()
@@ -418,6 +424,7 @@ class DemoWorld:
         aliases = self._aliases[model]
         old = aliases.get(alias)
         aliases[alias] = k
+        self._alias_moves.setdefault((model, alias), []).append((ts, k))
         versions = self._versions[model]
         for v in {old, k} - {None}:
             assert v is not None
@@ -574,6 +581,7 @@ class DemoWorld:
         latency: float | None = spec.base_latency_ms * (1.0 + 0.12 * diurnal + 0.1 * wave + 0.05 * n2)
         error: float | None = spec.base_error_rate * (1.0 + 0.4 * wave + 0.3 * n3)
         ready = spec.replicas
+        live = True
         inc = self._active_incident(d, tb)
         if inc is not None:
             m, crit = inc.magnitude, inc.severity == "critical"
@@ -584,18 +592,26 @@ class DemoWorld:
                 error *= 1.0 + 0.05 * n3
                 latency = latency * 1.1
             elif crit:
+                # the model failed to load (the server answers), or the server is gone
                 ready, latency, error, rps = 0, None, None, 0.0
+                live = m < 0.5
+                if not live:
+                    rps = None
             else:
                 ready = max(1, spec.replicas - 1 - int(m * (spec.replicas // 2)))
                 latency = latency * (1.0 + 0.3 * (spec.replicas - ready) / spec.replicas)
         health = _health(spec, latency, error, ready)
+        # the median moves less than the tail: about half of p95 when calm, less in an incident
+        p50 = None if latency is None else min(latency, spec.base_latency_ms * (0.5 + 0.04 * n1))
         reading = Reading(
             None if latency is None else round(latency, 1),
             None if error is None else round(error, 5),
             ready,
-            round(rps, 1),
+            None if rps is None else round(rps, 1),
             health,
             inc,
+            None if p50 is None else round(p50, 1),
+            live,
         )
         if len(self._readings) > 20000:
             self._readings.clear()
@@ -610,23 +626,88 @@ class DemoWorld:
     def _deployment(self, d: int, ts: float) -> Deployment:
         spec = DEPLOYMENTS[d]
         reading = self.reading(d, ts)
+        served, expected, since = self._rollout(spec, ts)
+        inputs, outputs = SIGNATURES[spec.model]
+        loaded = reading.ready > 0
         return Deployment(
             name=spec.name,
             model=spec.model,
-            version=self.alias_holder(spec.model, spec.alias) or "",
+            version=str(served),
             endpoint=spec.endpoint,
             environment=spec.environment,
             health=reading.health,
+            ready=loaded if reading.live else None,
+            live=reading.live,
             ready_replicas=reading.ready,
             replicas=spec.replicas,
-            latency_p95_ms=reading.latency_ms,
-            error_rate=reading.error_rate,
             requests_per_second=reading.rps,
+            error_rate=reading.error_rate,
+            latency_p50_ms=reading.p50_ms,
+            latency_p95_ms=reading.latency_ms,
+            max_error_rate=ERROR_WARN,
+            max_latency_p95_ms=spec.slo_latency_ms,
+            metrics_note="" if reading.live else "no metrics: the server does not answer its scrape",
+            registered_model=spec.model,
+            alias=spec.alias,
+            expected_version=str(expected),
+            mismatch_since=None if since is None else ts_to_dt(since),
+            reason=self._reason(d, reading),
+            repository_state=("READY" if loaded else "UNAVAILABLE") if reading.live else "",
+            inputs=tuple(TensorSpec(name=n, datatype=t, shape=sh) for n, t, sh in inputs),
+            outputs=tuple(TensorSpec(name=n, datatype=t, shape=sh) for n, t, sh in outputs),
+            platform=spec.platform,
+            checked_at=ts_to_dt(METRIC_BUCKET * int(ts // METRIC_BUCKET)),
+            sources=(self.backend,),
             backend=self.backend,
         )
 
+    def _rollout(self, spec: DeploymentSpec, ts: float) -> tuple[int, int, float | None]:
+        """The version `spec` serves at `ts`, the one its alias points at, and since when they differ.
+
+        A deployment picks a move of its alias up `rollout_minutes` later: until then it
+        serves what the alias pointed at that long ago.
+        """
+        moves = self._alias_moves[(spec.model, spec.alias)]
+        cutoff = ts - spec.rollout_minutes * 60.0
+        served = moves[0][1]
+        expected = served
+        since: float | None = None
+        for when, k in moves:  # oldest first: every move up to `cutoff` comes before the others
+            if when > ts:
+                break
+            if when <= cutoff:
+                served = k
+            elif k == served:
+                since = None  # moved back before the rollout: nothing to roll out
+            elif expected == served:
+                since = when
+            expected = k
+        return served, expected, since if served != expected else None
+
+    def _reason(self, d: int, reading: Reading) -> str:
+        """One line: why deployment `d` is not healthy, in the words its servers would use."""
+        if reading.health == DeploymentHealth.HEALTHY:
+            return ""
+        spec = DEPLOYMENTS[d]
+        if not reading.live:
+            return "server not answering: connection refused"
+        if reading.ready == 0:
+            inc = reading.incident
+            failure = LOAD_FAILURES[int((inc.magnitude if inc else 0.0) * 2 * len(LOAD_FAILURES)) % len(LOAD_FAILURES)]
+            return f"server up, model {spec.model} not loaded: {failure} (repository index)"
+        # worded as the services join words a threshold (services/deployments.py), with this
+        # backend as the source of the metric
+        parts = []
+        if reading.error_rate is not None and reading.error_rate > ERROR_WARN:
+            parts.append(f"ready, but {_pct(reading.error_rate)} of requests fail ({self.backend})")
+        if reading.latency_ms is not None and reading.latency_ms > spec.slo_latency_ms:
+            parts.append(f"p95 {_ms(reading.latency_ms)} over the {_ms(spec.slo_latency_ms)} threshold")
+        if reading.ready < spec.replicas:
+            parts.append(f"{reading.ready}/{spec.replicas} replicas ready")
+        return "; ".join(parts)
+
     def health(self) -> tuple[HealthSample, ...]:
-        """The last 30 one-minute samples of every deployment, oldest first per deployment."""
+        """The last hour of samples (every two minutes) of every deployment, oldest first per deployment."""
         minute = int(self.now_ts() // HEALTH_STEP)
         return self._cached("health", minute, lambda: tuple(
             self._sample(d, m) for d in range(len(DEPLOYMENTS))
@@ -642,8 +723,10 @@ class DemoWorld:
             hit = HealthSample(
                 deployment=DEPLOYMENTS[d].name,
                 time=ts_to_dt(ts),
-                latency_p95_ms=r.latency_ms,
+                requests_per_second=r.rps,
                 error_rate=r.error_rate,
+                latency_p50_ms=r.p50_ms,
+                latency_p95_ms=r.latency_ms,
                 ready=r.ready > 0,
             )
             if len(self._samples) > 5000:
@@ -1083,6 +1166,20 @@ def _health(spec: DeploymentSpec, latency: float | None, error: float | None, re
     ):
         return DeploymentHealth.DEGRADED
     return DeploymentHealth.HEALTHY
+
+
+def _pct(rate: float) -> str:
+    """0.38 -> "38%", 0.029 -> "2.9%"."""
+    value = rate * 100
+    text = f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _ms(millis: float) -> str:
+    """1200 -> "1.2 s", 500 -> "500 ms"."""
+    if millis >= 1000:
+        return f"{millis / 1000:.1f}".rstrip("0").rstrip(".") + " s"
+    return f"{millis:.0f} ms"
 
 
 def _silence_state(s: Silence, ts: float) -> SilenceState:

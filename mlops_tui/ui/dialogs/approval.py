@@ -1,6 +1,9 @@
-"""The approval dialog: candidate beside champion, metric by metric, and the policy checks."""
+"""The approval dialog: candidate beside champion, metric by metric, the policy checks, and the
+deployments that will serve another version than the alias until they roll it out."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -10,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from mlops_tui.domain import PromotionRequest
+from mlops_tui.domain import Deployment, PromotionRequest
 from mlops_tui.services.policy import CheckResult, MetricComparison
 from mlops_tui.ui.format import ago, number
 from mlops_tui.ui.literal import visible
@@ -49,6 +52,34 @@ def checks_text(checks: list[CheckResult]) -> Text:
     return text
 
 
+def left_behind(request: PromotionRequest, deployments: Sequence[Deployment]) -> list[Deployment]:
+    """The deployments that follow the request's alias but serve another version than the candidate:
+    once approved, each is mismatched until it rolls the candidate out."""
+    return sorted(
+        (d for d in deployments
+         if d.registered_model == request.model and d.alias == request.target and d.version != request.version),
+        key=lambda d: d.name,
+    )
+
+
+def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -> Text:
+    behind = left_behind(request, deployments)
+    if not behind:
+        follows = [d for d in deployments if d.registered_model == request.model and d.alias == request.target]
+        if follows:
+            return Text(f"every deployment of {visible(request.target)} already serves v{visible(request.version)}")
+        return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}",
+                    style="dim")
+    text = Text()
+    text.append(f"≠ {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
+                style="bold yellow")
+    for d in behind:
+        served = f"v{visible(d.version)}" if d.version else "an unknown version"
+        text.append(f"\n  {visible(d.name)}")
+        text.append(f"  serves {served}" + (f" ({visible(d.environment)})" if d.environment else ""), style="dim")
+    return text
+
+
 class ApprovalDialog(ModalScreen[bool]):
     DEFAULT_CSS = """
     ApprovalDialog { align: center middle; }
@@ -58,7 +89,8 @@ class ApprovalDialog(ModalScreen[bool]):
     }
     ApprovalDialog VerticalScroll { height: auto; max-height: 30; }
     ApprovalDialog .section { text-style: bold; color: $accent; margin-top: 1; }
-    ApprovalDialog #verdict { margin-top: 1; }
+    ApprovalDialog #rollout { margin-top: 1; }
+    ApprovalDialog #verdict { margin-top: 1; dock: bottom; }  /* on screen however long the rest is */
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Approve"),
@@ -73,8 +105,10 @@ class ApprovalDialog(ModalScreen[bool]):
         comparisons: list[MetricComparison],
         checks: list[CheckResult],
         approver: str,
+        deployments: Sequence[Deployment] = (),
     ) -> None:
         super().__init__()
+        self.deployments = tuple(deployments)
         self.request = request
         self.holder = holder
         self.comparisons = comparisons
@@ -100,6 +134,8 @@ class ApprovalDialog(ModalScreen[bool]):
             box.border_title = "Approve promotion"
             with VerticalScroll():
                 yield Static(head)
+                # before the metrics: what this approval leaves behind is seen without scrolling
+                yield Static(rollout_text(r, self.deployments), id="rollout")
                 yield Static("Metrics", classes="section")
                 yield Static(comparison_table(r, self.holder, self.comparisons))
                 yield Static("Policy checks", classes="section")

@@ -140,6 +140,7 @@ class ModelsScreen(BaseScreen):
             compare_metrics(cand_run, champ_run),
             evaluate(candidate, cand_run, champ_run),
             self.mlops.runtime.user,
+            deployments=snap.deployments,
         )
 
         def done(yes: bool | None) -> None:
@@ -249,7 +250,7 @@ class VersionDetailScreen(BaseScreen):
             )
             yield Static("Deployments serving it", classes="section")
             yield DataGrid(
-                deployment_columns(self.snapshot, with_trend=False),
+                deployment_columns(self.snapshot, compact=True),
                 row_key=lambda d: d.name,
                 id="version-deployments",
                 empty_text="not deployed",

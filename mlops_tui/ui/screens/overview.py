@@ -9,6 +9,7 @@ from textual.containers import Grid
 from mlops_tui.domain import Alert, Deployment, PromotionRequest, Run, Severity
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import (
+    MISMATCH,
     SEVERITY_STYLE,
     alert_columns,
     deployment_columns,
@@ -52,10 +53,10 @@ class OverviewScreen(BaseScreen):
                 empty_text="No alert firing",
             )
             yield DataGrid(
-                deployment_columns(snap, with_trend=False),
+                deployment_columns(snap, compact=True),
                 row_key=lambda d: d.name,
                 id="ov-deployments",
-                empty_text="Every deployment is healthy",
+                empty_text="Every deployment is healthy and serves what the registry says",
             )
             yield DataGrid(
                 request_columns(),
@@ -85,10 +86,14 @@ class OverviewScreen(BaseScreen):
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
         alerts.border_title = f"Firing alerts ({len(firing)})" + (f": {summary}" if summary else "")
         alerts.border_subtitle = "enter: open alert"
-        deployments.set_rows(snapshot.unhealthy_deployments)
-        deployments.border_title = (
-            f"Unhealthy deployments ({len(snapshot.unhealthy_deployments)} of {len(snapshot.deployments)})"
-        )
+        # not healthy first (worst first), then the healthy ones that serve another version than expected
+        unhealthy = snapshot.unhealthy_deployments
+        mismatched = tuple(d for d in snapshot.deployments if d.mismatch and d not in unhealthy)
+        deployments.set_columns(deployment_columns(snapshot, compact=True))  # fitted to the names
+        deployments.set_rows(unhealthy + mismatched)
+        deployments.border_title = f"Unhealthy deployments ({len(unhealthy)} of {len(snapshot.deployments)})"
+        count = sum(1 for d in snapshot.deployments if d.mismatch)
+        deployments.border_subtitle = f"{MISMATCH} {count} mismatched" if count else ""
         promotions.set_rows(snapshot.pending_promotions)
         promotions.border_title = f"Pending promotions ({len(snapshot.pending_promotions)})"
         latest = snapshot.latest_runs
