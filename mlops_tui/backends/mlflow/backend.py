@@ -28,6 +28,7 @@ from mlops_tui.backends.errors import (
 )
 from mlops_tui.backends.mlflow import cache as run_cache
 from mlops_tui.backends.mlflow import convert
+from mlops_tui.backends.mlflow import logged_models
 from mlops_tui.backends.mlflow import promotions as tags_scheme
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
 from mlops_tui.backends.mlflow.client import ApiError, RestClient, display_host
@@ -616,6 +617,11 @@ class MlflowBackend(Backend):
             if k in current and k not in decision
         ]
         await self._delete_tags(request.model, request.version, gone)
+
+    # -- MLflow 3 logged models (logged_models.py) -----------------------------------------
+    async def logged_model(self, model_id: str) -> logged_models.LoggedModel | None:
+        """The logged model a version points at; None on servers without them (before 3.0)."""
+        return await logged_models.get_logged_model(self.client, model_id, self.name)
 
 
 def _is_http_url(value: str) -> bool:

@@ -45,6 +45,7 @@ class ModelsScreen(BaseScreen):
         Binding("a", "approve", "Approve", id="models.approve"),
         Binding("x", "reject", "Reject", id="models.reject"),
         Binding("p", "request", "Request promotion", id="models.request"),
+        Binding("c", "compare", "Compare versions", id="models.compare"),
         Binding("tab", "app.focus_next", "Next list", id="models.next"),
         Binding("shift+tab", "app.focus_previous", "Prev list", show=False, id="models.prev"),
     ]
@@ -106,6 +107,14 @@ class ModelsScreen(BaseScreen):
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         row = event.row
         self.mlops.open_version(row.model, row.version)
+
+    def action_compare(self) -> None:
+        """`c`: the selected model's versions side by side (values from their source runs)."""
+        version = self._selected_version()
+        if version is None:
+            self.notify("Select a model version to compare its model's versions", severity="warning")
+            return
+        self.mlops.open_compare_versions(version.model)
 
     # -- approve ------------------------------------------------------------------------------
     def action_approve(self) -> None:
