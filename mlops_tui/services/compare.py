@@ -99,13 +99,14 @@ class CompareRefused(ValueError):
     """Too few or too many subjects; the message says so in a user's words."""
 
 
-def check_count(count: int) -> None:
+def check_count(count: int, marked: bool = False) -> None:
+    """2 to 8 runs; `marked`: they were marked in the Runs view (the message says how)."""
+    how = "marked" if marked else "given"
     if count < MIN_SUBJECTS:
-        raise CompareRefused(
-            f"mark at least {MIN_SUBJECTS} runs to compare ({count} marked; space marks a run)"
-        )
+        hint = "; space marks a run" if marked else ""
+        raise CompareRefused(f"compare needs at least {MIN_SUBJECTS} runs ({count} {how}{hint})")
     if count > MAX_SUBJECTS:
-        raise CompareRefused(f"compare at most {MAX_SUBJECTS} runs at once ({count} marked)")
+        raise CompareRefused(f"compare takes at most {MAX_SUBJECTS} runs at once ({count} {how})")
 
 
 # -- values as text ---------------------------------------------------------------------------
@@ -188,14 +189,18 @@ def version_subject(
     if logged is not None:
         params.update(logged.params)
         metrics.update(logged.metrics)
-    attributes = run_attributes(run, experiment) if run else {"status": "source run not loaded"}
+    from_run = run_attributes(run, experiment) if run else {}
+    if run is not None:
+        source = run.name or run.id
+    else:  # unknown is not empty: say the run exists but is not loaded
+        source = f"{version.run_id} (not loaded)" if version.run_id else MISSING
     attributes = {
         "version status": version.status,
         "aliases": ", ".join(version.aliases) or MISSING,
         "created": time_text(version.created),
-        "source run": (run.name if run else version.run_id) or MISSING,
+        "source run": source,
         **({"logged model": logged.id} if logged is not None else {}),
-        **{("run " + k if k in ("status", "start") else k): v for k, v in attributes.items()},
+        **{("run " + k if k in ("status", "start") else k): v for k, v in from_run.items()},
     }
     return Subject(
         key=f"{version.model}/{version.version}",

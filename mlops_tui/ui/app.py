@@ -288,7 +288,7 @@ class MlopsApp(App):
         from mlops_tui.services.compare import CompareRefused, MetricDirections, check_count
 
         try:
-            check_count(len(runs))
+            check_count(len(runs), marked=True)
         except CompareRefused as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
