@@ -361,36 +361,35 @@ def to_json(comparison: Comparison, differences_only: bool = True) -> dict[str, 
 
 # -- charts -----------------------------------------------------------------------------------
 def downsample(xs: Sequence[float], ys: Sequence[float], width: int) -> tuple[list[float], list[float]]:
-    """At most `width` points: each of `width` buckets of x keeps its min and max alternately,
-    so spikes survive, and never more points than the chart has cells across."""
+    """At most `width` points: `width // 2` buckets of x each keep their min and max (in x
+    order), so spikes survive and the chart never gets more points than cells across."""
     n = len(xs)
     width = max(1, width)
     if n <= width:
         return list(xs), list(ys)
+    ys = ys if isinstance(ys, list) else list(ys)
+    buckets = max(1, width // 2)
     out_x: list[float] = []
     out_y: list[float] = []
-    buckets = max(1, width // 2)
-    size = n / buckets
     for b in range(buckets):
-        lo, hi = int(b * size), min(n, int((b + 1) * size))
+        lo, hi = b * n // buckets, (b + 1) * n // buckets
         if lo >= hi:
             continue
-        seg = range(lo, hi)
-        i_min = min(seg, key=ys.__getitem__)
-        i_max = max(seg, key=ys.__getitem__)
-        for i in sorted({i_min, i_max}):
+        seg = ys[lo:hi]  # min, max and index run in C: 8 x 10,000 points in a few ms
+        i_min, i_max = lo + seg.index(min(seg)), lo + seg.index(max(seg))
+        for i in ((i_min, i_max) if i_min < i_max else (i_max, i_min) if i_max < i_min else (i_min,)):
             out_x.append(xs[i])
             out_y.append(ys[i])
     return out_x[:width], out_y[:width]
 
 
-def finite_points(points: Iterable[tuple[float, float]]) -> tuple[list[float], list[float]]:
-    xs, ys = [], []
-    for x, y in points:
-        if _is_number(y) and not math.isinf(y):
-            xs.append(x)
-            ys.append(y)
-    return xs, ys
+def finite_points(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
+    """The points whose value can be drawn (NaN and infinities cannot)."""
+    xs, ys = list(xs), list(ys)
+    if all(map(math.isfinite, ys)):
+        return xs, ys
+    keep = [i for i, y in enumerate(ys) if math.isfinite(y)]
+    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def across_versions(comparison: Comparison, metric: str) -> tuple[list[float], list[float], list[str]]:
