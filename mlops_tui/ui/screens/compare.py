@@ -262,7 +262,8 @@ class CompareScreen(BaseScreen):
             f"Compare {len(comparison.subjects)} {what} — {shown} "
             f"({len(comparison.differing)} of {len(comparison.rows)} rows differ)"
         )
-        grid.border_subtitle = f"{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better"
+        grid.border_subtitle = (f"{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better  "
+                                "·  enter charts a metric  d all rows  y copy")
 
     def _show_note(self) -> None:
         note = Text()
@@ -273,7 +274,8 @@ class CompareScreen(BaseScreen):
             missing = [v.version for v in self._versions if v.run_id and v.run_id not in self.snapshot.runs_by_id]
             if missing:
                 note.append("Source run not loaded for v" + ", v".join(map(visible, missing)) + ". ", style="yellow")
-            pending = [v for v in self._versions if v.model_id and v.key not in self._logged and v.version not in self._problems]
+            pending = [v for v in self._versions
+                       if v.model_id and v.key not in self._logged and f"v{v.version}" not in self._problems]
             if pending:
                 note.append("Loading logged models… ")
         for name, problem in self._problems.items():
