@@ -3,6 +3,8 @@ differences only, y copies Markdown, c in the Models view compares a model's ver
 
 from __future__ import annotations
 
+from mlops_tui.backends.demo.backend import DemoBackend
+from mlops_tui.backends.errors import BackendUnavailable
 from mlops_tui.services import compare as cmp
 from mlops_tui.ui.screens.compare import CompareScreen
 from mlops_tui.ui.screens.runs import RunsScreen
@@ -155,3 +157,30 @@ async def test_c_in_the_models_view_compares_the_versions_of_a_model(tmp_path):
         for holder in holders:
             label = next(s.label for s in subjects if s.key == f"{holder.model}/{holder.version}")
             assert all(f"@{a}" in label for a in holder.aliases)
+
+
+class LoggedModelsDown(DemoBackend):
+    """Fault injection: the demo's versions point at logged models the backend cannot read."""
+
+    async def list_versions(self):
+        return [v.model_copy(update={"model_id": f"m-{v.model}-{v.version}"}) for v in await super().list_versions()]
+
+    async def logged_model(self, model_id: str):
+        raise BackendUnavailable("cannot reach the logged models")
+
+
+async def test_a_logged_model_that_cannot_be_read_is_said_not_hidden(tmp_path):
+    app = demo_app(tmp_path, backends=[LoggedModelsDown("demo", DemoBackend.Options(runs=300))])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        model = app.snapshot.versions[0].model
+        app.open_compare_versions(model)
+        await wait_until(lambda: isinstance(app.screen, CompareScreen), pilot=pilot)
+        text = await wait_for_text(app, pilot, "not read: cannot reach the logged models")
+        assert "Loading logged models" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        version = app.snapshot.versions[0]
+        app.open_version(version.model, version.version)
+        await wait_for_text(app, pilot, "Logged model (MLflow 3)", f"m-{version.model}-{version.version}",
+                            "could not be read: cannot reach the logged models")
