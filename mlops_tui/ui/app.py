@@ -303,7 +303,7 @@ class MlopsApp(App):
             self.notify(f"{model} has {count} version(s): nothing to compare", severity="warning", markup=False)
             return
         directions = MetricDirections.from_settings(self.runtime.settings)
-        self._open("models", _screen("compare", "CompareScreen")("versions", model=model, directions=directions))
+        self._open("models", _screen("compare", "VersionCompareScreen")(model, directions))
 
     def open_deployment(self, name: str) -> None:
         if name not in self.snapshot.deployments_by_name:

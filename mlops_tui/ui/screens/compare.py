@@ -7,7 +7,6 @@ textual-plotext chart: one line per run, told apart by colour and by marker.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -137,6 +136,7 @@ class CompareGrid(DataGrid[Line]):
 
 
 class CompareScreen(BaseScreen):
+    VIEW = "runs"
     DEFAULT_CSS = """
     CompareScreen #compare { height: 1fr; border: round $panel-lighten-2; }
     CompareScreen #compare:focus { border: round $primary; }
@@ -161,7 +161,6 @@ class CompareScreen(BaseScreen):
     ) -> None:
         super().__init__()
         self.mode: Mode = mode
-        self.VIEW = "runs" if mode == "runs" else "models"
         self.model = model
         self.directions = directions
         self.run_ids = tuple(r.id for r in runs)
@@ -262,8 +261,9 @@ class CompareScreen(BaseScreen):
             f"Compare {len(comparison.subjects)} {what} — {shown} "
             f"({len(comparison.differing)} of {len(comparison.rows)} rows differ)"
         )
+        other = "all rows" if self.differences_only else "differences only"
         grid.border_subtitle = (f"{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better  "
-                                "·  enter charts a metric  d all rows  y copy")
+                                f"·  enter charts a metric  d {other}  y copy")
 
     def _show_note(self) -> None:
         note = Text()
@@ -404,15 +404,26 @@ class CompareScreen(BaseScreen):
 
     def plot_across_versions(self, metric: str) -> None:
         """mlflow#4806: the metric per version, in version order (not per step)."""
-        if self.comparison is None:
+        comparison = self.comparison
+        row = comparison.metric_row(metric) if comparison is not None else None
+        if comparison is None or row is None:
             return
-        xs, ys, labels = cmp.across_versions(self.comparison, metric)
-        missing = [s.label for s, v in zip(self.comparison.subjects, self.comparison.metric_row(metric).values)
-                   if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v)))] \
-            if self.comparison.metric_row(metric) else []
+        xs, ys, labels = cmp.across_versions(comparison, metric)
+        plotted = set(labels)
+        missing = [s.label for s in comparison.subjects if s.label not in plotted]
         problems = [f"no {metric} for {', '.join(missing)}"] if missing else []
         histories = [(0, metric, xs, ys)] if xs else []
-        self.plot_series(metric, "version", histories, problems, xticks=(xs, [label.split()[0] for label in labels]))
+        self.plot_series(metric, "version", histories, problems,
+                         xticks=(xs, [label.split()[0] for label in labels]))
+
+
+class VersionCompareScreen(CompareScreen):
+    """The versions of one model side by side, shown in the Models view."""
+
+    VIEW = "models"
+
+    def __init__(self, model: str, directions: cmp.MetricDirections = cmp.MetricDirections()) -> None:
+        super().__init__("versions", model=model, directions=directions)
 
 
 def copy_text(screen: BaseScreen, text: str) -> str:
