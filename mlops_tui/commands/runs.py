@@ -6,6 +6,7 @@ import argparse
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.errors import InvalidFilter
+from mlops_tui.commands import compare
 from mlops_tui.commands.session import CommandFailed, open_session, print_json, print_table, session_options
 from mlops_tui.services import run_filter
 
@@ -20,6 +21,7 @@ def register(sub, parents) -> None:
     a.add_argument("--limit", type=int, default=0, help="at most this many runs (newest first)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_runs_list)
+    compare.register(actions, parents)  # `runs compare`: commands/compare.py
 
 
 def cmd_runs_list(args: argparse.Namespace) -> int:

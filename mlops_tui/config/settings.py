@@ -58,6 +58,22 @@ class ContextConfig(BaseModel):
         return next((b for b in self.backends if b.name == name), None)
 
 
+class MetricsConfig(BaseModel):
+    """`[metrics]`: which metrics are better low or high where the name does not say (compare)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+    lower_is_better: list[str] = Field(default_factory=list)
+    higher_is_better: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_both(self) -> MetricsConfig:
+        both = sorted(set(self.lower_is_better) & set(self.higher_is_better))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be both lower_is_better and higher_is_better")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
@@ -68,6 +84,7 @@ class Settings(BaseModel):
     default_context: str | None = None
     four_eyes: bool = True
     bell: bool = False
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
 
     def context(self, name: str | None = None) -> tuple[str, ContextConfig]:

@@ -4,7 +4,7 @@ from mlops_tui.domain.alerts import Alert, AlertState, Matcher, Severity, Silenc
 from mlops_tui.domain.deployments import Deployment, DeploymentHealth, HealthSample, TensorSpec
 from mlops_tui.domain.drift import DriftScore
 from mlops_tui.domain.events import Event, EventKind
-from mlops_tui.domain.registry import ModelVersion, PromotionRequest, PromotionState, RegisteredModel
+from mlops_tui.domain.registry import LoggedModel, ModelVersion, PromotionRequest, PromotionState, RegisteredModel
 from mlops_tui.domain.runs import Experiment, MetricPoint, Run, RunStatus
 from mlops_tui.domain.status import BackendState, BackendStatus
 
@@ -20,6 +20,7 @@ __all__ = [
     "EventKind",
     "Experiment",
     "HealthSample",
+    "LoggedModel",
     "Matcher",
     "MetricPoint",
     "ModelVersion",

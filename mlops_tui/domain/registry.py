@@ -27,10 +27,26 @@ class ModelVersion(DomainModel):
     created: datetime | None = None
     user: str = ""
     backend: str = ""
+    model_id: str = ""  # MLflow 3: the logged model (`models:/m-…`) the version points at
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.model, self.version)
+
+
+class LoggedModel(DomainModel):
+    """An MLflow 3 logged model: a model with params and metrics of its own, maybe from a run."""
+
+    id: str
+    name: str = ""
+    source_run_id: str = ""
+    experiment_id: str = ""
+    status: str = ""
+    params: dict[str, str] = {}
+    metrics: dict[str, float] = {}
+    tags: dict[str, str] = {}
+    created: datetime | None = None
+    backend: str = ""
 
 
 class PromotionState(StrEnum):

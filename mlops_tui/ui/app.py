@@ -294,6 +294,28 @@ class MlopsApp(App):
             return
         self._open("models", _screen("models", "VersionDetailScreen")(model, version))
 
+    def open_compare_runs(self, runs) -> None:
+        """Runs (2-8, any experiments and backends) side by side; refused with a message otherwise."""
+        from mlops_tui.services.compare import CompareRefused, MetricDirections, check_count
+
+        try:
+            check_count(len(runs), marked=True)
+        except CompareRefused as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        directions = MetricDirections.from_settings(self.runtime.settings)
+        self._open("runs", _screen("compare", "CompareScreen")("runs", runs=runs, directions=directions))
+
+    def open_compare_versions(self, model: str) -> None:
+        from mlops_tui.services.compare import MetricDirections
+
+        count = sum(1 for v in self.snapshot.versions if v.model == model)
+        if count < 2:
+            self.notify(f"{model} has {count} version(s): nothing to compare", severity="warning", markup=False)
+            return
+        directions = MetricDirections.from_settings(self.runtime.settings)
+        self._open("models", _screen("compare", "VersionCompareScreen")(model, directions))
+
     def open_deployment(self, name: str) -> None:
         if name not in self.snapshot.deployments_by_name:
             self.notify(f"no deployment named {name}", severity="warning", markup=False)

@@ -26,7 +26,7 @@ FILTER_HINT = "filter: type to narrow"
 def list_lines(app) -> list[str]:
     """The lines of the Runs list as drawn: inside the box, under the header."""
     lines = screen(app).splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("│Run "))
+    header = next(i for i, line in enumerate(lines) if re.match(r"│ *Run ", line))  # after the mark gutter
     out = []
     for line in lines[header + 1:]:
         if not line.startswith("│"):

@@ -21,6 +21,7 @@ from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capabi
 from mlops_tui.backends.errors import BackendError, NotFound
 from mlops_tui.backends.mlflow import cache as run_cache
 from mlops_tui.backends.mlflow import convert
+from mlops_tui.backends.mlflow import logged_models
 from mlops_tui.backends.mlflow import promotions as tags_scheme
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
 from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, check_http_url
@@ -465,6 +466,12 @@ class MlflowBackend(Backend[MlflowOptions]):
         self, request: PromotionRequest, approver: str, at: datetime, reason: str
     ) -> None:
         await tags_scheme.reject(self.client, request, approver, at, reason)
+
+    # -- MLflow 3 logged models (logged_models.py) -----------------------------------------
+    async def logged_model(self, model_id: str) -> logged_models.LoggedModel | None:
+        """The logged model a version points at; None on servers without them (before 3.0)."""
+        return await logged_models.get_logged_model(self.client, model_id, self.name)
+
 
 def _auth_from_environment() -> HttpAuth | None:
     """The variables MLflow's own client reads, as references to them (basic wins)."""

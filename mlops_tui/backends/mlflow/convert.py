@@ -181,7 +181,14 @@ def model_version(
         created=ms_to_datetime(wire.get("creation_timestamp")),
         user=str(wire.get("user_id") or ""),
         backend=backend,
+        model_id=str(wire.get("model_id") or "") or model_id_from_source(str(wire.get("source") or "")),
     )
+
+
+def model_id_from_source(source: str) -> str:
+    """`m-…` from an MLflow 3 version source `models:/m-…` (a logged model), else ""."""
+    rest = source.removeprefix("models:/").strip("/") if source.startswith("models:/") else ""
+    return rest if rest.startswith("m-") and "/" not in rest else ""
 
 
 def version_sort_key(version: ModelVersion) -> tuple[str, int, str]:

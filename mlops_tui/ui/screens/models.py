@@ -45,6 +45,7 @@ class ModelsScreen(BaseScreen):
         Binding("a", "approve", "Approve", id="models.approve"),
         Binding("x", "reject", "Reject", id="models.reject"),
         Binding("p", "request", "Request promotion", id="models.request"),
+        Binding("c", "compare", "Compare versions", id="models.compare"),
         Binding("tab", "app.focus_next", "Next list", id="models.next"),
         Binding("shift+tab", "app.focus_previous", "Prev list", show=False, id="models.prev"),
     ]
@@ -106,6 +107,14 @@ class ModelsScreen(BaseScreen):
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         row = event.row
         self.mlops.open_version(row.model, row.version)
+
+    def action_compare(self) -> None:
+        """`c`: the selected model's versions side by side (values from their source runs)."""
+        version = self._selected_version()
+        if version is None:
+            self.notify("Select a model version to compare its model's versions", severity="warning")
+            return
+        self.mlops.open_compare_versions(version.model)
 
     # -- approve ------------------------------------------------------------------------------
     def action_approve(self) -> None:
@@ -257,9 +266,41 @@ class VersionDetailScreen(BaseScreen):
             )
             yield Static("Tags", classes="section")
             yield KeyValues(id="version-tags")
+            yield Static("Logged model (MLflow 3)", classes="section", id="logged-model-title")
+            yield KeyValues(id="logged-model")
 
     def on_mount(self) -> None:
         self.query_one("#version-run", DataGrid).focus()
+        self.load_logged_model()
+
+    @work(exclusive=True, group="logged-model", exit_on_error=False)
+    async def load_logged_model(self) -> None:
+        """MLflow 3: the logged model the version points at, with its id, params and metrics."""
+        from mlops_tui.services.compare_loading import logged_model
+
+        box = self.query_one("#logged-model", KeyValues)
+        v = self.snapshot.versions_by_key.get((self.model, self.version))
+        shown = v is not None and bool(v.model_id)
+        box.display = self.query_one("#logged-model-title").display = shown
+        if not shown:
+            return  # no logged model (older servers): the page is as it always was
+        box.show([("model id", v.model_id), ("", "loading…")])
+        try:
+            model = await logged_model(self.mlops.runtime.hub, v)
+        except Exception as exc:  # unknown is not "none": say it could not be read
+            box.show([("model id", v.model_id), ("", f"could not be read: {exc}")])
+            return
+        if model is None:
+            box.show([("model id", v.model_id), ("", "the server has no such logged model")])
+            return
+        self._logged_run = model.source_run_id
+        run = f"{model.source_run_id} (r opens it)" if model.source_run_id else "-"
+        box.show([
+            ("model id", model.id), ("name", model.name or "-"), ("status", model.status or "-"),
+            ("source run", run),
+            *((f"param {k}", value) for k, value in sorted(model.params.items())),
+            *((f"metric {k}", str(value)) for k, value in sorted(model.metrics.items())),
+        ])
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         v = snapshot.versions_by_key.get((self.model, self.version))
@@ -290,8 +331,9 @@ class VersionDetailScreen(BaseScreen):
 
     def action_open_run(self) -> None:
         v = self.snapshot.versions_by_key.get((self.model, self.version))
-        if v is not None and v.run_id:
-            self.mlops.open_run(v.run_id)
+        run_id = (v.run_id if v is not None else "") or getattr(self, "_logged_run", "")
+        if run_id:  # the version's run, else its logged model's source run
+            self.mlops.open_run(run_id)
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         row = event.row

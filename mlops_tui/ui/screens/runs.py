@@ -41,11 +41,15 @@ class RunsScreen(BaseScreen):
     DEFAULT_CSS = """
     RunsScreen #runs { height: 1fr; }
     """
-    BINDINGS = [Binding("f", "query", "Query (MLflow syntax)", id="runs.query")]
+    BINDINGS = [
+        Binding("f", "query", "Query (MLflow syntax)", id="runs.query"),
+        Binding("c", "compare", "Compare marked", id="runs.compare"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield QueryBar()
-        yield DataGrid(run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet")
+        yield DataGrid(run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet",
+                       markable=True)
 
     def on_mount(self) -> None:
         self._source: tuple[Run, ...] | None = None
@@ -131,6 +135,10 @@ class RunsScreen(BaseScreen):
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_run(event.row.id)
+
+    def action_compare(self) -> None:
+        """`space` marks runs (any experiments, any backends); `c` compares 2 to 8 of them."""
+        self.mlops.open_compare_runs(self.query_one("#runs", DataGrid).marked_rows)
 
 
 class RunDetailScreen(BaseScreen):
