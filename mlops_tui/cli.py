@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     from mlops_tui.commands.session import CommandFailed
-    from mlops_tui.config.errors import ConfigError
+    from mlops_tui.core.errors import ConfigError
 
     parser = build_parser()
     try:
@@ -153,7 +153,7 @@ def _exit_code(code: object) -> int:
 
 
 def _err(text: str) -> None:
-    from mlops_tui.services.text import printable_lines
+    from mlops_tui.core.text import printable_lines
 
     print(printable_lines(text), file=sys.stderr)  # outside text in it stays inert
 

@@ -21,7 +21,7 @@ from mlops_tui.backends.registry import BackendKind, BackendLoadError
 from mlops_tui.cli import main
 from mlops_tui.commands import keyring_secrets
 from mlops_tui.config import ConfigError, load_settings
-from mlops_tui.config.secrets import SERVICE
+from mlops_tui.core.secrets import SERVICE
 from mlops_tui.services.audit import AuditLog
 
 

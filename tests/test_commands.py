@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mlops_tui.cli import main
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.core.paths import audit_log_path
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -155,7 +155,7 @@ def test_usage_errors_exit_2(argv):
 
 def test_cache_clear_removes_cached_run_histories(capsys):
     from mlops_tui.backends.mlflow.cache import SUBDIR
-    from mlops_tui.config.paths import cache_dir
+    from mlops_tui.core.paths import cache_dir
 
     folder = cache_dir() / SUBDIR
     folder.mkdir(parents=True)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mlops_tui.config.errors import ConfigError
+from mlops_tui.core.errors import ConfigError
 from mlops_tui.config.loader import parse_settings
 from mlops_tui.domain import LoggedModel, ModelVersion, Run, RunStatus
 from mlops_tui.services import compare as cmp

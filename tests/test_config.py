@@ -36,7 +36,7 @@ from mlops_tui.config import (
     resolve_secret,
     store_secret,
 )
-from mlops_tui.config.secrets import INDEX_ENTRY, SERVICE
+from mlops_tui.core.secrets import INDEX_ENTRY, SERVICE
 
 # -- backend kinds for the tests ---------------------------------------------------------------
 

@@ -12,11 +12,11 @@ import json
 import pytest
 
 from mlops_tui.cli import main
-from mlops_tui.config import secrets
-from mlops_tui.config.errors import ConfigError
-from mlops_tui.config.secrets import MASK, redact, redact_data
+from mlops_tui.core import secrets
+from mlops_tui.core.errors import ConfigError
+from mlops_tui.core.secrets import MASK, redact, redact_data
 from mlops_tui.services.audit import AuditLog
-from mlops_tui.services.text import inert_json, printable, sanitise
+from mlops_tui.core.text import inert_json, printable, sanitise
 from mlops_tui.ui.literal import visible
 
 BIDI = "Invoice\u202efdp.exe\u202c"  # shows as "Invoiceexe.pdf" on a bidi terminal
@@ -205,7 +205,7 @@ def test_a_ten_thousand_character_config_line_is_cut(tmp_path, capsys):
 
 
 def test_the_audit_log_is_printed_inert(capsys):
-    from mlops_tui.config.paths import audit_log_path
+    from mlops_tui.core.paths import audit_log_path
 
     AuditLog(audit_log_path()).append(user="oncall", action="ack", target=f"alert {BIDI}{OSC52}", outcome="ok")
     assert main(["audit"]) == 0

@@ -9,8 +9,8 @@ import pytest
 
 from mlops_tui.cli import main
 from mlops_tui.config.identity import IdentityError, check_identity, current_user, same_identity
-from mlops_tui.config.paths import audit_log_path
-from mlops_tui.services.text import printable
+from mlops_tui.core.paths import audit_log_path
+from mlops_tui.core.text import printable
 
 LOOK_ALIKES = [
     "Carol",

@@ -15,7 +15,7 @@ import pytest
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.registry import available_kinds, load_kind
-from mlops_tui.config.errors import ConfigError
+from mlops_tui.core.errors import ConfigError
 from mlops_tui.domain import Alert, DriftScore
 from mlops_tui.cli import main
 from mlops_tui.config.loader import load_settings

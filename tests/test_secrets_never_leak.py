@@ -14,7 +14,7 @@ import pytest
 
 from mlops_tui.cli import main
 from mlops_tui.config.loader import load_settings
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.core.paths import audit_log_path
 from mlops_tui.services.logs import log_path
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp

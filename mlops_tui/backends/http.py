@@ -24,8 +24,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
-from mlops_tui.config.errors import ConfigError
-from mlops_tui.config.secrets import is_secret_ref, redact, resolve_secret
+from mlops_tui.core.errors import ConfigError
+from mlops_tui.core.secrets import is_secret_ref, redact, resolve_secret
 
 _REF_HINT = 'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
 

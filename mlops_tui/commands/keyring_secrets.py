@@ -7,8 +7,8 @@ import getpass
 import sys
 
 from mlops_tui.commands.session import CommandFailed
-from mlops_tui.config.errors import SecretError
-from mlops_tui.config.secrets import check_secret_name, delete_secret, list_secret_names, store_secret
+from mlops_tui.core.errors import SecretError
+from mlops_tui.core.secrets import check_secret_name, delete_secret, list_secret_names, store_secret
 
 
 def register(

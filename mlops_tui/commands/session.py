@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from mlops_tui.backends.base import RunQuery
-from mlops_tui.config.secrets import redact_data
+from mlops_tui.core.secrets import redact_data
 from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.services.text import inert_json, printable
+from mlops_tui.core.text import inert_json, printable
 
 
 class CommandFailed(Exception):
@@ -70,7 +70,7 @@ def print_json(items) -> None:
 
 
 def print_table(header: list[str], rows: list[list[str]]) -> None:
-    from mlops_tui.services.text import printable
+    from mlops_tui.core.text import printable
 
     rows = [[printable(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]

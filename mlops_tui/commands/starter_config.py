@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mlops_tui.commands.session import CommandFailed
-from mlops_tui.config.paths import config_path
+from mlops_tui.core.paths import config_path
 
 STARTER_CONFIG = """\
 # mlops-tui settings. Reference: `mlops-tui backends` lists the backend kinds and their options.

@@ -3,11 +3,11 @@
 This package must never import textual or rich (enforced by import-linter).
 """
 
-from mlops_tui.config.errors import ConfigError, SecretError
+from mlops_tui.core.errors import ConfigError, SecretError
 from mlops_tui.config.identity import current_user
 from mlops_tui.config.loader import find_settings, load_settings, parse_settings
-from mlops_tui.config.paths import audit_log_path, cache_dir, config_path, data_dir
-from mlops_tui.config.secrets import (
+from mlops_tui.core.paths import audit_log_path, cache_dir, config_path, data_dir
+from mlops_tui.core.secrets import (
     delete_secret,
     is_secret_ref,
     list_secret_names,

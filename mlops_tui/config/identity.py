@@ -13,7 +13,7 @@ import os
 import unicodedata
 from typing import TYPE_CHECKING
 
-from mlops_tui.config.errors import ConfigError
+from mlops_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from mlops_tui.config.settings import Settings
@@ -56,7 +56,7 @@ def check_identity(raw: str, *, source: str) -> str:
 
     `source` says where the name came from (``$MLOPS_TUI_USER``, ``user = ...``, ``the OS``).
     """
-    from mlops_tui.services.text import printable
+    from mlops_tui.core.text import printable
 
     bad = sorted({c for c in raw if unicodedata.category(c) in _FORBIDDEN_CATEGORIES})
     if bad:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mlops_tui.config.errors import ConfigError
+from mlops_tui.core.errors import ConfigError
 
 DEFAULT_CONTEXT = "default"
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from mlops_tui.backends.errors import BackendError, PromotionConflict
 from mlops_tui.config.identity import same_identity
-from mlops_tui.config.secrets import redact
+from mlops_tui.core.secrets import redact
 from mlops_tui.domain import (
     Alert,
     Matcher,

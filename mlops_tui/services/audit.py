@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_tui.config.secrets import redact_data
+from mlops_tui.core.secrets import redact_data
 from mlops_tui.domain.base import utcnow
 
 

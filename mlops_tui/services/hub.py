@@ -21,7 +21,7 @@ from dataclasses import fields, replace
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized
-from mlops_tui.config.secrets import redact, redact_data
+from mlops_tui.core.secrets import redact, redact_data
 from mlops_tui.domain import BackendState, BackendStatus
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.snapshot import Snapshot

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mlops_tui.config.paths import cache_dir
-from mlops_tui.config.secrets import redact
+from mlops_tui.core.paths import cache_dir
+from mlops_tui.core.secrets import redact
 
 
 class RedactSecrets(logging.Filter):

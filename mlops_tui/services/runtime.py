@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from mlops_tui.backends.base import Backend
 from mlops_tui.backends.registry import BackendLoadError, load_kind
-from mlops_tui.config.errors import ConfigError
+from mlops_tui.core.errors import ConfigError
 from mlops_tui.config.identity import current_user
 from mlops_tui.config.loader import backend_error, options_error
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.core.paths import audit_log_path
 from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.audit import AuditLog

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from mlops_tui.services.text import sanitise
+from mlops_tui.core.text import sanitise
 
 
 def visible(text: object, limit: int | None = None) -> str:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from textual.app import App
 from textual.theme import Theme
 
-from mlops_tui.config.paths import config_path
+from mlops_tui.core.paths import config_path
 from mlops_tui.ui.textual_internals import refresh_truecolor_filter
 
 FALLBACK = "textual-dark"

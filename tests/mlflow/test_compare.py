@@ -8,7 +8,11 @@ import json
 import httpx
 import pytest
 
-from mlops_tui.backends.mlflow.client import RestClient
+from http.server import BaseHTTPRequestHandler
+
+from mlops_tui.backends.http import HttpBackendOptions
+from mlops_tui.backends.mlflow.client import MlflowHttp
+from tests.fakes.base import FakeServer
 from mlops_tui.backends.mlflow.logged_models import get_logged_model
 from mlops_tui.cli import main
 from mlops_tui.services import compare as cmp
@@ -316,12 +320,26 @@ async def test_version_detail_and_compare_show_the_logged_model(
 async def test_a_server_without_logged_models_means_none():
     """Before MLflow 3 the route does not exist: a bare 404 page, not an error for the user."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404, text="<html>Not Found</html>", headers={"content-type": "text/html"})
+    class OldServer(FakeServer):
+        def _handler_class(self):
+            class Handler(BaseHTTPRequestHandler):
+                def do_GET(self) -> None:
+                    body = b"<html>Not Found</html>"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
 
-    client = RestClient("http://127.0.0.1:1", transport=httpx.MockTransport(answer))
-    try:
-        assert await get_logged_model(client, "m-abc", "mlflow") is None
-        assert await get_logged_model(client, "", "mlflow") is None
-    finally:
-        await client.aclose()
+                def log_message(self, *args) -> None:
+                    pass
+
+            return Handler
+
+    with OldServer() as server:
+        client = MlflowHttp(HttpBackendOptions(url=server.url))
+        try:
+            assert await get_logged_model(client, "m-abc", "mlflow") is None
+            assert await get_logged_model(client, "", "mlflow") is None
+        finally:
+            await client.aclose()

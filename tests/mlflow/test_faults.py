@@ -101,7 +101,7 @@ async def test_bearer_token_from_an_env_reference_is_sent(monkeypatch):
 
 
 async def test_basic_auth_from_references_is_sent(monkeypatch, memory_keyring):
-    from mlops_tui.config.secrets import store_secret
+    from mlops_tui.core.secrets import store_secret
 
     store_secret("mlflow-password", "pa55:word")
     monkeypatch.setenv("MLFLOW_USER_FOR_TEST", "carol")

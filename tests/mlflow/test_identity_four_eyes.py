@@ -11,7 +11,7 @@ import json
 import pytest
 
 from mlops_tui.cli import main
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.core.paths import audit_log_path
 from tests.mlflow.app_support import PROMOTION, promotion_tags, seed_versions
 from tests.mlflow.server import RestError
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from mlops_tui.backends.mlflow.convert import RunRow
-from mlops_tui.config.paths import cache_dir
+from mlops_tui.core.paths import cache_dir
 
 log = logging.getLogger(__name__)
 

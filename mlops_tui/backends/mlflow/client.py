@@ -14,7 +14,7 @@ import httpx
 
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound, Unauthorized
 from mlops_tui.backends.http import HttpBackendOptions, JsonHttp, host_of
-from mlops_tui.config.secrets import redact
+from mlops_tui.core.secrets import redact
 
 API_PREFIX = "/api/2.0/mlflow"
 _MAX_MESSAGE = 200

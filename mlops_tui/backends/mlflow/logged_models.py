@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlops_tui.backends.errors import BadResponse, NotFound
-from mlops_tui.backends.mlflow.client import ApiError, RestClient
+from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.convert import key_values, model_id_from_source, ms_to_datetime, to_float
 from mlops_tui.domain import LoggedModel
 
@@ -42,7 +42,7 @@ def logged_model(wire: Mapping[str, Any], backend: str) -> LoggedModel:
     )
 
 
-async def get_logged_model(client: RestClient, model_id: str, backend: str) -> LoggedModel | None:
+async def get_logged_model(client: MlflowHttp, model_id: str, backend: str) -> LoggedModel | None:
     """The logged model `model_id`; None when the server has none (or no such route)."""
     if not model_id:
         return None

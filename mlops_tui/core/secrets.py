@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mlops_tui.config.errors import SecretError
+from mlops_tui.core.errors import SecretError
 
 SERVICE = "mlops-tui"
 INDEX_ENTRY = "__mlops_tui_secret_index__"

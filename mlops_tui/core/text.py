@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from mlops_tui.config.secrets import redact
+from mlops_tui.core.secrets import redact
 
 # C0 controls (tab excepted, it becomes a space), DEL, C1 controls: anything a terminal acts on.
 _C0_C1 = "\x00-\x08\x0a-\x1f\x7f-\x9f"

@@ -77,7 +77,7 @@ class ConfigError(Exception):
         Every part goes through the app's sanitiser: a name from the file holding an escape
         sequence or a newline is shown, not acted on, and no part runs past one screen.
         """
-        from mlops_tui.services.text import printable
+        from mlops_tui.core.text import printable
 
         if self.path is not None:
             lines = [f"mlops-tui: problem in config file {printable(self.path, _PART)}"]
