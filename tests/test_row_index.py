@@ -213,6 +213,10 @@ def test_mixed_key_types_sort_by_type_then_text_and_failing_keys_go_last() -> No
     index.set_sort("odd")
     # ints ("int" < "str"): 0, 2, 4; then strs: "n1"; the failing key (row 3) last
     assert [r.id for r in index.visible_rows] == [0, 2, 4, 1, 3]
+    index.set_sort("odd", reverse=True)
+    assert [r.id for r in index.visible_rows] == [1, 4, 2, 0, 3]
+    index.set_filter("n", ("odd",))  # a subset sorts as the whole column did
+    assert [r.id for r in index.visible_rows] == [1, 4, 2, 0, 3]
 
 
 def test_same_rows_object_is_a_no_op_and_new_columns_rebuild() -> None:
@@ -237,12 +241,19 @@ def test_warm_built_caches_give_the_same_result(rows: list[Row], keys: tuple[str
     warm.set_data(rows, keys)
     warm.install_haystack(rows, keys, build_haystack([BY_KEY[k] for k in keys], rows))
     for key in KEYS:
-        warm.install_sort_order(rows, key, sort_order_of(BY_KEY[key], rows))
+        order = sort_order_of(BY_KEY[key], rows)
+        if key != "name":
+            order.tie_groups()  # as the worker thread does
+        warm.install_sort_order(rows, key, order)
     assert warm.has_haystack(keys) and all(warm.has_sort_order(k) for k in KEYS)
-    for index in (cold, warm):
-        index.set_sort("score", reverse=True)
-        index.set_filter(query, keys)
-    assert list(warm.order) == list(cold.order)
+    for sort_key in KEYS:
+        for index in (cold, warm):
+            index.set_filter("", keys)
+            index.set_sort(sort_key, reverse=True)
+        assert list(warm.order) == list(cold.order)
+        for index in (cold, warm):
+            index.set_filter(query, keys)
+        assert list(warm.order) == list(cold.order)
 
 
 def test_stale_warm_caches_are_refused() -> None:

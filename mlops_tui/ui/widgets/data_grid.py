@@ -320,6 +320,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             if rows is not self._index.rows:
                 return
             order = sort_order_of(column, rows)
+            order.tie_groups()  # so the first descending sort is a copy too
             self.app.call_from_thread(self._install_sort_order, rows, column.key, order)
 
     def _install_sort_order(self, rows: Sequence[T], key: str, order: SortOrder) -> None:

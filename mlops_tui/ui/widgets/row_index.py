@@ -6,8 +6,8 @@ Pure Python, no Textual: the widget draws, this decides. Testable without an App
   (`range(n)` when neither filtered nor sorted, so nothing is copied).
 * Sorting is stable in both directions (ties keep the rows' own order) and puts None keys
   last in both directions. Per column, the key list and the ascending order of all rows
-  are computed once per rows object; the whole list in the other direction is then a
-  near-linear re-sort of an already sorted list.
+  are computed once per rows object; the whole list in the other direction is then
+  copied from it (see `SortOrder`).
 * Filtering is a case-insensitive substring test over the `visible()` text of the filter
   columns (the ones on screen). Per row, their lowered texts are joined by NUL once per
   rows object and tested with C-level ``map``/``compress`` loops; a query that extends the
@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import Any, Generic, TypeVar, overload
 
 from mlops_tui.ui.literal import visible
@@ -69,59 +68,109 @@ def _mixed_key(value: Any) -> tuple[str, str]:
     return (type(value).__name__, str(value))
 
 
-def _sort_present(indices: Iterable[int], keys: Sequence[Any], reverse: bool) -> list[int]:
-    try:
-        return sorted(indices, key=keys.__getitem__, reverse=reverse)
-    except TypeError:  # keys of mixed types: group by type name, then by text
-        return sorted(indices, key=lambda i: _mixed_key(keys[i]), reverse=reverse)
-
-
-def stable_sort(
-    indices: Sequence[int], keys: Sequence[Any], reverse: bool = False, *, has_none: bool = True
-) -> list[int]:
-    """`indices` ordered by `keys[i]`, the one sort of the grid.
-
-    Stable in both directions (equal keys keep their order in `indices`); None keys go
-    last in both directions, also in the order of `indices`. `has_none=False` promises
-    that no key is None (skips a scan).
-    """
+def _sort(
+    indices: Sequence[int], keys: Sequence[Any], reverse: bool, has_none: bool, mixed: bool = False
+) -> tuple[list[int], int, bool]:
+    """The one sort: see `stable_sort`. Also returns the None count and whether the keys
+    were of mixed types, so sorted by type name, then text (`mixed=True` forces that)."""
     nones: list[int] = []
     present: Sequence[int] = indices
     if has_none and None in keys:
         has_key = list(map(operator.is_not, map(keys.__getitem__, indices), repeat(None)))
         nones = list(compress(indices, map(operator.not_, has_key)))
         present = list(compress(indices, has_key))
-    result = _sort_present(present, keys, reverse)
+    result: list[int] | None = None
+    if not mixed:
+        try:
+            result = sorted(present, key=keys.__getitem__, reverse=reverse)
+        except TypeError:  # keys of mixed types: group by type name, then by text
+            mixed = True
+    if result is None:
+        result = sorted(present, key=lambda i: _mixed_key(keys[i]), reverse=reverse)
     result.extend(nones)
-    return result
+    return result, len(nones), mixed
 
 
-@dataclass(frozen=True)
+def stable_sort(
+    indices: Sequence[int],
+    keys: Sequence[Any],
+    reverse: bool = False,
+    *,
+    has_none: bool = True,
+    mixed: bool = False,
+) -> list[int]:
+    """`indices` ordered by `keys[i]`.
+
+    Stable in both directions (equal keys keep their order in `indices`); None keys go
+    last in both directions, also in the order of `indices`. `has_none=False` promises
+    that no key is None (skips a scan); `mixed=True` sorts by (type name, text), as a
+    whole column whose keys did not compare was (so a subset sorts like the whole).
+    """
+    return _sort(indices, keys, reverse, has_none, mixed)[0]
+
+
 class SortOrder:
-    """One column's sort over all rows of one rows object."""
+    """One column's sort over all rows of one rows object.
 
-    keys: list[Any]
-    ascending: list[int]
-    """Every row index, stably sorted ascending, None keys last."""
-    nones: int
-    """How many trailing `ascending` entries have a None key."""
+    `ascending` is every row index, stably sorted ascending, None keys last. The stable
+    descending order is derived from it without sorting again: a reversed copy in which
+    each run of equal keys is put back in the rows' own order.
+    """
+
+    __slots__ = ("_tie_groups", "ascending", "keys", "mixed", "nones")
+
+    def __init__(self, keys: list[Any], ascending: list[int], nones: int, mixed: bool) -> None:
+        self.keys = keys
+        self.ascending = ascending
+        self.nones = nones
+        """How many trailing `ascending` entries have a None key."""
+        self.mixed = mixed
+        """The keys did not compare, so they were sorted by (type name, text)."""
+        self._tie_groups: list[tuple[int, int]] | None = None
+
+    @property
+    def tie_groups_ready(self) -> bool:
+        return self._tie_groups is not None
+
+    def tie_groups(self) -> list[tuple[int, int]]:
+        """The runs of two or more equal keys, as (start, end) slices of `ascending`
+        (None keys excluded); cached.
+
+        Costs about a pass over the keys in sorted order: call it on a worker thread to
+        make the first descending sort a copy.
+        """
+        if self._tie_groups is None:
+            present = len(self.ascending) - self.nones
+            in_order: list[Any] = list(map(self.keys.__getitem__, self.ascending[:present]))
+            if self.mixed:
+                in_order = list(map(_mixed_key, in_order))
+            # positions whose key equals the one before, then the runs they form (C loops)
+            tied = list(compress(range(1, present), map(operator.eq, in_order[1:], in_order[:-1])))
+            follows = map(operator.eq, tied[1:], map(operator.add, tied[:-1], repeat(1)))
+            breaks = list(compress(range(1, len(tied)), map(operator.not_, follows)))
+            firsts = [0, *breaks] if tied else []
+            lasts = [*breaks, len(tied)] if tied else []
+            self._tie_groups = [(tied[i] - 1, tied[j - 1] + 1) for i, j in zip(firsts, lasts)]
+        return self._tie_groups
 
     def whole(self, reverse: bool) -> list[int]:
-        """All rows in either direction (a copy-free result only for ascending)."""
+        """All rows in either direction (ascending is the cached list itself)."""
         if not reverse:
             return self.ascending
-        present = len(self.ascending) - self.nones
-        # an already sorted input: the stable descending sort is close to linear
-        descending = _sort_present(self.ascending[:present], self.keys, reverse=True)
-        descending.extend(self.ascending[present:])
+        ascending = self.ascending
+        present = len(ascending) - self.nones
+        descending = ascending[present - 1 :: -1] if present else []
+        for start, end in self.tie_groups():  # equal keys keep the rows' own order
+            descending[present - end : present - start] = ascending[start:end]
+        descending.extend(ascending[present:])
         return descending
 
 
 def sort_order_of(column: Column[Any], rows: Sequence[Any]) -> SortOrder:
     """Compute `column`'s `SortOrder` (pure: safe on a worker thread)."""
     keys = sort_keys_of(column, rows)
-    ascending = stable_sort(range(len(keys)), keys)
-    return SortOrder(keys, ascending, keys.count(None))
+    ascending, nones, mixed = _sort(range(len(keys)), keys, reverse=False, has_none=True)
+    return SortOrder(keys, ascending, nones, mixed)
 
 
 # ---------------------------------------------------------------------------- filtering
@@ -384,7 +433,9 @@ class RowIndex(Generic[T]):
                 self._order = in_row_order
             else:
                 sort = self._sort_order(self._columns[column_key])
-                self._order = stable_sort(in_row_order, sort.keys, reverse, has_none=sort.nones > 0)
+                self._order = stable_sort(
+                    in_row_order, sort.keys, reverse, has_none=sort.nones > 0, mixed=sort.mixed
+                )
         self._cursor = self._locate(old_index, fallback=0)
         return True
 
@@ -432,7 +483,9 @@ class RowIndex(Generic[T]):
     def install_sort_order(self, rows: Sequence[T], key: str, order: SortOrder) -> None:
         """Take a sort order built elsewhere (a thread) for `rows`, if still current."""
         if rows is self._rows and key in self._columns:
-            self._sorts.setdefault(key, order)
+            current = self._sorts.get(key)
+            if current is None or (order.tie_groups_ready and not current.tie_groups_ready):
+                self._sorts[key] = order  # the same order, with more of it precomputed
 
     # ------------------------------------------------------------------ internals
 
