@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from typing import Any, Generic, TypeVar, overload
 
 from mlops_tui.ui.literal import visible
