@@ -200,6 +200,27 @@ def test_descending_keeps_ties_in_row_order() -> None:
     assert [r.id for r in index.visible_rows] == [0, 4, 1, 3, 2]
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    keys=st.one_of(
+        st.lists(st.none() | st.integers(0, 2), max_size=400),  # few runs: found by bisection
+        st.lists(st.none() | st.integers(0, 300), max_size=400),  # many runs: one pass
+        st.lists(st.none() | st.integers(0, 2) | st.sampled_from(["a", "b"]), max_size=200),  # mixed
+        st.lists(st.floats(allow_nan=False), unique=True, max_size=200),  # all distinct
+    )
+)
+def test_whole_list_descending_is_the_stable_reverse_sort(keys: list[Any]) -> None:
+    rows = [Row(i, "", "", None) for i in range(len(keys))]
+    column = Column("k", "K", str, sort_key=lambda r: keys[r.id])
+    order = sort_order_of(column, rows)
+    present = [i for i, k in enumerate(keys) if k is not None]
+    nones = [i for i, k in enumerate(keys) if k is None]
+    mixed = len({type(keys[i]) for i in present}) > 1
+    key_of = (lambda i: (type(keys[i]).__name__, str(keys[i]))) if mixed else keys.__getitem__
+    assert order.whole(reverse=False) == sorted(present, key=key_of) + nones
+    assert order.whole(reverse=True) == sorted(present, key=key_of, reverse=True) + nones
+
+
 def test_mixed_key_types_sort_by_type_then_text_and_failing_keys_go_last() -> None:
     def odd_key(row: Row) -> Any:
         if row.id == 3:

@@ -19,6 +19,7 @@ Pure Python, no Textual: the widget draws, this decides. Testable without an App
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from typing import Any, Generic, TypeVar, overload
@@ -140,18 +141,44 @@ class SortOrder:
         make the first descending sort a copy.
         """
         if self._tie_groups is None:
-            present = len(self.ascending) - self.nones
-            in_order: list[Any] = list(map(self.keys.__getitem__, self.ascending[:present]))
-            if self.mixed:
-                in_order = list(map(_mixed_key, in_order))
-            # positions whose key equals the one before, then the runs they form (C loops)
-            tied = list(compress(range(1, present), map(operator.eq, in_order[1:], in_order[:-1])))
-            follows = map(operator.eq, tied[1:], map(operator.add, tied[:-1], repeat(1)))
-            breaks = list(compress(range(1, len(tied)), map(operator.not_, follows)))
-            firsts = [0, *breaks] if tied else []
-            lasts = [*breaks, len(tied)] if tied else []
-            self._tie_groups = [(tied[i] - 1, tied[j - 1] + 1) for i, j in zip(firsts, lasts)]
+            self._tie_groups = self._find_tie_groups()
         return self._tie_groups
+
+    def _find_tie_groups(self) -> list[tuple[int, int]]:
+        present = len(self.ascending) - self.nones
+        if not present:
+            return []
+        keys, ascending = self.keys, self.ascending
+
+        def key_at(position: int) -> Any:
+            key = keys[ascending[position]]
+            return _mixed_key(key) if self.mixed else key
+
+        # Counting distinct keys is cheap (a pass in row order); it spares the costly pass
+        # in sorted order when every key differs, or when there are only a few runs.
+        try:
+            distinct = len(set(map(_mixed_key, keys) if self.mixed else keys)) - (1 if self.nones else 0)
+        except TypeError:  # unhashable keys
+            distinct = -1
+        if distinct == present:
+            return []
+        if 0 < distinct * 64 <= present:  # few runs: find each one's end by bisection
+            groups = []
+            start = 0
+            while start < present:
+                end = bisect_right(range(present), key_at(start), lo=start, key=key_at)
+                if end - start > 1:
+                    groups.append((start, end))
+                start = end
+            return groups
+        in_order: list[Any] = list(map(key_at, range(present)))
+        # positions whose key equals the one before, then the runs they form (C loops)
+        tied = list(compress(range(1, present), map(operator.eq, in_order[1:], in_order[:-1])))
+        follows = map(operator.eq, tied[1:], map(operator.add, tied[:-1], repeat(1)))
+        breaks = list(compress(range(1, len(tied)), map(operator.not_, follows)))
+        firsts = [0, *breaks] if tied else []
+        lasts = [*breaks, len(tied)] if tied else []
+        return [(tied[i] - 1, tied[j - 1] + 1) for i, j in zip(firsts, lasts)]
 
     def whole(self, reverse: bool) -> list[int]:
         """All rows in either direction (ascending is the cached list itself)."""
