@@ -544,3 +544,52 @@ async def test_sorted_header_arrow_survives_narrow_column() -> None:
         grid.sort_by("a", reverse=True)
         await pilot.pause()
         assert grid.render_line(0).text.startswith("Alp… ▼")
+
+
+def _counting_columns(calls: list[int], label: str) -> list[Column[Item]]:
+    def score_key(item: Item) -> float | None:
+        calls.append(item.id)
+        return item.score
+
+    return [
+        Column("name", label, lambda r: r.name, width=24, flex=True, min_width=8),
+        Column("status", "Status", lambda r: r.status, width=10),
+        Column("score", "Score", _score_text, sort_key=score_key, width=8, align="right"),
+    ]
+
+
+async def test_set_data_shows_new_columns_and_rows_in_one_pass() -> None:
+    items = make_items(60)
+    app = GridApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        calls: list[int] = []
+        grid.set_data(_counting_columns(calls, "Run"), items)
+        grid.sort_by("score", reverse=True)
+        grid.set_filter("fail")
+        await pilot.press("j", "j")
+        await pilot.pause()
+        kept = grid.cursor_row
+        assert kept is not None
+        calls.clear()
+        fresh = [item.model_copy(update={"note": "new"}) for item in items + make_items(90)[60:]]
+        grid.set_data(_counting_columns(calls, "Run name"), fresh)
+        await pilot.pause()
+        assert len(calls) == len(fresh)  # sorted once, not once for the old rows and again
+        assert "Run name" in grid.render_line(0).text and "Score ▼" in grid.render_line(0).text
+        rows = list(grid.visible_rows)
+        assert len(rows) == 30 and all(r.status == "FAILED" for r in rows)
+        assert grid.cursor_row is not None and grid.cursor_row.id == kept.id
+
+        # the old two-step calls still work: new columns, then new rows
+        grid.set_columns(_counting_columns(calls, "Again"))
+        grid.set_rows(items)
+        await pilot.pause()
+        assert "Again" in grid.render_line(0).text
+        assert grid.total_rows == 60 and grid.cursor_row is not None and grid.cursor_row.id == kept.id
+
+        # a sort column the new columns no longer have: back to the rows' own order
+        grid.set_data(COLUMNS[:2], items)
+        await pilot.pause()
+        assert grid.sort_column is None
+        assert [r.id for r in grid.visible_rows] == [i.id for i in items if i.status == "FAILED"]

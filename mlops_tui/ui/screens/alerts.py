@@ -262,9 +262,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#alerts", DataGrid)
-        grid.set_columns(alert_columns(snapshot))
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
-        grid.set_rows(order_alerts(alerts, self.grouping))
+        grid.set_data(alert_columns(snapshot), order_alerts(alerts, self.grouping))
         firing = len(snapshot.firing_alerts)
         grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
         grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"

@@ -109,8 +109,7 @@ class DeploymentsScreen(BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#deployments", DataGrid)
-        grid.set_columns(deployment_columns(snapshot))
-        grid.set_rows(snapshot.deployments)
+        grid.set_data(deployment_columns(snapshot), snapshot.deployments)
         unhealthy = len(snapshot.unhealthy_deployments)
         mismatched = sum(1 for d in snapshot.deployments if d.mismatch)
         title = f"Deployments ({len(snapshot.deployments)}, {unhealthy} not healthy"
@@ -216,8 +215,7 @@ class DeploymentDetailScreen(BaseScreen):
         self.query_one("#deployment-metadata", Static).update(tensor_table(d.inputs, d.outputs))
         alerts = [a for a in snapshot.active_alerts if a.deployment == d.name]
         grid = self.query_one("#deployment-alerts", DataGrid)
-        grid.set_columns(alert_columns(snapshot, compact=True))
-        grid.set_rows(alerts)
+        grid.set_data(alert_columns(snapshot, compact=True), alerts)
 
     def _show_charts(self, snapshot: Snapshot, d: Deployment) -> None:
         samples = snapshot.health_of(d.name)

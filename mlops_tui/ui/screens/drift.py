@@ -52,17 +52,18 @@ class DriftScreen(BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#drift", DataGrid)
-        grid.set_columns(drift_columns(snapshot))
-        grid.set_rows(snapshot.latest_drift)
+        grid.set_data(drift_columns(snapshot), snapshot.latest_drift)
         latest = snapshot.latest_drift
         drifted = sum(1 for d in latest if d.drifted)
         no_value = sum(1 for d in latest if not d.has_value)
         title = f"Drift ({drifted} of {len(latest)} features drifted"
         grid.border_title = title + (f", {no_value} with no value)" if no_value else ")")
         alerts = self.query_one("#drift-alerts", DataGrid)
-        alerts.set_columns(alert_columns(snapshot, compact=True))
         drift_alerts = [a for a in snapshot.active_alerts if a.is_drift]
-        alerts.set_rows(sorted(drift_alerts, key=lambda a: (a.severity.rank, -a.starts_at.timestamp())))
+        alerts.set_data(
+            alert_columns(snapshot, compact=True),
+            sorted(drift_alerts, key=lambda a: (a.severity.rank, -a.starts_at.timestamp())),
+        )
         alerts.border_title = f"Drift alerts ({len(drift_alerts)})"
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:

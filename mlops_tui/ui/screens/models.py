@@ -65,8 +65,9 @@ class ModelsScreen(BaseScreen):
         requests.set_rows(ordered_requests(snapshot))
         requests.border_title = f"Promotion requests ({len(snapshot.pending_promotions)} pending)"
         requests.border_subtitle = "a approve  x reject"
-        versions.set_columns(version_columns(snapshot))
-        versions.set_rows(sorted(snapshot.versions, key=lambda v: (v.model, -_num(v.version))))
+        versions.set_data(
+            version_columns(snapshot), sorted(snapshot.versions, key=lambda v: (v.model, -_num(v.version)))
+        )
         versions.border_title = f"Model versions ({len(snapshot.models)} models, {len(snapshot.versions)} versions)"
         versions.border_subtitle = "p request promotion  enter details"
         pending = getattr(self, "_pending_selection", None)
@@ -322,8 +323,9 @@ class VersionDetailScreen(BaseScreen):
         )
         run_grid = self.query_one("#version-run", DataGrid)
         run = snapshot.runs_by_id.get(v.run_id)
-        run_grid.set_columns(run_columns(snapshot, sorted(run.metrics)[:3] if run else [], compact=True))
-        run_grid.set_rows([run] if run else [])
+        run_grid.set_data(
+            run_columns(snapshot, sorted(run.metrics)[:3] if run else [], compact=True), [run] if run else []
+        )
         run_grid.styles.height = 4  # border, header, the one row, border
         serving = [d for d in snapshot.deployments if d.model == v.model and d.version == v.version]
         self.query_one("#version-deployments", DataGrid).set_rows(serving)

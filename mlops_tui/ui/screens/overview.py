@@ -79,9 +79,8 @@ class OverviewScreen(BaseScreen):
         deployments = self.query_one("#ov-deployments", DataGrid)
         promotions = self.query_one("#ov-promotions", DataGrid)
         runs = self.query_one("#ov-runs", DataGrid)
-        alerts.set_columns(alert_columns(snapshot, compact=True))
         firing = snapshot.firing_alerts
-        alerts.set_rows(firing)
+        alerts.set_data(alert_columns(snapshot, compact=True), firing)
         counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
         alerts.border_title = f"Firing alerts ({len(firing)})" + (f": {summary}" if summary else "")
@@ -89,18 +88,18 @@ class OverviewScreen(BaseScreen):
         # not healthy first (worst first), then the healthy ones that serve another version than expected
         unhealthy = snapshot.unhealthy_deployments
         mismatched = tuple(d for d in snapshot.deployments if d.mismatch and d not in unhealthy)
-        deployments.set_columns(deployment_columns(snapshot, compact=True))  # fitted to the names
-        deployments.set_rows(unhealthy + mismatched)
+        deployments.set_data(deployment_columns(snapshot, compact=True), unhealthy + mismatched)  # fitted to the names
         deployments.border_title = f"Unhealthy deployments ({len(unhealthy)} of {len(snapshot.deployments)})"
         count = sum(1 for d in snapshot.deployments if d.mismatch)
         deployments.border_subtitle = f"{MISMATCH} {count} mismatched" if count else ""
         promotions.set_rows(snapshot.pending_promotions)
         promotions.border_title = f"Pending promotions ({len(snapshot.pending_promotions)})"
         latest = snapshot.latest_runs
+        run_cols = runs.columns
         if runs.total_rows == 0 or getattr(self, "_runs_source", None) is not snapshot.runs:
-            runs.set_columns(run_columns(snapshot, top_metric_keys(latest, 1), compact=True))
+            run_cols = run_columns(snapshot, top_metric_keys(latest, 1), compact=True)
             self._runs_source = snapshot.runs
-        runs.set_rows(latest)
+        runs.set_data(run_cols, latest)
         runs.border_title = f"Latest runs (of {len(snapshot.runs):,})"
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:

@@ -70,10 +70,11 @@ class RunsScreen(BaseScreen):
         if state == self._shown_state:
             return  # nothing changed: no work for 100k rows
         self._shown_state = state
+        columns = grid.columns  # the metric columns are chosen once, from the first runs
         if self._source is None or len(self._source) == 0:
-            grid.set_columns(run_columns(snapshot, top_metric_keys(snapshot.runs)))
+            columns = run_columns(snapshot, top_metric_keys(snapshot.runs))
         self._source = snapshot.runs
-        grid.set_rows(self._visible_runs(snapshot))
+        grid.set_data(columns, self._visible_runs(snapshot))
         loaded = f"{len(grid.visible_rows):,}" if self._query else f"{len(snapshot.runs):,}"
         grid.border_title = f"Runs ({loaded})" + (f"  ⟳ {progress}" if progress else "")
         grid.border_subtitle = "f query  / quick filter  s sort"

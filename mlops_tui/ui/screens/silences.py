@@ -76,9 +76,8 @@ class SilencesScreen(ExpireSilence, BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#silences", DataGrid)
-        grid.set_columns(silence_columns(snapshot))
         live = [s for s in snapshot.silences if s.state != SilenceState.EXPIRED]
-        grid.set_rows(sorted(live, key=lambda s: s.ends_at))
+        grid.set_data(silence_columns(snapshot), sorted(live, key=lambda s: s.ends_at))
         grid.border_title = f"Silences ({len(live)} active or pending)"
         grid.border_subtitle = "u expire  esc back to alerts"
 
