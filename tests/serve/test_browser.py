@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -82,8 +83,8 @@ def test_the_page_shows_the_overview_and_acks_an_alert_via_web(served, context):
     # The screenshot shows the painted terminal, not textual-serve's intro dialog.
     assert "-first-byte" in page.evaluate("document.body.className")
     png = page.screenshot()
-    (REPO / "screenshots").mkdir(exist_ok=True)
-    (REPO / "screenshots" / "web.png").write_bytes(png)
+    if os.environ.get("MLOPS_TUI_WRITE_SCREENSHOTS"):  # scripts/export_screenshots.sh sets it
+        (REPO / "screenshots" / "web.png").write_bytes(png)
     colours = page.evaluate("""async (data) => {
         const img = new Image(); img.src = 'data:image/png;base64,' + data; await img.decode();
         const c = new OffscreenCanvas(img.width, img.height), g = c.getContext('2d');
