@@ -21,7 +21,7 @@ async def poll(b: OipBackend) -> dict:
     return {d.name: d for d in await b.list_deployments()}
 
 
-async def test_a_loaded_model_is_healthy_with_the_version_from_the_repository_index(mlserver):
+async def test_a_loaded_model_is_healthy_with_the_version_from_the_index_unless_overridden(mlserver):
     b = backend(
         {"name": "fraud-prod", "url": mlserver.url, "model": "fraud-detector", "environment": "prod"},
         {"name": "churn-prod", "url": mlserver.url, "model": "churn", "version": "99"},
@@ -32,9 +32,9 @@ async def test_a_loaded_model_is_healthy_with_the_version_from_the_repository_in
         await b.close()
     fraud = got["fraud-prod"]
     assert (fraud.health, fraud.ready, fraud.live) == (DeploymentHealth.HEALTHY, True, True)
-    # MLServer 1.7 leaves the metadata's `versions` empty: the index's parameters.version wins
-    # over the configured fallback
-    assert fraud.version == "6" and got["churn-prod"].version == "3"
+    # MLServer 1.7 leaves the metadata's `versions` empty: the index's parameters.version is the
+    # served version, unless the deployment's config overrides it (the issue: `version = "7"`)
+    assert fraud.version == "6" and got["churn-prod"].version == "99"
     assert fraud.repository_state == "READY"
     assert fraud.inputs == (TensorSpec(name="amount", datatype="FP64", shape=(-1,)),)
     assert fraud.outputs[0].name == "score"
