@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
+
+from mlops_tui.core.secrets import forget_resolved
 
 
 class MemoryKeyring(KeyringBackend):
@@ -32,7 +35,7 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own config, data and cache dirs, and no stray env settings."""
     home = tmp_path / "home"
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
@@ -41,7 +44,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("MLOPS_TUI_CONFIG", "MLOPS_TUI_USER", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN",
                 "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "TEXTUAL_THEME"):
         monkeypatch.delenv(var, raising=False)
-    return home
+    yield home
+    forget_resolved()  # a secret one test resolved must not mask another test's words
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
 from mlops_tui.core.errors import ConfigError
-from mlops_tui.core.secrets import is_secret_ref, redact, resolve_secret
+from mlops_tui.core.secrets import is_secret_ref, redact, resolve_reference, resolve_secret
 
 _REF_HINT = 'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
 
@@ -42,10 +42,14 @@ SecretRef = Annotated[str, AfterValidator(_secret_ref)]
 Models with such a field set `hide_input_in_errors=True`, so a refused value is not echoed."""
 
 
-def resolve_secret_ref(ref: str, where: str, what: str = "credentials") -> str:
-    """The secret `ref` points at; a missing one is `Unauthorized`, naming the reference only."""
+def resolve_secret_ref(ref: str, where: str, what: str = "credentials", *, secret: bool = True) -> str:
+    """The secret `ref` points at; a missing one is `Unauthorized`, naming the reference only.
+
+    `secret=False` for a value kept in a reference that is no secret (a basic-auth user name):
+    it is not masked in output, where the same word is also a person's name in the audit log.
+    """
     try:
-        return resolve_secret(ref)
+        return resolve_secret(ref) if secret else resolve_reference(ref)
     except ConfigError as exc:
         # The reference, not the value, is named: SecretError messages never hold secrets.
         fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
@@ -158,7 +162,7 @@ def resolve_auth(auth: HttpAuth | None, where: str) -> httpx.Auth | None:
     if auth.type == "basic" and auth.username and auth.password:
         user = auth.username
         if is_secret_ref(user):
-            user = resolve_secret_ref(user, where)
+            user = resolve_secret_ref(user, where, secret=False)
         return httpx.BasicAuth(user, resolve_secret_ref(auth.password, where))
     return None
 

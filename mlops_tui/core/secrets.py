@@ -363,8 +363,20 @@ def _remember(value: str) -> str:
 
 # -- resolving references ----------------------------------------------------------------------
 def resolve_secret(ref: str) -> str:
-    """The secret a ``keyring:NAME`` or ``env:VAR`` reference points at."""
+    """The secret a ``keyring:NAME`` or ``env:VAR`` reference points at (masked from now on)."""
     return _remember(_resolve(ref))
+
+
+def resolve_reference(ref: str) -> str:
+    """What a reference points at when it is no secret (a user name): not masked."""
+    return _resolve(ref)
+
+
+def forget_resolved() -> None:
+    """Forget every secret resolved so far (between test cases; a process never needs it)."""
+    global _PATTERN
+    _RESOLVED.clear()
+    _PATTERN = None
 
 
 def _resolve(ref: str) -> str:
