@@ -10,6 +10,7 @@ import pytest
 
 from http.server import BaseHTTPRequestHandler
 
+from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.http import HttpBackendOptions
 from mlops_tui.backends.mlflow.client import MlflowHttp
 from tests.fakes.base import FakeServer
@@ -272,7 +273,7 @@ async def test_logged_models_on_mlflow_3(mlflow_server, mlflow_experiment, drop_
     assert logged.status == "READY"
     assert await backend.logged_model("m-" + "0" * 32) is None  # 404: no such logged model
 
-    run = next(r for r in await backend.list_runs() if r.id == run_id)
+    run = next(r for r in await backend.list_runs(RunQuery()) if r.id == run_id)
     assert run.metrics["auc"] == 0.80
     subject = cmp.version_subject(version, run, logged)
     assert subject.metrics["auc"] == 0.95  # the logged model's metric, not the run's
