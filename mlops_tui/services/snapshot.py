@@ -98,16 +98,16 @@ class Coverage:
 
     @staticmethod
     def describe_source(status: BackendStatus) -> str:
-        """ "am-eu unreachable (connection refused) since 10:02", "mlflow loading runs: 2,000…" """
+        """ "am-eu unreachable since 10:02 (connection refused)", "mlflow loading runs: 2,000…" """
         if status.state in _ANSWERED:
             return f"{status.name} {status.progress or 'still loading'}"
         if status.state == BackendState.PENDING:
             return f"{status.name} has not answered yet"
         text = f"{status.name} {status.state.value}"
+        if status.since is not None:  # before the message: a narrow panel cuts the end off
+            text += f" since {_local_time(status.since)}"
         if status.message:
             text += f" ({status.message})"
-        if status.since is not None:
-            text += f" since {_local_time(status.since)}"
         return text
 
     def describe(self) -> str:

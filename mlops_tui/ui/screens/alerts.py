@@ -254,6 +254,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         firing = len(snapshot.firing_alerts)
         grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
         grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
+        self.honest_empty(grid, "alerts", snapshot=snapshot)
 
     def _alert_targets(self) -> list[Alert]:
         grid = self.query_one("#alerts", DataGrid)

@@ -33,6 +33,7 @@ class DeploymentsScreen(BaseScreen):
         grid.set_rows(snapshot.deployments)
         unhealthy = len(snapshot.unhealthy_deployments)
         grid.border_title = f"Deployments ({len(snapshot.deployments)}, {unhealthy} not healthy)"
+        self.honest_empty(grid, "deployments", snapshot=snapshot)
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_deployment(event.row.name)

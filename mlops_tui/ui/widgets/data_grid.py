@@ -394,6 +394,18 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
 
     # ------------------------------------------------------------------ public API
 
+    @property
+    def empty_text(self) -> str:
+        """What the grid says when it has no row (e.g. "unknown: ..." when a source failed)."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            if self._rows_len == 0:
+                self.refresh()
+
     def set_rows(self, rows: Sequence[T]) -> None:
         """Show `rows`, keeping filter, sort, marks and the cursor's row (by row key).
 

@@ -1,0 +1,114 @@
+"""Unknown is not empty: with Alertmanager and MLflow unreachable, no view says "nothing there".
+
+The config points both at a closed port on 127.0.0.1. The views must name the backend and its
+state in place of their empty-state text ("No alert firing", "Every deployment is healthy").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlops_tui.config.loader import find_settings
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.screens.alerts import AlertsScreen
+from mlops_tui.ui.screens.runs import RunsScreen
+from tests.conftest import wait_until
+from tests.helpers import screen_text, wait_for_text
+from tests.server_process import free_port
+
+SIZE = (200, 50)
+LIES = ("No alert firing", "No active alerts", "Every deployment is healthy", "No runs",
+        "No pending promotion request", "No registered model versions")
+
+
+def unreachable_config(tmp_path: Path, port: int) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+refresh_seconds = 30
+
+[[backends]]
+name = "am-eu"
+kind = "alertmanager"
+url = "http://127.0.0.1:{port}"
+timeout_seconds = 2
+
+[[backends]]
+name = "mlflow"
+kind = "mlflow"
+url = "http://127.0.0.1:{port}"
+timeout_seconds = 2
+""")
+    return path
+
+
+def unreachable_app(tmp_path: Path) -> MlopsApp:
+    settings, path = find_settings(unreachable_config(tmp_path, free_port()))
+    runtime = build_runtime(settings, config_path=path, audit_path=tmp_path / "audit.jsonl")
+    return MlopsApp(runtime)
+
+
+def no_lies(text: str) -> None:
+    for lie in LIES:
+        assert lie not in text, f"{lie!r} shown while its source is unreachable:\n{text}"
+
+
+async def test_unreachable_sources_are_said_unknown_in_every_view(tmp_path):
+    app = unreachable_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            lambda: all(s.state.value == "unreachable" for s in app.snapshot.statuses),
+            timeout=15, pilot=pilot,
+        )
+        text = await wait_for_text(app, pilot, "Alerts unknown: am-eu unreachable", "Runs unknown: mlflow unreachable",
+                                   "Promotions unknown: mlflow unreachable")
+        assert "Alerts unknown: am-eu unreachable since " in text
+        assert "Deployments: no configured backend provides deployments" in text
+        no_lies(text)
+
+        await pilot.press("5")
+        await wait_until(lambda: isinstance(app.screen, AlertsScreen), pilot=pilot)
+        text = await wait_for_text(app, pilot, "Alerts unknown: am-eu unreachable")
+        no_lies(text)
+
+        await pilot.press("2")
+        await wait_until(lambda: isinstance(app.screen, RunsScreen), pilot=pilot)
+        text = await wait_for_text(app, pilot, "Runs unknown: mlflow unreachable")
+        no_lies(text)
+        assert "Traceback" not in screen_text(app)
+
+
+async def test_before_the_first_answer_the_views_say_not_answered_yet(tmp_path):
+    # a hung port: accepted, never answered; the first poll is still out when the screen is drawn
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        settings, path = find_settings(unreachable_config(tmp_path, listener.getsockname()[1]))
+        app = MlopsApp(build_runtime(settings, config_path=path, audit_path=tmp_path / "audit.jsonl"))
+        async with app.run_test(size=SIZE) as pilot:
+            text = await wait_for_text(app, pilot, "Alerts unknown: am-eu has not answered yet")
+            no_lies(text)
+    finally:
+        listener.close()
+
+
+async def test_a_partial_list_shows_what_it_has_and_names_what_is_missing(tmp_path):
+    from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+    from mlops_tui.backends.demo.backend import DemoBackend
+    from tests.ui.support import INCIDENT_EPOCH
+
+    backends = [
+        DemoBackend("demo", DemoBackend.Options(runs=50, epoch=INCIDENT_EPOCH)),
+        AlertmanagerBackend("am-eu", AlertmanagerBackend.Options(url=f"http://127.0.0.1:{free_port()}",
+                                                                 timeout_seconds=2)),
+    ]
+    app = MlopsApp(build_runtime(None, backends=backends, audit_path=tmp_path / "audit.jsonl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_until(lambda: isinstance(app.screen, AlertsScreen), pilot=pilot)
+        text = await wait_for_text(app, pilot, "⚠ missing: am-eu unreachable", "ModelErrorRateHigh")
+        assert "Alerts unknown" not in text  # the demo's alerts are there: not an empty list
+        no_lies(text)
