@@ -1,0 +1,138 @@
+"""Headless list commands never pass an unknown off as an empty answer, nor a part as the whole.
+
+An unreachable source makes `alerts list`/`runs list` exit 1 and name it on stderr, and the
+JSON carries every source's state. Against a real MLflow with 10,000 runs in one experiment,
+`runs list --json` waits for the last page instead of printing the first poll's share.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlops_tui.cli import main
+from tests.server_process import free_port
+
+
+def unreachable_config(tmp_path: Path) -> Path:
+    port = free_port()  # nothing listens: connection refused
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[[backends]]
+name = "am-eu"
+kind = "alertmanager"
+url = "http://127.0.0.1:{port}"
+timeout_seconds = 2
+
+[[backends]]
+name = "mlflow"
+kind = "mlflow"
+url = "http://127.0.0.1:{port}"
+timeout_seconds = 2
+""")
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("command", "source"),
+    [(("alerts", "list"), "am-eu"), (("runs", "list"), "mlflow"), (("models", "list"), "mlflow"),
+     (("promotions", "list"), "mlflow")],
+)
+def test_an_unreachable_source_is_exit_1_and_named(tmp_path, capsys, command, source):
+    code, out, err = run(capsys, *command, "--config", str(unreachable_config(tmp_path)), "--timeout", "20")
+    assert code == 1
+    assert f"{source} unreachable" in err and "connection refused" in err
+    assert "Traceback" not in err + out
+
+
+def test_json_says_each_source_state_so_empty_is_not_unknown(tmp_path, capsys):
+    code, out, err = run(capsys, "alerts", "list", "--json", "--config", str(unreachable_config(tmp_path)),
+                         "--timeout", "20")
+    assert code == 1
+    answer = json.loads(out)
+    assert answer["items"] == []
+    assert [(s["name"], s["kind"], s["state"], s["complete"]) for s in answer["sources"]] == [
+        ("am-eu", "alertmanager", "unreachable", False)
+    ]
+    assert "connection refused" in answer["sources"][0]["message"]
+    assert "am-eu unreachable" in err
+
+
+def test_a_complete_answer_exits_0_with_every_source_complete(capsys):
+    code, out, err = run(capsys, "--demo", "alerts", "list", "--json")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["items"] and all(s["complete"] and s["state"] == "ok" for s in answer["sources"])
+
+
+def test_doctor_says_authorised_unknown_when_it_could_not_reach_the_server(tmp_path, capsys):
+    config = str(unreachable_config(tmp_path))
+    code, out, _ = run(capsys, "doctor", "--json", "--config", config, "--timeout", "20")
+    assert code == 1
+    for backend in json.loads(out)["backends"]:
+        assert backend["reachable"] is False and backend["authorised"] is None
+    code, out, _ = run(capsys, "doctor", "--config", config, "--timeout", "20")
+    rows = [line for line in out.splitlines() if line.startswith(("am-eu", "mlflow"))]
+    assert len(rows) == 2 and all(" NO " in r and " unknown " in r and " yes " not in r for r in rows)
+
+
+# -- 10,000 runs from a real MLflow --------------------------------------------------------------
+
+RUNS = 10_000
+
+
+@pytest.fixture(scope="module")
+def big_mlflow(tmp_path_factory):
+    """A real MLflow server whose experiment "bench-runs" holds 10,000 runs (seeded via sqlite)."""
+    from bench.bench_mlflow import EXPERIMENT, SEED
+    from tests.mlflow.server import VENV, MlflowServer, ensure_mlflow, server_env
+
+    ensure_mlflow()
+    directory = tmp_path_factory.mktemp("mlflow-10k")
+    db = directory / "mlflow.db"
+    subprocess.run([str(VENV / "bin" / "python"), "-c", SEED, str(db), str(RUNS), EXPERIMENT],
+                   check=True, env=server_env(), cwd=directory, capture_output=True, timeout=600)
+    with MlflowServer(directory / "server", db=db) as server:
+        yield server, EXPERIMENT
+
+
+def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path, capsys, monkeypatch):
+    server, experiment = big_mlflow
+    config = tmp_path / "config.toml"
+    # the first poll waits for runs at most 2 s and ends with a progress note: what the command
+    # took for the whole answer before
+    config.write_text(f'[[backends]]\nname = "mlflow"\nkind = "mlflow"\nurl = "{server.url}"\n'
+                      f"timeout_seconds = 10\n")
+    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
+                         "--config", str(config), "--timeout", "300")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert len(answer["items"]) == RUNS
+    assert len({r["id"] for r in answer["items"]}) == RUNS
+    assert answer["sources"] == [{"name": "mlflow", "kind": "mlflow", "state": answer["sources"][0]["state"],
+                                  "message": answer["sources"][0]["message"], "progress": "",
+                                  "complete": True}]
+
+    # again, with the runs cache of the first call: the same whole answer
+    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
+                         "--config", str(config), "--timeout", "300")
+    assert code == 0, err
+    assert len(json.loads(out)["items"]) == RUNS
+
+    # no cache and too short a --timeout: what arrived is printed, the exit says it is not all
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
+                         "--config", str(config), "--timeout", "0.5")
+    assert code == 1
+    assert "runs incomplete: mlflow" in err and "--timeout 0.5" in err
+    answer = json.loads(out)
+    assert len(answer["items"]) < RUNS and answer["sources"][0]["complete"] is False
