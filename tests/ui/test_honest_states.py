@@ -112,3 +112,54 @@ async def test_a_partial_list_shows_what_it_has_and_names_what_is_missing(tmp_pa
         text = await wait_for_text(app, pilot, "⚠ missing: am-eu unreachable", "ModelErrorRateHigh")
         assert "Alerts unknown" not in text  # the demo's alerts are there: not an empty list
         no_lies(text)
+
+
+# -- notifications: only alerts new to this session ----------------------------------------------
+
+class Pager:
+    """What a fake Alertmanager answers; the test changes it between polls."""
+
+    alerts: list = []
+
+
+def _critical(fingerprint: str, name: str, state: str, silenced_by=()):
+    from datetime import datetime, timezone
+
+    from mlops_tui.domain import Alert, AlertState
+
+    labels = {"alertname": name, "severity": "critical", "model": "fraud-xgb"}
+    return Alert(fingerprint=fingerprint, labels=labels, annotations={"summary": f"{name} summary"},
+                 starts_at=datetime.now(timezone.utc), state=AlertState(state), silenced_by=silenced_by,
+                 backend="am")
+
+
+def _pager_backend():
+    from mlops_tui.backends.base import Backend, Capability
+
+    class PagerBackend(Backend):
+        kind = "test-pager"
+        capabilities = frozenset({Capability.ALERTS})
+
+        async def list_alerts(self):
+            return list(Pager.alerts)
+
+    return PagerBackend("am")
+
+
+async def test_an_alert_unsilenced_by_hand_does_not_pop_as_new_but_a_new_one_does(tmp_path):
+    from tests.helpers import demo_app, poll_now
+
+    Pager.alerts = [_critical("fp1", "ModelDown", "suppressed", ("s1",))]
+    app = demo_app(tmp_path, backends=[_pager_backend()])
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(lambda: app.snapshot.alerts, pilot=pilot)
+        # the silence expired by hand: the same alert fires again
+        Pager.alerts = [_critical("fp1", "ModelDown", "firing")]
+        await poll_now(app, pilot)
+        assert app.snapshot.firing_alerts  # the snapshot with it firing was handled
+        assert "CRITICAL alert firing" not in screen_text(app)
+        # a critical alert never seen in this session
+        Pager.alerts = [_critical("fp1", "ModelDown", "firing"), _critical("fp2", "FeatureStoreDown", "firing")]
+        app.runtime.hub.refresh()
+        await wait_for_text(app, pilot, "CRITICAL alert firing", "FeatureStoreDown on fraud-xgb")
+        assert "ModelDown on fraud-xgb" not in screen_text(app)
