@@ -17,7 +17,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def audit() -> list[dict]:
-    path = audit_log_path()
+    path = audit_log_path(demo=True)  # these commands run in the demo world
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 

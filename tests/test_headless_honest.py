@@ -136,3 +136,23 @@ def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path,
     assert "runs incomplete: mlflow" in err and "--timeout 0.5" in err
     answer = json.loads(out)
     assert len(answer["items"]) < RUNS and answer["sources"][0]["complete"] is False
+
+
+# -- the demo world keeps its own audit log ------------------------------------------------------
+
+def test_demo_writes_go_to_the_demo_audit_log_never_the_real_one(capsys, monkeypatch):
+    from mlops_tui.config.paths import audit_log_path
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "oncall")
+    code, out, err = run(capsys, "--demo", "alerts", "list", "--json")
+    assert code == 0, err
+    fingerprint = json.loads(out)["items"][0]["fingerprint"]
+    code, _, err = run(capsys, "--demo", "alerts", "ack", fingerprint)
+    assert code == 0, err
+    real, demo = audit_log_path(), audit_log_path(demo=True)
+    assert real != demo
+    assert not real.exists()
+    assert '"ack' in demo.read_text() and fingerprint[:8] in demo.read_text()
+    assert run(capsys, "audit")[1].strip() == "no audit entries"
+    code, out, _ = run(capsys, "--demo", "audit")
+    assert code == 0 and "oncall" in out and "ack" in out
