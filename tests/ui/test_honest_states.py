@@ -163,3 +163,30 @@ async def test_an_alert_unsilenced_by_hand_does_not_pop_as_new_but_a_new_one_doe
         app.runtime.hub.refresh()
         await wait_for_text(app, pilot, "CRITICAL alert firing", "FeatureStoreDown on fraud-xgb")
         assert "ModelDown on fraud-xgb" not in screen_text(app)
+
+
+# -- copy says where the text went ----------------------------------------------------------------
+
+async def test_copy_claims_the_clipboard_only_when_it_surely_has_it(tmp_path, monkeypatch):
+    import os
+
+    from tests.helpers import demo_app, wait_for_data
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MLOPS_TUI_OSC52", "0")  # a terminal not known to take OSC 52
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("5")
+        await wait_until(lambda: isinstance(app.screen, AlertsScreen) and app.screen.query_one("#alerts").cursor_row,
+                         pilot=pilot)
+        await pilot.press("c")
+        text = await wait_for_text(app, pilot, "Saved 1 alert(s) as Markdown to")
+        assert "Copied" not in text
+        saved = Path(os.environ["XDG_STATE_HOME"]) / "mlops-tui" / "clipboard.txt"
+        assert saved.read_text() == app.clipboard and app.clipboard.startswith("### ")
+
+        monkeypatch.setenv("MLOPS_TUI_OSC52", "1")
+        await pilot.press("c")
+        await wait_for_text(app, pilot, "Copied 1 alert(s) as Markdown to", "(OSC 52)")  # the toast wraps

@@ -147,8 +147,8 @@ class AlertActionsMixin(ExpireSilence):
         alerts = self._alert_targets()
         if not alerts:
             return
-        self.app.copy_to_clipboard("\n\n".join(alert_markdown(a, self.snapshot) for a in alerts))
-        self.notify(f"Copied {len(alerts)} alert(s) as Markdown")
+        self.copy_for_user("\n\n".join(alert_markdown(a, self.snapshot) for a in alerts),
+                           f"{len(alerts)} alert(s) as Markdown")
 
     def _after_write(self) -> None:
         pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
 
+from mlops_tui.services.clipboard import copy_text
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import DataGrid
@@ -116,6 +118,17 @@ class BaseScreen(Screen):
         # backend text shown literally; the screen's hint is markup, as the getter returns it
         line = Content(f"{_MISSING_MARK} missing: {visible(what)}")
         grid.border_subtitle = line + Content.from_markup(f"  ·  {hint}") if hint else line
+
+    def copy_for_user(self, text: str, what: str) -> None:
+        """Copy `text` and say where it went: "Copied" only when a clipboard surely has it."""
+        self.app.copy_to_clipboard(text)  # app.clipboard, and OSC 52 (a terminal may drop it)
+        self._copy_elsewhere(text, what)
+
+    @work(thread=True, group="copy", exit_on_error=False)
+    def _copy_elsewhere(self, text: str, what: str) -> None:
+        copied = copy_text(text)  # may wait for a clipboard tool: off the UI thread
+        verb = "Copied" if copied.on_clipboard else "Saved"
+        self.app.call_from_thread(self.notify, f"{verb} {what} {copied.describe()}", markup=False)
 
     def on_worker_state_changed(self, event) -> None:
         """A screen's own workers (approve, ack, history...) failing: tell the user, never lose it.
