@@ -123,7 +123,7 @@ class FaultProxy:
             pad = HUGE_BYTES - len(b'{"pad": ""}')
             writer.write(b'{"pad": "')
             chunk = b"x" * 65536
-            while pad > 0:
+            while pad > 0 and not writer.is_closing():
                 writer.write(chunk[: min(pad, len(chunk))])
                 pad -= len(chunk)
                 await writer.drain()
@@ -132,6 +132,8 @@ class FaultProxy:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
                          b"Connection: close\r\n\r\n")
             for _ in range(100):
+                if writer.is_closing():
+                    break
                 writer.write(b" ")
                 await writer.drain()
                 await asyncio.sleep(1.0)
