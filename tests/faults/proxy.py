@@ -120,14 +120,16 @@ class FaultProxy:
         elif fault == "huge":
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                          + f"Content-Length: {HUGE_BYTES}\r\nConnection: close\r\n\r\n".encode())
-            pad = HUGE_BYTES - len(b'{"pad": ""}')
+            # 20 MB that never becomes JSON: a valid JSON object with unknown keys would read as
+            # an empty answer to MLflow, whose own API leaves out empty lists (`{}`)
+            pad = HUGE_BYTES - len(b'{"pad": "}')
             writer.write(b'{"pad": "')
             chunk = b"x" * 65536
             while pad > 0 and not writer.is_closing():
                 writer.write(chunk[: min(pad, len(chunk))])
                 pad -= len(chunk)
                 await writer.drain()
-            writer.write(b'"}')
+            writer.write(b'}')
         elif fault == "trickle":
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
                          b"Connection: close\r\n\r\n")

@@ -89,7 +89,15 @@ def test_fault_matrix(kind, fault, request, caplog):
             proxy.set_fault(fault)
             took = wait_for(lambda: status().state not in ANSWERED, WITHIN, "the state shows the fault")
             # the second failed poll began after the fault for sure (not a connection cut by it)
-            wait_for(lambda: runner.failures >= 2, WITHIN, "a second poll under the fault")
+            seen_states = []
+            def second_failure() -> bool:
+                seen_states.append((status().state.value, status().message[:60], runner.failures))
+                return runner.failures >= 2
+            try:
+                wait_for(second_failure, WITHIN, "a second poll under the fault")
+            except AssertionError:
+                raise AssertionError(f"a second poll under the fault: not within {WITHIN:.0f}s; seen "
+                                     f"{list(dict.fromkeys(seen_states))[:6]}") from None
             said = status()
             words = f"{said.state.value} {said.message}".lower()
             assert said.message, f"no words for {said.state.value}"
