@@ -45,6 +45,7 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._call(self._close_all(stop_listening=True))
+        self._call(self._cancel_tasks())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -56,6 +57,12 @@ class FaultProxy:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     # -- on the proxy's loop -------------------------------------------------------------------
+    async def _cancel_tasks(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _listen(self) -> None:
         if self._server is None:
             self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
