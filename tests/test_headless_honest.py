@@ -156,3 +156,26 @@ def test_demo_writes_go_to_the_demo_audit_log_never_the_real_one(capsys, monkeyp
     assert run(capsys, "audit")[1].strip() == "no audit entries"
     code, out, _ = run(capsys, "--demo", "audit")
     assert code == 0 and "oncall" in out and "ack" in out
+
+
+def test_a_partial_answer_prints_what_arrived_and_still_exits_1_naming_the_missing_source(tmp_path, capsys):
+    config = tmp_path / "partial.toml"
+    config.write_text(f"""
+[[backends]]
+name = "demo"
+kind = "demo"
+
+[[backends]]
+name = "am-eu"
+kind = "alertmanager"
+url = "http://127.0.0.1:{free_port()}"
+timeout_seconds = 2
+""")
+    code, out, err = run(capsys, "alerts", "list", "--json", "--config", str(config), "--timeout", "30")
+    assert code == 1
+    answer = json.loads(out)
+    assert answer["items"] and {a["backend"] for a in answer["items"]} == {"demo"}
+    states = {s["name"]: (s["state"], s["complete"]) for s in answer["sources"]}
+    assert states == {"demo": ("ok", True), "am-eu": ("unreachable", False)}
+    assert err.startswith("mlops-tui: alerts incomplete: am-eu unreachable")
+    assert "demo" not in err
