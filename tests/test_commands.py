@@ -17,14 +17,14 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def audit() -> list[dict]:
-    path = audit_log_path()
+    path = audit_log_path(demo=True)  # these commands run in the demo world
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_promotions_list_shows_pending_requests_first(capsys):
     code, out, _ = run_cli(capsys, "promotions", "list", "--json")
     assert code == 0
-    requests = json.loads(out)
+    requests = json.loads(out)["items"]
     states = [r["state"] for r in requests]
     assert states.count("pending") >= 2
     assert states == sorted(states, key=lambda s: s != "pending")
@@ -33,7 +33,7 @@ def test_promotions_list_shows_pending_requests_first(capsys):
 def test_approve_with_yes_moves_the_alias_and_is_audited(capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_USER", "zed")
     _, out, _ = run_cli(capsys, "promotions", "list", "--json", "--pending")
-    request = json.loads(out)[0]
+    request = json.loads(out)["items"][0]
     code, out, err = run_cli(capsys, "promotions", "approve", request["model"], request["version"], "--yes")
     assert code == 0, err
     assert f"is now {request['target']}" in out
@@ -45,7 +45,7 @@ def test_approve_with_yes_moves_the_alias_and_is_audited(capsys, monkeypatch):
 def test_approve_without_yes_off_a_terminal_is_refused(capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_USER", "zed")
     _, out, _ = run_cli(capsys, "promotions", "list", "--json", "--pending")
-    request = json.loads(out)[0]
+    request = json.loads(out)["items"][0]
     code, _, err = run_cli(capsys, "promotions", "approve", request["model"], request["version"])
     assert code == 1
     assert "--yes" in err
@@ -54,7 +54,7 @@ def test_approve_without_yes_off_a_terminal_is_refused(capsys, monkeypatch):
 
 def test_four_eyes_refusal_exits_1_with_the_reason(capsys, monkeypatch):
     _, out, _ = run_cli(capsys, "promotions", "list", "--json", "--pending")
-    request = json.loads(out)[0]
+    request = json.loads(out)["items"][0]
     monkeypatch.setenv("MLOPS_TUI_USER", request["requester"])
     code, _, err = run_cli(capsys, "promotions", "approve", request["model"], request["version"], "--yes")
     assert code == 1
@@ -64,7 +64,7 @@ def test_four_eyes_refusal_exits_1_with_the_reason(capsys, monkeypatch):
 
 def test_read_only_refuses_every_write(capsys):
     _, out, _ = run_cli(capsys, "promotions", "list", "--json", "--pending")
-    request = json.loads(out)[0]
+    request = json.loads(out)["items"][0]
     code, _, err = run_cli(capsys, "--read-only", "promotions", "reject", request["model"], request["version"],
                            "--reason", "no")
     assert code == 1 and "read-only" in err
@@ -89,7 +89,7 @@ def test_unknown_request_is_a_refusal_not_a_crash(capsys):
 def test_runs_list_filters_in_mlflow_syntax(capsys):
     code, out, _ = run_cli(capsys, "runs", "list", "--json", "--filter", "metrics.auc > 0.95")
     assert code == 0
-    runs = json.loads(out)
+    runs = json.loads(out)["items"]
     assert runs and all(r["metrics"]["auc"] > 0.95 for r in runs)
     code, _, err = run_cli(capsys, "runs", "list", "--filter", "auc > 0.95")
     assert code == 1 and "invalid filter" in err
@@ -104,7 +104,7 @@ def test_runs_list_by_experiment(capsys):
 
 def test_models_list_shows_aliases(capsys):
     code, out, _ = run_cli(capsys, "models", "list", "--json")
-    versions = json.loads(out)
+    versions = json.loads(out)["items"]
     assert code == 0
     assert {"champion", "challenger"} <= {a for v in versions for a in v["aliases"]}
 
@@ -112,7 +112,7 @@ def test_models_list_shows_aliases(capsys):
 def test_alerts_list_ack_and_expire(capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_USER", "oncall")
     code, out, _ = run_cli(capsys, "alerts", "list", "--json")
-    alerts = json.loads(out)
+    alerts = json.loads(out)["items"]
     assert code == 0 and alerts
     firing = next(a for a in alerts if a["state"] == "firing")
     code, out, err = run_cli(capsys, "alerts", "ack", firing["fingerprint"][:8], "--for", "30m")

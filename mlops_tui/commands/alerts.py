@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
-from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
+from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.core.text import printable
@@ -58,17 +58,14 @@ def _alert(snap: Snapshot, fingerprint: str) -> Alert:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with open_session(args) as (_, snap):
+    with open_session(args, capability="alerts") as (_, snap):
         alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
-        if args.json:
-            print_json(alerts)
-            return 0
-        print_table(
+        return list_output(
+            args, snap, "alerts", alerts,
             ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
-            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
-              a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary] for a in alerts],
+            lambda a: [a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
+                       a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary],
         )
-    return 0
 
 
 def cmd_ack(args: argparse.Namespace) -> int:

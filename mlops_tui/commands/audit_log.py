@@ -50,7 +50,7 @@ def audit_line(entry: dict[str, Any]) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    log = AuditLog(audit_log_path())
+    log = AuditLog(audit_log_path(demo=bool(getattr(args, "demo", False))))
     try:
         contents = log.read()
     except OSError as exc:

@@ -28,6 +28,14 @@ def register(sub, parents) -> None:
     p.set_defaults(handler=cmd_doctor)
 
 
+def _authorised(state: BackendState) -> bool | None:
+    if state == BackendState.UNAUTHORISED:
+        return False
+    if state in (BackendState.OK, BackendState.SLOW):
+        return True
+    return None  # never answered, or answered with an error: whether it would accept us is unknown
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     rows = []
     with open_session(args) as (runtime, snap):
@@ -42,7 +50,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 "backend": backend.name,
                 "kind": backend.kind,
                 "reachable": state not in (BackendState.UNREACHABLE, BackendState.PENDING),
-                "authorised": state != BackendState.UNAUTHORISED and state != BackendState.PENDING,
+                # None: unknown, the server was never asked (unreachable, no answer yet)
+                "authorised": _authorised(state),
                 "ok": state in (BackendState.OK, BackendState.SLOW),
                 "state": state.value,
                 "version": status.version if status else "",
@@ -54,7 +63,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(json.dumps({"context": context, "backends": rows}, indent=2))
     else:
         print(f"context {context}")
-        yes = {True: "yes", False: "NO"}
+        yes = {True: "yes", False: "NO", None: "unknown"}
         print_table(
             ["backend", "kind", "reachable", "authorised", "version", "capabilities found", "problem"],
             [[r["backend"], r["kind"], yes[r["reachable"]], yes[r["authorised"]], r["version"] or "-",

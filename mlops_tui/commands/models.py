@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mlops_tui.commands.session import open_session, print_json, print_table, session_options
+from mlops_tui.commands.session import list_output, open_session, session_options
 
 
 def register(sub, parents) -> None:
@@ -16,13 +16,9 @@ def register(sub, parents) -> None:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    with open_session(args) as (_, snap):
+    with open_session(args, capability="registry") as (_, snap):
         versions = sorted(snap.versions, key=lambda v: (v.model, -int(v.version) if v.version.isdigit() else 0))
-        if args.json:
-            print_json(versions)
-            return 0
-        print_table(
-            ["model", "version", "aliases", "stage", "status", "run"],
-            [[v.model, v.version, ",".join(v.aliases) or "-", v.stage, v.status, v.run_id] for v in versions],
+        return list_output(
+            args, snap, "registry", versions, ["model", "version", "aliases", "stage", "status", "run"],
+            lambda v: [v.model, v.version, ",".join(v.aliases) or "-", v.stage, v.status, v.run_id],
         )
-    return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
+from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
 from mlops_tui.domain import PromotionRequest, PromotionState
 from mlops_tui.services.policy import compare_metrics, evaluate
 from mlops_tui.services.snapshot import Snapshot
@@ -44,22 +44,19 @@ def register(sub, parents) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with open_session(args) as (_, snap):
+    with open_session(args, capability="promotions") as (_, snap):
         pending = list(snap.pending_promotions)
         decided = [] if args.pending else sorted(
             (p for p in snap.promotions if p.state != PromotionState.PENDING),
             key=lambda p: p.decided_at or p.requested_at, reverse=True,
         )
         requests = pending + decided
-        if args.json:
-            print_json(requests)
-            return 0
-        print_table(
+        return list_output(
+            args, snap, "promotions", requests,
             ["model", "version", "target", "state", "requester", "requested", "note"],
-            [[p.model, p.version, p.target, p.state.value, p.requester,
-              p.requested_at.isoformat(" ", "minutes"), p.note] for p in requests],
+            lambda p: [p.model, p.version, p.target, p.state.value, p.requester,
+                       p.requested_at.isoformat(" ", "minutes"), p.note],
         )
-    return 0
 
 
 def _pending(snap: Snapshot, model: str, version: str) -> PromotionRequest:

@@ -7,7 +7,7 @@ import argparse
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.commands import compare
-from mlops_tui.commands.session import CommandFailed, open_session, print_json, print_table, session_options
+from mlops_tui.commands.session import CommandFailed, list_output, open_session, session_options
 from mlops_tui.services import run_filter
 
 
@@ -29,7 +29,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         local = run_filter.matcher(args.filter)
     except InvalidFilter as exc:
         raise CommandFailed(f"invalid filter: {exc}") from exc
-    with open_session(args, RunQuery(filter=args.filter)) as (runtime, snap):
+    with open_session(args, RunQuery(filter=args.filter), capability="runs") as (runtime, snap):
         errors = [s for s in snap.statuses if s.query_error]
         if errors:
             raise CommandFailed("; ".join(f"{s.name}: invalid filter: {s.query_error}" for s in errors))
@@ -44,17 +44,10 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         runs.sort(key=lambda r: r.start_time, reverse=True)
         if args.limit:
             runs = runs[: args.limit]
-        if args.json:
-            print_json(runs)
-            return 0
         keys = sorted({k for r in runs[:200] for k in r.metrics})[:4]
-        print_table(
-            ["run", "experiment", "status", "started", *keys],
-            [
-                [r.name, names.get(r.experiment_id, r.experiment_id), r.status.value,
-                 r.start_time.isoformat(" ", "minutes"),
-                 *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys)]
-                for r in runs
-            ],
+        return list_output(
+            args, snap, "runs", runs, ["run", "experiment", "status", "started", *keys],
+            lambda r: [r.name, names.get(r.experiment_id, r.experiment_id), r.status.value,
+                       r.start_time.isoformat(" ", "minutes"),
+                       *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys)],
         )
-    return 0

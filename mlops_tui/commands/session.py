@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,7 +36,15 @@ def session_options() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) -> Iterator[tuple[Runtime, Snapshot]]:
+def open_session(
+    args: argparse.Namespace, run_query: RunQuery | None = None, capability: str | None = None
+) -> Iterator[tuple[Runtime, Snapshot]]:
+    """The session's runtime and its first answer.
+
+    With `capability` ("runs", "alerts", ...) the answer is the first snapshot in which every
+    source of that kind answered in full (MLflow streams runs in pages: a first page is not the
+    answer), or in which the missing ones failed, or the one at `--timeout`. See `list_output`.
+    """
     runtime = open_runtime(
         getattr(args, "config", None),
         context=getattr(args, "context", None),
@@ -47,14 +56,68 @@ def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) ->
         runtime.hub.set_run_query(run_query)
     runtime.start()
     try:
-        snapshot = runtime.hub.wait_for_first_poll(getattr(args, "timeout", 60.0))
-        for status in snapshot.statuses:
-            if status.state not in (BackendState.OK, BackendState.SLOW):
-                print(printable(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}"),
-                      file=sys.stderr)
+        timeout = getattr(args, "timeout", 60.0)
+        if capability is None:
+            snapshot = runtime.hub.wait_for_first_poll(timeout)
+            for status in snapshot.statuses:
+                if status.state not in (BackendState.OK, BackendState.SLOW):
+                    print(printable(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}"),
+                          file=sys.stderr)
+        else:
+            snapshot = wait_for_coverage(runtime, capability, timeout)
         yield runtime, snapshot
     finally:
         runtime.stop()
+
+
+def wait_for_coverage(runtime: Runtime, capability: str, timeout: float) -> Snapshot:
+    """The first snapshot in which `capability` is complete or settled (failed sources), or the last."""
+    deadline = time.monotonic() + timeout
+    snapshot = runtime.hub.snapshot
+    while not snapshot.coverage(capability).settled and time.monotonic() < deadline:
+        time.sleep(0.02)
+        snapshot = runtime.hub.snapshot
+    return snapshot
+
+
+def list_output(
+    args: argparse.Namespace,
+    snapshot: Snapshot,
+    capability: str,
+    items: Sequence[Any],
+    header: list[str],
+    row: Callable[[Any], list[str]],
+) -> int:
+    """Print a list command's answer, as a table or `--json`; 1 when it is not the whole answer.
+
+    The JSON is `{"sources": [{"name", "kind", "state", "message", "progress", "complete"}],
+    "items": [...]}`, so a script can tell an empty answer from an unknown one. Every source of
+    the kind that failed or had not finished loading is named on stderr, and the exit code is 1.
+    """
+    coverage = snapshot.coverage(capability)
+    missing = {s.name for s in coverage.missing}
+    if getattr(args, "json", False):
+        sources = [
+            {"name": s.name, "kind": s.kind, "state": s.state.value, "message": s.message,
+             "progress": s.progress, "complete": s.name not in missing}
+            for s in coverage.sources
+        ]
+        print(json.dumps({"sources": sources, "items": [i.model_dump(mode="json") for i in items]},
+                         indent=2, ensure_ascii=False))
+    else:
+        print_table(header, [row(i) for i in items])
+    if coverage.complete:
+        return 0
+    from mlops_tui.services.text import printable
+
+    if not coverage.sources:
+        print(f"mlops-tui: {capability} unknown: {coverage.describe()}", file=sys.stderr)
+    for status in coverage.missing:
+        words = printable(coverage.describe_source(status))
+        if status.state in (BackendState.OK, BackendState.SLOW, BackendState.PENDING):
+            words += f" (incomplete after --timeout {getattr(args, 'timeout', 60.0):g} s)"
+        print(f"mlops-tui: {capability} incomplete: {words}", file=sys.stderr)
+    return 1
 
 
 def act(coro) -> Any:

@@ -38,6 +38,11 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
-def audit_log_path() -> Path:
-    """The append-only audit log, one JSON object per line."""
-    return data_dir() / "audit.jsonl"
+def demo_dir() -> Path:
+    """Where the demo world keeps its files: never mixed with a real session's."""
+    return data_dir() / "demo"
+
+
+def audit_log_path(demo: bool = False) -> Path:
+    """The append-only audit log, one JSON object per line (the demo world has its own)."""
+    return (demo_dir() if demo else data_dir()) / "audit.jsonl"

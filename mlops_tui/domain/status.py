@@ -24,3 +24,5 @@ class BackendStatus(DomainModel):
     version: str = ""
     progress: str = ""  # e.g. "loading runs: 3,000 of ~10,000"
     query_error: str = ""  # the server refused the run filter; shown beside the filter
+    capabilities: tuple[str, ...] = ()  # what the backend provides: "runs", "alerts", ...
+    since: datetime | None = None  # when the current state began (a failure's start)

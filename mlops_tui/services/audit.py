@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -57,14 +58,23 @@ class AuditLog:
         # mask before encoding: json.dumps escapes `"` and `\` and would hide a secret from a
         # mask applied to its output; `default=str` values are turned to text first for that
         entry = redact_data(json.loads(json.dumps(entry, default=str)))
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                # Another process (a second app, a script) may append to the same file: the lock
+                # keeps whole lines apart, and one write per entry keeps each line in one piece.
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # a writer killed mid-line: never glue our entry to it
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)  # also releases the lock
         return entry
 
     def read(self) -> AuditContents:
@@ -80,14 +90,18 @@ class AuditLog:
             return AuditContents([], [])
         entries: list[dict[str, Any]] = []
         skipped: list[SkippedLine] = []
-        for number, line in enumerate(text.splitlines(), 1):
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
             line = line.strip()
             if not line:
                 continue
             try:
                 entry = json.loads(line)
             except ValueError:
-                skipped.append(SkippedLine(number, "not valid JSON"))
+                torn = number == len(lines) and not text.endswith("\n")
+                skipped.append(SkippedLine(
+                    number, "not valid JSON: a torn last line (its writer stopped mid-entry)" if torn else "not valid JSON"
+                ))
                 continue
             if not isinstance(entry, dict):
                 skipped.append(SkippedLine(number, "not a JSON object"))

@@ -56,7 +56,9 @@ class BackendRunner:
         hint = backend.refresh_hint_seconds
         self.refresh_seconds = min(refresh_seconds, hint) if hint else refresh_seconds
         self.timeout = float(getattr(backend.options, "timeout_seconds", 10.0))
-        self.status = BackendStatus(name=backend.name, kind=backend.kind)
+        self.status = BackendStatus(
+            name=backend.name, kind=backend.kind, capabilities=tuple(sorted(backend.capabilities))
+        )
         self.data: BackendData | None = None
         self.failures = 0
         self.loop = asyncio.new_event_loop()
@@ -153,6 +155,7 @@ class BackendRunner:
                 update={
                     "state": state,
                     "message": message,
+                    "since": None,
                     "last_ok": utcnow(),
                     "version": version,
                     "progress": data.progress,
@@ -165,7 +168,8 @@ class BackendRunner:
         state, message = describe_error(exc)
         log.warning("backend %s: %s", self.backend.name, message)
         self.failures += 1
-        self.status = self.status.model_copy(update={"state": state, "message": message})
+        since = self.status.since if self.status.state == state and self.status.since else utcnow()
+        self.status = self.status.model_copy(update={"state": state, "message": message, "since": since})
 
     def wake(self) -> None:
         if self._wake is not None and not self.loop.is_closed():
@@ -217,7 +221,10 @@ class Hub:
         self._lock = threading.Lock()
         self._generation = 0
         self._snapshot = Snapshot(
-            statuses=tuple(BackendStatus(name=b.name, kind=b.kind) for b in backends)
+            statuses=tuple(
+                BackendStatus(name=b.name, kind=b.kind, capabilities=tuple(sorted(b.capabilities)))
+                for b in backends
+            )
         )
         self.runners = {b.name: BackendRunner(self, b, refresh_seconds) for b in backends}
         self._started = False

@@ -162,7 +162,8 @@ def build_runtime(
         # a context's own read_only overrides the top-level setting, both ways
         ro = read_only or ctx.effective_read_only(settings.read_only)
     hub = Hub(backends, refresh_seconds=refresh)
-    audit = AuditLog(audit_path or audit_log_path())
+    # the demo world's writes are make-believe: never in the user's real audit log
+    audit = AuditLog(audit_path or audit_log_path(demo=is_demo))
     actions = Actions(
         hub,
         audit,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from mlops_tui.backends.base import BackendData
 from mlops_tui.domain import (
     Alert,
     AlertState,
+    BackendState,
     BackendStatus,
     Deployment,
     DeploymentHealth,
@@ -59,6 +61,61 @@ _DERIVED = {
     "latest_drift": ("drift",),
     "silences_by_id": ("silences",),
 }
+
+
+_ANSWERED = (BackendState.OK, BackendState.SLOW)
+
+
+def _local_time(when: datetime) -> str:
+    return when.astimezone().strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether every source of one kind of data ("alerts", "runs", ...) answered in full.
+
+    `sources` are the backends that provide the kind; `missing` those of them whose data is
+    not (or not yet, or not wholly) there: failed, never answered, or still loading.
+    """
+
+    capability: str
+    sources: tuple[BackendStatus, ...]
+    missing: tuple[BackendStatus, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Every source answered and none is still loading (also False with no source at all)."""
+        return bool(self.sources) and not self.missing
+
+    @property
+    def failed(self) -> tuple[BackendStatus, ...]:
+        """Missing sources that failed (as opposed to not answered yet or still loading)."""
+        return tuple(s for s in self.missing if s.state not in (*_ANSWERED, BackendState.PENDING))
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more will come without a retry: complete, or every missing source failed."""
+        return bool(self.sources) and len(self.failed) == len(self.missing)
+
+    @staticmethod
+    def describe_source(status: BackendStatus) -> str:
+        """ "am-eu unreachable since 10:02 (connection refused)", "mlflow loading runs: 2,000…" """
+        if status.state in _ANSWERED:
+            return f"{status.name} {status.progress or 'still loading'}"
+        if status.state == BackendState.PENDING:
+            return f"{status.name} has not answered yet"
+        text = f"{status.name} {status.state.value}"
+        if status.since is not None:  # before the message: a narrow panel cuts the end off
+            text += f" since {_local_time(status.since)}"
+        if status.message:
+            text += f" ({status.message})"
+        return text
+
+    def describe(self) -> str:
+        """What is missing, in words; "" when complete."""
+        if not self.sources:
+            return f"no configured backend provides {self.capability}"
+        return "; ".join(self.describe_source(s) for s in self.missing)
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,6 +264,16 @@ class Snapshot:
             if sid in by_id:
                 return by_id[sid]
         return None
+
+    def coverage(self, capability: str) -> Coverage:
+        """Did every backend providing `capability` answer, fully loaded? Names what is missing."""
+        sources = tuple(s for s in self.statuses if capability in s.capabilities)
+        # A progress note is about runs streaming in pages (the only data loaded that way).
+        loading = capability == "runs"
+        missing = tuple(
+            s for s in sources if s.state not in _ANSWERED or (loading and s.progress)
+        )
+        return Coverage(capability, sources, missing)
 
     def status_of(self, backend: str) -> BackendStatus | None:
         return next((s for s in self.statuses if s.name == backend), None)

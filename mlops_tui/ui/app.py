@@ -91,7 +91,8 @@ class MlopsApp(App):
         self._theme_problems = register_themes(self, runtime.theme)
         self.snapshot: Snapshot = runtime.hub.snapshot
         self._start_hub = start_hub
-        self._known_critical: set[str] | None = None
+        self._known_critical: set[str] | None = None  # every alert seen this session
+        self._alerts_answered: set[str] = set()  # alert backends past their first answer
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None,
@@ -142,7 +143,7 @@ class MlopsApp(App):
         self.snapshot = snapshot
         if first:
             self.call_after_refresh(self.resume_gc)
-        self._notify_new_critical(snapshot.alerts)
+        self._notify_new_critical(snapshot)
         screen = self.screen
         if isinstance(screen, BaseScreen):
             try:
@@ -175,17 +176,24 @@ class MlopsApp(App):
         if isinstance(screen, BaseScreen) and screen.is_attached:
             screen.update_status()
 
-    def _notify_new_critical(self, alerts: tuple[Alert, ...]) -> None:
-        firing = {
-            a.fingerprint: a
-            for a in alerts
-            if a.state == AlertState.FIRING and a.severity == Severity.CRITICAL
-        }
-        if self._known_critical is None:
-            self._known_critical = set(firing)
-            return
-        new = [a for fp, a in firing.items() if fp not in self._known_critical]
-        self._known_critical = set(firing)
+    def _notify_new_critical(self, snapshot: Snapshot) -> None:
+        """Notify about critical alerts new to this session, never about ones seen before.
+
+        An alert counts as seen in any state: one the user just unsilenced fires again, but it
+        is not news. Alerts in a backend's first answer are what was already going on when the
+        session started (or the backend came up): taken in, not notified.
+        """
+        known = self._known_critical
+        if known is None:
+            known = self._known_critical = set()
+        answered = self._alerts_answered
+        new = [
+            a for a in snapshot.alerts
+            if a.fingerprint not in known and a.backend in answered
+            and a.state == AlertState.FIRING and a.severity == Severity.CRITICAL
+        ]
+        known.update(a.fingerprint for a in snapshot.alerts)
+        answered.update(s.name for s in snapshot.coverage("alerts").sources if s.last_ok is not None)
         for alert in new:
             where = alert.model or alert.deployment
             self.notify(
@@ -269,6 +277,7 @@ class MlopsApp(App):
         self.runtime = new
         self.snapshot = new.hub.snapshot
         self._known_critical = None
+        self._alerts_answered = set()
         new.hub.on_snapshot = self._from_hub
         new.start()
         screen = self.screen

@@ -163,7 +163,8 @@ class ServeServer(LocalServer):
 
     @property
     def audit_path(self) -> Path:
-        return self.root / "data" / "mlops-tui" / "audit.jsonl"
+        demo = "--demo" in self.app_options  # the demo world keeps its own audit log
+        return self.root / "data" / "mlops-tui" / ("demo" if demo else "") / "audit.jsonl"
 
     @property
     def app_log_path(self) -> Path:

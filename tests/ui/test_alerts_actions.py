@@ -167,7 +167,7 @@ async def test_c_copies_the_alert_as_markdown(tmp_path):
         (alert,) = pick_firing(app)
         await cursor_to(pilot, alerts, lambda a: a.fingerprint == alert.fingerprint)
         await pilot.press("c")
-        await wait_for_text(app, pilot, "Copied 1 alert(s) as Markdown")
+        await wait_for_text(app, pilot, "1 alert(s) as Markdown")
         copied = app.clipboard
         assert copied.startswith(f"### {alert.severity.value.upper()}: {alert.name}\n")
         assert "- **State:** firing" in copied

@@ -161,8 +161,8 @@ class AlertActionsMixin(ExpireSilence):
         alerts = self._alert_targets()
         if not alerts:
             return
-        self.app.copy_to_clipboard("\n\n".join(alert_markdown(a, self.snapshot) for a in alerts))
-        self.notify(f"Copied {len(alerts)} alert(s) as Markdown")
+        self.copy_for_user("\n\n".join(alert_markdown(a, self.snapshot) for a in alerts),
+                           f"{len(alerts)} alert(s) as Markdown")
 
     def _after_write(self) -> None:
         pass
@@ -267,6 +267,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         firing = len(snapshot.firing_alerts)
         grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
         grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
+        self.honest_empty(grid, "alerts", snapshot=snapshot)
 
     def _alert_targets(self) -> list[Alert]:
         grid = self.query_one("#alerts", DataGrid)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
 
+from mlops_tui.services.clipboard import copy_text
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.filter_bar import FilterBar
 from mlops_tui.ui.widgets.key_footer import KeyFooter
@@ -19,6 +23,10 @@ from mlops_tui.ui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from mlops_tui.ui.app import MlopsApp
+
+
+_MISSING_MARK = "⚠"
+_KIND_LABEL = {"registry": "Models", "drift": "Drift scores"}
 
 
 class BaseScreen(Screen):
@@ -73,6 +81,54 @@ class BaseScreen(Screen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Repaint from `snapshot`; called when this screen is visible and a new one arrives."""
+
+    def honest_empty(
+        self,
+        grid: DataGrid,
+        capability: str,
+        empty_text: str | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> None:
+        """Say "unknown", never `empty_text`, unless every source of `capability` answered.
+
+        With no row, the grid says e.g. "Alerts unknown: am-eu unreachable (...) since 10:02";
+        with rows from the sources that did answer, its border subtitle names what is missing.
+        `empty_text` defaults to the grid's own (the one it was made with). Call it after the
+        screen set the grid's rows and subtitle.
+        """
+        coverage = (snapshot or self.snapshot).coverage(capability)
+        hints: dict[DataGrid, str] = self.__dict__.setdefault("_honest_hints", {})
+        empties: dict[DataGrid, str] = self.__dict__.setdefault("_honest_empties", {})
+        if empty_text is None:
+            empty_text = empties.setdefault(grid, grid.empty_text)
+        subtitle = str(grid.border_subtitle or "")
+        if not subtitle.startswith(_MISSING_MARK):
+            hints[grid] = subtitle  # the screen's own hint line, to put back when complete
+        hint = hints.get(grid, "")
+        if coverage.complete:
+            grid.empty_text = empty_text
+            grid.border_subtitle = hint
+            return
+        what = coverage.describe()
+        label = _KIND_LABEL.get(capability, capability.title())
+        grid.empty_text = f"{label} unknown: {what}" if coverage.sources else f"{label}: {what}"
+        if grid.total_rows == 0:  # the grid itself says it
+            grid.border_subtitle = hint
+            return
+        # backend text shown literally; the screen's hint is markup, as the getter returns it
+        line = Content(f"{_MISSING_MARK} missing: {visible(what)}")
+        grid.border_subtitle = line + Content.from_markup(f"  ·  {hint}") if hint else line
+
+    def copy_for_user(self, text: str, what: str) -> None:
+        """Copy `text` and say where it went: "Copied" only when a clipboard surely has it."""
+        self.app.copy_to_clipboard(text)  # app.clipboard, and OSC 52 (a terminal may drop it)
+        self._copy_elsewhere(text, what)
+
+    @work(thread=True, group="copy", exit_on_error=False)
+    def _copy_elsewhere(self, text: str, what: str) -> None:
+        copied = copy_text(text)  # may wait for a clipboard tool: off the UI thread
+        verb = "Copied" if copied.on_clipboard else "Saved"
+        self.app.call_from_thread(self.notify, f"{verb} {what} {copied.describe()}", markup=False)
 
     def on_worker_state_changed(self, event) -> None:
         """A screen's own workers (approve, ack, history...) failing: tell the user, never lose it.

@@ -114,6 +114,7 @@ class DeploymentsScreen(BaseScreen):
         mismatched = sum(1 for d in snapshot.deployments if d.mismatch)
         title = f"Deployments ({len(snapshot.deployments)}, {unhealthy} not healthy"
         grid.border_title = title + (f", {MISMATCH} {mismatched} mismatched)" if mismatched else ")")
+        self.honest_empty(grid, "deployments", snapshot=snapshot)
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_deployment(event.row.name)

@@ -65,6 +65,8 @@ class DriftScreen(BaseScreen):
             sorted(drift_alerts, key=lambda a: (a.severity.rank, -a.starts_at.timestamp())),
         )
         alerts.border_title = f"Drift alerts ({len(drift_alerts)})"
+        self.honest_empty(grid, "drift", snapshot=snapshot)
+        self.honest_empty(alerts, "alerts", snapshot=snapshot)
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         if event.grid.id == "drift-alerts":

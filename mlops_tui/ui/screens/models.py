@@ -70,6 +70,8 @@ class ModelsScreen(BaseScreen):
         )
         versions.border_title = f"Model versions ({len(snapshot.models)} models, {len(snapshot.versions)} versions)"
         versions.border_subtitle = "p request promotion  enter details"
+        self.honest_empty(requests, "promotions", snapshot=snapshot)
+        self.honest_empty(versions, "registry", snapshot=snapshot)
         pending = getattr(self, "_pending_selection", None)
         if pending is not None:  # asked for before this screen was composed (Overview → enter)
             self._pending_selection = None

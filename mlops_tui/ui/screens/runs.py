@@ -66,7 +66,7 @@ class RunsScreen(BaseScreen):
         grid = self.query_one("#runs", DataGrid)
         progress = "; ".join(f"{s.name}: {s.progress}" for s in snapshot.statuses if s.progress)
         server_problem = "; ".join(s.query_error for s in snapshot.statuses if s.query_error)
-        state = (snapshot.runs, progress, server_problem, self._query)
+        state = (snapshot.runs, progress, server_problem, self._query, snapshot.coverage("runs").describe())
         if state == self._shown_state:
             return  # nothing changed: no work for 100k rows
         self._shown_state = state
@@ -80,6 +80,7 @@ class RunsScreen(BaseScreen):
         grid.border_subtitle = "f query  / quick filter  s sort"
         where = "server" if self._server_side() else "local"
         self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)
+        self.honest_empty(grid, "runs", snapshot=snapshot)
 
     def _visible_runs(self, snapshot: Snapshot):
         """Runs of servers that filter are already filtered; the others are filtered here."""

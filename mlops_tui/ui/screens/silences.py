@@ -80,6 +80,7 @@ class SilencesScreen(ExpireSilence, BaseScreen):
         grid.set_data(silence_columns(snapshot), sorted(live, key=lambda s: s.ends_at))
         grid.border_title = f"Silences ({len(live)} active or pending)"
         grid.border_subtitle = "u expire  esc back to alerts"
+        self.honest_empty(grid, "silences", snapshot=snapshot)
 
     def action_expire(self) -> None:
         silence = self.query_one("#silences", DataGrid).cursor_row

@@ -240,6 +240,18 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         else:
             self._apply(columns, rows)
 
+    @property
+    def empty_text(self) -> str:
+        """What the grid says when it has no row (e.g. "unknown: ..." when a source failed)."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            if not self._index.visible_rows:
+                self.refresh()
+
     def set_rows(self, rows: Sequence[T]) -> None:
         """Show `rows` with the current columns (see `set_data`).
 
