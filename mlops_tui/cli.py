@@ -25,17 +25,9 @@ EXIT_USAGE = 2
 
 
 # -- argument parsing --------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from mlops_tui.commands.arguments import positive_int
+
     parser = argparse.ArgumentParser(
         prog="mlops-tui",
         description="One keyboard-driven view of runs, model registry, deployments, drift "
@@ -53,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--demo-runs",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         default=None,
         help="number of runs in the demo world",

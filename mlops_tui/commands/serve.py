@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from mlops_tui.commands.arguments import positive_int
+
 if TYPE_CHECKING:
     from mlops_tui.services.runtime import Runtime
 
@@ -57,16 +59,6 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
-
-
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
@@ -83,7 +75,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                    help="the URL browsers use, when behind a reverse proxy (e.g. https://ops.example.com/mlops)")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow listening on an address other than loopback")
-    p.add_argument("--max-sessions", type=_positive, default=DEFAULT_MAX_SESSIONS, metavar="N",
+    p.add_argument("--max-sessions", type=positive_int, default=DEFAULT_MAX_SESSIONS, metavar="N",
                    help=f"refuse more than N open tabs at once (default {DEFAULT_MAX_SESSIONS})")
     # The app's own options, accepted after `serve` too (before it they are the global ones).
     p.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="config context")

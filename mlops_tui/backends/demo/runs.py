@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from mlops_tui.backends.demo import _rand
 from mlops_tui.backends.demo.catalog import (
@@ -27,7 +28,6 @@ from mlops_tui.backends.demo.catalog import (
 )
 from mlops_tui.domain import MetricPoint, Run, RunStatus
 
-UTC = timezone.utc
 DAY = 86400.0
 HISTORY_DAYS = 90.0
 RUNNING_AT_START = 4
@@ -78,7 +78,7 @@ def run_ids(seed: int, count: int) -> list[str]:
     """The ids of the first `count` runs; the registry asks for the reserved ones only."""
     r = _rand.rng(seed, "run-ids")
     bits = r.getrandbits
-    return ["%032x" % bits(128) for _ in range(count)]
+    return [f"{bits(128):032x}" for _ in range(count)]
 
 
 def _metric_values(task: str, baseline: float, q: float, jitter: Sequence[float]) -> dict[str, float]:
@@ -106,33 +106,16 @@ def _metric_values(task: str, baseline: float, q: float, jitter: Sequence[float]
 _object_setattr = object.__setattr__
 
 
-def _make_run_construct(
-    run_id: str,
-    experiment_id: str,
-    name: str,
-    status: RunStatus,
-    start: datetime,
-    end: datetime | None,
-    user: str,
-    params: dict[str, str],
-    metrics: dict[str, float],
-    tags: dict[str, str],
-    backend: str,
-) -> Run:
-    return Run.model_construct(
-        _RUN_FIELDS,
-        id=run_id,
-        experiment_id=experiment_id,
-        name=name,
-        status=status,
-        start_time=start,
-        end_time=end,
-        user=user,
-        params=params,
-        metrics=metrics,
-        tags=tags,
-        backend=backend,
-    )
+# What both constructors take: Run's fields in the order Run declares them.
+MakeRun = Callable[
+    [str, str, str, RunStatus, datetime, datetime | None, str, dict[str, str], dict[str, float], dict[str, str], str],
+    Run,
+]
+
+
+def _make_run_construct(*values: Any) -> Run:
+    """`Run.model_construct` with `_make_run_fast`'s arguments (the slow, always-right path)."""
+    return Run.model_construct(_RUN_FIELDS, **dict(zip(Run.model_fields, values, strict=True)))
 
 
 def _make_run_fast(
@@ -174,9 +157,9 @@ def _make_run_fast(
 _run_new = Run.__new__
 
 
-def _pick_constructor():
+def _pick_constructor() -> MakeRun:
     """Use the fast path only if it builds exactly what model_construct builds."""
-    args = (
+    args: tuple[Any, ...] = (
         "0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo"
     )
     try:
@@ -190,12 +173,12 @@ def _pick_constructor():
             and fast.__pydantic_extra__ == slow.__pydantic_extra__
             and fast.__pydantic_private__ == slow.__pydantic_private__
         )  # (not model_dump(): it would build Run's deferred serializer at import, ~4 ms)
-    except Exception:  # pragma: no cover - a pydantic change; stay correct, just slower
+    except Exception:  # noqa: BLE001  # pragma: no cover - a pydantic change; stay correct, just slower
         same = False
     return _make_run_fast if same else _make_run_construct
 
 
-_make_run = _pick_constructor()
+_make_run: MakeRun = _pick_constructor()
 
 
 class RunBook:
@@ -257,8 +240,8 @@ class RunBook:
         fam_cum = {e.id: _cumulative(_FAMILY_WEIGHTS[: len(e.families)]) for e in exps}
         user_cum = _cumulative(_USER_WEIGHTS)
         commits = {e.id: [_rand.hex_id(seed, "commit", e.id, k, length=40) for k in range(64)] for e in exps}
-        param_cache: dict[tuple, dict[str, str]] = {}
-        tag_cache: dict[tuple, dict[str, str]] = {}
+        param_cache: dict[tuple[object, ...], dict[str, str]] = {}
+        tag_cache: dict[tuple[object, ...], dict[str, str]] = {}
         empty: dict[str, float] = {}
         floats: dict[float, float] = {}
         sizes = {fam: [len(values) for _, values in spec.params] for fam, spec in FAMILIES.items()}

@@ -28,12 +28,13 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from string import Template
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlops_tui.backends.base import MaxErrorRate, MaxLatencyMs
 from mlops_tui.backends.errors import BackendUnavailable, Unauthorized
 from mlops_tui.backends.http import HttpStatusFailure, JsonHttp
 from mlops_tui.backends.prometheus.convert import WireError, parse_duration
@@ -150,8 +151,8 @@ class ServingTarget(BaseModel):
     error_ratio: str | None = Field(default=None, description="PromQL override: failed / all, 0..1")
     p50: str | None = Field(default=None, description="PromQL override: median latency in ms")
     p95: str | None = Field(default=None, description="PromQL override: p95 latency in ms")
-    max_error_rate: float | None = Field(default=None, description="0..1; more makes it degraded")
-    max_latency_p95_ms: float | None = Field(default=None, description="a slower p95 makes it degraded")
+    max_error_rate: MaxErrorRate = None
+    max_latency_p95_ms: MaxLatencyMs = None
 
     @field_validator("selector")
     @classmethod
@@ -170,20 +171,6 @@ class ServingTarget(BaseModel):
     def _check_label(cls, value: str | None) -> str | None:
         if value and not _LABEL.match(value):
             raise ValueError("must be a Prometheus label name (letters, digits, _)")
-        return value
-
-    @field_validator("max_error_rate")
-    @classmethod
-    def _check_rate(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
-            raise ValueError("must be a fraction between 0 and 1, e.g. 0.05 for 5%")
-        return value
-
-    @field_validator("max_latency_p95_ms")
-    @classmethod
-    def _check_latency(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ValueError("must be a positive number of milliseconds")
         return value
 
     @model_validator(mode="after")
@@ -375,7 +362,7 @@ async def poll_target(
         health, reason = DeploymentHealth.DOWN, f"scrape target down (up = 0, {backend})"
     label = target.version_label_name
     version = labels.get(label, "") if label else ""
-    at = datetime.fromtimestamp(now, timezone.utc)
+    at = datetime.fromtimestamp(now, UTC)
     deployment = Deployment(
         name=target.deployment,
         version="" if version in ("None", "") else version,
@@ -395,7 +382,7 @@ async def poll_target(
     samples = [
         HealthSample(
             deployment=target.deployment,
-            time=datetime.fromtimestamp(ts, timezone.utc),
+            time=datetime.fromtimestamp(ts, UTC),
             ready=health != DeploymentHealth.DOWN,
             **{_FIELD[n]: series.get(n, {}).get(ts) for n in _FIELD},
         )
