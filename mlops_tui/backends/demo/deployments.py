@@ -19,7 +19,7 @@ from mlops_tui.backends.demo.clock import DAY
 from mlops_tui.backends.demo.registry import Registry
 from mlops_tui.backends.demo.runs import ts_to_dt
 from mlops_tui.domain import Deployment, DeploymentHealth, HealthSample
-from mlops_tui.domain.deployments import TensorSpec
+from mlops_tui.domain.deployments import TensorSpec, duration_ms, percent
 
 METRIC_BUCKET = 15.0  # deployment metrics change every 15 simulated seconds
 HEALTH_STEP = 120.0  # one health sample every two simulated minutes
@@ -256,9 +256,9 @@ class Fleet:
         # backend as the source of the metric
         parts = []
         if reading.error_rate is not None and reading.error_rate > ERROR_WARN:
-            parts.append(f"ready, but {_percent(reading.error_rate)} of requests fail ({self.backend})")
+            parts.append(f"ready, but {percent(reading.error_rate)} of requests fail ({self.backend})")
         if reading.latency_ms is not None and reading.latency_ms > spec.slo_latency_ms:
-            parts.append(f"p95 {_duration(reading.latency_ms)} over the {_duration(spec.slo_latency_ms)} threshold")
+            parts.append(f"p95 {duration_ms(reading.latency_ms)} over the {duration_ms(spec.slo_latency_ms)} threshold")
         if reading.ready < spec.replicas:
             parts.append(f"{reading.ready}/{spec.replicas} replicas ready")
         return "; ".join(parts)
@@ -303,17 +303,3 @@ def _health(spec: DeploymentSpec, latency: float | None, error: float | None, re
     ):
         return DeploymentHealth.DEGRADED
     return DeploymentHealth.HEALTHY
-
-
-def _percent(rate: float) -> str:
-    """0.38 -> "38%", 0.029 -> "2.9%"."""
-    value = rate * 100
-    text = f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def _duration(millis: float) -> str:
-    """1200 -> "1.2 s", 500 -> "500 ms"."""
-    if millis >= 1000:
-        return f"{millis / 1000:.1f}".rstrip("0").rstrip(".") + " s"
-    return f"{millis:.0f} ms"
