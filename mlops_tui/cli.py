@@ -25,17 +25,9 @@ EXIT_USAGE = 2
 
 
 # -- argument parsing --------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from mlops_tui.commands.arguments import positive_int
+
     parser = argparse.ArgumentParser(
         prog="mlops-tui",
         description="One keyboard-driven view of runs, model registry, deployments, drift "
@@ -53,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--demo-runs",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         default=None,
         help="number of runs in the demo world",
@@ -133,7 +125,7 @@ def _main(argv: list[str] | None) -> int:
         except (AttributeError, OSError, ValueError):
             pass
         return EXIT_FAILED
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the last resort: no traceback reaches the user
         if debug:
             _err(traceback.format_exc().rstrip())  # through the sanitiser: secrets masked
         detail = " ".join(str(exc).split()) or type(exc).__name__

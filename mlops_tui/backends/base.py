@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import math
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from mlops_tui.backends.errors import InvalidFilter, NotSupported
 from mlops_tui.domain import (
@@ -51,6 +52,27 @@ class BackendOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     timeout_seconds: float = 10.0
+
+
+def _fraction(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError("must be a fraction between 0 and 1, e.g. 0.05 for 5%")
+    return value
+
+
+def _milliseconds(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ValueError("must be a positive number of milliseconds")
+    return value
+
+
+# A deployment's thresholds, as every backend that configures deployments takes them.
+MaxErrorRate = Annotated[
+    float | None, AfterValidator(_fraction), Field(description="0..1; more makes it degraded")
+]
+MaxLatencyMs = Annotated[
+    float | None, AfterValidator(_milliseconds), Field(description="a slower p95 makes it degraded")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +112,22 @@ def _frozen(items: Sequence[Any] | None) -> tuple[Any, ...] | None:
     return tuple(items)
 
 
-_STAMPED = (
+# BackendData's collections, in the order the snapshot lists them.
+DATA_FIELDS = (
     "experiments",
     "runs",
     "models",
     "versions",
     "promotions",
     "deployments",
+    "health",
     "alerts",
     "silences",
     "drift",
     "events",
 )
+# Health samples belong to a deployment, not to a backend: they carry no backend name.
+_STAMPED = tuple(field for field in DATA_FIELDS if field != "health")
 
 
 def _stamp_items(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
@@ -127,7 +153,7 @@ class _Stamper:
         self._last: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
 
     def __call__(self, data: BackendData) -> BackendData:
-        updates = {}
+        updates: dict[str, Any] = {}
         for field in _STAMPED:
             items = getattr(data, field)
             if not items:
@@ -317,7 +343,8 @@ class Backend(abc.ABC, Generic[OptionsT]):
             want("drift", self.list_drift())
         want("events", self.list_events())
         results = await asyncio.gather(*coros)
-        data = BackendData(**{n: _frozen(r) for n, r in zip(names, results)})
+        collected: dict[str, Any] = {n: _frozen(r) for n, r in zip(names, results)}
+        data = BackendData(**collected)
         return replace(data, query_error=query_error) if query_error else data
 
     # -- runs ----------------------------------------------------------------------------

@@ -8,13 +8,26 @@ server's deployments' reason instead of a failed poll.
 
 from __future__ import annotations
 
-import math
+from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from mlops_tui.backends.base import BackendOptions
+from mlops_tui.backends.base import BackendOptions, MaxErrorRate, MaxLatencyMs
 from mlops_tui.backends.errors import Unauthorized
-from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, HttpStatusFailure, JsonHttp
+from mlops_tui.backends.http import (
+    HttpAuth,
+    HttpBackendOptions,
+    HttpStatusFailure,
+    JsonHttp,
+)
+from mlops_tui.domain import Deployment, DeploymentHealth, TensorSpec
 
 
 class ServedDeployment(BaseModel):
@@ -29,8 +42,50 @@ class ServedDeployment(BaseModel):
     alias: str = Field(default="", description="the registry alias it is expected to serve, e.g. champion")
     environment: str = Field(default="", description="e.g. prod, staging")
     version: str = Field(default="", description="the served version, when the server names none")
-    max_error_rate: float | None = Field(default=None, description="0..1; more makes it degraded")
-    max_latency_p95_ms: float | None = Field(default=None, description="a slower p95 makes it degraded")
+    max_error_rate: MaxErrorRate = None
+    max_latency_p95_ms: MaxLatencyMs = None
+
+    def deployment(
+        self,
+        *,
+        backend: str,
+        version: str,
+        endpoint: str,
+        health: DeploymentHealth,
+        ready: bool | None,
+        live: bool | None,
+        reason: str,
+        platform: str,
+        checked_at: datetime,
+        repository_state: str = "",
+        inputs: tuple[TensorSpec, ...] = (),
+        outputs: tuple[TensorSpec, ...] = (),
+    ) -> Deployment:
+        """This entry as `backend` saw it: one replica, ready or not, with the configured thresholds."""
+        return Deployment(
+            name=self.name,
+            model=self.model,
+            version=version,
+            endpoint=endpoint,
+            environment=self.environment,
+            health=health,
+            ready=ready,
+            live=live,
+            ready_replicas=1 if ready else 0,
+            replicas=1,
+            max_error_rate=self.max_error_rate,
+            max_latency_p95_ms=self.max_latency_p95_ms,
+            registered_model=self.registered_model,
+            alias=self.alias,
+            reason=reason,
+            repository_state=repository_state,
+            inputs=inputs,
+            outputs=outputs,
+            platform=platform,
+            checked_at=checked_at,
+            sources=(backend,),
+            backend=backend,
+        )
 
     @field_validator("url")
     @classmethod
@@ -40,20 +95,6 @@ class ServedDeployment(BaseModel):
             return HttpBackendOptions.model_validate({"url": value}).url
         except ValidationError as exc:
             raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
-
-    @field_validator("max_error_rate")
-    @classmethod
-    def _check_rate(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
-            raise ValueError("must be a fraction between 0 and 1, e.g. 0.05 for 5%")
-        return value
-
-    @field_validator("max_latency_p95_ms")
-    @classmethod
-    def _check_latency(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ValueError("must be a positive number of milliseconds")
-        return value
 
     @model_validator(mode="after")
     def _check_alias(self) -> ServedDeployment:
@@ -125,8 +166,7 @@ def failure_words(exc: BaseException, http: JsonHttp) -> str:
         return f"HTTP {exc.status}" + (f": {exc.server_message}" if exc.server_message else "")
     text = str(exc) or type(exc).__name__
     for prefix in (f"cannot reach {http.where}: ", f"{http.where} "):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
+        text = text.removeprefix(prefix)
     if isinstance(exc, Unauthorized):
         return text.replace("refused the credentials", "credentials refused")
     return text

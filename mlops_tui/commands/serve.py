@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hmac
 import html
 import ipaddress
@@ -25,11 +26,17 @@ import secrets
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from mlops_tui.commands.arguments import positive_int
+
 if TYPE_CHECKING:
+    from aiohttp import web
+    from aiohttp.typedefs import Handler
+
     from mlops_tui.services.runtime import Runtime
 
 TOKEN_ENV = "MLOPS_TUI_SERVE_TOKEN"
@@ -57,17 +64,7 @@ def _port(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
-
-
-def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
         parents=parents,
@@ -83,7 +80,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                    help="the URL browsers use, when behind a reverse proxy (e.g. https://ops.example.com/mlops)")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow listening on an address other than loopback")
-    p.add_argument("--max-sessions", type=_positive, default=DEFAULT_MAX_SESSIONS, metavar="N",
+    p.add_argument("--max-sessions", type=positive_int, default=DEFAULT_MAX_SESSIONS, metavar="N",
                    help=f"refuse more than N open tabs at once (default {DEFAULT_MAX_SESSIONS})")
     # The app's own options, accepted after `serve` too (before it they are the global ones).
     p.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="config context")
@@ -124,7 +121,7 @@ def app_argv(args: argparse.Namespace, config_path: Path | None) -> list[str]:
     return argv
 
 
-def read_token(environ: dict[str, str] | os._Environ = os.environ) -> tuple[str, bool]:
+def read_token(environ: Mapping[str, str] = os.environ) -> tuple[str, bool]:
     """(token, given): ``$MLOPS_TUI_SERVE_TOKEN`` if set, else a fresh random one."""
     given = environ.get(TOKEN_ENV, "").strip()
     if given:
@@ -193,11 +190,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "!" * 78,
         ]), file=sys.stderr, flush=True)
     shown = "…(from $" + TOKEN_ENV + ")" if token_given else token
-    return server.run(url=f"{base_url(args.host, args.port, args.public_url)}/?token={shown}")
+    exit_code: int = server.run(url=f"{base_url(args.host, args.port, args.public_url)}/?token={shown}")
+    return exit_code
 
 
 # -- the server ---------------------------------------------------------------------------------
-def _page(status: int, title: str, text: str) -> Any:
+def _page(status: int, title: str, text: str) -> web.Response:
     from aiohttp import web
 
     body = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -208,7 +206,7 @@ def _page(status: int, title: str, text: str) -> Any:
                         headers={"Cache-Control": "no-store"})
 
 
-def _make_classes():
+def _make_classes() -> tuple[type[Any], type[Any]]:
     """The aiohttp/textual-serve subclasses, built on first use (their imports are heavy)."""
     from aiohttp import web
     from textual_serve.app_service import AppService
@@ -228,7 +226,7 @@ def _make_classes():
             environment.update(self.extra_env)
             return environment
 
-        async def _open_app_process(self, width: int = 80, height: int = 24):
+        async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
             self._process = process = await asyncio.create_subprocess_exec(
                 *self.argv,
                 stdin=asyncio.subprocess.PIPE,
@@ -259,10 +257,8 @@ def _make_classes():
             if process is None:
                 return
             if process.returncode is None:
-                try:
+                with contextlib.suppress(Exception):  # gone already: the signals below still apply
                     await self.send_meta({"type": "quit"})
-                except Exception:
-                    pass
             for sig in (None, signal.SIGTERM, signal.SIGKILL):
                 if sig is not None:
                     self.kill_group(sig)
@@ -317,7 +313,7 @@ def _make_classes():
             return is_loopback(name)
 
         @web.middleware
-        async def gate(self, request: web.Request, handler):
+        async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
             if request.path.startswith("/static/"):
                 return await handler(request)  # xterm's JS, CSS and fonts: nothing secret
             if not self.host_ok(request):
@@ -345,7 +341,7 @@ def _make_classes():
                 return self.too_many_page()
             return await handler(request)
 
-        def too_many_page(self):
+        def too_many_page(self) -> web.Response:
             return _page(429, "Too many open sessions",
                          f"{len(self.sessions)} of {self.max_sessions} mlops-tui sessions are "
                          "open (the limit set by --max-sessions). Close another mlops-tui tab, "
@@ -378,7 +374,7 @@ def _make_classes():
             return response
 
         # -- one tab -----------------------------------------------------------------------
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             websocket = web.WebSocketResponse(heartbeat=15)
             width = max(10, min(1000, _to_int(request.query.get("width", "80"), 80)))
             height = max(5, min(500, _to_int(request.query.get("height", "24"), 24)))
@@ -403,7 +399,7 @@ def _make_classes():
                 await self._process_messages(websocket, app)
             except asyncio.CancelledError:
                 pass
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - one tab's failure is logged, the server lives on
                 log.error("session error: %s", " ".join(str(error).split()) or type(error).__name__)
             finally:
                 try:
@@ -477,5 +473,5 @@ def _drop_font_cdn(text: str) -> str:
     return text
 
 
-def GatedServer(**kwargs: Any):  # noqa: N802 - builds the class on first use
+def GatedServer(**kwargs: Any) -> Any:  # builds the class on first use
     return _make_classes()[1](**kwargs)

@@ -75,3 +75,19 @@ class Deployment(DomainModel):
             and self.expected_version
             and self.version != self.expected_version
         )
+
+
+# How a deployment's reason words a metric against its threshold: the join in services and
+# the demo world say it alike.
+def percent(rate: float) -> str:
+    """0.38 -> "38%", 0.004 -> "0.4%"."""
+    value = rate * 100
+    text = f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def duration_ms(millis: float) -> str:
+    """1200 -> "1.2 s", 500 -> "500 ms"."""
+    if millis >= 1000:
+        return f"{millis / 1000:.1f}".rstrip("0").rstrip(".") + " s"
+    return f"{millis:.0f} ms"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from mlops_tui.domain import (
     BackendState,
@@ -20,6 +21,7 @@ from mlops_tui.domain import (
     ModelVersion,
     RegisteredModel,
 )
+from mlops_tui.domain.deployments import duration_ms, percent
 
 _RANK = {
     DeploymentHealth.DOWN: 0,
@@ -29,20 +31,6 @@ _RANK = {
 }
 _METRICS = ("requests_per_second", "error_rate", "latency_p50_ms", "latency_p95_ms")
 _FAILED = (BackendState.UNREACHABLE, BackendState.UNAUTHORISED, BackendState.ERROR)
-
-
-def percent(rate: float) -> str:
-    """0.38 -> "38%", 0.004 -> "0.4%"."""
-    value = rate * 100
-    text = f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def duration_ms(ms: float) -> str:
-    """1200 -> "1.2 s", 500 -> "500 ms"."""
-    if ms >= 1000:
-        return f"{ms / 1000:.1f}".rstrip("0").rstrip(".") + " s"
-    return f"{ms:.0f} ms"
 
 
 def expected_versions(
@@ -85,7 +73,7 @@ def _counts(d: Deployment) -> bool:
     return d.health != DeploymentHealth.UNKNOWN or bool(d.reason)
 
 
-def _first(parts: Sequence[Deployment], field: str, empty=("", None, ())):
+def _first(parts: Sequence[Deployment], field: str, empty: tuple[object, ...] = ("", None, ())) -> Any:
     for p in parts:
         value = getattr(p, field)
         if value not in empty:

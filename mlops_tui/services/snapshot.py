@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from mlops_tui.backends.base import BackendData
+from mlops_tui.backends.base import DATA_FIELDS, BackendData
 from mlops_tui.domain import (
     Alert,
     AlertState,
@@ -30,19 +30,7 @@ from mlops_tui.domain import (
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.deployments import join_deployments
 
-_FIELDS = (
-    "experiments",
-    "runs",
-    "models",
-    "versions",
-    "promotions",
-    "deployments",
-    "health",
-    "alerts",
-    "silences",
-    "drift",
-    "events",
-)
+_FIELDS = DATA_FIELDS
 
 
 # cached lookups and the fields they are computed from: carried to the next snapshot as long

@@ -13,22 +13,15 @@ from typing import Any
 
 from pydantic import Field
 
-from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
-from mlops_tui.backends.demo.world import DemoWorld
-from mlops_tui.domain import (
-    Alert,
-    Deployment,
-    DriftScore,
-    Event,
-    Experiment,
-    HealthSample,
-    MetricPoint,
-    ModelVersion,
-    PromotionRequest,
-    RegisteredModel,
-    Run,
-    Silence,
+from mlops_tui import domain
+from mlops_tui.backends.base import (
+    Backend,
+    BackendData,
+    BackendOptions,
+    Capability,
+    RunQuery,
 )
+from mlops_tui.backends.demo.world import DemoWorld
 
 WORLD_VERSION = 1
 
@@ -48,8 +41,10 @@ class DemoBackend(Backend[DemoOptions]):
 
     def __init__(self, name: str = "demo", options: DemoOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
-        o = self.options
-        self.world = DemoWorld(seed=o.seed, runs=o.runs, speed=o.speed, epoch=o.epoch, backend=name)
+        options = self.options
+        self.world = DemoWorld(
+            seed=options.seed, runs=options.runs, speed=options.speed, epoch=options.epoch, backend=name
+        )
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -70,66 +65,66 @@ class DemoBackend(Backend[DemoOptions]):
         return await super().collect(query)
 
     # -- runs ----------------------------------------------------------------------------
-    async def list_experiments(self) -> Sequence[Experiment]:
+    async def list_experiments(self) -> Sequence[domain.Experiment]:
         return self.world.experiments()
 
-    async def list_runs(self, query: RunQuery) -> Sequence[Run]:
+    async def list_runs(self, query: RunQuery) -> Sequence[domain.Run]:
         await self._ensure_runs()
         return self.world.runs()
 
-    async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:
+    async def metric_history(self, run_id: str, key: str) -> Sequence[domain.MetricPoint]:
         await self._ensure_runs()
         return self.world.metric_history(run_id, key)
 
     # -- registry ------------------------------------------------------------------------
-    async def list_models(self) -> Sequence[RegisteredModel]:
+    async def list_models(self) -> Sequence[domain.RegisteredModel]:
         return self.world.models()
 
-    async def list_versions(self) -> Sequence[ModelVersion]:
+    async def list_versions(self) -> Sequence[domain.ModelVersion]:
         return self.world.versions()
 
     async def alias_holder(self, model: str, alias: str) -> str | None:
         return self.world.alias_holder(model, alias)
 
     # -- promotions ----------------------------------------------------------------------
-    async def list_promotions(self) -> Sequence[PromotionRequest]:
+    async def list_promotions(self) -> Sequence[domain.PromotionRequest]:
         return self.world.promotions()
 
-    async def request_promotion(self, request: PromotionRequest) -> None:
+    async def request_promotion(self, request: domain.PromotionRequest) -> None:
         self.world.request_promotion(request)
 
-    async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
+    async def approve_promotion(self, request: domain.PromotionRequest, approver: str, at: datetime) -> None:
         self.world.approve_promotion(request, approver, at)
 
     async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
+        self, request: domain.PromotionRequest, approver: str, at: datetime, reason: str
     ) -> None:
         self.world.reject_promotion(request, approver, at, reason)
 
     # -- deployments ---------------------------------------------------------------------
-    async def list_deployments(self) -> Sequence[Deployment]:
+    async def list_deployments(self) -> Sequence[domain.Deployment]:
         return self.world.deployments()
 
-    async def list_health(self) -> Sequence[HealthSample]:
+    async def list_health(self) -> Sequence[domain.HealthSample]:
         return self.world.health()
 
     # -- alerts and silences -------------------------------------------------------------
-    async def list_alerts(self) -> Sequence[Alert]:
+    async def list_alerts(self) -> Sequence[domain.Alert]:
         return self.world.alerts()
 
-    async def list_silences(self) -> Sequence[Silence]:
+    async def list_silences(self) -> Sequence[domain.Silence]:
         return self.world.silences()
 
-    async def create_silence(self, silence: Silence) -> str:
+    async def create_silence(self, silence: domain.Silence) -> str:
         return self.world.create_silence(silence)
 
     async def expire_silence(self, silence_id: str) -> None:
         self.world.expire_silence(silence_id)
 
     # -- drift ---------------------------------------------------------------------------
-    async def list_drift(self) -> Sequence[DriftScore]:
+    async def list_drift(self) -> Sequence[domain.DriftScore]:
         return self.world.drift()
 
     # -- events --------------------------------------------------------------------------
-    async def list_events(self) -> Sequence[Event]:
+    async def list_events(self) -> Sequence[domain.Event]:
         return self.world.events()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from mlops_tui.backends.demo import _rand
 from mlops_tui.backends.demo.catalog import (
@@ -27,7 +28,6 @@ from mlops_tui.backends.demo.catalog import (
 )
 from mlops_tui.domain import MetricPoint, Run, RunStatus
 
-UTC = timezone.utc
 DAY = 86400.0
 HISTORY_DAYS = 90.0
 RUNNING_AT_START = 4
@@ -76,27 +76,27 @@ class PendingFinish:
 
 def run_ids(seed: int, count: int) -> list[str]:
     """The ids of the first `count` runs; the registry asks for the reserved ones only."""
-    r = _rand.rng(seed, "run-ids")
-    bits = r.getrandbits
-    return ["%032x" % bits(128) for _ in range(count)]
+    draw = _rand.rng(seed, "run-ids")
+    bits = draw.getrandbits
+    return [f"{bits(128):032x}" for _ in range(count)]
 
 
-def _metric_values(task: str, baseline: float, q: float, jitter: Sequence[float]) -> dict[str, float]:
+def _metric_values(task: str, baseline: float, quality: float, jitter: Sequence[float]) -> dict[str, float]:
     """Latest metric values of a run of quality q in [0, 1] (jitter: 4 values in [-1, 1])."""
     j0, j1, j2, j3 = jitter
     if task == "classification":
-        auc = min(0.995, baseline + 0.08 * (q - 0.5) + 0.004 * j0)
+        auc = min(0.995, baseline + 0.08 * (quality - 0.5) + 0.004 * j0)
         acc = min(0.999, 0.5 + 0.5 * auc + 0.01 * j1)
         f1 = max(0.05, min(0.99, auc - 0.22 + 0.03 * j2))
         logloss = max(0.02, 0.62 - 0.58 * auc + 0.01 * j3)
         return {"auc": round(auc, 4), "accuracy": round(acc, 4), "f1": round(f1, 4), "logloss": round(logloss, 4)}
     if task == "regression":
-        r2 = max(0.05, min(0.97, baseline + 0.12 * (q - 0.5) + 0.01 * j0))
+        r2 = max(0.05, min(0.97, baseline + 0.12 * (quality - 0.5) + 0.01 * j0))
         rmse = 42.0 * (1.15 - r2) * (1 + 0.03 * j1)
         mae = rmse * (0.74 + 0.03 * j2)
         mape = 100.0 * (1.0 - r2) * (0.55 + 0.05 * j3)
         return {"rmse": round(rmse, 3), "mae": round(mae, 3), "mape": round(mape, 3), "r2": round(r2, 4)}
-    ndcg = max(0.1, min(0.9, baseline + 0.06 * (q - 0.5) + 0.004 * j0))
+    ndcg = max(0.1, min(0.9, baseline + 0.06 * (quality - 0.5) + 0.004 * j0))
     mrr = min(0.95, ndcg * (1.12 + 0.02 * j1))
     map_ = ndcg * (0.82 + 0.02 * j2)
     loss = max(0.05, 1.1 - ndcg * (1.2 + 0.03 * j3))
@@ -106,33 +106,16 @@ def _metric_values(task: str, baseline: float, q: float, jitter: Sequence[float]
 _object_setattr = object.__setattr__
 
 
-def _make_run_construct(
-    run_id: str,
-    experiment_id: str,
-    name: str,
-    status: RunStatus,
-    start: datetime,
-    end: datetime | None,
-    user: str,
-    params: dict[str, str],
-    metrics: dict[str, float],
-    tags: dict[str, str],
-    backend: str,
-) -> Run:
-    return Run.model_construct(
-        _RUN_FIELDS,
-        id=run_id,
-        experiment_id=experiment_id,
-        name=name,
-        status=status,
-        start_time=start,
-        end_time=end,
-        user=user,
-        params=params,
-        metrics=metrics,
-        tags=tags,
-        backend=backend,
-    )
+# What both constructors take: Run's fields in the order Run declares them.
+MakeRun = Callable[
+    [str, str, str, RunStatus, datetime, datetime | None, str, dict[str, str], dict[str, float], dict[str, str], str],
+    Run,
+]
+
+
+def _make_run_construct(*values: Any) -> Run:
+    """`Run.model_construct` with `_make_run_fast`'s arguments (the slow, always-right path)."""
+    return Run.model_construct(_RUN_FIELDS, **dict(zip(Run.model_fields, values, strict=True)))
 
 
 def _make_run_fast(
@@ -174,9 +157,9 @@ def _make_run_fast(
 _run_new = Run.__new__
 
 
-def _pick_constructor():
+def _pick_constructor() -> MakeRun:
     """Use the fast path only if it builds exactly what model_construct builds."""
-    args = (
+    args: tuple[Any, ...] = (
         "0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo"
     )
     try:
@@ -190,12 +173,12 @@ def _pick_constructor():
             and fast.__pydantic_extra__ == slow.__pydantic_extra__
             and fast.__pydantic_private__ == slow.__pydantic_private__
         )  # (not model_dump(): it would build Run's deferred serializer at import, ~4 ms)
-    except Exception:  # pragma: no cover - a pydantic change; stay correct, just slower
+    except Exception:  # noqa: BLE001  # pragma: no cover - a pydantic change; stay correct, just slower
         same = False
     return _make_run_fast if same else _make_run_construct
 
 
-_make_run = _pick_constructor()
+_make_run: MakeRun = _pick_constructor()
 
 
 class RunBook:
@@ -248,17 +231,20 @@ class RunBook:
 
     def _build(self) -> None:
         seed, epoch = self.seed, self.epoch_ts
-        r = _rand.rng(seed, "runs")
-        rand = r.random
+        draw = _rand.rng(seed, "runs")
+        rand = draw.random
         ids = run_ids(seed, self.count)
         backend = self.backend
         exps = EXPERIMENTS
-        exp_cum = _cumulative([e.weight for e in exps])
-        fam_cum = {e.id: _cumulative(_FAMILY_WEIGHTS[: len(e.families)]) for e in exps}
+        exp_cum = _cumulative([experiment.weight for experiment in exps])
+        fam_cum = {experiment.id: _cumulative(_FAMILY_WEIGHTS[: len(experiment.families)]) for experiment in exps}
         user_cum = _cumulative(_USER_WEIGHTS)
-        commits = {e.id: [_rand.hex_id(seed, "commit", e.id, k, length=40) for k in range(64)] for e in exps}
-        param_cache: dict[tuple, dict[str, str]] = {}
-        tag_cache: dict[tuple, dict[str, str]] = {}
+        commits = {
+            experiment.id: [_rand.hex_id(seed, "commit", experiment.id, age, length=40) for age in range(64)]
+            for experiment in exps
+        }
+        param_cache: dict[tuple[object, ...], dict[str, str]] = {}
+        tag_cache: dict[tuple[object, ...], dict[str, str]] = {}
         empty: dict[str, float] = {}
         floats: dict[float, float] = {}
         sizes = {fam: [len(values) for _, values in spec.params] for fam, spec in FAMILIES.items()}
@@ -279,10 +265,10 @@ class RunBook:
                 lo, hi = _DURATION_MIN[family]
                 duration = 60.0 * lo * (hi / lo) ** rand()
                 end_ts = res.end_ts
-                q = 0.75 + 0.2 * rand()
+                base_quality = 0.75 + 0.2 * rand()
             else:
-                x = rand()
-                exp = exps[_pick(exp_cum, x)]
+                pick = rand()
+                exp = exps[_pick(exp_cum, pick)]
                 family = exp.families[_pick(fam_cum[exp.id], rand())]
                 user = USERS[_pick(user_cum, rand())]
                 lo, hi = _DURATION_MIN[family]
@@ -290,35 +276,35 @@ class RunBook:
                 if i < n_reserved + n_running:
                     running = True
                     status = RunStatus.RUNNING
-                    k = i - n_reserved
+                    running_index = i - n_reserved
                     # the first finishes within minutes, so a viewer sees it happen
-                    finish_ts = epoch + (180.0 + 300.0 * rand() if k == 0 else 600.0 + 4800.0 * rand())
+                    finish_ts = epoch + (180.0 + 300.0 * rand() if running_index == 0 else 600.0 + 4800.0 * rand())
                     elapsed = 0.3 + 0.5 * rand()  # share of the run done at the epoch
                     end_ts = finish_ts  # planned
                     duration = (finish_ts - epoch) / (1.0 - elapsed)
-                    q = 0.3 + 0.6 * rand()
+                    base_quality = 0.3 + 0.6 * rand()
                 else:
                     end_ts = epoch - 120.0 - HISTORY_DAYS * DAY * rand() ** 1.4
-                    s = rand()
-                    status = statuses[0] if s < 0.86 else statuses[1] if s < 0.95 else statuses[2]
-                    q = rand()
+                    outcome = rand()
+                    status = statuses[0] if outcome < 0.86 else statuses[1] if outcome < 0.95 else statuses[2]
+                    base_quality = rand()
             end_ts = float(int(end_ts))
             start_ts = float(int(end_ts - duration))
 
             spec = FAMILIES[family]
             effects = self._effects[family]
-            idx = [int(rand() * n) for n in sizes[family]]
+            idx = [int(rand() * size) for size in sizes[family]]
             pkey = (family, *idx)
             params = param_cache.get(pkey)
             if params is None:
                 params = {"model_type": family}
-                for (key, values), j in zip(spec.params, idx):
-                    params[key] = values[j]
+                for (key, values), choice in zip(spec.params, idx):
+                    params[key] = values[choice]
                 param_cache[pkey] = params
             effect = 0.0
-            for e, j in zip(effects, idx):
-                effect += e[j]
-            quality = min(1.0, max(0.0, 0.55 * q + 0.45 * (0.5 + 0.25 * effect)))
+            for param_effects, choice in zip(effects, idx, strict=True):
+                effect += param_effects[choice]
+            quality = min(1.0, max(0.0, 0.55 * base_quality + 0.45 * (0.5 + 0.25 * effect)))
             jitter = (2 * rand() - 1, 2 * rand() - 1, 2 * rand() - 1, 2 * rand() - 1)
             final = _metric_values(exp.task, exp.baseline, quality, jitter)
             for key, value in final.items():  # share float objects: 100 bytes a run
@@ -342,9 +328,9 @@ class RunBook:
             name = f"{ADJECTIVES[int(rand() * n_adj)]}-{ANIMALS[int(rand() * n_animal)]}-{int(rand() * 1000)}"
             if running:
                 progress = (epoch - start_ts) / (end_ts - start_ts)
-                metrics = {k: _curve_value(seed, run_id, k, v, progress) for k, v in final.items()}
-                k = i - n_reserved
-                final_status = RunStatus.FAILED if k == 2 else RunStatus.FINISHED
+                metrics = {metric: _curve_value(seed, run_id, metric, value, progress) for metric, value in final.items()}
+                running_index = i - n_reserved
+                final_status = RunStatus.FAILED if running_index == 2 else RunStatus.FINISHED
                 plans.append((i, end_ts, final_status, final if final_status == RunStatus.FINISHED else metrics))
                 self._running_plan[run_id] = (end_ts, progress)
                 end_dt = None
@@ -353,9 +339,9 @@ class RunBook:
                     if rand() < 0.5:  # died before logging anything
                         metrics = empty
                     else:
-                        metrics = {k: _curve_value(seed, run_id, k, v, 0.2) for k, v in final.items()}
+                        metrics = {metric: _curve_value(seed, run_id, metric, value, 0.2) for metric, value in final.items()}
                 elif status == RunStatus.KILLED:
-                    metrics = {k: _curve_value(seed, run_id, k, v, 0.5) for k, v in final.items()}
+                    metrics = {metric: _curve_value(seed, run_id, metric, value, 0.5) for metric, value in final.items()}
                 else:
                     metrics = final
                 end_dt = ts_to_dt(end_ts)
@@ -365,7 +351,7 @@ class RunBook:
                 )
             )
 
-        running_ids = {runs[i].id: (ts, st, m) for i, ts, st, m in plans}
+        running_ids = {runs[i].id: (ts, st, metrics_at_end) for i, ts, st, metrics_at_end in plans}
         del ids, plans
         # newest first, the order MLflow lists runs in
         runs.sort(key=_start_key, reverse=True)
@@ -378,21 +364,21 @@ class RunBook:
             plan = running_ids.pop(run.id, None)
             if plan is not None:
                 pending.append(PendingFinish(pos, *plan))
-        self.pending = sorted(pending, key=lambda p: p.finish_ts)
+        self.pending = sorted(pending, key=lambda finish: finish.finish_ts)
 
     # -- time passes ----------------------------------------------------------------------
     def finish_due(self, now_ts: float) -> bool:
         """Finish every RUNNING run whose planned end has passed; True if any did."""
         changed = False
         while self.pending and self.pending[0].finish_ts <= now_ts:
-            p = self.pending.pop(0)
-            old = self.runs[p.position]
+            finish = self.pending.pop(0)
+            old = self.runs[finish.position]
             new = old.model_copy(
-                update={"status": p.status, "end_time": ts_to_dt(p.finish_ts), "metrics": p.metrics}
+                update={"status": finish.status, "end_time": ts_to_dt(finish.finish_ts), "metrics": finish.metrics}
             )
-            self.runs[p.position] = new
+            self.runs[finish.position] = new
             plan = self._running_plan.pop(new.id, None)
-            if plan is not None and p.status != RunStatus.FINISHED:
+            if plan is not None and finish.status != RunStatus.FINISHED:
                 self._stopped_at[new.id] = plan[1]
             changed = True
         return changed
@@ -416,7 +402,7 @@ class RunBook:
         if plan is not None:  # still running: the curve so far
             end_ts, progress = plan
             target = _target_final(seed, run_id, key, final_value, progress)
-            n = 20 + int(progress * (n_full - 20))
+            count = 20 + int(progress * (n_full - 20))
             x_end = progress
         else:
             end_ts = run.end_time.timestamp() if run.end_time else start_ts
@@ -425,23 +411,23 @@ class RunBook:
             else:  # FAILED / KILLED stopped part way; the curve ends at the logged value
                 x_end = self._stopped_at.get(run_id, 0.2 if run.status == RunStatus.FAILED else 0.5)
                 target = _target_final(seed, run_id, key, final_value, x_end)
-            n = n_full if run.status == RunStatus.FINISHED else max(20, int(n_full * x_end))
+            count = n_full if run.status == RunStatus.FINISHED else max(20, int(n_full * x_end))
         shape = _shape(seed, run_id, key, target)
         noise = _rand.rng(seed, run_id, key, "noise")
         span = end_ts - start_ts
         points = []
-        last = n - 1
+        last = count - 1
         amp = abs(shape[0] - target) * 0.04
-        for i in range(n):
-            x = x_end * i / last
-            value = _shape_value(shape, target, x)
-            if i < last:
-                value += amp * (2 * noise.random() - 1) * (1 - x)
+        for step in range(count):
+            along = x_end * step / last
+            value = _shape_value(shape, target, along)
+            if step < last:
+                value += amp * (2 * noise.random() - 1) * (1 - along)
             else:
                 value = final_value
             points.append(
                 MetricPoint.model_construct(
-                    step=i, value=round(value, 5), timestamp=ts_to_dt(start_ts + span * x)
+                    step=step, value=round(value, 5), timestamp=ts_to_dt(start_ts + span * along)
                 )
             )
         return tuple(points)
@@ -450,36 +436,36 @@ class RunBook:
 # -- the learning curve of one metric ------------------------------------------------------
 def _shape(seed: int, run_id: str, key: str, final: float) -> tuple[float, float]:
     """(start value, steepness) of the curve ending at `final` when x = 1."""
-    u = _rand.unit(seed, run_id, key, "shape")
-    k = 3.0 + 3.0 * _rand.unit(seed, run_id, key, "k")
+    share = _rand.unit(seed, run_id, key, "shape")
+    steepness = 3.0 + 3.0 * _rand.unit(seed, run_id, key, "k")
     if HIGHER_IS_BETTER.get(key, True):
-        start = final * (0.55 + 0.25 * u)
+        start = final * (0.55 + 0.25 * share)
     else:
-        start = final * (2.0 + 2.0 * u)
-    return start, k
+        start = final * (2.0 + 2.0 * share)
+    return start, steepness
 
 
-def _shape_value(shape: tuple[float, float], final: float, x: float) -> float:
-    start, k = shape
-    c = (math.exp(-k * x) - math.exp(-k)) / (1.0 - math.exp(-k))
-    return final + (start - final) * c
+def _shape_value(shape: tuple[float, float], final: float, along: float) -> float:
+    start, steepness = shape
+    decay = (math.exp(-steepness * along) - math.exp(-steepness)) / (1.0 - math.exp(-steepness))
+    return final + (start - final) * decay
 
 
-def _curve_value(seed: int, run_id: str, key: str, final: float, x: float) -> float:
+def _curve_value(seed: int, run_id: str, key: str, final: float, along: float) -> float:
     """The metric's value part way (x in [0, 1]) along a curve that would end at `final`."""
     decimals = 3 if key in ("rmse", "mae", "mape") else 4
-    return round(_shape_value(_shape(seed, run_id, key, final), final, x), decimals)
+    return round(_shape_value(_shape(seed, run_id, key, final), final, along), decimals)
 
 
-def _target_final(seed: int, run_id: str, key: str, value: float, x: float) -> float:
+def _target_final(seed: int, run_id: str, key: str, value: float, along: float) -> float:
     """Inverse of `_curve_value` for the history of a run stopped at x: the curve's end."""
     # The shape depends on the final value only through proportional start, so solve
     # value = final * (1 + (ratio - 1) * c(x)) for final.
-    u = _rand.unit(seed, run_id, key, "shape")
-    k = 3.0 + 3.0 * _rand.unit(seed, run_id, key, "k")
-    ratio = (0.55 + 0.25 * u) if HIGHER_IS_BETTER.get(key, True) else (2.0 + 2.0 * u)
-    c = (math.exp(-k * x) - math.exp(-k)) / (1.0 - math.exp(-k))
-    return value / (1.0 + (ratio - 1.0) * c)
+    share = _rand.unit(seed, run_id, key, "shape")
+    steepness = 3.0 + 3.0 * _rand.unit(seed, run_id, key, "k")
+    ratio = (0.55 + 0.25 * share) if HIGHER_IS_BETTER.get(key, True) else (2.0 + 2.0 * share)
+    decay = (math.exp(-steepness * along) - math.exp(-steepness)) / (1.0 - math.exp(-steepness))
+    return value / (1.0 + (ratio - 1.0) * decay)
 
 
 def _start_key(run: Run) -> datetime:
@@ -489,12 +475,12 @@ def _start_key(run: Run) -> datetime:
 def _cumulative(weights: Sequence[float]) -> list[float]:
     total = sum(weights)
     acc, out = 0.0, []
-    for w in weights:
-        acc += w / total
+    for weight in weights:
+        acc += weight / total
         out.append(acc)
     out[-1] = 1.0
     return out
 
 
-def _pick(cumulative: list[float], x: float) -> int:
-    return min(bisect_right(cumulative, x), len(cumulative) - 1)
+def _pick(cumulative: list[float], value: float) -> int:
+    return min(bisect_right(cumulative, value), len(cumulative) - 1)

@@ -21,7 +21,12 @@ from datetime import datetime
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, Unauthorized
 from mlops_tui.backends.http import HttpStatusFailure
-from mlops_tui.backends.model_servers import ModelServerOptions, ServedDeployment, ServerPool, failure_words
+from mlops_tui.backends.model_servers import (
+    ModelServerOptions,
+    ServedDeployment,
+    ServerPool,
+    failure_words,
+)
 from mlops_tui.domain import Deployment, DeploymentHealth
 from mlops_tui.domain.base import utcnow
 
@@ -70,24 +75,14 @@ class MlflowServingBackend(Backend[ModelServerOptions]):
     ) -> Deployment:
         ready = True if health == DeploymentHealth.HEALTHY else (False if health == DeploymentHealth.DOWN else None)
         live = None if health == DeploymentHealth.UNKNOWN else not reason.startswith("server not answering")
-        return Deployment(
-            name=cfg.name,
-            model=cfg.model,
+        return cfg.deployment(
+            backend=self.name,
             version=cfg.version,
             endpoint=f"{cfg.url}/invocations",
-            environment=cfg.environment,
             health=health,
             ready=ready,
             live=live,
-            ready_replicas=1 if ready else 0,
-            replicas=1,
-            max_error_rate=cfg.max_error_rate,
-            max_latency_p95_ms=cfg.max_latency_p95_ms,
-            registered_model=cfg.registered_model,
-            alias=cfg.alias,
             reason=reason,
             platform=platform,
             checked_at=at,
-            sources=(self.name,),
-            backend=self.name,
         )

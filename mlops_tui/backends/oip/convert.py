@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from mlops_tui.backends.model_servers import ServedDeployment
-from mlops_tui.backends.oip.probe import READY_STATES, Failure, ModelAnswer, ServerAnswer, model_path
+from mlops_tui.backends.oip.probe import (
+    READY_STATES,
+    Failure,
+    ModelAnswer,
+    ServerAnswer,
+    model_path,
+)
 from mlops_tui.domain import Deployment, DeploymentHealth, TensorSpec
 
 
@@ -123,28 +129,18 @@ def deployment(cfg: ServedDeployment, server: ServerAnswer, *, backend: str, at:
     else:
         health, reason, ready = DeploymentHealth.DOWN, _not_ready_reason(cfg, model, entries), False
     meta = model.metadata if model is not None and ready else None
-    return Deployment(
-        name=cfg.name,
-        model=cfg.model,
+    return cfg.deployment(
+        backend=backend,
         version=served_version(cfg, model, entries) if trouble is None else cfg.version,
         endpoint=f"{cfg.url}{model_path(cfg.model)}",
-        environment=cfg.environment,
         health=health,
         ready=ready,
         live=server.live,
-        ready_replicas=1 if ready else 0,
-        replicas=1,
-        max_error_rate=cfg.max_error_rate,
-        max_latency_p95_ms=cfg.max_latency_p95_ms,
-        registered_model=cfg.registered_model,
-        alias=cfg.alias,
         reason=reason,
+        platform=_platform(server, model),
+        checked_at=at,
         repository_state=state,
         inputs=_tensors((meta or {}).get("inputs")),
         outputs=_tensors((meta or {}).get("outputs")),
-        platform=_platform(server, model),
-        checked_at=at,
-        sources=(backend,),
-        backend=backend,
     )
 

@@ -28,12 +28,13 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from string import Template
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlops_tui.backends.base import MaxErrorRate, MaxLatencyMs
 from mlops_tui.backends.errors import BackendUnavailable, Unauthorized
 from mlops_tui.backends.http import HttpStatusFailure, JsonHttp
 from mlops_tui.backends.prometheus.convert import WireError, parse_duration
@@ -150,8 +151,8 @@ class ServingTarget(BaseModel):
     error_ratio: str | None = Field(default=None, description="PromQL override: failed / all, 0..1")
     p50: str | None = Field(default=None, description="PromQL override: median latency in ms")
     p95: str | None = Field(default=None, description="PromQL override: p95 latency in ms")
-    max_error_rate: float | None = Field(default=None, description="0..1; more makes it degraded")
-    max_latency_p95_ms: float | None = Field(default=None, description="a slower p95 makes it degraded")
+    max_error_rate: MaxErrorRate = None
+    max_latency_p95_ms: MaxLatencyMs = None
 
     @field_validator("selector")
     @classmethod
@@ -170,20 +171,6 @@ class ServingTarget(BaseModel):
     def _check_label(cls, value: str | None) -> str | None:
         if value and not _LABEL.match(value):
             raise ValueError("must be a Prometheus label name (letters, digits, _)")
-        return value
-
-    @field_validator("max_error_rate")
-    @classmethod
-    def _check_rate(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
-            raise ValueError("must be a fraction between 0 and 1, e.g. 0.05 for 5%")
-        return value
-
-    @field_validator("max_latency_p95_ms")
-    @classmethod
-    def _check_latency(cls, value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ValueError("must be a positive number of milliseconds")
         return value
 
     @model_validator(mode="after")
@@ -247,7 +234,8 @@ def instant_value(body: Any) -> tuple[float | None, Mapping[str, str]]:
     first = result[0]
     if not isinstance(first, Mapping) or not isinstance(first.get("value"), list) or len(first["value"]) != 2:
         raise WireError("a series has no [time, value]")
-    metric = first.get("metric") if isinstance(first.get("metric"), Mapping) else {}
+    raw_metric = first.get("metric")
+    metric: Mapping[Any, Any] = raw_metric if isinstance(raw_metric, Mapping) else {}
     return _number(first["value"][1]), {str(k): str(v) for k, v in metric.items()}
 
 
@@ -301,7 +289,8 @@ async def _ask(
         raise
 
 
-SeriesCache = dict  # ServingTarget -> (when read, {query name: {timestamp: value}})
+# ServingTarget -> (when read, {query name: {timestamp: value}})
+SeriesCache = dict[ServingTarget, tuple[float, dict[str, dict[float, float | None]]]]
 
 
 async def poll_target(
@@ -375,7 +364,8 @@ async def poll_target(
         health, reason = DeploymentHealth.DOWN, f"scrape target down (up = 0, {backend})"
     label = target.version_label_name
     version = labels.get(label, "") if label else ""
-    at = datetime.fromtimestamp(now, timezone.utc)
+    at = datetime.fromtimestamp(now, UTC)
+    measured: dict[str, Any] = {_FIELD[n]: values.get(n) for n in _FIELD}
     deployment = Deployment(
         name=target.deployment,
         version="" if version in ("None", "") else version,
@@ -389,13 +379,13 @@ async def poll_target(
         checked_at=at,
         sources=(backend,),
         backend=backend,
-        **{_FIELD[n]: values.get(n) for n in _FIELD},
+        **measured,
     )
     stamps = sorted(set().union(*(s.keys() for s in series.values()))) if series else []
     samples = [
         HealthSample(
             deployment=target.deployment,
-            time=datetime.fromtimestamp(ts, timezone.utc),
+            time=datetime.fromtimestamp(ts, UTC),
             ready=health != DeploymentHealth.DOWN,
             **{_FIELD[n]: series.get(n, {}).get(ts) for n in _FIELD},
         )
