@@ -127,7 +127,7 @@ class _Stamper:
         self._last: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
 
     def __call__(self, data: BackendData) -> BackendData:
-        updates = {}
+        updates: dict[str, Any] = {}
         for field in _STAMPED:
             items = getattr(data, field)
             if not items:
@@ -317,7 +317,8 @@ class Backend(abc.ABC, Generic[OptionsT]):
             want("drift", self.list_drift())
         want("events", self.list_events())
         results = await asyncio.gather(*coros)
-        data = BackendData(**{n: _frozen(r) for n, r in zip(names, results)})
+        fields: dict[str, Any] = {n: _frozen(r) for n, r in zip(names, results)}
+        data = BackendData(**fields)
         return replace(data, query_error=query_error) if query_error else data
 
     # -- runs ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from mlops_tui.domain import (
     BackendState,
@@ -85,7 +86,7 @@ def _counts(d: Deployment) -> bool:
     return d.health != DeploymentHealth.UNKNOWN or bool(d.reason)
 
 
-def _first(parts: Sequence[Deployment], field: str, empty=("", None, ())):
+def _first(parts: Sequence[Deployment], field: str, empty: tuple[object, ...] = ("", None, ())) -> Any:
     for p in parts:
         value = getattr(p, field)
         if value not in empty:

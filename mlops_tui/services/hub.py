@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dataclasses import fields, replace
 
@@ -50,7 +50,7 @@ def _describe(exc: BaseException) -> tuple[BackendState, str]:
 class BackendRunner:
     """One backend on its own thread and loop: polls it and runs calls against it."""
 
-    def __init__(self, hub: Hub, backend: Backend, refresh_seconds: float) -> None:
+    def __init__(self, hub: Hub, backend: Backend[Any], refresh_seconds: float) -> None:
         self.hub = hub
         self.backend = backend
         hint = backend.refresh_hint_seconds
@@ -118,7 +118,7 @@ class BackendRunner:
     def next_delay(self) -> float:
         if self.failures == 0:
             return self.refresh_seconds
-        return min(self.refresh_seconds * 2 ** (self.failures - 1), self.hub.max_backoff_seconds)
+        return min(self.refresh_seconds * 2.0 ** (self.failures - 1), self.hub.max_backoff_seconds)
 
     async def _guarded(self, coro: Awaitable[object]) -> bool:
         try:
@@ -201,7 +201,7 @@ class Hub:
 
     def __init__(
         self,
-        backends: Sequence[Backend],
+        backends: Sequence[Backend[Any]],
         *,
         refresh_seconds: float = 15.0,
         slow_seconds: float = 3.0,
@@ -223,7 +223,7 @@ class Hub:
         self._started = False
 
     @property
-    def backends(self) -> list[Backend]:
+    def backends(self) -> list[Backend[Any]]:
         return [r.backend for r in self.runners.values()]
 
     @property
@@ -276,14 +276,14 @@ class Hub:
                 log.exception("snapshot callback failed")
 
     # -- calls from the UI or the CLI ------------------------------------------------------
-    def backend(self, name: str) -> Backend:
+    def backend(self, name: str) -> Backend[Any]:
         try:
             return self.runners[name].backend
         except KeyError:
             raise NotFound(f"no backend named {name!r}") from None
 
     def submit(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
+        self, name: str, call: Callable[[Backend[Any]], Awaitable[T]], timeout: float | None = None
     ) -> concurrent.futures.Future[T]:
         """Run `call(backend)` on that backend's own loop; thread-safe."""
         runner = self.runners.get(name)
@@ -294,7 +294,7 @@ class Hub:
         return runner.submit(call(runner.backend), timeout)
 
     async def call(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
+        self, name: str, call: Callable[[Backend[Any]], Awaitable[T]], timeout: float | None = None
     ) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
         return redact_data(await asyncio.wrap_future(self.submit(name, call, timeout)))

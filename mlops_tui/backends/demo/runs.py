@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from mlops_tui.backends.demo import _rand
 from mlops_tui.backends.demo.catalog import (
@@ -174,9 +175,9 @@ def _make_run_fast(
 _run_new = Run.__new__
 
 
-def _pick_constructor():
+def _pick_constructor() -> Callable[..., Run]:
     """Use the fast path only if it builds exactly what model_construct builds."""
-    args = (
+    args: tuple[Any, ...] = (  # the positional parameters of both constructors, of mixed types
         "0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo"
     )
     try:
@@ -257,8 +258,8 @@ class RunBook:
         fam_cum = {e.id: _cumulative(_FAMILY_WEIGHTS[: len(e.families)]) for e in exps}
         user_cum = _cumulative(_USER_WEIGHTS)
         commits = {e.id: [_rand.hex_id(seed, "commit", e.id, k, length=40) for k in range(64)] for e in exps}
-        param_cache: dict[tuple, dict[str, str]] = {}
-        tag_cache: dict[tuple, dict[str, str]] = {}
+        param_cache: dict[tuple[object, ...], dict[str, str]] = {}
+        tag_cache: dict[tuple[object, ...], dict[str, str]] = {}
         empty: dict[str, float] = {}
         floats: dict[float, float] = {}
         sizes = {fam: [len(values) for _, values in spec.params] for fam, spec in FAMILIES.items()}

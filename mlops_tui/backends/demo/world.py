@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from mlops_tui.backends.demo import _rand
@@ -68,6 +70,8 @@ from mlops_tui.domain import (
     SilenceState,
 )
 from mlops_tui.domain.deployments import TensorSpec
+
+T = TypeVar("T")
 
 UTC = timezone.utc
 HOUR = 3600.0
@@ -199,7 +203,9 @@ class DemoWorld:
         self._registry_events: list[Event] = []
         self._alias_moves: dict[tuple[str, str], list[tuple[float, int]]] = {}  # oldest first
         self._registry_rev = 0
-        self._registry_cache: tuple[int, tuple, tuple, tuple] | None = None
+        self._registry_cache: (
+            tuple[int, tuple[RegisteredModel, ...], tuple[ModelVersion, ...], tuple[PromotionRequest, ...]] | None
+        ) = None
         reserved = self._build_registry()
 
         # runs: built once, lazily (100k take a second or two)
@@ -237,7 +243,7 @@ class DemoWorld:
         self._seed_silences()
 
         # per-bucket caches: key -> tuple
-        self._cache: dict[str, tuple[object, tuple]] = {}
+        self._cache: dict[str, tuple[object, tuple[Any, ...]]] = {}  # each name caches its own item type
 
     # -- the clock ------------------------------------------------------------------------
     def now_ts(self) -> float:
@@ -255,7 +261,7 @@ class DemoWorld:
         self._offset += seconds
         return self.now
 
-    def _cached(self, name: str, key: object, build: Callable[[], tuple]) -> tuple:
+    def _cached(self, name: str, key: object, build: Callable[[], tuple[T, ...]]) -> tuple[T, ...]:
         """The tuple built for `key`; when a new key builds the same content, the old tuple."""
         hit = self._cache.get(name)
         if hit is not None and hit[0] == key:
@@ -444,7 +450,7 @@ class DemoWorld:
             Event(time=ts_to_dt(ts), model=model, kind=kind, text=text, deployment=deployment, backend=self.backend)
         )
 
-    def _registry(self) -> tuple[tuple, tuple, tuple]:
+    def _registry(self) -> tuple[tuple[RegisteredModel, ...], tuple[ModelVersion, ...], tuple[PromotionRequest, ...]]:
         cache = self._registry_cache
         if cache is not None and cache[0] == self._registry_rev:
             return cache[1], cache[2], cache[3]
@@ -577,8 +583,9 @@ class DemoWorld:
         wave = math.sin(math.tau * tb / period + ph2)
         k1, k2, k3 = self._deploy_keys[d]
         n1, n2, n3 = _rand.mix(k1, b), _rand.mix(k2, b), _rand.mix(k3, b)
-        rps = spec.base_rps * (1.0 + 0.35 * diurnal + 0.05 * wave + 0.04 * n1)
-        latency: float | None = spec.base_latency_ms * (1.0 + 0.12 * diurnal + 0.1 * wave + 0.05 * n2)
+        rps: float | None = spec.base_rps * (1.0 + 0.35 * diurnal + 0.05 * wave + 0.04 * n1)
+        calm_latency = spec.base_latency_ms * (1.0 + 0.12 * diurnal + 0.1 * wave + 0.05 * n2)
+        latency: float | None = calm_latency
         error: float | None = spec.base_error_rate * (1.0 + 0.4 * wave + 0.3 * n3)
         ready = spec.replicas
         live = True
@@ -590,7 +597,7 @@ class DemoWorld:
             elif inc.kind == "errors":
                 error = (ERROR_CRIT * 1.2 + 0.14 * m) if crit else (ERROR_WARN * 1.25 + 0.015 * m)
                 error *= 1.0 + 0.05 * n3
-                latency = latency * 1.1
+                latency = calm_latency * 1.1
             elif crit:
                 # the model failed to load (the server answers), or the server is gone
                 ready, latency, error, rps = 0, None, None, 0.0
@@ -599,7 +606,7 @@ class DemoWorld:
                     rps = None
             else:
                 ready = max(1, spec.replicas - 1 - int(m * (spec.replicas // 2)))
-                latency = latency * (1.0 + 0.3 * (spec.replicas - ready) / spec.replicas)
+                latency = calm_latency * (1.0 + 0.3 * (spec.replicas - ready) / spec.replicas)
         health = _health(spec, latency, error, ready)
         # the median moves less than the tail: about half of p95 when calm, less in an incident
         p50 = None if latency is None else min(latency, spec.base_latency_ms * (0.5 + 0.04 * n1))
@@ -860,23 +867,23 @@ class DemoWorld:
             if score.drifted:
                 start = self._drift_streak_start(f, b) * DRIFT_STEP
                 raw.append(self._drift_alert(feat, score, start))
-        for spec in MODELS:
-            champion = self._aliases[spec.name].get("champion")
+        for model_spec in MODELS:
+            champion = self._aliases[model_spec.name].get("champion")
             if champion is None:
                 continue
-            created = self._versions[spec.name][champion - 1].created
+            created = self._versions[model_spec.name][champion - 1].created
             assert created is not None
-            stale_at = created.timestamp() + spec.stale_days * DAY
+            stale_at = created.timestamp() + model_spec.stale_days * DAY
             if stale_at <= ts:
                 age = (ts - created.timestamp()) / DAY
-                labels = {"alertname": "ModelStale", "severity": "info", "model": spec.name,
-                          "team": TEAM_BY_MODEL[spec.name]}
+                labels = {"alertname": "ModelStale", "severity": "info", "model": model_spec.name,
+                          "team": TEAM_BY_MODEL[model_spec.name]}
                 ann = {
-                    "summary": f"{spec.name} champion v{champion} is {age:.0f} days old",
-                    "description": f"The champion of {spec.name} was trained more than {spec.stale_days:.0f} days "
+                    "summary": f"{model_spec.name} champion v{champion} is {age:.0f} days old",
+                    "description": f"The champion of {model_spec.name} was trained more than {model_spec.stale_days:.0f} days "
                                    "ago; schedule a retrain or promote the challenger.",
                 }
-                expr = f'model_version_age_days{{model="{spec.name}",alias="champion"}} > {spec.stale_days:.0f}'
+                expr = f'model_version_age_days{{model="{model_spec.name}",alias="champion"}} > {model_spec.stale_days:.0f}'
                 raw.append((labels, ann, stale_at, expr))
 
         silences = [s for s in self._current_silences(ts) if s.state == SilenceState.ACTIVE]
@@ -1061,9 +1068,10 @@ class DemoWorld:
                 what = f"error rate {100 * (reading.error_rate or 0):.1f}%"
             else:
                 what = f"{reading.ready}/{spec.replicas} replicas ready"
-            mk = lambda t, kind, text: Event(  # noqa: E731
-                time=ts_to_dt(t), model=spec.model, kind=kind, text=text, deployment=spec.name, backend=self.backend
-            )
+            def mk(t: float, kind: EventKind, text: str) -> Event:
+                return Event(
+                    time=ts_to_dt(t), model=spec.model, kind=kind, text=text, deployment=spec.name, backend=self.backend
+                )
             evs = [mk(inc.start, EventKind.HEALTH, f"{spec.name} {reading.health.value}: {what}")]
             if inc.severity == "critical":
                 evs.append(mk(inc.start, EventKind.ALERT, f"{inc.alertname} (critical) firing for {spec.name}"))
@@ -1122,7 +1130,7 @@ class DemoWorld:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _same(old: tuple, new: tuple) -> bool:
+def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
     if len(old) != len(new):
         return False
     if all(a is b for a, b in zip(old, new)):
@@ -1138,7 +1146,7 @@ def _alias_order(aliases: Iterable[str]) -> list[str]:
     return sorted(aliases, key=lambda a: (ALIAS_ORDER.index(a) if a in ALIAS_ORDER else len(ALIAS_ORDER), a))
 
 
-def _version_timings(spec: ModelSpec, r) -> list[Timing]:
+def _version_timings(spec: ModelSpec, r: random.Random) -> list[Timing]:
     """Creation / request / decision hours of every version, oldest version first."""
     n = spec.version_count
     recent = list(spec.recent)
