@@ -6,9 +6,9 @@ import argparse
 from datetime import timedelta
 
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 
 def duration(text: str) -> timedelta:

@@ -14,9 +14,9 @@ import time
 from typing import Any
 
 from mlops_tui.commands.session import open_session, print_table, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import BackendState, Deployment, DeploymentHealth
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE = 0, 1, 2
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import PromotionRequest, PromotionState
 from mlops_tui.services.policy import compare_metrics, evaluate
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 
 def register(sub, parents) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.core.secrets import redact_data
+from mlops_tui.core.text import inert_json, printable
 from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import inert_json, printable
 
 
 class CommandFailed(Exception):

@@ -399,13 +399,13 @@ def _resolve(ref: str) -> str:
                 fix='Write "keyring:NAME", e.g. keyring:prod-mlflow.',
             )
         kr = _keyring()
-        value = _call(f"read {name!r}", kr.get_password, SERVICE, name)
-        if value is None:
+        stored: str | None = _call(f"read {name!r}", kr.get_password, SERVICE, name)
+        if stored is None:
             raise SecretError(
                 f"there is no secret named {name!r} in the keyring",
                 fix=f"Run `mlops-tui auth set {name}` to store it.",
             )
-        return value
+        return stored
     # Never echo the value: it may well be a pasted secret.
     raise SecretError(
         "a secret must be given as a reference, not written out",

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from mlops_tui.core.text import printable
 from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import policy
-from mlops_tui.core.text import printable
 
 MIN_SUBJECTS = 2
 MAX_SUBJECTS = 8

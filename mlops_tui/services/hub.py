@@ -15,9 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
-
 from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized

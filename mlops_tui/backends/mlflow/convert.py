@@ -21,7 +21,7 @@ from mlops_tui.domain import (
 )
 
 # A cache row: (id, experiment_id, name, status, start_ms, end_ms | None, user, params, metrics, tags)
-RunRow = tuple[str, str, str, str, int, int | None, str, dict, dict, dict]
+RunRow = tuple[str, str, str, str, int, int | None, str, dict[str, str], dict[str, float], dict[str, str]]
 
 _STATUSES = {s.value: s for s in RunStatus}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

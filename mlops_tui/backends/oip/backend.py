@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import model_validator
 
@@ -48,7 +49,7 @@ class OipBackend(Backend[OipOptions]):
         self.servers = ServerPool("model server", self.options)
         self._no_index: set[str] = set()  # servers that answered "no such route" to the index
         # (url, model) -> (the version the index named when it was read, the metadata)
-        self._metadata: dict[tuple[str, str], tuple[str, dict]] = {}
+        self._metadata: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     async def close(self) -> None:
         await self.servers.aclose()

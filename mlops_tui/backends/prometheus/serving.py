@@ -247,7 +247,7 @@ def instant_value(body: Any) -> tuple[float | None, Mapping[str, str]]:
     first = result[0]
     if not isinstance(first, Mapping) or not isinstance(first.get("value"), list) or len(first["value"]) != 2:
         raise WireError("a series has no [time, value]")
-    metric = first.get("metric") if isinstance(first.get("metric"), Mapping) else {}
+    metric = first["metric"] if isinstance(first.get("metric"), Mapping) else {}
     return _number(first["value"][1]), {str(k): str(v) for k, v in metric.items()}
 
 
@@ -301,7 +301,7 @@ async def _ask(
         raise
 
 
-SeriesCache = dict  # ServingTarget -> (when read, {query name: {timestamp: value}})
+SeriesCache = dict[ServingTarget, tuple[float, dict[str, dict[float, float | None]]]]  # (when read, {query: {time: value}})
 
 
 async def poll_target(
@@ -376,6 +376,7 @@ async def poll_target(
     label = target.version_label_name
     version = labels.get(label, "") if label else ""
     at = datetime.fromtimestamp(now, timezone.utc)
+    metrics: dict[str, Any] = {_FIELD[n]: values.get(n) for n in _FIELD}
     deployment = Deployment(
         name=target.deployment,
         version="" if version in ("None", "") else version,
@@ -389,7 +390,7 @@ async def poll_target(
         checked_at=at,
         sources=(backend,),
         backend=backend,
-        **{_FIELD[n]: values.get(n) for n in _FIELD},
+        **metrics,
     )
     stamps = sorted(set().union(*(s.keys() for s in series.values()))) if series else []
     samples = [

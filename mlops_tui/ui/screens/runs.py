@@ -11,9 +11,8 @@ from textual.widgets import Input, Sparkline, Static
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.errors import InvalidFilter
-from mlops_tui.services import run_filter
-
 from mlops_tui.domain import MetricPoint, Run
+from mlops_tui.services import run_filter
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import RUN_STATUS_STYLE, run_columns, top_metric_keys
 from mlops_tui.ui.format import duration, local_time, number
@@ -22,7 +21,6 @@ from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 from mlops_tui.ui.widgets.query_bar import QueryBar
-
 
 # Runs-view columns and the MLflow order_by key that sorts the same way on the server.
 _ORDER_KEYS = {"name": "attributes.run_name", "status": "attributes.status", "start": "attributes.start_time",
