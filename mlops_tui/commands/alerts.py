@@ -23,7 +23,7 @@ def duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("alerts", help="alerts: list, ack, silence, expire")
     actions = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

@@ -21,7 +21,7 @@ from mlops_tui.services.snapshot import Snapshot
 EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE = 0, 1, 2
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("deployments", help="deployments: health, served vs expected version")
     actions = p.add_subparsers(dest="deployments_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

@@ -12,7 +12,7 @@ from mlops_tui.services.policy import compare_metrics, evaluate
 from mlops_tui.services.snapshot import Snapshot
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("promotions", help="promotion requests: list, request, approve, reject")
     actions = p.add_subparsers(dest="promotions_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

@@ -30,6 +30,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 if TYPE_CHECKING:
+    from aiohttp import web
+    from aiohttp.typedefs import Handler
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server
+
     from mlops_tui.services.runtime import Runtime
 
 TOKEN_ENV = "MLOPS_TUI_SERVE_TOKEN"
@@ -67,7 +72,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
         parents=parents,
@@ -124,7 +129,7 @@ def app_argv(args: argparse.Namespace, config_path: Path | None) -> list[str]:
     return argv
 
 
-def read_token(environ: dict[str, str] | os._Environ = os.environ) -> tuple[str, bool]:
+def read_token(environ: dict[str, str] | os._Environ[str] = os.environ) -> tuple[str, bool]:
     """(token, given): ``$MLOPS_TUI_SERVE_TOKEN`` if set, else a fresh random one."""
     given = environ.get(TOKEN_ENV, "").strip()
     if given:
@@ -193,11 +198,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "!" * 78,
         ]), file=sys.stderr, flush=True)
     shown = "…(from $" + TOKEN_ENV + ")" if token_given else token
-    return server.run(url=f"{base_url(args.host, args.port, args.public_url)}/?token={shown}")
+    exit_code: int = server.run(url=f"{base_url(args.host, args.port, args.public_url)}/?token={shown}")
+    return exit_code
 
 
 # -- the server ---------------------------------------------------------------------------------
-def _page(status: int, title: str, text: str) -> Any:
+def _page(status: int, title: str, text: str) -> web.Response:
     from aiohttp import web
 
     body = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -208,7 +214,7 @@ def _page(status: int, title: str, text: str) -> Any:
                         headers={"Cache-Control": "no-store"})
 
 
-def _make_classes():
+def _make_classes() -> tuple[type[AppService], type[Server]]:
     """The aiohttp/textual-serve subclasses, built on first use (their imports are heavy)."""
     from aiohttp import web
     from textual_serve.app_service import AppService
@@ -228,7 +234,7 @@ def _make_classes():
             environment.update(self.extra_env)
             return environment
 
-        async def _open_app_process(self, width: int = 80, height: int = 24):
+        async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
             self._process = process = await asyncio.create_subprocess_exec(
                 *self.argv,
                 stdin=asyncio.subprocess.PIPE,
@@ -317,7 +323,7 @@ def _make_classes():
             return is_loopback(name)
 
         @web.middleware
-        async def gate(self, request: web.Request, handler):
+        async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
             if request.path.startswith("/static/"):
                 return await handler(request)  # xterm's JS, CSS and fonts: nothing secret
             if not self.host_ok(request):
@@ -345,7 +351,7 @@ def _make_classes():
                 return self.too_many_page()
             return await handler(request)
 
-        def too_many_page(self):
+        def too_many_page(self) -> web.Response:
             return _page(429, "Too many open sessions",
                          f"{len(self.sessions)} of {self.max_sessions} mlops-tui sessions are "
                          "open (the limit set by --max-sessions). Close another mlops-tui tab, "
@@ -378,7 +384,7 @@ def _make_classes():
             return response
 
         # -- one tab -----------------------------------------------------------------------
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             websocket = web.WebSocketResponse(heartbeat=15)
             width = max(10, min(1000, _to_int(request.query.get("width", "80"), 80)))
             height = max(5, min(500, _to_int(request.query.get("height", "24"), 24)))
@@ -477,5 +483,5 @@ def _drop_font_cdn(text: str) -> str:
     return text
 
 
-def GatedServer(**kwargs: Any):  # noqa: N802 - builds the class on first use
+def GatedServer(**kwargs: Any) -> Any:  # noqa: N802 - builds the class on first use; Any: its own run() and fields
     return _make_classes()[1](**kwargs)

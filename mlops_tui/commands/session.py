@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.core.secrets import redact_data
@@ -17,6 +19,8 @@ from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
+
+T = TypeVar("T")
 
 
 class CommandFailed(Exception):
@@ -57,7 +61,7 @@ def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) ->
         runtime.stop()
 
 
-def act(coro) -> Any:
+def act(coro: Coroutine[Any, Any, T]) -> T:
     """Run one action of the shared Actions service; a refusal becomes exit code 1."""
     try:
         return asyncio.run(coro)
@@ -65,7 +69,7 @@ def act(coro) -> Any:
         raise CommandFailed(str(exc)) from exc
 
 
-def print_json(items) -> None:
+def print_json(items: Iterable[BaseModel]) -> None:
     print(inert_json(json.dumps(redact_data([i.model_dump(mode="json") for i in items]), indent=2, ensure_ascii=False)))
 
 
