@@ -483,5 +483,5 @@ def _drop_font_cdn(text: str) -> str:
     return text
 
 
-def GatedServer(**kwargs: Any) -> Any:  # noqa: N802 - builds the class on first use; Any: its own run() and fields
+def GatedServer(**kwargs: Any) -> Any:
     return _make_classes()[1](**kwargs)

@@ -40,7 +40,7 @@ async def logged_model(hub: Hub, version: ModelVersion) -> LoggedModel | None:
 
 async def logged_models(
     hub: Hub, versions: Sequence[ModelVersion]
-) -> list[LoggedModel | None | BaseException]:
+) -> list[LoggedModel | BaseException | None]:
     return list(
         await asyncio.gather(*(logged_model(hub, v) for v in versions), return_exceptions=True)
     )

@@ -110,7 +110,7 @@ class BackendRunner:
             delay = self.next_delay()
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
 

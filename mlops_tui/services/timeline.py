@@ -8,6 +8,7 @@ Evidently without any of them knowing about it.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from mlops_tui.domain import DriftScore, Event, EventKind, HealthSample, PromotionState
@@ -37,7 +38,7 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
             features.setdefault((d.feature, d.backend), []).append(d)
     for (feature, _), history in features.items():
         history = sorted((d for d in history if d.has_value), key=lambda d: d.time)  # NaN crosses nothing
-        for before, after in zip(history, history[1:]):
+        for before, after in itertools.pairwise(history):
             if before.drifted != after.drifted:
                 state = "crossed" if after.drifted else "back under"
                 events.append(Event(time=after.time, model=model, kind=EventKind.DRIFT,
@@ -48,7 +49,7 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
             samples.setdefault(h.deployment, []).append(h)
     for name, readings in samples.items():
         readings.sort(key=lambda h: h.time)
-        for was, now in zip(readings, readings[1:]):
+        for was, now in itertools.pairwise(readings):
             if was.ready != now.ready:
                 events.append(Event(time=now.time, model=model, deployment=name, kind=EventKind.HEALTH,
                                     text=f"{name} {'ready again' if now.ready else 'not ready'}"))

@@ -13,7 +13,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mlops_tui.backends.demo import _rand
@@ -28,7 +28,7 @@ from mlops_tui.backends.demo.catalog import (
 )
 from mlops_tui.domain import MetricPoint, Run, RunStatus
 
-UTC = timezone.utc
+UTC = UTC
 DAY = 86400.0
 HISTORY_DAYS = 90.0
 RUNNING_AT_START = 4
@@ -79,7 +79,7 @@ def run_ids(seed: int, count: int) -> list[str]:
     """The ids of the first `count` runs; the registry asks for the reserved ones only."""
     r = _rand.rng(seed, "run-ids")
     bits = r.getrandbits
-    return ["%032x" % bits(128) for _ in range(count)]
+    return [f"{bits(128):032x}" for _ in range(count)]
 
 
 def _metric_values(task: str, baseline: float, q: float, jitter: Sequence[float]) -> dict[str, float]:

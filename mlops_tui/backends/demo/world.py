@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -73,7 +73,7 @@ from mlops_tui.domain.deployments import TensorSpec
 
 T = TypeVar("T")
 
-UTC = timezone.utc
+UTC = UTC
 HOUR = 3600.0
 DAY = 86400.0
 
@@ -415,9 +415,9 @@ class DemoWorld:
     def _find_request(self, request: PromotionRequest) -> int:
         for i in range(len(self._requests) - 1, -1, -1):
             r = self._requests[i]
-            if (r.model, r.version, r.target) == (request.model, request.version, request.target):
-                if r.state == PromotionState.PENDING:
-                    return i
+            same = (r.model, r.version, r.target) == (request.model, request.version, request.target)
+            if same and r.state == PromotionState.PENDING:
+                return i
         for i in range(len(self._requests) - 1, -1, -1):
             r = self._requests[i]
             if (r.model, r.version, r.target, r.requested_at) == (
@@ -888,15 +888,15 @@ class DemoWorld:
 
         silences = [s for s in self._current_silences(ts) if s.state == SilenceState.ACTIVE]
         alerts = []
-        for labels, annotations, starts, expr in raw:
+        for labels, notes, starts, expr in raw:
             name = labels["alertname"]
-            annotations.setdefault("runbook_url", f"{RUNBOOK_BASE}/{_kebab(name)}")
+            notes.setdefault("runbook_url", f"{RUNBOOK_BASE}/{_kebab(name)}")
             silenced_by = tuple(s.id for s in silences if s.matches(labels))
             alerts.append(
                 Alert(
                     fingerprint=fingerprint(labels),
                     labels=labels,
-                    annotations=annotations,
+                    annotations=notes,
                     starts_at=ts_to_dt(starts),
                     state=AlertState.SUPPRESSED if silenced_by else AlertState.FIRING,
                     silenced_by=silenced_by,

@@ -76,7 +76,7 @@ class OipBackend(Backend[OipOptions]):
                 probe_server(http, models, ask_index=url not in self._no_index, known_metadata=known),
                 budget,
             )  # fmt: skip
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ServerAnswer(live=None, live_failure=Failure(f"no answer within {budget:g}s", timed_out=True))
         if answer.index is None and answer.index_failure is None:
             self._no_index.add(url)

@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from string import Template
 from typing import Any, Literal
 
@@ -375,7 +375,7 @@ async def poll_target(
         health, reason = DeploymentHealth.DOWN, f"scrape target down (up = 0, {backend})"
     label = target.version_label_name
     version = labels.get(label, "") if label else ""
-    at = datetime.fromtimestamp(now, timezone.utc)
+    at = datetime.fromtimestamp(now, UTC)
     metrics: dict[str, Any] = {_FIELD[n]: values.get(n) for n in _FIELD}
     deployment = Deployment(
         name=target.deployment,
@@ -396,7 +396,7 @@ async def poll_target(
     samples = [
         HealthSample(
             deployment=target.deployment,
-            time=datetime.fromtimestamp(ts, timezone.utc),
+            time=datetime.fromtimestamp(ts, UTC),
             ready=health != DeploymentHealth.DOWN,
             **{_FIELD[n]: series.get(n, {}).get(ts) for n in _FIELD},
         )

@@ -42,7 +42,7 @@ class BaseScreen(Screen):
     ]
 
     @property
-    def mlops(self) -> "MlopsApp":
+    def mlops(self) -> MlopsApp:
         return self.app  # type: ignore[return-value]
 
     @property

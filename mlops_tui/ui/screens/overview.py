@@ -115,4 +115,4 @@ class OverviewScreen(BaseScreen):
             app.open_run(row.id)
 
 
-__all__ = ["OverviewScreen", "SEVERITY_STYLE"]
+__all__ = ["SEVERITY_STYLE", "OverviewScreen"]
