@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker
 
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.widgets.data_grid import DataGrid
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from mlops_tui.ui.app import MlopsApp
 
 
-class BaseScreen(Screen):
+class BaseScreen(Screen[None]):
     """A screen fed by snapshots. Subclasses compose `compose_body` and fill `show_snapshot`."""
 
     VIEW: ClassVar[str] = "overview"
@@ -74,7 +75,7 @@ class BaseScreen(Screen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Repaint from `snapshot`; called when this screen is visible and a new one arrives."""
 
-    def on_worker_state_changed(self, event) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A screen's own workers (approve, ack, history...) failing: tell the user, never lose it.
 
         Worker.StateChanged does not bubble, so the app never sees these.
@@ -92,11 +93,11 @@ class BaseScreen(Screen):
             return False  # "/" typed into a text field (the filter itself, a query) is text
         return super().check_action(action, parameters)
 
-    def filter_target(self) -> DataGrid | None:
+    def filter_target(self) -> DataGrid[Any] | None:
         focused = self.focused
         if isinstance(focused, DataGrid):
             return focused
-        last = getattr(self, "_filter_target", None)
+        last: DataGrid[Any] | None = getattr(self, "_filter_target", None)
         if last is not None and last.is_attached:
             return last
         grids = list(self.query(DataGrid))
