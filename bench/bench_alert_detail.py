@@ -22,15 +22,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlops_tui.backends.base import Backend, Capability  # noqa: E402
-from mlops_tui.domain import Alert  # noqa: E402
-from mlops_tui.services.runtime import build_runtime  # noqa: E402
-from mlops_tui.ui.app import MlopsApp  # noqa: E402
+from mlops_tui.backends.base import Backend, Capability
+from mlops_tui.domain import Alert
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
 
 
 def big_alert(size: int) -> Alert:
@@ -39,7 +39,7 @@ def big_alert(size: int) -> Alert:
         fingerprint="big",
         labels={"alertname": "HugeAnnotation", "severity": "critical", "model": "fraud"},
         annotations={"summary": "an alert whose description is huge", "description": words[:size]},
-        starts_at=datetime.now(timezone.utc) - timedelta(minutes=3),
+        starts_at=datetime.now(UTC) - timedelta(minutes=3),
         backend="big",
     )
 

@@ -29,20 +29,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend  # noqa: E402
-from mlops_tui.backends.alertmanager.convert import (  # noqa: E402
+from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+from mlops_tui.backends.alertmanager.convert import (
     alerts_from_wire,
     silences_from_wire,
 )
-from mlops_tui.domain import BackendState, BackendStatus  # noqa: E402
-from mlops_tui.services.snapshot import Snapshot  # noqa: E402
-from tests.alertmanager.server import AlertmanagerServer, iso  # noqa: E402
+from mlops_tui.domain import BackendState, BackendStatus
+from mlops_tui.services.snapshot import Snapshot
+from tests.alertmanager.server import AlertmanagerServer, iso
 
 ALERTNAMES = (
     "ModelLatencyHigh", "ModelErrorRateHigh", "FeatureDriftHigh", "PredictionDriftHigh",
@@ -54,7 +54,7 @@ SEVERITIES = ("critical", "warning", "warning", "info")
 def make_alerts(count: int, seed: int = 7) -> list[dict[str, Any]]:
     """`count` distinct postable alerts (deterministic)."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = []
     for i in range(count):
         name = rng.choice(ALERTNAMES)
@@ -87,7 +87,7 @@ def make_alerts(count: int, seed: int = 7) -> list[dict[str, Any]]:
 def post_silences(server: AlertmanagerServer, count: int, seed: int = 11) -> None:
     """`count` silences (half of them acks) on single models, so part of the alerts are suppressed."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(count):
         body = {
             "matchers": [
@@ -225,7 +225,7 @@ async def app_view(servers: Sequence[AlertmanagerServer], repeat: int) -> tuple[
     drawn: list[tuple[float, int]] = []
     original = DataGrid.render_line
 
-    def render_line(grid, y):  # noqa: ANN001
+    def render_line(grid, y):
         strip = original(grid, y)
         if grid.id == "alerts":
             drawn.append((time.perf_counter(), y))

@@ -32,10 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from textual.widgets import Input  # noqa: E402
+
 from mlops_tui.services.runtime import build_runtime  # noqa: E402
 from mlops_tui.ui.app import MlopsApp  # noqa: E402
 from mlops_tui.ui.widgets.data_grid import DataGrid  # noqa: E402
-from textual.widgets import Input  # noqa: E402
 
 TARGETS = {
     "first paint": 0.2,
@@ -53,7 +54,7 @@ class PaintClock:
         self._original = DataGrid.render_line
         clock = self
 
-        def render_line(grid, y):  # noqa: ANN001
+        def render_line(grid, y):
             strip = clock._original(grid, y)
             if grid.id == clock.grid_id:
                 clock.calls.append((time.perf_counter(), y))

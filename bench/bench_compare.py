@@ -25,23 +25,23 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import math  # noqa: E402
-import random  # noqa: E402
+import math
+import random
 
-from mlops_tui.backends.base import Backend, Capability  # noqa: E402
-from mlops_tui.domain import Experiment, MetricPoint, Run, RunStatus  # noqa: E402
-from mlops_tui.services.runtime import build_runtime  # noqa: E402
-from mlops_tui.ui.app import MlopsApp  # noqa: E402
-from mlops_tui.ui.screens.base import BaseScreen  # noqa: E402
-from mlops_tui.ui.screens.compare import ComparePlot, CompareGrid, CompareScreen  # noqa: E402
+from mlops_tui.backends.base import Backend, Capability
+from mlops_tui.domain import Experiment, MetricPoint, Run, RunStatus
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.screens.compare import CompareGrid, ComparePlot, CompareScreen
 
 RUNS, PARAMS, METRICS, POINTS = 8, 300, 200, 10_000
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def make_runs() -> list[Run]:

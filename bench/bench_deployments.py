@@ -35,12 +35,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlops_tui.backends.base import BackendData  # noqa: E402
-from mlops_tui.backends.oip.backend import OipBackend  # noqa: E402
-from mlops_tui.domain import BackendState, BackendStatus, DeploymentHealth  # noqa: E402
-from mlops_tui.services.hub import Hub  # noqa: E402
-from mlops_tui.services.snapshot import Snapshot  # noqa: E402
-from tests.fakes.oip_faults import FakeOip  # noqa: E402
+from mlops_tui.backends.base import BackendData
+from mlops_tui.backends.oip.backend import OipBackend
+from mlops_tui.domain import BackendState, BackendStatus, DeploymentHealth
+from mlops_tui.services.hub import Hub
+from mlops_tui.services.snapshot import Snapshot
+from tests.fakes.oip_faults import FakeOip
 
 
 def _figures(values: list[float]) -> str:

@@ -40,7 +40,7 @@ from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlops_tui.ui.widgets.data_grid import Column, DataGrid  # noqa: E402
+from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 
 class RunRow(BaseModel):
@@ -56,10 +56,7 @@ class RunRow(BaseModel):
     f1: float
 
 
-WORDS = (
-    "amber brisk cedar dune ember fjord glade harbor iris juniper krill lumen "
-    "maple nectar onyx prairie quartz raven sable tundra umber vale willow xenon yarrow zephyr"
-).split()
+WORDS = ["amber", "brisk", "cedar", "dune", "ember", "fjord", "glade", "harbor", "iris", "juniper", "krill", "lumen", "maple", "nectar", "onyx", "prairie", "quartz", "raven", "sable", "tundra", "umber", "vale", "willow", "xenon", "yarrow", "zephyr"]
 STATUSES = ["RUNNING", "FINISHED", "FAILED", "KILLED", "SCHEDULED"]
 
 

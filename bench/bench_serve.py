@@ -132,7 +132,7 @@ def main() -> int:
 
     print(f"open -> painted Overview:  {fmt(painted)}")
     print(f"  of which page load:      {fmt(loaded)}")
-    print(f"  app start + first frame: {fmt([p - l for p, l in zip(painted, loaded)])}")
+    print(f"  app start + first frame: {fmt([paint - load for paint, load in zip(painted, loaded)])}")
     print(f"key -> repainted view:     {fmt(latencies)}")
     print(f"for scale, app launch -> painted Overview without a browser: {fmt(baseline)}")
     print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))

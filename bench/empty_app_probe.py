@@ -19,14 +19,14 @@ def main() -> float:
     painted: list[float] = []
 
     class Hello(Static):
-        def render_line(self, y: int):  # noqa: ANN201
+        def render_line(self, y: int):
             if not painted:
                 painted.append(time.time() - START)
                 self.app.call_later(self.app.exit)
             return super().render_line(y)
 
     class Empty(App):
-        def compose(self):  # noqa: ANN201
+        def compose(self):
             yield Hello("hello")
 
     Empty().run(headless=True, size=(160, 48))

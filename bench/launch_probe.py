@@ -24,14 +24,14 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
     def __init__(self, patches: dict) -> None:
         self.patches = patches
 
-    def find_spec(self, name, path, target=None):  # noqa: ANN001
+    def find_spec(self, name, path, target=None):
         patch = self.patches.pop(name, None)
         if patch is None:
             return None
         spec = importlib.util.find_spec(name)
         execute = spec.loader.exec_module
 
-        def exec_module(module) -> None:  # noqa: ANN001
+        def exec_module(module) -> None:
             execute(module)
             patch(module)
 
@@ -49,7 +49,7 @@ def main() -> float:
     done: list[float] = []
     originals: dict[str, object] = {}
 
-    def render_line(grid, y):  # noqa: ANN001
+    def render_line(grid, y):
         strip = originals["render_line"](grid, y)
         if grid.id in PANELS and grid.total_rows and y == 1:
             painted.setdefault(grid.id, time.time())
@@ -65,14 +65,14 @@ def main() -> float:
                 grid.app.call_later(grid.app.exit)
         return strip
 
-    def run(app, **kwargs):  # noqa: ANN001
+    def run(app, **kwargs):
         return originals["run"](app, headless=True, size=(160, 48))
 
-    def patch_grid(module) -> None:  # noqa: ANN001
+    def patch_grid(module) -> None:
         originals["render_line"] = module.DataGrid.render_line
         module.DataGrid.render_line = render_line
 
-    def patch_app(module) -> None:  # noqa: ANN001
+    def patch_app(module) -> None:
         originals["run"] = module.MlopsApp.run
         module.MlopsApp.run = run
 

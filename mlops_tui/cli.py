@@ -125,7 +125,7 @@ def _main(argv: list[str] | None) -> int:
         except (AttributeError, OSError, ValueError):
             pass
         return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the last resort: no traceback reaches the user
+    except Exception as exc:
         if debug:
             _err(traceback.format_exc().rstrip())  # through the sanitiser: secrets masked
         detail = " ".join(str(exc).split()) or type(exc).__name__

@@ -189,11 +189,11 @@ class LocalServer:
         if self.proc is not None:
             stop_process(self.proc, self.STOP_TIMEOUT, group=self.KILL_GROUP)
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def start(self):  # noqa: ANN201
+    def start(self):
         raise NotImplementedError

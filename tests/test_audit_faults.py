@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from mlops_tui.cli import main
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.core.paths import audit_log_path
 from mlops_tui.services.audit import AuditLog
 
 REPO = Path(__file__).resolve().parents[1]

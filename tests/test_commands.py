@@ -74,7 +74,7 @@ def test_read_only_refuses_every_write(capsys):
 
 def test_request_then_list_shows_it_pending(capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_USER", "dana")
-    code, out, err = run_cli(capsys, "promotions", "request", "churn-lgbm", "3", "--to", "challenger",
+    code, _out, err = run_cli(capsys, "promotions", "request", "churn-lgbm", "3", "--to", "challenger",
                              "--note", "try it")
     assert code == 0, err
     assert audit()[-1]["action"] == "request promotion"
@@ -143,7 +143,7 @@ def test_doctor_fails_when_a_backend_is_down(tmp_path, capsys, monkeypatch):
     config.write_text('[[backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://127.0.0.1:9"\n'
                       'timeout_seconds = 2\n')
     code = main(["doctor", "--config", str(config), "--timeout", "10"])
-    out, err = capsys.readouterr()
+    out, _err = capsys.readouterr()
     assert code == 1
     assert "am" in out and "NO" in out and "unreachable" in out
 

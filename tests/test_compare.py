@@ -4,17 +4,17 @@ the config's per-metric override, Markdown and JSON export, downsampling."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_tui.core.errors import ConfigError
 from mlops_tui.config.loader import parse_settings
+from mlops_tui.core.errors import ConfigError
 from mlops_tui.domain import LoggedModel, ModelVersion, Run, RunStatus
 from mlops_tui.services import compare as cmp
 from mlops_tui.services.policy import MetricComparison
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def run(run_id: str, name: str, *, params=None, metrics=None, tags=None, minutes: float = 10,

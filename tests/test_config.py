@@ -11,14 +11,14 @@ from typing import Literal
 
 import keyring
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from keyring.backends import fail
 from pydantic import BaseModel, ConfigDict
 
 from mlops_tui.backends.base import Backend, BackendOptions
 from mlops_tui.backends.registry import BackendLoadError
-from mlops_tui.config import loader
-from mlops_tui.services import runtime
 from mlops_tui.config import (
     ConfigError,
     SecretError,
@@ -32,11 +32,13 @@ from mlops_tui.config import (
     find_settings,
     list_secret_names,
     load_settings,
+    loader,
     parse_settings,
     resolve_secret,
     store_secret,
 )
 from mlops_tui.core.secrets import INDEX_ENTRY, SERVICE
+from mlops_tui.services import runtime
 
 # -- backend kinds for the tests ---------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.errors import BackendUnavailable
@@ -31,7 +31,7 @@ def test_every_source_answered_is_complete():
 
 
 def test_a_failed_source_is_named_with_state_message_and_since():
-    since = datetime(2026, 1, 5, 10, 2, tzinfo=timezone.utc)
+    since = datetime(2026, 1, 5, 10, 2, tzinfo=UTC)
     snap = Snapshot(statuses=(
         status("am-us"),
         status("am-eu", BackendState.UNREACHABLE, message="connection refused", since=since),
@@ -96,7 +96,7 @@ class Flaky(Backend):
     async def list_alerts(self):
         if self.down:
             raise BackendUnavailable("connection refused")
-        return [Alert(fingerprint="f1", labels={"alertname": "HighLatency"}, starts_at=datetime.now(timezone.utc))]
+        return [Alert(fingerprint="f1", labels={"alertname": "HighLatency"}, starts_at=datetime.now(UTC))]
 
 
 def test_hub_statuses_carry_capabilities_and_failure_start():

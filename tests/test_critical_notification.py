@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.domain import Alert
@@ -22,7 +22,7 @@ class Paging(Backend):
             return []
         labels = {"alertname": "ModelDown", "severity": "critical", "model": "fraud-xgb"}
         return [Alert(fingerprint="fp1", labels=labels, annotations={"summary": "fraud-xgb answers 503"},
-                      starts_at=datetime.now(timezone.utc), backend=self.name)]
+                      starts_at=datetime.now(UTC), backend=self.name)]
 
 
 async def test_a_new_critical_alert_notifies_and_rings_when_enabled(tmp_path):

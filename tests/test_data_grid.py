@@ -516,7 +516,7 @@ async def test_cursor_highlight_dimmer_when_blurred() -> None:
         grid.focus()
         await pilot.press("j", "j")
         await pilot.pause()
-        failed = [s for s in grid.render_line(3) if s.text.strip() == "FAILED"][0]
+        failed = next(s for s in grid.render_line(3) if s.text.strip() == "FAILED")
         assert failed.style.color is not None and failed.style.color.name == "red"
         assert failed.style.bold and failed.style.bgcolor == focused
 

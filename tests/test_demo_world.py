@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +28,7 @@ from mlops_tui.domain import (
     SilenceState,
 )
 
-UTC = timezone.utc
+UTC = UTC
 EPOCH = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -208,7 +209,7 @@ def test_deployments_serve_alias_holders():
     assert set(per_deployment) == set(by_name) and set(per_deployment.values()) == {30}
     times = sorted({s.time for s in samples})
     assert len(times) == 30 and w.now - timedelta(minutes=2) < times[-1] <= w.now
-    assert all(b - a == timedelta(minutes=2) for a, b in zip(times, times[1:]))  # the last hour
+    assert all(b - a == timedelta(minutes=2) for a, b in itertools.pairwise(times))  # the last hour
     assert all(s.requests_per_second is not None for s in samples if s.ready)
     assert all(s.latency_p50_ms <= s.latency_p95_ms for s in samples if s.latency_p95_ms is not None)
 
@@ -393,7 +394,7 @@ def test_drift_events_agree_with_the_scores_the_drift_view_shows():
     for f, feat in enumerate(w._features):
         flags = [w.drift_score(f, k).score > feat.threshold if feat.higher_is_drift
                  else w.drift_score(f, k).score < feat.threshold for k in range(b - span - 1, b + 1)]
-        crossings = {k for k, (a, z) in zip(range(b - span, b + 1), zip(flags, flags[1:])) if a != z}
+        crossings = {k for k, (a, z) in zip(range(b - span, b + 1), itertools.pairwise(flags)) if a != z}
         drift_events = {e.time for e in w.events() if e.kind == EventKind.DRIFT
                         and e.model == feat.model and e.text.startswith(feat.spec.name + " ")}
         assert drift_events == {datetime.fromtimestamp(k * DRIFT_STEP, UTC) for k in crossings}

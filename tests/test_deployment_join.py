@@ -4,7 +4,7 @@ are unknown, and the registry's alias gives the expected version and the mismatc
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mlops_tui.backends.base import BackendData
 from mlops_tui.domain import (
@@ -18,7 +18,7 @@ from mlops_tui.domain import (
 from mlops_tui.services.deployments import duration_ms, percent
 from mlops_tui.services.snapshot import Snapshot
 
-T0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def server(**kw) -> Deployment:

@@ -141,7 +141,7 @@ def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path,
 # -- the demo world keeps its own audit log ------------------------------------------------------
 
 def test_demo_writes_go_to_the_demo_audit_log_never_the_real_one(capsys, monkeypatch):
-    from mlops_tui.config.paths import audit_log_path
+    from mlops_tui.core.paths import audit_log_path
 
     monkeypatch.setenv("MLOPS_TUI_USER", "oncall")
     code, out, err = run(capsys, "--demo", "alerts", "list", "--json")

@@ -8,6 +8,7 @@ through `main()`: a backend name from the config that carries OSC 52 and a newli
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 
@@ -15,8 +16,8 @@ from mlops_tui.cli import main
 from mlops_tui.core import secrets
 from mlops_tui.core.errors import ConfigError
 from mlops_tui.core.secrets import MASK, redact, redact_data
-from mlops_tui.services.audit import AuditLog
 from mlops_tui.core.text import inert_json, printable, sanitise
+from mlops_tui.services.audit import AuditLog
 from mlops_tui.ui.literal import visible
 
 BIDI = "Invoice\u202efdp.exe\u202c"  # shows as "Invoiceexe.pdf" on a bidi terminal
@@ -219,13 +220,13 @@ def test_the_audit_log_is_printed_inert(capsys):
 
 
 def test_a_nan_drift_score_is_no_crossing_in_what_changed():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from mlops_tui.domain import DriftScore
     from mlops_tui.services.snapshot import Snapshot
     from mlops_tui.services.timeline import what_changed
 
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     scores = [0.5, float("nan"), 0.6, 0.1]  # drifted, no value, drifted, back under
     drift = tuple(
         DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=start + timedelta(minutes=i))

@@ -116,7 +116,7 @@ def test_the_app_refuses_before_it_starts_with_the_one_screen_config_error(capsy
     monkeypatch.setattr(MlopsApp, "run", must_not_start)
     monkeypatch.setenv("MLOPS_TUI_USER", "\u2066carol\u2069")
     code = main(["--demo"])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 2
     assert err.startswith("mlops-tui: identity problem\n")
     assert "problem: the user name <U+2066>carol<U+2069> from $MLOPS_TUI_USER" in err

@@ -6,7 +6,7 @@ sequences must show those characters visibly, and never reach the terminal as co
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -35,7 +35,7 @@ MARKUP = "[bold red]x[/]"
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 CLEAR = "\x1b[2J"
 EVIL = f"{CLEAR}{MARKUP}{OSC52}"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 class HostileBackend(Backend):

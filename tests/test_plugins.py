@@ -8,17 +8,17 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.registry import available_kinds, load_kind
-from mlops_tui.core.errors import ConfigError
-from mlops_tui.domain import Alert, DriftScore
 from mlops_tui.cli import main
 from mlops_tui.config.loader import load_settings
+from mlops_tui.core.errors import ConfigError
+from mlops_tui.domain import Alert, DriftScore
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from tests.helpers import screen_text, wait_for_data
@@ -245,10 +245,10 @@ async def test_everything_a_poll_returns_carries_the_backend_name():
         capabilities = frozenset({Capability.ALERTS, Capability.DRIFT})
 
         async def list_alerts(self):
-            return [Alert(fingerprint="a", labels={}, starts_at=datetime.now(timezone.utc))]
+            return [Alert(fingerprint="a", labels={}, starts_at=datetime.now(UTC))]
 
         async def list_drift(self):
-            return [DriftScore(model="m", feature="f", time=datetime.now(timezone.utc), score=0.1,
+            return [DriftScore(model="m", feature="f", time=datetime.now(UTC), score=0.1,
                                threshold=0.2, backend="nameless-elsewhere")]
 
     data = await Nameless("eu").fetch()
@@ -267,7 +267,7 @@ def test_a_backend_cannot_skip_the_stamping_by_overriding_fetch():
 
 
 async def test_a_tuple_returned_again_is_stamped_again_without_a_second_walk():
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     same = (Alert(fingerprint="a", labels={}, starts_at=started),)
 
     class Repeats(Backend):

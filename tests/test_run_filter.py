@@ -1,6 +1,6 @@
 """MLflow's filter syntax evaluated locally (the demo world, and any backend without a server filter)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.domain import Run, RunStatus
 from mlops_tui.services.run_filter import matcher
 
-T = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def run(name, status=RunStatus.FINISHED, **metrics):

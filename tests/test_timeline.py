@@ -1,6 +1,6 @@
 """The "what changed" timeline is derived from any backend's data, not only the demo's events."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from mlops_tui.domain import (
     Deployment,
@@ -14,7 +14,7 @@ from mlops_tui.domain import (
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import what_changed
 
-T = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+T = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def snapshot() -> Snapshot:

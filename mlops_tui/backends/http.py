@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,7 +52,7 @@ def resolve_secret_ref(ref: str, where: str, what: str = "credentials", *, secre
         return resolve_secret(ref) if secret else resolve_reference(ref)
     except ConfigError as exc:
         # The reference, not the value, is named: SecretError messages never hold secrets.
-        fix = f" ({exc.fix.splitlines()[0]})" if getattr(exc, "fix", None) else ""
+        fix = f" ({exc.fix.splitlines()[0]})" if exc.fix else ""
         raise Unauthorized(f"{what} for {where}: {exc.problem}{fix}") from None
 
 
@@ -292,7 +292,7 @@ class _BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from mlops_tui.backends.base import Backend
 
@@ -28,7 +29,7 @@ class BackendKind:
         dist = self.entry_point.dist
         return dist.name if dist is not None else "?"
 
-    def load(self) -> type[Backend]:
+    def load(self) -> type[Backend[Any]]:
         try:
             cls = self.entry_point.load()
         except Exception as exc:  # a broken plugin must not take the app down
@@ -50,7 +51,7 @@ def available_kinds() -> dict[str, BackendKind]:
     return dict(sorted(kinds.items()))
 
 
-def load_kind(name: str) -> type[Backend]:
+def load_kind(name: str) -> type[Backend[Any]]:
     kinds = available_kinds()
     if name not in kinds:
         known = ", ".join(kinds) or "none"

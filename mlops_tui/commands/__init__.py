@@ -26,6 +26,6 @@ MODULES = (
 )
 
 
-def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     for module in MODULES:
         module.register(sub, parents)

@@ -6,9 +6,9 @@ import argparse
 from datetime import timedelta
 
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 
 def duration(text: str) -> timedelta:
@@ -23,7 +23,7 @@ def duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("alerts", help="alerts: list, ack, silence, expire")
     actions = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

@@ -9,8 +9,8 @@ from typing import Any
 
 from mlops_tui.commands.session import CommandFailed
 from mlops_tui.core.paths import audit_log_path
-from mlops_tui.services.audit import AuditLog
 from mlops_tui.core.text import inert_json, printable
+from mlops_tui.services.audit import AuditLog
 
 # Shown as columns; every other field (and the detail's keys) is shown as key=value.
 _COLUMNS = {"time", "user", "context", "action", "target", "backend", "outcome", "detail"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("cache", help="the local cache of runs")
     actions = p.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     a = actions.add_parser("clear", parents=parents, help="delete every cached run history")

@@ -11,7 +11,7 @@ from mlops_tui.services import compare as cmp
 from mlops_tui.services.snapshot import Snapshot
 
 
-def register(actions, parents) -> None:
+def register(actions: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     """A subcommand of `runs` (`actions` is its subparsers)."""
     a = actions.add_parser("compare", parents=[*parents, session_options()],
                            help="compare 2 to 8 runs: params, metrics, tags, attributes")

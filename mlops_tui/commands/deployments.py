@@ -14,14 +14,14 @@ import time
 from typing import Any
 
 from mlops_tui.commands.session import open_session, print_table, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import BackendState, Deployment, DeploymentHealth
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE = 0, 1, 2
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("deployments", help="deployments: health, served vs expected version")
     actions = p.add_subparsers(dest="deployments_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

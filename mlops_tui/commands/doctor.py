@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from mlops_tui.backends.base import Capability
 from mlops_tui.commands.session import open_session, print_table, session_options
@@ -21,7 +22,7 @@ _EVIDENCE = {
 }
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", parents=[*parents, session_options()],
                        help="check every backend of the context")
     p.add_argument("--json", action="store_true")
@@ -37,7 +38,7 @@ def _authorised(state: BackendState) -> bool | None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[dict[str, Any]] = []  # one JSON object per backend
     with open_session(args) as (runtime, snap):
         for backend in runtime.hub.backends:
             status = snap.status_of(backend.name)

@@ -7,7 +7,7 @@ import argparse
 from mlops_tui.commands.session import list_output, open_session, session_options
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("models", help="the model registry")
     actions = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[*parents, session_options()], help="list model versions")

@@ -6,13 +6,13 @@ import argparse
 import sys
 
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
+from mlops_tui.core.text import printable
 from mlops_tui.domain import PromotionRequest, PromotionState
 from mlops_tui.services.policy import compare_metrics, evaluate
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import printable
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("promotions", help="promotion requests: list, request, approve, reject")
     actions = p.add_subparsers(dest="promotions_command", metavar="ACTION", required=True)
     opts = [*parents, session_options()]

@@ -11,7 +11,7 @@ from mlops_tui.commands.session import CommandFailed, list_output, open_session,
 from mlops_tui.services import run_filter
 
 
-def register(sub, parents) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("runs", help="experiment runs")
     actions = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[*parents, session_options()], help="list runs")

@@ -399,7 +399,7 @@ def _make_classes() -> tuple[type[Any], type[Any]]:
                 await self._process_messages(websocket, app)
             except asyncio.CancelledError:
                 pass
-            except Exception as error:  # noqa: BLE001 - one tab's failure is logged, the server lives on
+            except Exception as error:
                 log.error("session error: %s", " ".join(str(error).split()) or type(error).__name__)
             finally:
                 try:

@@ -7,17 +7,21 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.core.secrets import redact_data
+from mlops_tui.core.text import inert_json, printable
 from mlops_tui.domain import BackendState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.runtime import Runtime, open_runtime
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.core.text import inert_json, printable
+
+T = TypeVar("T")
 
 
 class CommandFailed(Exception):
@@ -108,7 +112,7 @@ def list_output(
         print_table(header, [row(i) for i in items])
     if coverage.complete:
         return 0
-    from mlops_tui.services.text import printable
+    from mlops_tui.core.text import printable
 
     if not coverage.sources:
         print(f"mlops-tui: {capability} unknown: {coverage.describe()}", file=sys.stderr)
@@ -120,7 +124,7 @@ def list_output(
     return 1
 
 
-def act(coro) -> Any:
+def act(coro: Coroutine[Any, Any, T]) -> T:
     """Run one action of the shared Actions service; a refusal becomes exit code 1."""
     try:
         return asyncio.run(coro)
@@ -128,7 +132,7 @@ def act(coro) -> Any:
         raise CommandFailed(str(exc)) from exc
 
 
-def print_json(items) -> None:
+def print_json(items: Iterable[BaseModel]) -> None:
     print(inert_json(json.dumps(redact_data([i.model_dump(mode="json") for i in items]), indent=2, ensure_ascii=False)))
 
 

@@ -3,9 +3,10 @@
 This package must never import textual or rich (enforced by import-linter).
 """
 
-from mlops_tui.core.errors import ConfigError, SecretError
 from mlops_tui.config.identity import current_user
 from mlops_tui.config.loader import find_settings, load_settings, parse_settings
+from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
+from mlops_tui.core.errors import ConfigError, SecretError
 from mlops_tui.core.paths import audit_log_path, cache_dir, config_path, data_dir
 from mlops_tui.core.secrets import (
     delete_secret,
@@ -14,7 +15,6 @@ from mlops_tui.core.secrets import (
     resolve_secret,
     store_secret,
 )
-from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
 
 __all__ = [
     "BackendConfig",

@@ -20,8 +20,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mlops_tui.core.errors import ConfigError
-from mlops_tui.core.paths import config_path, explicit_config_path
 from mlops_tui.config.phrasing import (
     TOP_LEVEL_HINT,
     context_hint,
@@ -34,9 +32,11 @@ from mlops_tui.config.phrasing import (
     validation_fix,
     validation_problem,
 )
-from mlops_tui.core.secrets import is_secret_key, is_secret_ref
 from mlops_tui.config.settings import DEFAULT_CONTEXT, ContextConfig, Settings
 from mlops_tui.config.toml_lines import Loc, duplicate_key, line_of, syntax_error_position
+from mlops_tui.core.errors import ConfigError
+from mlops_tui.core.paths import config_path, explicit_config_path
+from mlops_tui.core.secrets import is_secret_key, is_secret_ref
 
 TOP_LEVEL_KEYS = (*Settings.model_fields, "backends")
 CONTEXT_KEYS = tuple(ContextConfig.model_fields)

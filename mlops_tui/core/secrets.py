@@ -15,10 +15,13 @@ import datetime
 import json
 import os
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any, TypeVar, cast
 
 from mlops_tui.core.errors import SecretError
+
+T = TypeVar("T")
 
 SERVICE = "mlops-tui"
 INDEX_ENTRY = "__mlops_tui_secret_index__"
@@ -77,7 +80,7 @@ def check_secret_name(name: str) -> str:
 
 
 # -- keyring access ----------------------------------------------------------------------------
-def _keyring():
+def _keyring() -> ModuleType:
     """The keyring module, after checking that a real backend is available."""
     import keyring
     from keyring.backends import chainer, fail, null
@@ -103,7 +106,7 @@ def _failure(action: str, exc: Exception) -> SecretError:
     )
 
 
-def _call(action: str, fn, *args):
+def _call(action: str, fn: Callable[..., T], *args: object) -> T:
     from keyring.errors import KeyringError
 
     try:
@@ -112,8 +115,8 @@ def _call(action: str, fn, *args):
         raise _failure(action, exc) from None
 
 
-def _read_index(kr) -> list[str]:
-    raw = _call("read the list of secret names", kr.get_password, SERVICE, INDEX_ENTRY)
+def _read_index(kr: ModuleType) -> list[str]:
+    raw: str | None = _call("read the list of secret names", kr.get_password, SERVICE, INDEX_ENTRY)
     if not raw:
         return []
     try:
@@ -125,7 +128,7 @@ def _read_index(kr) -> list[str]:
     return sorted({n for n in names if isinstance(n, str)})
 
 
-def _write_index(kr, names: list[str]) -> None:
+def _write_index(kr: ModuleType, names: list[str]) -> None:
     _call(
         "update the list of secret names",
         kr.set_password,
@@ -265,7 +268,7 @@ def redact(text: str, limit: int | None = None, marker: str = "…") -> str:
     return text
 
 
-def redact_data(value: Any) -> Any:
+def redact_data(value: T) -> T:
     """`value` (str, mapping, sequence, pydantic model, dataclass, nested) with every resolved
     secret masked in every string, keys included; the same object when nothing changed."""
     pattern = _PATTERN
@@ -276,7 +279,7 @@ def redact_data(value: Any) -> Any:
     joined = "\x00".join(_strings(value))
     if not any(form in joined for forms in tuple(_RESOLVED.values()) for form in forms):
         return value  # `in` is a fast substring search; one regex over it all is not
-    return _redact_deep(value)
+    return cast(T, _redact_deep(value))  # the same shape, rebuilt with masked strings
 
 
 def _strings(value: Any) -> list[str]:
@@ -408,13 +411,13 @@ def _resolve(ref: str) -> str:
                 fix='Write "keyring:NAME", e.g. keyring:prod-mlflow.',
             )
         kr = _keyring()
-        value = _call(f"read {name!r}", kr.get_password, SERVICE, name)
-        if value is None:
+        stored: str | None = _call(f"read {name!r}", kr.get_password, SERVICE, name)
+        if stored is None:
             raise SecretError(
                 f"there is no secret named {name!r} in the keyring",
                 fix=f"Run `mlops-tui auth set {name}` to store it.",
             )
-        return value
+        return stored
     # Never echo the value: it may well be a pasted secret.
     raise SecretError(
         "a secret must be given as a reference, not written out",

@@ -1,6 +1,6 @@
 """The one base class every domain model shares: frozen, strict about unknown fields."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,4 +12,4 @@ class DomainModel(BaseModel):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

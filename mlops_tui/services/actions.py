@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Any, TypeVar
 
+from mlops_tui.backends.base import Backend
 from mlops_tui.backends.errors import BackendError, PromotionConflict
 from mlops_tui.config.identity import same_identity
 from mlops_tui.core.secrets import redact
@@ -26,6 +28,8 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
+
+T = TypeVar("T")
 
 _local_ids = itertools.count(1)
 
@@ -56,7 +60,7 @@ class Actions:
         self._in_flight: set[tuple[str, str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _record(self, action: str, target: str, outcome: str, backend: str, **detail) -> None:
+    def _record(self, action: str, target: str, outcome: str, backend: str, **detail: object) -> None:
         self.audit.append(
             user=self.user,
             context=self.context,
@@ -76,7 +80,9 @@ class Actions:
         if self.read_only:
             raise self._refuse(action, target, backend, "read-only mode: nothing was changed")
 
-    async def _write(self, action: str, target: str, backend: str, call, **detail):
+    async def _write(
+        self, action: str, target: str, backend: str, call: Callable[[Backend[Any]], Awaitable[T]], **detail: object
+    ) -> T:
         try:
             result = await self.hub.call(backend, call)
         except BackendError as exc:
@@ -246,7 +252,7 @@ class Actions:
                     action,
                     f"{alert.name} [{alert.fingerprint}]",
                     alert.backend,
-                    lambda b, s=silence: b.create_silence(s),
+                    lambda b: b.create_silence(silence),  # noqa: B023 - awaited within this iteration
                     minutes=round(duration.total_seconds() / 60, 1),
                     comment=comment,
                 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
-from mlops_tui.config.paths import APP_NAME
+from mlops_tui.core.paths import APP_NAME
 
 # Terminals that put an OSC 52 sequence on the system clipboard by default. Others (tmux
 # without set-clipboard, GNOME Terminal, macOS Terminal) drop it silently: not "copied".

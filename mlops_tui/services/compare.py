@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from mlops_tui.core.text import printable
 from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import policy
-from mlops_tui.core.text import printable
 
 MIN_SUBJECTS = 2
 MAX_SUBJECTS = 8
@@ -125,7 +125,7 @@ def metric_text(value: float | None) -> str:
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return MISSING
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -138,7 +138,7 @@ def duration_text(seconds: float | None) -> str:
 def time_text(when: datetime | None) -> str:
     if when is None:
         return MISSING
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def version_number(version: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from mlops_tui.backends.base import Backend
 from mlops_tui.domain import LoggedModel, MetricPoint, ModelVersion
@@ -30,7 +31,7 @@ async def logged_model(hub: Hub, version: ModelVersion) -> LoggedModel | None:
         return None
     model_id = version.model_id
 
-    async def fetch(backend: Backend) -> LoggedModel | None:
+    async def fetch(backend: Backend[Any]) -> LoggedModel | None:
         method = getattr(backend, "logged_model", None)
         return await method(model_id) if method is not None else None
 
@@ -39,7 +40,7 @@ async def logged_model(hub: Hub, version: ModelVersion) -> LoggedModel | None:
 
 async def logged_models(
     hub: Hub, versions: Sequence[ModelVersion]
-) -> list[LoggedModel | None | BaseException]:
+) -> list[LoggedModel | BaseException | None]:
     return list(
         await asyncio.gather(*(logged_model(hub, v) for v in versions), return_exceptions=True)
     )

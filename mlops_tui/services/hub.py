@@ -15,9 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
-
 from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend, BackendData, RunQuery
 from mlops_tui.backends.errors import BackendUnavailable, NotFound, Unauthorized
@@ -50,7 +49,7 @@ def _describe(exc: BaseException) -> tuple[BackendState, str]:
 class BackendRunner:
     """One backend on its own thread and loop: polls it and runs calls against it."""
 
-    def __init__(self, hub: Hub, backend: Backend, refresh_seconds: float) -> None:
+    def __init__(self, hub: Hub, backend: Backend[Any], refresh_seconds: float) -> None:
         self.hub = hub
         self.backend = backend
         hint = backend.refresh_hint_seconds
@@ -113,14 +112,14 @@ class BackendRunner:
             delay = self.next_delay()
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
 
     def next_delay(self) -> float:
         if self.failures == 0:
             return self.refresh_seconds
-        return min(self.refresh_seconds * 2 ** (self.failures - 1), self.hub.max_backoff_seconds)
+        return min(self.refresh_seconds * 2.0 ** (self.failures - 1), self.hub.max_backoff_seconds)
 
     async def _guarded(self, coro: Awaitable[object]) -> bool:
         try:
@@ -205,7 +204,7 @@ class Hub:
 
     def __init__(
         self,
-        backends: Sequence[Backend],
+        backends: Sequence[Backend[Any]],
         *,
         refresh_seconds: float = 15.0,
         slow_seconds: float = 3.0,
@@ -230,7 +229,7 @@ class Hub:
         self._started = False
 
     @property
-    def backends(self) -> list[Backend]:
+    def backends(self) -> list[Backend[Any]]:
         return [r.backend for r in self.runners.values()]
 
     @property
@@ -283,14 +282,14 @@ class Hub:
                 log.exception("snapshot callback failed")
 
     # -- calls from the UI or the CLI ------------------------------------------------------
-    def backend(self, name: str) -> Backend:
+    def backend(self, name: str) -> Backend[Any]:
         try:
             return self.runners[name].backend
         except KeyError:
             raise NotFound(f"no backend named {name!r}") from None
 
     def submit(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
+        self, name: str, call: Callable[[Backend[Any]], Awaitable[T]], timeout: float | None = None
     ) -> concurrent.futures.Future[T]:
         """Run `call(backend)` on that backend's own loop; thread-safe."""
         runner = self.runners.get(name)
@@ -301,7 +300,7 @@ class Hub:
         return runner.submit(call(runner.backend), timeout)
 
     async def call(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
+        self, name: str, call: Callable[[Backend[Any]], Awaitable[T]], timeout: float | None = None
     ) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
         return redact_data(await asyncio.wrap_future(self.submit(name, call, timeout)))

@@ -11,6 +11,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.domain import Run
@@ -22,7 +23,7 @@ _CLAUSE = re.compile(
     re.X | re.I,
 )
 _AND = re.compile(r"\s+and\s+", re.I)
-_OPS: dict[str, Callable[[object, object], bool]] = {
+_OPS: dict[str, Callable[[Any, Any], bool]] = {  # operands: a run value and a literal, already alike
     "=": operator.eq,
     "!=": operator.ne,
     ">": operator.gt,

@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from mlops_tui.backends.base import Backend
 from mlops_tui.backends.registry import BackendLoadError, load_kind
-from mlops_tui.core.errors import ConfigError
 from mlops_tui.config.identity import current_user
 from mlops_tui.config.loader import backend_error, options_error
-from mlops_tui.core.paths import audit_log_path
 from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
+from mlops_tui.core.errors import ConfigError
+from mlops_tui.core.paths import audit_log_path
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
@@ -61,14 +62,14 @@ class Runtime:
         self.hub.stop()
 
 
-def _demo_backends(demo_runs: int | None) -> list[Backend]:
+def _demo_backends(demo_runs: int | None) -> list[Backend[Any]]:
     cls = load_kind("demo")
     return [cls("demo", {} if demo_runs is None else {"runs": demo_runs})]
 
 
 def backend_from_config(
     config: BackendConfig, context: str, index: int, config_path: Path | None = None
-) -> Backend:
+) -> Backend[Any]:
     """Backend `index` of `context`, its options checked here and only here.
 
     A kind that fails to load and options the kind's own model refuses become the same
@@ -103,7 +104,7 @@ def backend_from_config(
 
 def configured_backends(
     settings: Settings, context: str | None = None, config_path: Path | None = None
-) -> tuple[str, ContextConfig, list[Backend]]:
+) -> tuple[str, ContextConfig, list[Backend[Any]]]:
     """The chosen context's name, its settings and its backends, built and checked."""
     name, ctx = settings.context(context)
     backends = [backend_from_config(bc, name, i, config_path) for i, bc in enumerate(ctx.backends)]
@@ -144,7 +145,7 @@ def build_runtime(
     read_only: bool = False,
     config_path: Path | None = None,
     audit_path: Path | None = None,
-    backends: list[Backend] | None = None,
+    backends: list[Backend[Any]] | None = None,
 ) -> Runtime:
     """Everything a session needs; `backends` lets tests pass ready-made instances."""
     user = current_user(settings)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from mlops_tui.backends.base import DATA_FIELDS, BackendData
 from mlops_tui.domain import (
@@ -131,7 +132,7 @@ class Snapshot:
         previous: Snapshot | None = None,
     ) -> Snapshot:
         """Join every backend's latest data; a field backed by one backend reuses its tuple."""
-        merged: dict[str, tuple] = {}
+        merged: dict[str, tuple[Any, ...]] = {}  # each field holds its own item type
         for name in _FIELDS:
             parts = [getattr(d, name) for d in datas.values() if getattr(d, name) is not None]
             if not parts:
@@ -268,12 +269,19 @@ class Snapshot:
 
 
 
+# What a deployment join is computed from: each reporting backend's status and deployments,
+# then the registry's models and versions (compared by identity, see _same_inputs).
+_JoinInputs = tuple[
+    tuple[tuple[BackendStatus | None, tuple[Deployment, ...]], ...], tuple[Any, ...], tuple[Any, ...]
+]
+
+
 def _joined_deployments(
     statuses: tuple[BackendStatus, ...],
     datas: Mapping[str, BackendData],
-    merged: Mapping[str, tuple],
+    merged: Mapping[str, tuple[Any, ...]],
     previous: Snapshot | None,
-) -> tuple[tuple[Deployment, ...], tuple]:
+) -> tuple[tuple[Deployment, ...], _JoinInputs]:
     """One deployment per name across backends, with the registry's expected version
     (services/deployments.py); mismatch_since is carried over from `previous`.
 
@@ -299,7 +307,7 @@ def _joined_deployments(
     return joined, inputs
 
 
-def _same_inputs(before: tuple | None, now: tuple) -> bool:
+def _same_inputs(before: _JoinInputs | None, now: _JoinInputs) -> bool:
     if before is None:
         return False
     (old_reported, old_models, old_versions), (reported, models, versions) = before, now
@@ -310,7 +318,7 @@ def _same_inputs(before: tuple | None, now: tuple) -> bool:
             return False
         if (old_status is None) != (status is None):
             return False
-        if status is not None and (status.name, status.state, status.message) != (
+        if status is not None and old_status is not None and (status.name, status.state, status.message) != (
             old_status.name, old_status.state, old_status.message
         ):
             return False

@@ -8,9 +8,10 @@ Evidently without any of them knowing about it.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
-from mlops_tui.domain import Event, EventKind, PromotionState
+from mlops_tui.domain import DriftScore, Event, EventKind, HealthSample, PromotionState
 from mlops_tui.services.snapshot import Snapshot
 
 
@@ -31,32 +32,32 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         if v.model == model and v.created is not None:
             events.append(Event(time=v.created, model=model, kind=EventKind.NEW_VERSION,
                                 text=f"v{v.version} registered" + (f" by {v.user}" if v.user else "")))
-    features: dict[tuple[str, str], list] = {}
+    features: dict[tuple[str, str], list[DriftScore]] = {}
     for d in snapshot.drift:
         if d.model == model:
             features.setdefault((d.feature, d.backend), []).append(d)
     for (feature, _), history in features.items():
         history = sorted((d for d in history if d.has_value), key=lambda d: d.time)  # NaN crosses nothing
-        for before, after in zip(history, history[1:]):
+        for before, after in itertools.pairwise(history):
             if before.drifted != after.drifted:
                 state = "crossed" if after.drifted else "back under"
                 events.append(Event(time=after.time, model=model, kind=EventKind.DRIFT,
                                     text=f"{feature} {state} its threshold ({after.score:.3g} vs {after.threshold:g})"))
-    samples: dict[str, list] = {}
+    samples: dict[str, list[HealthSample]] = {}
     for h in snapshot.health:
         if h.deployment in deployments:
             samples.setdefault(h.deployment, []).append(h)
-    for name, history in samples.items():
-        history.sort(key=lambda h: h.time)
-        for before, after in zip(history, history[1:]):
-            if before.ready != after.ready:
-                events.append(Event(time=after.time, model=model, deployment=name, kind=EventKind.HEALTH,
-                                    text=f"{name} {'ready again' if after.ready else 'not ready'}"))
-    for d in snapshot.deployments:
-        if d.name in deployments and d.mismatch and d.mismatch_since is not None:
-            events.append(Event(time=d.mismatch_since, model=model, deployment=d.name, kind=EventKind.MISMATCH,
-                                text=f"{d.name} still serves v{d.version} while {d.alias} is "
-                                     f"v{d.expected_version}: mismatch starts"))
+    for name, readings in samples.items():
+        readings.sort(key=lambda h: h.time)
+        for was, now in itertools.pairwise(readings):
+            if was.ready != now.ready:
+                events.append(Event(time=now.time, model=model, deployment=name, kind=EventKind.HEALTH,
+                                    text=f"{name} {'ready again' if now.ready else 'not ready'}"))
+    for dep in snapshot.deployments:
+        if dep.name in deployments and dep.mismatch and dep.mismatch_since is not None:
+            events.append(Event(time=dep.mismatch_since, model=model, deployment=dep.name, kind=EventKind.MISMATCH,
+                                text=f"{dep.name} still serves v{dep.version} while {dep.alias} is "
+                                     f"v{dep.expected_version}: mismatch starts"))
     return events
 
 

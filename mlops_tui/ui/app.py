@@ -5,13 +5,17 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from mlops_tui.domain import Alert, AlertState, Severity
+from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.commands import ViewCommands
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 GC_PAUSE_LIMIT = 3.0  # seconds: the collector resumes by then even if no backend answered
 
 
-def _screen(module: str, name: str):
+def _screen(module: str, name: str) -> Any:  # a screen class, known only by name until imported
     """The class `name` of `mlops_tui.ui.screens.<module>`, imported on first use.
 
     Only the Overview is imported at start-up: the other views load when first opened,
@@ -35,9 +39,10 @@ def _screen(module: str, name: str):
     return getattr(importlib.import_module(f"mlops_tui.ui.screens.{module}"), name)
 
 
-def _lazy_view(module: str, name: str):
-    def make():
-        return _screen(module, name)()
+def _lazy_view(module: str, name: str) -> Callable[[], Screen[None]]:
+    def make() -> Screen[None]:
+        screen: Screen[None] = _screen(module, name)()
+        return screen
 
     return make
 
@@ -58,7 +63,7 @@ VIEW_ALIASES = {
 }
 
 
-class MlopsApp(App):
+class MlopsApp(App[None]):
     TITLE = "mlops-tui"
     CSS_PATH = "app.tcss"
     MODES = {
@@ -95,7 +100,8 @@ class MlopsApp(App):
         self._alerts_answered: set[str] = set()  # alert backends past their first answer
 
     # -- life cycle ---------------------------------------------------------------------------
-    def notify(self, message: str, *, title: str = "", severity="information", timeout=None,
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None,
                markup: bool = True) -> None:
         """Every notification (most carry a server's words) through the one sanitiser: no
         secret, no control or bidi character, no message longer than a screen."""
@@ -303,7 +309,7 @@ class MlopsApp(App):
             return
         self._open("models", _screen("models", "VersionDetailScreen")(model, version))
 
-    def open_compare_runs(self, runs) -> None:
+    def open_compare_runs(self, runs: Sequence[Run]) -> None:
         """Runs (2-8, any experiments and backends) side by side; refused with a message otherwise."""
         from mlops_tui.services.compare import CompareRefused, MetricDirections, check_count
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from mlops_tui.ui.widgets.top_bar import VIEWS
 
+if TYPE_CHECKING:
+    from mlops_tui.ui.app import MlopsApp
+
 
 class ViewCommands(Provider):
-    def _commands(self):
-        app = self.app
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app = cast("MlopsApp", self.app)  # this provider is registered on MlopsApp only
         for key, mode, label in VIEWS:
             yield (f"Go to {label}", partial(app.switch_view, mode), f"key {key}, or :{mode}")
         yield ("Refresh now", app.action_refresh, "ctrl+r: poll every backend now")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -12,7 +12,7 @@ _BARS = "▁▂▃▄▅▆▇█"
 def ago(when: datetime | None, now: datetime | None = None) -> str:
     if when is None:
         return "-"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - when).total_seconds()
     future = seconds < 0
     seconds = abs(seconds)

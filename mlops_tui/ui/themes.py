@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from textual.app import App
@@ -63,7 +64,7 @@ def load_themes() -> tuple[list[Theme], list[str]]:
     return themes, problems
 
 
-def register_themes(app: App, wanted: str) -> list[str]:
+def register_themes(app: App[Any], wanted: str) -> list[str]:
     """Register the theme files and pick `wanted`; returns the problems to tell the user.
 
     Called before the app mounts, so the first stylesheet pass already uses the theme
@@ -80,7 +81,7 @@ def register_themes(app: App, wanted: str) -> list[str]:
     return problems
 
 
-def _apply_before_start(app: App, name: str) -> None:
+def _apply_before_start(app: App[Any], name: str) -> None:
     """Set the theme of an app that has not started, the way App.__init__ sets its default.
 
     Assigning `app.theme` runs its watcher, which queues a full CSS refresh; together with

@@ -20,8 +20,8 @@ from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
-from tests.helpers import screen_text as screen
 from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text  # noqa: F401  (re-exported to the tests)
+from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)
 USER = "alice-oncall"
@@ -110,7 +110,7 @@ def named(name: str) -> Callable[[Alert], bool]:
 
 
 # -- the fake on a chosen port -----------------------------------------------------------------
-def FakeOnPort(port: int, mode: Mode = "ok") -> FaultyAlertmanager:  # noqa: N802 (reads as a class)
+def FakeOnPort(port: int, mode: Mode = "ok") -> FaultyAlertmanager:
     """The fault-injecting fake bound to a given port: an Alertmanager that 'comes back' at the
     address the app was already polling (a closed port until then)."""
     return FaultyAlertmanager(mode, port=port)

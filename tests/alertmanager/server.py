@@ -8,10 +8,9 @@ repo's install script is run first, so a fresh machine needs no manual step.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
 
 from tests.server_process import LocalServer, ensure_installed
 
@@ -30,7 +29,7 @@ receivers:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- the server ------------------------------------------------------------------------------------
@@ -74,7 +73,7 @@ class AlertmanagerServer(LocalServer):
 
     def resolve_alerts(self, alerts: Iterable[dict[str, Any]]) -> None:
         """Resolve alerts now (endsAt in the past); they leave GET alerts at once."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.post_alerts(
             {
                 "labels": a["labels"],

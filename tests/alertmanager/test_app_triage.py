@@ -9,9 +9,8 @@ words on screen.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
 
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
@@ -61,7 +60,7 @@ def window(silence: dict[str, Any]) -> timedelta:
 
 def post_silence(server, matchers: dict[str, str], created_by: str, comment: str, minutes: int = 60) -> str:
     """A silence made on the server by someone else (not through the app)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     response = server.http.post(
         "/api/v2/silences",
         json={

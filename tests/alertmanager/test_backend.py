@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ async def poll_alerts(backend, predicate, timeout: float = 5.0):
 
 
 def new_silence(matchers, minutes: float = 15, start: datetime | None = None, comment: str = "maintenance"):
-    start = start or datetime.now(timezone.utc)
+    start = start or datetime.now(UTC)
     return Silence(
         id="local-1",
         matchers=tuple(matchers),
@@ -64,7 +64,7 @@ async def test_fetch_maps_posted_alerts(alertmanager_case, alertmanager_server):
     assert latency.generator_url.startswith("http://prometheus.example/graph")
     assert latency.backend == "am"
     assert latency.starts_at.tzinfo is not None and latency.starts_at.utcoffset() == timedelta(0)
-    assert abs(latency.starts_at - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(latency.starts_at - datetime.now(UTC)) < timedelta(minutes=1)
     assert backend.is_drift_alert(by_name["FeatureDriftHigh"]) and not backend.is_drift_alert(by_name["ModelDown"])
     # Fingerprints are the server's own.
     on_server = {a["labels"]["alertname"]: a["fingerprint"] for a in alertmanager_server.alerts(case.filter)}
@@ -143,7 +143,7 @@ async def test_silence_is_written_exactly_then_suppresses_then_expires(alertmana
 
 async def test_pending_silence_keeps_its_exact_start(alertmanager_case, alertmanager_server):
     backend = alertmanager_case.backend()
-    start = (datetime.now(timezone.utc) + timedelta(hours=1)).replace(microsecond=250_000)
+    start = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=250_000)
     sid = await backend.create_silence(
         new_silence([Matcher(name="test", value=alertmanager_case.tag)], minutes=45, start=start)
     )
@@ -171,7 +171,7 @@ async def test_server_refusals_are_bad_responses(alertmanager_case):
     case = alertmanager_case
     backend = case.backend()
     try:
-        start = datetime.now(timezone.utc)
+        start = datetime.now(UTC)
         backwards = Silence(
             id="x",
             matchers=(Matcher(name="test", value=case.tag),),
@@ -205,8 +205,8 @@ async def test_server_version(alertmanager_case, alertmanager_server):
 
 
 async def test_down_server_is_unavailable():
-    from tests.server_process import free_port
     from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+    from tests.server_process import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     backend = AlertmanagerBackend("am", AlertmanagerBackend.Options(url=url))

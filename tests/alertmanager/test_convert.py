@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -65,8 +65,8 @@ def test_alert_025_maps_every_field():
     assert alert.runbook_url == "https://runbooks.example/DriftHigh"
     assert alert.generator_url == "http://prometheus.example/graph"
     assert alert.state is AlertState.FIRING
-    assert alert.starts_at == datetime(2026, 11, 27, 8, 18, 14, 545000, tzinfo=timezone.utc)
-    assert alert.ends_at == datetime(2026, 11, 27, 8, 23, 14, 545000, tzinfo=timezone.utc)
+    assert alert.starts_at == datetime(2026, 11, 27, 8, 18, 14, 545000, tzinfo=UTC)
+    assert alert.ends_at == datetime(2026, 11, 27, 8, 23, 14, 545000, tzinfo=UTC)
     assert alert.starts_at.utcoffset() == timedelta(0)
     assert alert.backend == "am"
 
@@ -124,12 +124,12 @@ def test_alerts_body_must_be_a_list():
 
 def test_times():
     assert parse_time("2026-11-27T08:18:14.545123456Z", "t") == datetime(
-        2026, 11, 27, 8, 18, 14, 545123, tzinfo=timezone.utc
+        2026, 11, 27, 8, 18, 14, 545123, tzinfo=UTC
     )
-    assert parse_time("2026-11-27T09:18:14+01:00", "t") == datetime(2026, 11, 27, 8, 18, 14, tzinfo=timezone.utc)
+    assert parse_time("2026-11-27T09:18:14+01:00", "t") == datetime(2026, 11, 27, 8, 18, 14, tzinfo=UTC)
     assert parse_time("0001-01-01T00:00:00.000Z", "t") is None  # Go's zero time
     assert parse_time(None, "t") is None
-    assert format_time(datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=timezone.utc)) == "2026-01-02T03:04:05.678Z"
+    assert format_time(datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=UTC)) == "2026-01-02T03:04:05.678Z"
     assert format_time(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000Z"  # naive = UTC
     plus_two = timezone(timedelta(hours=2))
     assert format_time(datetime(2026, 1, 2, 5, 0, tzinfo=plus_two)) == "2026-01-02T03:00:00.000Z"
@@ -141,7 +141,7 @@ def test_silence_025_and_without_is_equal():
     assert silence.state is SilenceState.ACTIVE
     assert silence.is_ack and silence.created_by == "alice"
     assert silence.matchers == (Matcher(name="model", value="fraud"),)
-    assert silence.ends_at == datetime(2026, 11, 27, 8, 33, 20, tzinfo=timezone.utc)
+    assert silence.ends_at == datetime(2026, 11, 27, 8, 33, 20, tzinfo=UTC)
     old = copy.deepcopy(SILENCE_025)
     old["matchers"] = [{"isRegex": True, "name": "model", "value": "fr.*"}]  # no isEqual (< 0.22)
     assert silence_from_wire(old).matchers == (Matcher(name="model", value="fr.*", is_regex=True, is_equal=True),)
@@ -151,7 +151,7 @@ def test_silence_025_and_without_is_equal():
 
 
 def test_silence_state_derived_when_missing():
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raw = {**SILENCE_025, "status": {}, "startsAt": format_time(now + timedelta(hours=1)),
            "endsAt": format_time(now + timedelta(hours=2))}
     assert silence_from_wire(raw).state is SilenceState.PENDING
@@ -160,7 +160,7 @@ def test_silence_state_derived_when_missing():
 
 
 def test_silence_to_wire_leaves_out_the_local_id():
-    start = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     silence = Silence(
         id="local-3",
         matchers=(Matcher(name="model", value="fraud"), Matcher(name="env", value="dev", is_equal=False)),
@@ -234,7 +234,7 @@ def _alert(name: str, **labels: str) -> Alert:
     return Alert(
         fingerprint=name,
         labels={"alertname": name, **labels},
-        starts_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        starts_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,7 +30,7 @@ def backend_for(fake: FaultyAlertmanager, **options) -> AlertmanagerBackend:
 
 
 def a_silence() -> Silence:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return Silence(
         id="local-1",
         matchers=(Matcher(name="model", value="fraud"),),

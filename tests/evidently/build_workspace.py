@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from evidently.presets import DataDriftPreset
 from evidently.ui.workspace import Workspace
 
 ROWS = 400  # under 1000 rows Evidently picks p-value tests (K-S, chi-square, Z) by default
-START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def fraud_frames(rng: np.random.Generator, step: int) -> tuple[pd.DataFrame, pd.DataFrame]:

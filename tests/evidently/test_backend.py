@@ -10,7 +10,7 @@ snapshots, drift in device (Jensen-Shannon), none in sessions (Hellinger), tag
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -91,7 +91,7 @@ async def test_history_is_one_score_per_snapshot_in_time_order(evidently_server,
     scores = by_key(await backend.list_drift())
     expected = manifest_times(evidently_server, "fraud")
     assert expected == sorted(expected) and len(expected) == 4
-    for (model, feature), history in scores.items():
+    for (model, _feature), history in scores.items():
         assert model == "fraud"
         assert [s.time for s in history] == expected
         assert all(s.time.utcoffset() == timedelta(0) for s in history)
@@ -177,4 +177,4 @@ async def test_hub_polls_evidently_into_the_snapshot(evidently_server):
     assert status.state == BackendState.OK, status
     assert {(d.model, d.feature) for d in snapshot.drift} == {("churn", "device"), ("churn", "sessions")}
     assert [d.time for d in snapshot.drift_history("churn", "device")] == manifest_times(evidently_server, "churn")
-    assert datetime.now(timezone.utc) > snapshot.drift[0].time
+    assert datetime.now(UTC) > snapshot.drift[0].time

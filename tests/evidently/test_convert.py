@@ -7,7 +7,7 @@ first "fraud" snapshot of build_workspace.py, as Evidently 0.7.23 answered it (r
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from mlops_tui.backends.evidently.convert import (
 )
 
 REPORT = json.loads((Path(__file__).parent / "data" / "fraud-report.json").read_text())
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_saved_report_gives_one_column_per_value_drift():

@@ -21,8 +21,8 @@ from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from tests.conftest import wait_until
-from tests.helpers import cursor_to as cursor_to_row
 from tests.helpers import audit_lines, wait_for_text
+from tests.helpers import cursor_to as cursor_to_row
 from tests.helpers import screen_text as screen
 from tests.mlflow.server import MlflowServer
 from tests.server_process import free_port

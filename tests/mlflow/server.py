@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-
 from tests.server_process import REPO, LocalServer, ensure_venv_tool, free_port
 
 VENV = REPO / ".test-servers" / "mlflow-venv"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 
-
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.ui.screens.deployments import DeploymentsScreen
 from mlops_tui.ui.screens.models import ModelsScreen

@@ -18,7 +18,6 @@ from mlops_tui.ui.screens.models import ModelsScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.helpers import wait_for_writes
-from tests.mlflow.server import RestError
 from tests.mlflow.app_support import (
     REQUEST_TAGS,
     SIZE,
@@ -36,6 +35,7 @@ from tests.mlflow.app_support import (
     wait_for_toast,
     wait_for_version,
 )
+from tests.mlflow.server import RestError
 
 CHAMPION_METRICS = {"auc": 0.81, "f1": 0.7, "logloss": 0.41}
 CANDIDATE_METRICS = {"auc": 0.86, "f1": 0.72, "logloss": 0.38}

@@ -4,16 +4,13 @@ data, the headless JSON, three versions of a model, and MLflow 3 logged models."
 from __future__ import annotations
 
 import json
-
-import httpx
-import pytest
-
 from http.server import BaseHTTPRequestHandler
+
+import pytest
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.http import HttpBackendOptions
 from mlops_tui.backends.mlflow.client import MlflowHttp
-from tests.fakes.base import FakeServer
 from mlops_tui.backends.mlflow.logged_models import get_logged_model
 from mlops_tui.cli import main
 from mlops_tui.services import compare as cmp
@@ -21,6 +18,7 @@ from mlops_tui.ui.screens.compare import CompareScreen
 from mlops_tui.ui.screens.models import ModelsScreen, VersionDetailScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
+from tests.fakes.base import FakeServer
 from tests.mlflow.app_support import (
     SIZE,
     cursor_to_row,

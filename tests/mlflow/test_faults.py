@@ -23,7 +23,7 @@ def backend_for(url: str, **options) -> MlflowBackend:
 async def poll_error(backend: MlflowBackend) -> Exception:
     try:
         await backend.fetch()
-    except Exception as exc:  # noqa: BLE001 - the test inspects it
+    except Exception as exc:
         return exc
     finally:
         await backend.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
 from tests.mlflow.server import MlflowServer
 
-T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 REQUEST_TAGS = {
     "mlops_tui.promotion.target",
     "mlops_tui.promotion.requester",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -39,7 +39,7 @@ def test_matrix_to_scores_keeps_non_finite_values():
         ("fraud", "amount", 0.35, True),
         ("", "orphan", float("-inf"), False),
     ]
-    assert scores[0].time == datetime(2025, 11, 27, 8, 0, tzinfo=timezone.utc)
+    assert scores[0].time == datetime(2025, 11, 27, 8, 0, tzinfo=UTC)
     assert scores[0].method == scores[0].source == "prometheus" and scores[0].backend == "prom"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ async def test_drift_gauge_becomes_drift_scores(prometheus_server):
     assert all(not s.has_value and not s.drifted for s in scores[("churn", "tenure")])
     assert all(s.score == float("inf") and s.drifted for s in scores[("churn", "plan")])
     assert all(s.score == float("-inf") and not s.drifted for s in scores[("churn", "region")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for s in data.drift:
         assert s.threshold == 0.2 and s.higher_is_drift
         assert s.method == "prometheus" and s.source == "prometheus" and s.backend == "prom"
@@ -89,7 +89,7 @@ async def test_history_follows_the_gauge(prometheus_server):
         await backend.close()
     values = [s.score for s in history]
     assert values[0] == 0.05 and values[-1] == 0.45
-    assert [s.drifted for s in history][0] is False and history[-1].drifted is True
+    assert next(s.drifted for s in history) is False and history[-1].drifted is True
     assert [s.time for s in history] == sorted({s.time for s in history})  # one score per step
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
 
 from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.ui.app import MlopsApp
@@ -29,7 +28,7 @@ USER = "zed"  # not a demo user: never the requester of a seeded promotion reque
 
 # A simulated moment at which the demo world has incidents with many minutes to run:
 # ModelErrorRateHigh on fraud-api-prod and demand-api, ModelLatencyHigh on fraud-api-canary.
-INCIDENT_EPOCH = datetime(2025, 3, 3, 11, 0, tzinfo=timezone.utc)
+INCIDENT_EPOCH = datetime(2025, 3, 3, 11, 0, tzinfo=UTC)
 
 
 def incident_app(tmp_path: Path, **kw: Any) -> MlopsApp:

@@ -4,7 +4,7 @@ registry disagree — in the list, the detail, the Overview, the approval dialog
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from textual.widgets import Sparkline
 
@@ -35,7 +35,7 @@ from tests.ui.support import (
 # churn-batch-scorer serves the old champion 72 minutes after churn-lgbm's promotion and its p95
 # is over its threshold (ModelLatencyHigh fires); fraud-api-prod and ranker-online fail more
 # requests than allowed; fraud-api-canary's server does not answer, so its metrics are unknown.
-EPOCH = datetime(2025, 3, 3, 16, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 3, 3, 16, 0, tzinfo=UTC)
 LAGGING = "churn-batch-scorer"
 GONE = "fraud-api-canary"
 

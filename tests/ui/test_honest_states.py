@@ -6,6 +6,7 @@ state in place of their empty-state text ("No alert firing", "Every deployment i
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 from mlops_tui.config.loader import find_settings
@@ -123,13 +124,13 @@ class Pager:
 
 
 def _critical(fingerprint: str, name: str, state: str, silenced_by=()):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from mlops_tui.domain import Alert, AlertState
 
     labels = {"alertname": name, "severity": "critical", "model": "fraud-xgb"}
     return Alert(fingerprint=fingerprint, labels=labels, annotations={"summary": f"{name} summary"},
-                 starts_at=datetime.now(timezone.utc), state=AlertState(state), silenced_by=silenced_by,
+                 starts_at=datetime.now(UTC), state=AlertState(state), silenced_by=silenced_by,
                  backend="am")
 
 

@@ -12,12 +12,12 @@ import re
 from collections import Counter
 
 import pytest
-from mlops_tui.ui.textual_internals import FooterKey
 
+import mlops_tui.ui.app as app_module
 from mlops_tui.cli import main
 from mlops_tui.services.runtime import build_runtime
-import mlops_tui.ui.app as app_module
 from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.textual_internals import FooterKey
 from mlops_tui.ui.widgets.key_footer import KeyFooter
 from tests.conftest import wait_until
 from tests.helpers import demo_app, screen_text, wait_for_text

@@ -20,9 +20,9 @@ from mlops_tui.backends.alertmanager.convert import (
     silences_from_wire,
 )
 from mlops_tui.backends.alertmanager.drift_rules import DriftRules, is_drift_alert, parse_matcher
-from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BadResponse, NotFound
+from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
 from mlops_tui.domain import Alert, Silence
 
 API = "/api/v2"

@@ -8,7 +8,7 @@ the expected shape raises `WireError`, which the backend reports as a BadRespons
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,17 +40,17 @@ def parse_time(value: Any, field: str) -> datetime | None:
     except ValueError:
         raise WireError(f"{field} is not an RFC 3339 time: {value!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     if parsed.year <= 1:
         return None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def format_time(value: datetime) -> str:
     """Aware (or naive, taken as UTC) datetime -> `2026-11-27T08:18:20.782Z`."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def silence_from_wire(raw: Any, backend: str = "") -> Silence:
     status = _mapping(raw.get("status"), "status")
     state = _SILENCE_STATES.get(status.get("state", ""))
     if state is None:  # unknown or missing: derive it the way Alertmanager does
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         state = (
             SilenceState.EXPIRED
             if ends_at <= now

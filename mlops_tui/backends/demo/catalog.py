@@ -44,8 +44,8 @@ _GBM = (
 FAMILIES: dict[str, FamilySpec] = {
     f.name: f
     for f in (
-        FamilySpec("xgboost", _GBM + (("colsample_bytree", ("0.5", "0.7", "0.9", "1.0")),)),
-        FamilySpec("lightgbm", _GBM + (("num_leaves", ("15", "31", "63", "127")),)),
+        FamilySpec("xgboost", (*_GBM, ("colsample_bytree", ("0.5", "0.7", "0.9", "1.0")))),
+        FamilySpec("lightgbm", (*_GBM, ("num_leaves", ("15", "31", "63", "127")))),
         FamilySpec(
             "logistic_regression",
             (

@@ -173,7 +173,7 @@ def _pick_constructor() -> MakeRun:
             and fast.__pydantic_extra__ == slow.__pydantic_extra__
             and fast.__pydantic_private__ == slow.__pydantic_private__
         )  # (not model_dump(): it would build Run's deferred serializer at import, ~4 ms)
-    except Exception:  # noqa: BLE001  # pragma: no cover - a pydantic change; stay correct, just slower
+    except Exception:  # pragma: no cover - a pydantic change; stay correct, just slower
         same = False
     return _make_run_fast if same else _make_run_construct
 

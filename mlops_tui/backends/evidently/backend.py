@@ -15,13 +15,6 @@ from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
-from mlops_tui.backends.http import (
-    HttpBackendOptions,
-    HttpStatusFailure,
-    JsonHttp,
-    SecretRef,
-    resolve_secret_ref,
-)
 from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BackendError, BadResponse, NotFound
 from mlops_tui.backends.evidently.convert import (
@@ -35,6 +28,13 @@ from mlops_tui.backends.evidently.convert import (
     projects_from_wire,
     scores_for,
     snapshots_from_wire,
+)
+from mlops_tui.backends.http import (
+    HttpBackendOptions,
+    HttpStatusFailure,
+    JsonHttp,
+    SecretRef,
+    resolve_secret_ref,
 )
 from mlops_tui.domain import DriftScore
 
@@ -108,14 +108,14 @@ def _first_backend_error(group: BaseExceptionGroup) -> BaseException:
     return leaves[0] if leaves else group
 
 
-async def _bounded_all(call: Callable[..., Awaitable[T]], items: Iterable[tuple], limit: int) -> list[T]:
+async def _bounded_all(call: Callable[..., Awaitable[T]], items: Iterable[tuple[Any, ...]], limit: int) -> list[T]:
     """`call(*item)` for every item, at most `limit` at once, results in order.
 
     The first failure cancels the rest and is raised as itself (not as an ExceptionGroup).
     """
     gate = asyncio.Semaphore(limit)
 
-    async def one(args: tuple) -> T:
+    async def one(args: tuple[Any, ...]) -> T:
         async with gate:  # the coroutine is made only once it may run: none is left unawaited
             return await call(*args)
 

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mlops_tui.domain import DriftScore
@@ -131,8 +131,8 @@ def parse_time(value: Any) -> datetime:
     except ValueError:
         raise WireError(f"a snapshot's timestamp {value!r} is not ISO 8601") from None
     if when.tzinfo is None:
-        return when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def snapshots_from_wire(body: Any) -> list[SnapshotRef]:

@@ -13,24 +13,25 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator
 
 from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capability, RunQuery
 from mlops_tui.backends.errors import BackendError, NotFound
+from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, check_http_url
 from mlops_tui.backends.mlflow import cache as run_cache
-from mlops_tui.backends.mlflow import convert
-from mlops_tui.backends.mlflow import logged_models
+from mlops_tui.backends.mlflow import convert, logged_models
 from mlops_tui.backends.mlflow import promotions as tags_scheme
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
-from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, check_http_url
 from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.runs import RunState, RunSync
 from mlops_tui.domain import (
     Event,
     EventKind,
     Experiment,
+    LoggedModel,
     MetricPoint,
     ModelVersion,
     PromotionRequest,
@@ -107,9 +108,9 @@ class MlflowBackend(Backend[MlflowOptions]):
         self._client: MlflowHttp | None = None
         self._runs: RunSync | None = None
         self._experiments: tuple[Experiment, ...] | None = None
-        self._poll_memo: dict[str, asyncio.Future] | None = None
+        self._poll_memo: dict[str, asyncio.Future[Any]] | None = None  # each name its own result type
         self._poll_deadline: float | None = None
-        self._cache_path = None
+        self._cache_path: Path | None = None
         self._cache_key = ""
         self._cache_checked = False
         self._runs_progress = ""
@@ -195,7 +196,7 @@ class MlflowBackend(Backend[MlflowOptions]):
         memo = self._poll_memo
         if memo is None:
             return await load()
-        future = memo.get(name)
+        future: asyncio.Future[T] | None = memo.get(name)
         if future is None:
             future = memo[name] = asyncio.ensure_future(load())
         return await future
@@ -468,7 +469,7 @@ class MlflowBackend(Backend[MlflowOptions]):
         await tags_scheme.reject(self.client, request, approver, at, reason)
 
     # -- MLflow 3 logged models (logged_models.py) -----------------------------------------
-    async def logged_model(self, model_id: str) -> logged_models.LoggedModel | None:
+    async def logged_model(self, model_id: str) -> LoggedModel | None:
         """The logged model a version points at; None on servers without them (before 3.0)."""
         return await logged_models.get_logged_model(self.client, model_id, self.name)
 

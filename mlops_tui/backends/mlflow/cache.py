@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 
@@ -31,7 +32,7 @@ SUBDIR = "mlflow"
 
 # (filter, order_by, experiment_ids): what the cached runs are the answer to.
 QueryKey = tuple[str, tuple[str, ...], tuple[str, ...]]
-ExperimentRow = tuple[str, str, dict]  # (id, name, tags)
+ExperimentRow = tuple[str, str, dict[str, str]]  # (id, name, tags)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def cache_path(url: str, experiments: Sequence[str]) -> Path:
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):  # noqa: D401 - pickle's hook
+    def find_class(self, module: str, name: str) -> NoReturn:  # pickle's hook
         raise pickle.UnpicklingError(
             f"the runs cache may hold plain data only, not {module}.{name}"
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mlops_tui.domain import (
@@ -21,17 +21,17 @@ from mlops_tui.domain import (
 )
 
 # A cache row: (id, experiment_id, name, status, start_ms, end_ms | None, user, params, metrics, tags)
-RunRow = tuple[str, str, str, str, int, int | None, str, dict, dict, dict]
+RunRow = tuple[str, str, str, str, int, int | None, str, dict[str, str], dict[str, float], dict[str, str]]
 
 _STATUSES = {s.value: s for s in RunStatus}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def ms_to_datetime(ms: Any) -> datetime | None:
     if ms is None or ms == "":
         return None
     try:
-        return datetime.fromtimestamp(int(ms) / 1000, timezone.utc)
+        return datetime.fromtimestamp(int(ms) / 1000, UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 

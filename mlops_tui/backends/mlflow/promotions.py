@@ -21,7 +21,7 @@ just before writing, that the request is still the one the user looked at.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mlops_tui.backends.errors import PromotionConflict
 from mlops_tui.backends.mlflow.client import MlflowHttp
@@ -46,8 +46,8 @@ _DECIDED = {"approved": PromotionState.APPROVED, "rejected": PromotionState.REJE
 
 def iso_utc(at: datetime) -> str:
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -57,7 +57,7 @@ def parse_time(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def request_tags(request: PromotionRequest) -> dict[str, str]:

@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
@@ -201,7 +202,7 @@ class RunSync:
 
         found: list[RunRow] = []
 
-        async def collect(extra: str, view: str = "ACTIVE_ONLY", into: list | None = None) -> None:
+        async def collect(extra: str, view: str = "ACTIVE_ONLY", into: list[RunRow] | None = None) -> None:
             sink = found if into is None else into
             # No order_by: the merge below sorts locally, and unordered searches are cheaper.
             await self._pages(
@@ -273,7 +274,7 @@ class RunSync:
     ) -> None:
         """Every page of one search, in order. The next page is asked for before this one is
         converted, so the server builds it while we work."""
-        body: dict = {
+        body: dict[str, Any] = {
             "experiment_ids": list(experiment_ids),
             "max_results": self.page_size,
             "run_view_type": view,
@@ -284,7 +285,7 @@ class RunSync:
             body["order_by"] = list(order_by)
         user_query = bool(query[0] or query[1])
 
-        async def page(token: str | None) -> dict:
+        async def page(token: str | None) -> dict[str, Any]:
             request = dict(body, page_token=token) if token else body
             try:
                 return await self.client.post("/runs/search", request)
@@ -294,7 +295,7 @@ class RunSync:
                 raise
 
         loop = asyncio.get_running_loop()
-        pending: asyncio.Task[dict] | None = loop.create_task(page(None))
+        pending: asyncio.Task[dict[str, Any]] | None = loop.create_task(page(None))
         try:
             while pending is not None:
                 answer = await pending

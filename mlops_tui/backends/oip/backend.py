@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import model_validator
 
@@ -48,7 +49,7 @@ class OipBackend(Backend[OipOptions]):
         self.servers = ServerPool("model server", self.options)
         self._no_index: set[str] = set()  # servers that answered "no such route" to the index
         # (url, model) -> (the version the index named when it was read, the metadata)
-        self._metadata: dict[tuple[str, str], tuple[str, dict]] = {}
+        self._metadata: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     async def close(self) -> None:
         await self.servers.aclose()
@@ -75,7 +76,7 @@ class OipBackend(Backend[OipOptions]):
                 probe_server(http, models, ask_index=url not in self._no_index, known_metadata=known),
                 budget,
             )  # fmt: skip
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ServerAnswer(live=None, live_failure=Failure(f"no answer within {budget:g}s", timed_out=True))
         if answer.index is None and answer.index_failure is None:
             self._no_index.add(url)

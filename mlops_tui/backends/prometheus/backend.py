@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.base import Backend, BackendData, Capability, RunQuery
 from mlops_tui.backends.errors import BackendError, BadResponse
+from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
-from mlops_tui.backends.prometheus.serving import ServingTarget, poll_serving, unknown_metrics
+from mlops_tui.backends.prometheus.serving import SeriesCache, ServingTarget, poll_serving, unknown_metrics
 from mlops_tui.domain import Deployment, DriftScore, HealthSample
 
 API = "/api/v1"
@@ -94,8 +94,8 @@ class PrometheusBackend(Backend[PrometheusOptions]):
     ) -> None:
         super().__init__(name, options)
         self.http = JsonHttp("Prometheus", self.options)
-        self._serving_poll: asyncio.Future | None = None
-        self._serving_series: dict = {}  # chart histories, read again once a step has passed
+        self._serving_poll: asyncio.Future[tuple[list[Deployment], list[HealthSample]]] | None = None
+        self._serving_series: SeriesCache = {}  # chart histories, read again once a step has passed
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -117,7 +117,7 @@ class PrometheusBackend(Backend[PrometheusOptions]):
         return await super().collect(query)
 
     # -- serving metrics (serving.py) ----------------------------------------------------
-    def _serving(self) -> asyncio.Future:
+    def _serving(self) -> asyncio.Future[tuple[list[Deployment], list[HealthSample]]]:
         if self._serving_poll is None:
             self._serving_poll = asyncio.ensure_future(
                 poll_serving(self.http, self.options.serving, backend=self.name, cache=self._serving_series)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mlops_tui.domain import DriftScore
@@ -97,7 +97,7 @@ def drift_from_matrix(
                     score=value,
                     threshold=threshold,
                     method="prometheus",
-                    time=datetime.fromtimestamp(when, timezone.utc),
+                    time=datetime.fromtimestamp(when, UTC),
                     higher_is_drift=higher_is_drift,
                     source="prometheus",
                     backend=backend,

@@ -139,7 +139,7 @@ class AlertActionsMixin(ExpireSilence):
         self.app.push_screen(PromptDialog("Silence", intro, fields), done)
 
     @work(group="actions", exit_on_error=False)
-    async def run_silence(self, alerts, length: timedelta, comment: str, matchers) -> None:
+    async def run_silence(self, alerts: list[Alert], length: timedelta, comment: str, matchers: list[Matcher]) -> None:
         try:
             await self.mlops.runtime.actions.silence(alerts, length, comment, matchers)
         except ActionRefused as exc:
@@ -226,7 +226,7 @@ def parse_matchers(text: str) -> list[Matcher]:
     return out
 
 
-class AlertGrid(DataGrid):
+class AlertGrid(DataGrid[Alert]):
     """The alert list. Here `s` silences (the screen's binding): the grid lets the key through."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker
 
 from mlops_tui.services.clipboard import copy_text
 from mlops_tui.services.snapshot import Snapshot
@@ -29,7 +30,7 @@ _MISSING_MARK = "⚠"
 _KIND_LABEL = {"registry": "Models", "drift": "Drift scores"}
 
 
-class BaseScreen(Screen):
+class BaseScreen(Screen[None]):
     """A screen fed by snapshots. Subclasses compose `compose_body` and fill `show_snapshot`."""
 
     VIEW: ClassVar[str] = "overview"
@@ -50,7 +51,7 @@ class BaseScreen(Screen):
     ]
 
     @property
-    def mlops(self) -> "MlopsApp":
+    def mlops(self) -> MlopsApp:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -84,7 +85,7 @@ class BaseScreen(Screen):
 
     def honest_empty(
         self,
-        grid: DataGrid,
+        grid: DataGrid[Any],
         capability: str,
         empty_text: str | None = None,
         snapshot: Snapshot | None = None,
@@ -97,8 +98,8 @@ class BaseScreen(Screen):
         screen set the grid's rows and subtitle.
         """
         coverage = (snapshot or self.snapshot).coverage(capability)
-        hints: dict[DataGrid, str] = self.__dict__.setdefault("_honest_hints", {})
-        empties: dict[DataGrid, str] = self.__dict__.setdefault("_honest_empties", {})
+        hints: dict[DataGrid[Any], str] = self.__dict__.setdefault("_honest_hints", {})
+        empties: dict[DataGrid[Any], str] = self.__dict__.setdefault("_honest_empties", {})
         if empty_text is None:
             empty_text = empties.setdefault(grid, grid.empty_text)
         subtitle = str(grid.border_subtitle or "")
@@ -130,7 +131,7 @@ class BaseScreen(Screen):
         verb = "Copied" if copied.on_clipboard else "Saved"
         self.app.call_from_thread(self.notify, f"{verb} {what} {copied.describe()}", markup=False)
 
-    def on_worker_state_changed(self, event) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A screen's own workers (approve, ack, history...) failing: tell the user, never lose it.
 
         Worker.StateChanged does not bubble, so the app never sees these.
@@ -148,11 +149,11 @@ class BaseScreen(Screen):
             return False  # "/" typed into a text field (the filter itself, a query) is text
         return super().check_action(action, parameters)
 
-    def filter_target(self) -> DataGrid | None:
+    def filter_target(self) -> DataGrid[Any] | None:
         focused = self.focused
         if isinstance(focused, DataGrid):
             return focused
-        last = getattr(self, "_filter_target", None)
+        last: DataGrid[Any] | None = getattr(self, "_filter_target", None)
         if last is not None and last.is_attached:
             return last
         grids = list(self.query(DataGrid))

@@ -7,13 +7,13 @@ textual-plotext chart: one line per run, told apart by colour and by marker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -79,14 +79,14 @@ def grid_lines(comparison: cmp.Comparison, differences_only: bool) -> list[Line]
     return lines
 
 
-def _cell(index: int):
+def _cell(index: int) -> Callable[[Line], str]:
     def text(line: Line) -> str:
         return line.cells[index] if index < len(line.cells) else ""
 
     return text
 
 
-def _best_style(index: int):
+def _best_style(index: int) -> Callable[[Line], str | None]:
     def style(line: Line) -> str | None:
         return BEST_STYLE if index in line.best else None
 
@@ -111,13 +111,13 @@ class ComparePlot(PlotextPlot):
     """A plotext chart that builds its picture once per data, size and theme: plotext's
     build costs ~0.1 s for 8 lines, and a layout change alone must not pay it again."""
 
-    _built: tuple[tuple, object] | None = None
+    _built: tuple[tuple[object, ...], RenderResult] | None = None
 
     def replot(self) -> None:
         self._built = None
         self.refresh()
 
-    def render(self):
+    def render(self) -> RenderResult:
         key = (self.size, self.app.theme, self.theme)
         if self._built is not None and self._built[0] == key:
             return self._built[1]
@@ -168,7 +168,7 @@ class CompareScreen(BaseScreen):
         self._versions: tuple[ModelVersion, ...] = ()
         self._logged: dict[tuple[str, str], LoggedModel | None] = {}
         self._problems: dict[str, str] = {}
-        self._inputs: tuple = ()
+        self._inputs: tuple[object, ...] = ()
         self.differences_only = True
         self.comparison: cmp.Comparison | None = None
         self._lines: dict[bool, list[Line]] = {}
@@ -208,7 +208,7 @@ class CompareScreen(BaseScreen):
         self._all_versions = len(mine)
         self._versions = tuple(sorted(picked, key=lambda v: cmp.version_number(v.version)))
 
-    def _subjects(self, snapshot: Snapshot) -> tuple[tuple, list[cmp.Subject]]:
+    def _subjects(self, snapshot: Snapshot) -> tuple[tuple[object, ...], list[cmp.Subject]]:
         names = {e.id: e.name for e in snapshot.experiments}
         if self.mode == "runs":
             for run_id in self.run_ids:

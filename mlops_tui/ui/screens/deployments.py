@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.table import Table
 from rich.text import Text
@@ -69,7 +69,7 @@ def registry_line(d: Deployment) -> Text:
         text.append(f"{MISMATCH} mismatch: ", style="bold yellow")
         text.append(f"serves v{served}, {alias} is v{expected}")
         if d.mismatch_since is not None:
-            now = d.checked_at or datetime.now(timezone.utc)
+            now = d.checked_at or datetime.now(UTC)
             text.append(f" for {lasted(d.mismatch_since, now)}", style="bold")
             text.append(f" (since {local_time(d.mismatch_since)})", style="dim")
         return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,7 +24,7 @@ def _key_label(key: str) -> str:
     return names.get(key, key)
 
 
-def binding_rows(screen: Screen) -> list[tuple[str, str]]:
+def binding_rows(screen: Screen[Any]) -> list[tuple[str, str]]:
     """(keys, description) for every active binding of `screen`, keys of one action merged."""
     by_action: dict[tuple[str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
@@ -50,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, under: Screen) -> None:
+    def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.rows = binding_rows(under)
         self.under_title = type(under).__name__.removesuffix("Screen")

@@ -74,7 +74,7 @@ class ModelsScreen(BaseScreen):
         self.honest_empty(versions, "registry", snapshot=snapshot)
         pending = getattr(self, "_pending_selection", None)
         if pending is not None:  # asked for before this screen was composed (Overview → enter)
-            self._pending_selection = None
+            self._pending_selection: tuple[str, str] | None = None
             self.select_request(*pending)
 
     def select_request(self, model: str, version: str) -> None:
@@ -285,7 +285,7 @@ class VersionDetailScreen(BaseScreen):
         v = self.snapshot.versions_by_key.get((self.model, self.version))
         shown = v is not None and bool(v.model_id)
         box.display = self.query_one("#logged-model-title").display = shown
-        if not shown:
+        if v is None or not shown:
             return  # no logged model (older servers): the page is as it always was
         box.show([("model id", v.model_id), ("", "loading…")])
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -18,7 +20,7 @@ from mlops_tui.ui.columns import (
     top_metric_keys,
 )
 from mlops_tui.ui.screens.base import BaseScreen
-from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 
 class OverviewScreen(BaseScreen):
@@ -95,7 +97,7 @@ class OverviewScreen(BaseScreen):
         promotions.set_rows(snapshot.pending_promotions)
         promotions.border_title = f"Pending promotions ({len(snapshot.pending_promotions)})"
         latest = snapshot.latest_runs
-        run_cols = runs.columns
+        run_cols: Sequence[Column[Run]] = runs.columns
         if runs.total_rows == 0 or getattr(self, "_runs_source", None) is not snapshot.runs:
             run_cols = run_columns(snapshot, top_metric_keys(latest, 1), compact=True)
             self._runs_source = snapshot.runs
@@ -117,4 +119,4 @@ class OverviewScreen(BaseScreen):
             app.open_run(row.id)
 
 
-__all__ = ["OverviewScreen", "SEVERITY_STYLE"]
+__all__ = ["SEVERITY_STYLE", "OverviewScreen"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -11,18 +13,16 @@ from textual.widgets import Input, Sparkline, Static
 
 from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.errors import InvalidFilter
-from mlops_tui.services import run_filter
-
 from mlops_tui.domain import MetricPoint, Run
+from mlops_tui.services import run_filter
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import RUN_STATUS_STYLE, run_columns, top_metric_keys
 from mlops_tui.ui.format import duration, local_time, number
 from mlops_tui.ui.literal import literal, visible
 from mlops_tui.ui.screens.base import BaseScreen
-from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 from mlops_tui.ui.widgets.query_bar import QueryBar
-
 
 # Runs-view columns and the MLflow order_by key that sorts the same way on the server.
 _ORDER_KEYS = {"name": "attributes.run_name", "status": "attributes.status", "start": "attributes.start_time",
@@ -55,7 +55,7 @@ class RunsScreen(BaseScreen):
         self._source: tuple[Run, ...] | None = None
         self._query = ""
         self._local_problem = ""
-        self._shown_state: tuple = ()
+        self._shown_state: tuple[object, ...] = ()
         self.query_one("#runs", DataGrid).focus()
 
     # -- data -------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ class RunsScreen(BaseScreen):
         if state == self._shown_state:
             return  # nothing changed: no work for 100k rows
         self._shown_state = state
-        columns = grid.columns  # the metric columns are chosen once, from the first runs
+        columns: Sequence[Column[Run]] = grid.columns  # the metric columns are chosen once, from the first runs
         if self._source is None or len(self._source) == 0:
             columns = run_columns(snapshot, top_metric_keys(snapshot.runs))
         self._source = snapshot.runs
@@ -82,7 +82,7 @@ class RunsScreen(BaseScreen):
         self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)
         self.honest_empty(grid, "runs", snapshot=snapshot)
 
-    def _visible_runs(self, snapshot: Snapshot):
+    def _visible_runs(self, snapshot: Snapshot) -> Sequence[Run]:
         """Runs of servers that filter are already filtered; the others are filtered here."""
         if not self._query:
             return snapshot.runs
@@ -243,7 +243,7 @@ class RunDetailScreen(BaseScreen):
         hub = self.mlops.runtime.hub
         for key in sorted(run.metrics):
             try:
-                points = await hub.call(run.backend, lambda b, k=key: b.metric_history(run.id, k))
+                points = await hub.call(run.backend, lambda b: b.metric_history(run.id, key))  # noqa: B023 - awaited here
             except Exception as exc:  # one metric failing must not hide the others
                 self.notify(f"history of {key}: {exc}", severity="warning", markup=False)
                 points = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -39,7 +41,13 @@ def silence_columns(snapshot: Snapshot) -> list[Column[Silence]]:
     ]
 
 
-class ExpireSilence:
+if TYPE_CHECKING:
+    _MixinBase = BaseScreen  # the mixin is only ever mixed into screens: it uses their app and notify
+else:
+    _MixinBase = object
+
+
+class ExpireSilence(_MixinBase):
     """Confirm, then expire a silence through the actions service (Alerts and Silences views)."""
 
     def confirm_expire(self, silence: Silence) -> None:

@@ -153,7 +153,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         markable: bool = False,
         empty_text: str = "Nothing to show",
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's spelling
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -639,9 +639,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "toggle_mark" and not self._markable:
-            return False
-        return True
+        return not (action == "toggle_mark" and not self._markable)
 
     def action_cursor_down(self) -> None:
         self.move_cursor(self._index.cursor + 1)

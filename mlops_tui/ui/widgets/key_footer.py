@@ -9,6 +9,8 @@ only when the shown keys differ from what is on screen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -19,9 +21,9 @@ class KeyFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._check_pending = False
-        self._shown: tuple | None = None
+        self._shown: tuple[tuple[str, str, str, bool, str | None], ...] | None = None
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[Any]) -> None:
         mark_footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
@@ -29,7 +31,7 @@ class KeyFooter(Footer):
             self._check_pending = True
             self.call_after_refresh(self._rebuild_if_changed)
 
-    def shown_keys(self) -> tuple:
+    def shown_keys(self) -> tuple[tuple[str, str, str, bool, str | None], ...]:
         """What the footer shows: each visible binding and whether it is enabled."""
         return tuple(
             (binding.key, binding.description, binding.action, enabled, tooltip)
