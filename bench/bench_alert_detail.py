@@ -34,7 +34,7 @@ from mlops_tui.ui.app import MlopsApp
 
 
 def big_alert(size: int) -> Alert:
-    words = ("stack frame at model_server.predict line 42 raised ValueError: input shape mismatch; " * (size // 80 + 1))
+    words = "stack frame at model_server.predict line 42 raised ValueError: input shape mismatch; " * (size // 80 + 1)
     return Alert(
         fingerprint="big",
         labels={"alertname": "HugeAnnotation", "severity": "critical", "model": "fraud"},
@@ -70,8 +70,11 @@ async def until(pilot, check, timeout: float = 30.0) -> float | None:
 
 
 def on_detail(app) -> bool:
-    return type(app.screen).__name__ == "AlertDetailScreen" and app.screen.is_mounted and \
-        "an alert whose description is huge" in str(app.screen.query_one("#alert-head").render())
+    return (
+        type(app.screen).__name__ == "AlertDetailScreen"
+        and app.screen.is_mounted
+        and "an alert whose description is huge" in str(app.screen.query_one("#alert-head").render())
+    )
 
 
 async def run(size: int, repeat: int) -> dict[str, list[float]]:

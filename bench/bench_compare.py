@@ -47,14 +47,21 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def make_runs() -> list[Run]:
     runs = []
     for r in range(RUNS):
-        runs.append(Run(
-            id=f"{r:032x}", experiment_id="1", name=f"bench-run-{r}", status=RunStatus.FINISHED,
-            start_time=T0 + timedelta(minutes=r), end_time=T0 + timedelta(minutes=r + 30),
-            # half the params are shared by every run, half differ
-            params={f"param_{p:03d}": str(p if p % 2 else p * 100 + r) for p in range(PARAMS)},
-            metrics={f"metric_{m:03d}": (m + r) / 1000 for m in range(METRICS)},
-            tags={"team": "bench", "seed": str(r)}, backend="bench",
-        ))
+        runs.append(
+            Run(
+                id=f"{r:032x}",
+                experiment_id="1",
+                name=f"bench-run-{r}",
+                status=RunStatus.FINISHED,
+                start_time=T0 + timedelta(minutes=r),
+                end_time=T0 + timedelta(minutes=r + 30),
+                # half the params are shared by every run, half differ
+                params={f"param_{p:03d}": str(p if p % 2 else p * 100 + r) for p in range(PARAMS)},
+                metrics={f"metric_{m:03d}": (m + r) / 1000 for m in range(METRICS)},
+                tags={"team": "bench", "seed": str(r)},
+                backend="bench",
+            )
+        )
     return runs
 
 
@@ -79,8 +86,7 @@ class BenchBackend(Backend):
 def curve(seed: int, noise: float) -> list[float]:
     """A training curve: rising to a plateau, with per-step noise of `noise` (sd)."""
     rng = random.Random(seed)
-    return [0.5 + 0.4 * (1 - math.exp(-s / (1500 + 200 * seed))) + rng.gauss(0, noise)
-            for s in range(POINTS)]
+    return [0.5 + 0.4 * (1 - math.exp(-s / (1500 + 200 * seed))) + rng.gauss(0, noise) for s in range(POINTS)]
 
 
 class EmptyScreen(BaseScreen):
@@ -120,8 +126,13 @@ async def measure(repeat: int) -> dict[str, list[float]]:
     chart_painted = Painted(ComparePlot, "render")
     empty_painted = Painted(EmptyScreen, "_compositor_refresh")
     figures: dict[str, list[float]] = {
-        "reference: any screen": [], "open": [], "toggle": [], "chart (data in memory)": [],
-        "chart, noisy (sd 0.1)": [], "chart (enter, through the hub)": []}
+        "reference: any screen": [],
+        "open": [],
+        "toggle": [],
+        "chart (data in memory)": [],
+        "chart, noisy (sd 0.1)": [],
+        "chart (enter, through the hub)": [],
+    }
     runtime = build_runtime(None, backends=[BenchBackend(runs)])
     app = MlopsApp(runtime)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -138,8 +149,9 @@ async def measure(repeat: int) -> dict[str, list[float]]:
 
             started = time.perf_counter()
             app.open_compare_runs(list(app.snapshot.runs))
-            figures["open"].append(await until_painted(
-                pilot, grid_painted, started, lambda: isinstance(app.screen, CompareScreen)))
+            figures["open"].append(
+                await until_painted(pilot, grid_painted, started, lambda: isinstance(app.screen, CompareScreen))
+            )
             screen = app.screen
             assert len(screen.comparison.subjects) == RUNS and len(screen.comparison.rows) > 500
 
@@ -153,8 +165,7 @@ async def measure(repeat: int) -> dict[str, list[float]]:
             await pilot.pause()
             for name, data in (("chart (data in memory)", smooth), ("chart, noisy (sd 0.1)", noisy)):
                 started = time.perf_counter()
-                screen.plot_series("metric_000", "step",
-                                   [(i, r.name, *data[r.id]) for i, r in enumerate(runs)])
+                screen.plot_series("metric_000", "step", [(i, r.name, *data[r.id]) for i, r in enumerate(runs)])
                 figures[name].append(await until_painted(pilot, chart_painted, started))
             width = screen.query_one("#compare-chart").size.width
             assert len(screen.series) == RUNS and all(len(s.x) <= width for s in screen.series)
@@ -166,8 +177,9 @@ async def measure(repeat: int) -> dict[str, list[float]]:
             await pilot.pause()
             started = time.perf_counter()
             await pilot.press("enter")
-            figures["chart (enter, through the hub)"].append(await until_painted(
-                pilot, chart_painted, started, lambda: len(screen.series) == RUNS))
+            figures["chart (enter, through the hub)"].append(
+                await until_painted(pilot, chart_painted, started, lambda: len(screen.series) == RUNS)
+            )
             await pilot.press("escape", "escape")  # close the chart, leave the screen
             await pilot.pause()
     return figures
@@ -178,13 +190,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     figures = asyncio.run(measure(args.repeat))
-    targets = {"reference: any screen": "-", "open": 0.2, "toggle": 0.05,
-               "chart (data in memory)": 0.3, "chart, noisy (sd 0.1)": 0.3,
-               "chart (enter, through the hub)": "- (includes 80,000 MetricPoint models)"}
+    targets = {
+        "reference: any screen": "-",
+        "open": 0.2,
+        "toggle": 0.05,
+        "chart (data in memory)": 0.3,
+        "chart, noisy (sd 0.1)": 0.3,
+        "chart (enter, through the hub)": "- (includes 80,000 MetricPoint models)",
+    }
     print(f"compare: {RUNS} runs x {PARAMS} params x {METRICS} metrics; chart {RUNS} x {POINTS:,} points")
     for name, values in figures.items():
-        print(f"  {name:32s} median {statistics.median(values):.3f} s  "
-              f"(min {min(values):.3f}, max {max(values):.3f}; target <= {targets[name]})")
+        print(
+            f"  {name:32s} median {statistics.median(values):.3f} s  "
+            f"(min {min(values):.3f}, max {max(values):.3f}; target <= {targets[name]})"
+        )
 
 
 if __name__ == "__main__":

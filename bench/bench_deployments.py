@@ -120,8 +120,10 @@ def main() -> int:
     print(f"  next polls:               {_figures(repolls)}")
     print(f"  merge + join:             {_figures(merges)}")
     print(f"  hub start -> snapshot:    {_figures(firsts)}")
-    print(f"  requests per server: first poll {per_server + 4} in two rounds (live, ready, /v2 and the "
-          f"repository index; then each model's metadata), later polls 4 in one round")
+    print(
+        f"  requests per server: first poll {per_server + 4} in two rounds (live, ready, /v2 and the "
+        f"repository index; then each model's metadata), later polls 4 in one round"
+    )
     print(f"  load average while it ran: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  fits one refresh ({args.refresh:g} s): {'yes' if fits else 'NO'}")
     return 0 if fits else 1

@@ -54,20 +54,36 @@ def main() -> None:
     db = seeded_db(args.runs)
     home = Path(tempfile.mkdtemp(prefix="bench-headless-"))
     with MlflowServer(BENCH_DIR / "server", db=db) as server:
-        exp_id = server.rest(
-            "GET", "experiments/get-by-name", params={"experiment_name": EXPERIMENT}
-        )["experiment"]["experiment_id"]
+        exp_id = server.rest("GET", "experiments/get-by-name", params={"experiment_name": EXPERIMENT})["experiment"][
+            "experiment_id"
+        ]
         config = home / "config.toml"
         config.write_text(f'[[backends]]\nname = "mlflow"\nkind = "mlflow"\nurl = "{server.url}"\n')
-        ours_cmd = [sys.executable, "-m", "mlops_tui", "runs", "list", "--experiment", EXPERIMENT,
-                    "--json", "--config", str(config), "--timeout", "600"]
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "mlops_tui",
+            "runs",
+            "list",
+            "--experiment",
+            EXPERIMENT,
+            "--json",
+            "--config",
+            str(config),
+            "--timeout",
+            "600",
+        ]
         client_cmd = [str(VENV / "bin" / "python"), "-c", CLIENT, server.url, exp_id, "1000"]
         print(f"server {server.url} (mlflow {server.server_version()}), {args.runs:,} runs")
 
         rows = []
         for round_no in range(1, args.rounds + 1):
-            env = dict(os.environ, XDG_CACHE_HOME=str(home / f"cache-{round_no}"),
-                       XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"))
+            env = dict(
+                os.environ,
+                XDG_CACHE_HOME=str(home / f"cache-{round_no}"),
+                XDG_DATA_HOME=str(home / "data"),
+                XDG_CONFIG_HOME=str(home / "config"),
+            )
             client, out = timed(client_cmd, server_env())
             assert json.loads(out.strip().splitlines()[-1])["runs"] == args.runs
             cold, out = timed(ours_cmd, env)
@@ -84,10 +100,14 @@ def main() -> None:
     cold_ok = med["ours, cold"] <= med["mlflow client"]
     warm_ok = med["ours, warm"] <= med["mlflow client"] / 4
     print("\ntargets")
-    print(f"  cold <= mlflow client:      {med['ours, cold'] / med['mlflow client']:.2f}x  "
-          f"{'ok' if cold_ok else 'MISSED'}")
-    print(f"  warm <= 1/4 mlflow client:  {med['ours, warm'] / med['mlflow client']:.2f}x  "
-          f"{'ok' if warm_ok else 'MISSED'}")
+    print(
+        f"  cold <= mlflow client:      {med['ours, cold'] / med['mlflow client']:.2f}x  "
+        f"{'ok' if cold_ok else 'MISSED'}"
+    )
+    print(
+        f"  warm <= 1/4 mlflow client:  {med['ours, warm'] / med['mlflow client']:.2f}x  "
+        f"{'ok' if warm_ok else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ fi
 
 # Layering contracts: domain/backends/services/config never import textual; the UI never httpx.
 .venv/bin/lint-imports
-# Lint (mlops_tui, tests, bench) and strict typing of the package: settings in pyproject.toml.
+# Format, lint (mlops_tui, tests, bench) and strict typing of the package: settings in pyproject.toml.
+.venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/mypy
-# enabled after the one-time format:
-# .venv/bin/ruff format --check .
 
 # The real servers the integration tests talk to: installed here (each script is idempotent),
 # started by the test session's fixtures on 127.0.0.1 only, and stopped by PID when it ends.

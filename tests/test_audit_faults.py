@@ -29,8 +29,11 @@ for i in range(count):
 
 
 def writer(path: Path, who: str, count: int, size: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), who, str(count), str(size)],
-                            cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), who, str(count), str(size)],
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
 
 
 def test_two_processes_appending_at_once_never_interleave(tmp_path):
@@ -67,9 +70,7 @@ def test_kill_9_mid_burst_leaves_whole_lines_and_audit_names_a_torn_one(tmp_path
     with path.open("a") as fh:
         fh.write('{"time": "2026-11-30T10:02:00+00:00", "user": "carol", "act')
     contents = AuditLog(path).read()
-    assert [s.reason for s in contents.skipped] == [
-        "not valid JSON: a torn last line (its writer stopped mid-entry)"
-    ]
+    assert [s.reason for s in contents.skipped] == ["not valid JSON: a torn last line (its writer stopped mid-entry)"]
     assert len(contents.entries) == len(whole)
     assert main(["audit"]) == 0
     err = capsys.readouterr().err

@@ -17,22 +17,53 @@ from mlops_tui.services.policy import MetricComparison
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-def run(run_id: str, name: str, *, params=None, metrics=None, tags=None, minutes: float = 10,
-        status: RunStatus = RunStatus.FINISHED) -> Run:
+def run(
+    run_id: str,
+    name: str,
+    *,
+    params=None,
+    metrics=None,
+    tags=None,
+    minutes: float = 10,
+    status: RunStatus = RunStatus.FINISHED,
+) -> Run:
     return Run(
-        id=run_id, experiment_id="1", name=name, status=status, start_time=T0,
-        end_time=T0 + timedelta(minutes=minutes), user="ana",
-        params=params or {}, metrics=metrics or {}, tags=tags or {}, backend="mlflow",
+        id=run_id,
+        experiment_id="1",
+        name=name,
+        status=status,
+        start_time=T0,
+        end_time=T0 + timedelta(minutes=minutes),
+        user="ana",
+        params=params or {},
+        metrics=metrics or {},
+        tags=tags or {},
+        backend="mlflow",
     )
 
 
-A = run("a" * 32, "xgb-small", params={"model": "xgb", "depth": "4", "seed": "1"},
-        metrics={"auc": 0.91, "rmse": 0.30, "loss": 0.5}, tags={"team": "fraud"})
-B = run("b" * 32, "xgb-deep", params={"model": "xgb", "depth": "8", "seed": "1"},
-        metrics={"auc": 0.93, "rmse": 0.35, "loss": 0.5}, tags={"team": "fraud", "note": "deep"},
-        minutes=25)
-C = run("c" * 32, "lgbm", params={"model": "lgbm", "seed": "1", "leaves": "31"},
-        metrics={"auc": 0.89, "rmse": 0.28}, tags={"team": "fraud"})
+A = run(
+    "a" * 32,
+    "xgb-small",
+    params={"model": "xgb", "depth": "4", "seed": "1"},
+    metrics={"auc": 0.91, "rmse": 0.30, "loss": 0.5},
+    tags={"team": "fraud"},
+)
+B = run(
+    "b" * 32,
+    "xgb-deep",
+    params={"model": "xgb", "depth": "8", "seed": "1"},
+    metrics={"auc": 0.93, "rmse": 0.35, "loss": 0.5},
+    tags={"team": "fraud", "note": "deep"},
+    minutes=25,
+)
+C = run(
+    "c" * 32,
+    "lgbm",
+    params={"model": "lgbm", "seed": "1", "leaves": "31"},
+    metrics={"auc": 0.89, "rmse": 0.28},
+    tags={"team": "fraud"},
+)
 
 
 def rows_by_key(comparison: cmp.Comparison, differences_only: bool = False):
@@ -97,9 +128,7 @@ def test_the_config_overrides_the_direction_per_metric():
     subjects = [cmp.run_subject(x), cmp.run_subject(y)]
     plain = rows_by_key(cmp.compare(subjects))
     assert plain[("metrics", "coverage_gap")].best == (1,)  # no rule word: higher is better
-    settings = parse_settings(
-        '[metrics]\nlower_is_better = ["coverage_gap"]\nhigher_is_better = ["rmse"]\n'
-    )
+    settings = parse_settings('[metrics]\nlower_is_better = ["coverage_gap"]\nhigher_is_better = ["rmse"]\n')
     directions = cmp.MetricDirections.from_settings(settings)
     rows = rows_by_key(cmp.compare(subjects, directions))
     assert rows[("metrics", "coverage_gap")].best == (0,)
@@ -151,8 +180,14 @@ def test_json_names_columns_values_and_best():
     data = cmp.to_json(c, differences_only=True)
     assert [col["key"] for col in data["columns"]] == [A.id, C.id]
     rmse = next(r for r in data["rows"] if r["key"] == "rmse")
-    assert rmse == {"group": "metrics", "key": "rmse", "values": {A.id: 0.30, C.id: 0.28},
-                    "differs": True, "better": "lower", "best": [C.id]}
+    assert rmse == {
+        "group": "metrics",
+        "key": "rmse",
+        "values": {A.id: 0.30, C.id: 0.28},
+        "differs": True,
+        "better": "lower",
+        "best": [C.id],
+    }
     assert not any(r["key"] == "seed" for r in data["rows"])
     assert any(r["key"] == "seed" for r in cmp.to_json(c, differences_only=False)["rows"])
 
@@ -176,9 +211,13 @@ def test_versions_take_their_source_runs_values_and_logged_model_metrics():
     v2 = ModelVersion(model="fraud", version="2", run_id=B.id, aliases=("champion",))
     v3 = ModelVersion(model="fraud", version="3", run_id=C.id, model_id="m-123")
     logged = LoggedModel(id="m-123", params={"calibrated": "yes"}, metrics={"auc": 0.95})
-    c = cmp.compare([
-        cmp.version_subject(v1, A), cmp.version_subject(v2, B), cmp.version_subject(v3, C, logged),
-    ])
+    c = cmp.compare(
+        [
+            cmp.version_subject(v1, A),
+            cmp.version_subject(v2, B),
+            cmp.version_subject(v3, C, logged),
+        ]
+    )
     assert [s.label for s in c.subjects] == ["v1", "v2 @champion", "v3"]
     rows = rows_by_key(c)
     assert rows[("metrics", "auc")].values == (0.91, 0.93, 0.95)  # the logged model's own

@@ -32,10 +32,12 @@ def test_every_source_answered_is_complete():
 
 def test_a_failed_source_is_named_with_state_message_and_since():
     since = datetime(2026, 1, 5, 10, 2, tzinfo=UTC)
-    snap = Snapshot(statuses=(
-        status("am-us"),
-        status("am-eu", BackendState.UNREACHABLE, message="connection refused", since=since),
-    ))
+    snap = Snapshot(
+        statuses=(
+            status("am-us"),
+            status("am-eu", BackendState.UNREACHABLE, message="connection refused", since=since),
+        )
+    )
     cov = snap.coverage("alerts")
     assert not cov.complete
     assert [s.name for s in cov.missing] == ["am-eu"]
@@ -52,9 +54,13 @@ def test_a_source_not_answered_yet_is_missing_but_not_settled():
 
 
 def test_runs_still_loading_are_incomplete_but_other_kinds_of_that_backend_are_not():
-    mlflow = BackendStatus(name="mlflow", kind="mlflow", state=BackendState.OK,
-                           capabilities=("promotions", "registry", "runs"),
-                           progress="loading runs: 2,000…")
+    mlflow = BackendStatus(
+        name="mlflow",
+        kind="mlflow",
+        state=BackendState.OK,
+        capabilities=("promotions", "registry", "runs"),
+        progress="loading runs: 2,000…",
+    )
     snap = Snapshot(statuses=(mlflow,))
     assert not snap.coverage("runs").complete
     assert snap.coverage("runs").describe() == "mlflow loading runs: 2,000…"
@@ -63,11 +69,14 @@ def test_runs_still_loading_are_incomplete_but_other_kinds_of_that_backend_are_n
 
 
 def test_only_sources_of_the_kind_count():
-    snap = Snapshot(statuses=(
-        status("am"),
-        BackendStatus(name="mlflow", kind="mlflow", state=BackendState.ERROR, message="500",
-                      capabilities=("runs",)),
-    ))
+    snap = Snapshot(
+        statuses=(
+            status("am"),
+            BackendStatus(
+                name="mlflow", kind="mlflow", state=BackendState.ERROR, message="500", capabilities=("runs",)
+            ),
+        )
+    )
     assert snap.coverage("alerts").complete
     assert not snap.coverage("runs").complete
 
@@ -79,6 +88,7 @@ def test_no_source_of_the_kind_is_not_complete():
 
 
 # -- through the hub: capabilities and since come from the backend ---------------------------
+
 
 class Options(BackendOptions):
     timeout_seconds: float = 0.5

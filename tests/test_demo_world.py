@@ -96,9 +96,7 @@ def test_the_clock_follows_speed_and_advance():
 def test_runs_and_experiments():
     w = make_world(runs=400)
     experiments = w.experiments()
-    assert {"fraud-detection", "churn-prediction", "demand-forecast", "search-ranking"} <= {
-        e.name for e in experiments
-    }
+    assert {"fraud-detection", "churn-prediction", "demand-forecast", "search-ranking"} <= {e.name for e in experiments}
     runs = w.runs()
     assert len(runs) == 400
     assert len({r.id for r in runs}) == 400
@@ -202,8 +200,10 @@ def test_deployments_serve_alias_holders():
         assert d.replicas > 0 and d.endpoint.startswith("https://")
         assert d.inputs and d.outputs and d.platform
         assert d.checked_at is not None and d.checked_at <= w.now
-        assert (d.max_error_rate, d.max_latency_p95_ms) == (ERROR_WARN, next(s.slo_latency_ms for s in DEPLOYMENTS
-                                                                             if s.name == d.name))
+        assert (d.max_error_rate, d.max_latency_p95_ms) == (
+            ERROR_WARN,
+            next(s.slo_latency_ms for s in DEPLOYMENTS if s.name == d.name),
+        )
     samples = w.health()
     per_deployment = Counter(s.deployment for s in samples)
     assert set(per_deployment) == set(by_name) and set(per_deployment.values()) == {30}
@@ -272,9 +272,7 @@ def test_deployment_metrics_and_health_change_over_time():
             elif d.health == DeploymentHealth.DOWN:
                 assert d.ready_replicas == 0
             else:
-                assert (
-                    d.latency_p95_ms > slo[d.name] or d.error_rate > ERROR_WARN or d.ready_replicas < d.replicas
-                )
+                assert d.latency_p95_ms > slo[d.name] or d.error_rate > ERROR_WARN or d.ready_replicas < d.replicas
     assert all(DeploymentHealth.HEALTHY in s and DeploymentHealth.DEGRADED in s for s in seen.values())
     assert any(DeploymentHealth.DOWN in s for s in seen.values())
 
@@ -392,11 +390,18 @@ def test_drift_events_agree_with_the_scores_the_drift_view_shows():
     w = make_world(runs=0)
     b, span = int(w.now_ts() // DRIFT_STEP), int(EVENT_HORIZON // DRIFT_STEP)
     for f, feat in enumerate(w._features):
-        flags = [w.drift_score(f, k).score > feat.threshold if feat.higher_is_drift
-                 else w.drift_score(f, k).score < feat.threshold for k in range(b - span - 1, b + 1)]
+        flags = [
+            w.drift_score(f, k).score > feat.threshold
+            if feat.higher_is_drift
+            else w.drift_score(f, k).score < feat.threshold
+            for k in range(b - span - 1, b + 1)
+        ]
         crossings = {k for k, (a, z) in zip(range(b - span, b + 1), itertools.pairwise(flags)) if a != z}
-        drift_events = {e.time for e in w.events() if e.kind == EventKind.DRIFT
-                        and e.model == feat.model and e.text.startswith(feat.spec.name + " ")}
+        drift_events = {
+            e.time
+            for e in w.events()
+            if e.kind == EventKind.DRIFT and e.model == feat.model and e.text.startswith(feat.spec.name + " ")
+        }
         assert drift_events == {datetime.fromtimestamp(k * DRIFT_STEP, UTC) for k in crossings}
 
 

@@ -18,8 +18,19 @@ def test_list_json_has_the_fields_a_pipeline_reads(capsys):
     assert code == 0, err
     items = json.loads(out)
     assert items
-    for key in ("name", "health", "ready", "served_version", "expected_version", "mismatch",
-                "requests_per_second", "error_rate", "latency_p95_ms", "reason", "backend"):
+    for key in (
+        "name",
+        "health",
+        "ready",
+        "served_version",
+        "expected_version",
+        "mismatch",
+        "requests_per_second",
+        "error_rate",
+        "latency_p95_ms",
+        "reason",
+        "backend",
+    ):
         assert all(key in d for d in items), key
     order = {"down": 0, "degraded": 1, "unknown": 2, "healthy": 3}
     assert [order[d["health"]] for d in items] == sorted(order[d["health"]] for d in items)

@@ -44,8 +44,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize(
     ("command", "source"),
-    [(("alerts", "list"), "am-eu"), (("runs", "list"), "mlflow"), (("models", "list"), "mlflow"),
-     (("promotions", "list"), "mlflow")],
+    [
+        (("alerts", "list"), "am-eu"),
+        (("runs", "list"), "mlflow"),
+        (("models", "list"), "mlflow"),
+        (("promotions", "list"), "mlflow"),
+    ],
 )
 def test_an_unreachable_source_is_exit_1_and_named(tmp_path, capsys, command, source):
     code, out, err = run(capsys, *command, "--config", str(unreachable_config(tmp_path)), "--timeout", "20")
@@ -55,8 +59,9 @@ def test_an_unreachable_source_is_exit_1_and_named(tmp_path, capsys, command, so
 
 
 def test_json_says_each_source_state_so_empty_is_not_unknown(tmp_path, capsys):
-    code, out, err = run(capsys, "alerts", "list", "--json", "--config", str(unreachable_config(tmp_path)),
-                         "--timeout", "20")
+    code, out, err = run(
+        capsys, "alerts", "list", "--json", "--config", str(unreachable_config(tmp_path)), "--timeout", "20"
+    )
     assert code == 1
     answer = json.loads(out)
     assert answer["items"] == []
@@ -99,8 +104,14 @@ def big_mlflow(tmp_path_factory):
     ensure_mlflow()
     directory = tmp_path_factory.mktemp("mlflow-10k")
     db = directory / "mlflow.db"
-    subprocess.run([str(VENV / "bin" / "python"), "-c", SEED, str(db), str(RUNS), EXPERIMENT],
-                   check=True, env=server_env(), cwd=directory, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(VENV / "bin" / "python"), "-c", SEED, str(db), str(RUNS), EXPERIMENT],
+        check=True,
+        env=server_env(),
+        cwd=directory,
+        capture_output=True,
+        timeout=600,
+    )
     with MlflowServer(directory / "server", db=db) as server:
         yield server, EXPERIMENT
 
@@ -110,28 +121,37 @@ def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path,
     config = tmp_path / "config.toml"
     # the first poll waits for runs at most 2 s and ends with a progress note: what the command
     # took for the whole answer before
-    config.write_text(f'[[backends]]\nname = "mlflow"\nkind = "mlflow"\nurl = "{server.url}"\n'
-                      f"timeout_seconds = 10\n")
-    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
-                         "--config", str(config), "--timeout", "300")
+    config.write_text(f'[[backends]]\nname = "mlflow"\nkind = "mlflow"\nurl = "{server.url}"\ntimeout_seconds = 10\n')
+    code, out, err = run(
+        capsys, "runs", "list", "--experiment", experiment, "--json", "--config", str(config), "--timeout", "300"
+    )
     assert code == 0, err
     answer = json.loads(out)
     assert len(answer["items"]) == RUNS
     assert len({r["id"] for r in answer["items"]}) == RUNS
-    assert answer["sources"] == [{"name": "mlflow", "kind": "mlflow", "state": answer["sources"][0]["state"],
-                                  "message": answer["sources"][0]["message"], "progress": "",
-                                  "complete": True}]
+    assert answer["sources"] == [
+        {
+            "name": "mlflow",
+            "kind": "mlflow",
+            "state": answer["sources"][0]["state"],
+            "message": answer["sources"][0]["message"],
+            "progress": "",
+            "complete": True,
+        }
+    ]
 
     # again, with the runs cache of the first call: the same whole answer
-    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
-                         "--config", str(config), "--timeout", "300")
+    code, out, err = run(
+        capsys, "runs", "list", "--experiment", experiment, "--json", "--config", str(config), "--timeout", "300"
+    )
     assert code == 0, err
     assert len(json.loads(out)["items"]) == RUNS
 
     # no cache and too short a --timeout: what arrived is printed, the exit says it is not all
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
-    code, out, err = run(capsys, "runs", "list", "--experiment", experiment, "--json",
-                         "--config", str(config), "--timeout", "0.5")
+    code, out, err = run(
+        capsys, "runs", "list", "--experiment", experiment, "--json", "--config", str(config), "--timeout", "0.5"
+    )
     assert code == 1
     assert "runs incomplete: mlflow" in err and "--timeout 0.5" in err
     answer = json.loads(out)
@@ -139,6 +159,7 @@ def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path,
 
 
 # -- the demo world keeps its own audit log ------------------------------------------------------
+
 
 def test_demo_writes_go_to_the_demo_audit_log_never_the_real_one(capsys, monkeypatch):
     from mlops_tui.core.paths import audit_log_path

@@ -21,12 +21,19 @@ from mlops_tui.services.audit import AuditLog
 from mlops_tui.ui.literal import visible
 
 BIDI = "Invoice\u202efdp.exe\u202c"  # shows as "Invoiceexe.pdf" on a bidi terminal
-HIDDEN = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", *map(chr, range(0x202A, 0x202F)),
-          *map(chr, range(0x2066, 0x206A))]
+HIDDEN = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+]
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 TOKENS = [
     'q"uo\\te%s%(x)s.*+?[a]{2}|^$-9f2c',
-    "pässwörd-ключ-🔑-\"\\%2F(.*)",
+    'pässwörd-ключ-🔑-"\\%2F(.*)',
     "abc$1\\1\\g<0>-regex-replacement",
 ]
 
@@ -139,8 +146,13 @@ def test_redact_data_rebuilds_frozen_models(resolved):
 
     token = TOKENS[1]
     resolved(token)
-    alert = Alert(fingerprint="f", labels={"alertname": f"Leak {token}"}, starts_at=utcnow(),
-                  annotations={"summary": token}, backend="am")
+    alert = Alert(
+        fingerprint="f",
+        labels={"alertname": f"Leak {token}"},
+        starts_at=utcnow(),
+        annotations={"summary": token},
+        backend="am",
+    )
     masked = redact_data(alert)
     assert masked.name == f"Leak {MASK}" and masked.summary == MASK
     assert alert.name == f"Leak {token}"  # the original is untouched (frozen)
@@ -150,8 +162,13 @@ def test_redact_data_rebuilds_frozen_models(resolved):
 def test_the_audit_log_masks_before_json_escapes_quotes_and_backslashes(resolved, tmp_path, token):
     resolved(token)
     log = AuditLog(tmp_path / "audit.jsonl")
-    log.append(user="oncall", action="ack", target=f"alert {token}", outcome="failed",
-               detail={"error": f'server said "{token}"', token: 1})
+    log.append(
+        user="oncall",
+        action="ack",
+        target=f"alert {token}",
+        outcome="failed",
+        detail={"error": f'server said "{token}"', token: 1},
+    )
     text = (tmp_path / "audit.jsonl").read_text()
     for form in (token, json.dumps(token)[1:-1], json.dumps(token, ensure_ascii=False)[1:-1]):
         assert form[:6] not in text

@@ -19,16 +19,30 @@ T = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 def snapshot() -> Snapshot:
     return Snapshot(
-        versions=(ModelVersion(model="fraud", version="9", created=T - timedelta(hours=3), user="bob"),
-                  ModelVersion(model="other", version="1", created=T - timedelta(hours=1))),
-        promotions=(PromotionRequest(model="fraud", version="9", requester="bob", requested_at=T - timedelta(hours=2),
-                                     state=PromotionState.APPROVED, decided_by="alice",
-                                     decided_at=T - timedelta(minutes=90)),),
-        drift=tuple(DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=T - timedelta(hours=h))
-                    for h, s in ((4, 0.1), (2, 0.15), (1, 0.3))),
+        versions=(
+            ModelVersion(model="fraud", version="9", created=T - timedelta(hours=3), user="bob"),
+            ModelVersion(model="other", version="1", created=T - timedelta(hours=1)),
+        ),
+        promotions=(
+            PromotionRequest(
+                model="fraud",
+                version="9",
+                requester="bob",
+                requested_at=T - timedelta(hours=2),
+                state=PromotionState.APPROVED,
+                decided_by="alice",
+                decided_at=T - timedelta(minutes=90),
+            ),
+        ),
+        drift=tuple(
+            DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=T - timedelta(hours=h))
+            for h, s in ((4, 0.1), (2, 0.15), (1, 0.3))
+        ),
         deployments=(Deployment(name="fraud-api", model="fraud", version="9"),),
-        health=(HealthSample(deployment="fraud-api", time=T - timedelta(minutes=40), ready=True),
-                HealthSample(deployment="fraud-api", time=T - timedelta(minutes=20), ready=False)),
+        health=(
+            HealthSample(deployment="fraud-api", time=T - timedelta(minutes=40), ready=True),
+            HealthSample(deployment="fraud-api", time=T - timedelta(minutes=20), ready=False),
+        ),
     )
 
 
@@ -69,10 +83,23 @@ def test_a_deployment_left_on_the_old_version_shows_when_its_mismatch_started():
 
     from mlops_tui.domain import Event
 
-    behind = Deployment(name="fraud-api", model="fraud-server-name", version="8", registered_model="fraud",
-                        alias="champion", expected_version="9", mismatch_since=T - timedelta(minutes=90))
-    matched = Deployment(name="fraud-canary", model="fraud", version="9", registered_model="fraud",
-                         alias="champion", expected_version="9")
+    behind = Deployment(
+        name="fraud-api",
+        model="fraud-server-name",
+        version="8",
+        registered_model="fraud",
+        alias="champion",
+        expected_version="9",
+        mismatch_since=T - timedelta(minutes=90),
+    )
+    matched = Deployment(
+        name="fraud-canary",
+        model="fraud",
+        version="9",
+        registered_model="fraud",
+        alias="champion",
+        expected_version="9",
+    )
     snap = replace(snapshot(), deployments=(behind, matched))
     events = what_changed(snap, "fraud", "", before=T)
     mismatches = [e for e in events if e.kind == EventKind.MISMATCH]
@@ -82,8 +109,9 @@ def test_a_deployment_left_on_the_old_version_shows_when_its_mismatch_started():
     assert [e.kind for e in what_changed(snap, "", "fraud-api", before=T)].count(EventKind.MISMATCH) == 1
     # a backend that reports other kinds of events (the demo) does not hide it
     reported = Event(time=T - timedelta(hours=1), model="fraud", kind=EventKind.HEALTH, text="fraud-api degraded")
-    assert EventKind.MISMATCH in [e.kind for e in what_changed(replace(snap, events=(reported,)), "fraud", "",
-                                                                 before=T)]
+    assert EventKind.MISMATCH in [
+        e.kind for e in what_changed(replace(snap, events=(reported,)), "fraud", "", before=T)
+    ]
     # once it serves what the alias says, there is nothing to show
     rolled = replace(snap, deployments=(behind.model_copy(update={"version": "9", "mismatch_since": None}),))
     assert EventKind.MISMATCH not in [e.kind for e in what_changed(rolled, "fraud", "", before=T)]

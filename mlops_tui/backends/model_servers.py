@@ -170,4 +170,3 @@ def failure_words(exc: BaseException, http: JsonHttp) -> str:
     if isinstance(exc, Unauthorized):
         return text.replace("refused the credentials", "credentials refused")
     return text
-

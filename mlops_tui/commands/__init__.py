@@ -21,8 +21,18 @@ from mlops_tui.commands import (
 
 # In the order `mlops-tui --help` lists them.
 MODULES = (
-    backend_kinds, starter_config, keyring_secrets, audit_log,
-    runs, models, promotions, deployments, alerts, doctor, cache, serve,
+    backend_kinds,
+    starter_config,
+    keyring_secrets,
+    audit_log,
+    runs,
+    models,
+    promotions,
+    deployments,
+    alerts,
+    doctor,
+    cache,
+    serve,
 )
 
 

@@ -61,10 +61,21 @@ def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args, capability="alerts") as (_, snap):
         alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
         return list_output(
-            args, snap, "alerts", alerts,
+            args,
+            snap,
+            "alerts",
+            alerts,
             ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
-            lambda a: [a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
-                       a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary],
+            lambda a: [
+                a.severity.value,
+                a.name,
+                a.model or "-",
+                a.deployment or "-",
+                a.state.value,
+                a.starts_at.isoformat(" ", "minutes"),
+                a.fingerprint,
+                a.summary,
+            ],
         )
 
 

@@ -11,12 +11,16 @@ from mlops_tui.services import compare as cmp
 from mlops_tui.services.snapshot import Snapshot
 
 
-def register(actions: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
+def register(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
+) -> None:
     """A subcommand of `runs` (`actions` is its subparsers)."""
-    a = actions.add_parser("compare", parents=[*parents, session_options()],
-                           help="compare 2 to 8 runs: params, metrics, tags, attributes")
-    a.add_argument("run_ids", nargs="+", metavar="RUN_ID",
-                   help="run ids (a unique prefix of at least 6 characters will do)")
+    a = actions.add_parser(
+        "compare", parents=[*parents, session_options()], help="compare 2 to 8 runs: params, metrics, tags, attributes"
+    )
+    a.add_argument(
+        "run_ids", nargs="+", metavar="RUN_ID", help="run ids (a unique prefix of at least 6 characters will do)"
+    )
     a.add_argument("--all", action="store_true", help="every row, not only the differences")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_runs_compare)
@@ -63,6 +67,8 @@ def cmd_runs_compare(args: argparse.Namespace) -> int:
     print_table(["", *(s.label for s in comparison.subjects)], rows)
     if not rows:
         print("every compared value is the same (--all shows them)")
-    print(f"\n{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better"
-          + ("" if args.all else "  (differences only; --all shows every row)"))
+    print(
+        f"\n{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better"
+        + ("" if args.all else "  (differences only; --all shows every row)")
+    )
     return 0

@@ -37,10 +37,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     )  # fmt: skip
     a.add_argument("name", help="the deployment's name")
     a.add_argument("--for", dest="condition", choices=("ready", "matched"), required=True)
-    a.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
-                   help="give up after this long (default 300); exit code 1")
-    a.add_argument("--interval", type=_seconds, default=2.0, metavar="SECONDS",
-                   help="how often to ask the servers again (default 2)")
+    a.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up after this long (default 300); exit code 1",
+    )
+    a.add_argument(
+        "--interval",
+        type=_seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often to ask the servers again (default 2)",
+    )
     a.set_defaults(handler=cmd_wait)
 
 
@@ -55,7 +65,12 @@ def _seconds(text: str) -> float:
 
 
 # -- list ---------------------------------------------------------------------------------
-_ORDER = {DeploymentHealth.DOWN: 0, DeploymentHealth.DEGRADED: 1, DeploymentHealth.UNKNOWN: 2, DeploymentHealth.HEALTHY: 3}
+_ORDER = {
+    DeploymentHealth.DOWN: 0,
+    DeploymentHealth.DEGRADED: 1,
+    DeploymentHealth.UNKNOWN: 2,
+    DeploymentHealth.HEALTHY: 3,
+}
 
 
 def as_json(d: Deployment) -> dict[str, Any]:
@@ -149,12 +164,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
             d = snap.deployments_by_name.get(name)
             if d is None and _all_polled_ok(snap):
                 known = ", ".join(sorted(snap.deployments_by_name)) or "none"
-                print(f"mlops-tui: no deployment named {printable(name)} (known: {printable(known)})",
-                      file=sys.stderr)
+                print(f"mlops-tui: no deployment named {printable(name)} (known: {printable(known)})", file=sys.stderr)
                 return EXIT_USAGE
             if d is not None and condition == "matched" and not (d.registered_model and d.alias):
-                print(f"mlops-tui: deployment {printable(name)} has no registered_model and alias in "
-                      "its config, so there is nothing to match", file=sys.stderr)
+                print(
+                    f"mlops-tui: deployment {printable(name)} has no registered_model and alias in "
+                    "its config, so there is nothing to match",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
             if d is not None and holds(d, condition):
                 what = "ready" if condition == "ready" else f"serves version {d.version}, as {d.alias} says"
@@ -162,8 +179,11 @@ def cmd_wait(args: argparse.Namespace) -> int:
                 return EXIT_OK
             now = time.monotonic()
             if now >= deadline:
-                print(f"mlops-tui: timed out after {args.timeout:g}s waiting for {printable(name)} to be "
-                      f"{condition}: {printable(why_not(d, condition, name))}", file=sys.stderr)
+                print(
+                    f"mlops-tui: timed out after {args.timeout:g}s waiting for {printable(name)} to be "
+                    f"{condition}: {printable(why_not(d, condition, name))}",
+                    file=sys.stderr,
+                )
                 return EXIT_TIMEOUT
             if now - last_refresh >= args.interval:
                 hub.refresh()

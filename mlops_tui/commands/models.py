@@ -19,6 +19,10 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     with open_session(args, capability="registry") as (_, snap):
         versions = sorted(snap.versions, key=lambda v: (v.model, -int(v.version) if v.version.isdigit() else 0))
         return list_output(
-            args, snap, "registry", versions, ["model", "version", "aliases", "stage", "status", "run"],
+            args,
+            snap,
+            "registry",
+            versions,
+            ["model", "version", "aliases", "stage", "status", "run"],
             lambda v: [v.model, v.version, ",".join(v.aliases) or "-", v.stage, v.status, v.run_id],
         )

@@ -16,8 +16,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     actions = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[*parents, session_options()], help="list runs")
     a.add_argument("--experiment", metavar="NAME", help="only this experiment")
-    a.add_argument("--filter", metavar="EXPR", default="",
-                   help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"")
+    a.add_argument(
+        "--filter",
+        metavar="EXPR",
+        default="",
+        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"",
+    )
     a.add_argument("--limit", type=int, default=0, help="at most this many runs (newest first)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_runs_list)
@@ -46,8 +50,16 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
             runs = runs[: args.limit]
         keys = sorted({k for r in runs[:200] for k in r.metrics})[:4]
         return list_output(
-            args, snap, "runs", runs, ["run", "experiment", "status", "started", *keys],
-            lambda r: [r.name, names.get(r.experiment_id, r.experiment_id), r.status.value,
-                       r.start_time.isoformat(" ", "minutes"),
-                       *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys)],
+            args,
+            snap,
+            "runs",
+            runs,
+            ["run", "experiment", "status", "started", *keys],
+            lambda r: [
+                r.name,
+                names.get(r.experiment_id, r.experiment_id),
+                r.status.value,
+                r.start_time.isoformat(" ", "minutes"),
+                *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys),
+            ],
         )

@@ -33,8 +33,7 @@ def session_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="config context")
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="use the demo world")
-    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
-                   help="refuse every write")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse every write")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the backends")
     return p
 
@@ -65,8 +64,10 @@ def open_session(
             snapshot = runtime.hub.wait_for_first_poll(timeout)
             for status in snapshot.statuses:
                 if status.state not in (BackendState.OK, BackendState.SLOW):
-                    print(printable(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}"),
-                          file=sys.stderr)
+                    print(
+                        printable(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}"),
+                        file=sys.stderr,
+                    )
         else:
             snapshot = wait_for_coverage(runtime, capability, timeout)
         yield runtime, snapshot
@@ -102,12 +103,21 @@ def list_output(
     missing = {s.name for s in coverage.missing}
     if getattr(args, "json", False):
         sources = [
-            {"name": s.name, "kind": s.kind, "state": s.state.value, "message": s.message,
-             "progress": s.progress, "complete": s.name not in missing}
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "state": s.state.value,
+                "message": s.message,
+                "progress": s.progress,
+                "complete": s.name not in missing,
+            }
             for s in coverage.sources
         ]
-        print(json.dumps({"sources": sources, "items": [i.model_dump(mode="json") for i in items]},
-                         indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"sources": sources, "items": [i.model_dump(mode="json") for i in items]}, indent=2, ensure_ascii=False
+            )
+        )
     else:
         print_table(header, [row(i) for i in items])
     if coverage.complete:

@@ -65,7 +65,7 @@ def check_identity(raw: str, *, source: str) -> str:
             f"the user name {printable(raw, 80)!s} from {source} holds invisible or control "
             f"characters ({shown}); it could pass for someone else's name",
             where=source,
-            fix=f"Set {USER_ENV} (or user = \"...\" in the settings file) to your name typed "
+            fix=f'Set {USER_ENV} (or user = "..." in the settings file) to your name typed '
             "plainly, without zero-width or direction-changing characters.",
         )
     name = normalise_identity(raw)
@@ -73,14 +73,14 @@ def check_identity(raw: str, *, source: str) -> str:
         raise IdentityError(
             f"the user name from {source} is empty",
             where=source,
-            fix=f"Set {USER_ENV} (or user = \"...\" in the settings file) to your name.",
+            fix=f'Set {USER_ENV} (or user = "..." in the settings file) to your name.',
         )
     if len(name) > _MAX_LENGTH:
         raise IdentityError(
             f"the user name from {source} is {len(name)} characters long "
             f"(at most {_MAX_LENGTH}): {printable(name, 40)}",
             where=source,
-            fix=f"Set {USER_ENV} (or user = \"...\" in the settings file) to your name.",
+            fix=f'Set {USER_ENV} (or user = "..." in the settings file) to your name.',
         )
     return name
 

@@ -73,8 +73,7 @@ def check_secret_name(name: str) -> str:
     if not isinstance(name, str) or _NAME_RE.fullmatch(name) is None:
         raise SecretError(
             f"{name!r} is not a usable secret name",
-            fix="Use letters, digits, '.', '_', '-' or '@', starting with a letter or digit "
-            "(for example prod-mlflow).",
+            fix="Use letters, digits, '.', '_', '-' or '@', starting with a letter or digit (for example prod-mlflow).",
         )
     return name
 
@@ -235,7 +234,7 @@ def _mask_cut_end(text: str) -> str:
     for forms in tuple(_RESOLVED.values()):  # another thread may resolve a secret meanwhile
         for form in forms:
             head = form[:PREFIX_MIN]
-            tail = body[-(len(form) - 1):] if len(form) > 1 else ""
+            tail = body[-(len(form) - 1) :] if len(form) > 1 else ""
             i = tail.find(head)
             while i != -1:
                 if form.startswith(tail[i:]):

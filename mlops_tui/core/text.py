@@ -17,9 +17,7 @@ from mlops_tui.core.secrets import redact
 _C0_C1 = "\x00-\x08\x0a-\x1f\x7f-\x9f"
 # Characters that reorder or hide text on screen: bidi embeddings/overrides/isolates and marks,
 # zero-width space/joiners, word joiner, BOM, line/paragraph separators, soft hyphen.
-_INVISIBLE = (
-    "\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
-)
+_INVISIBLE = "\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
 UNSAFE = re.compile(f"[{_C0_C1}{_INVISIBLE}]")
 # What json.dumps(ensure_ascii=False) leaves raw (it escapes C0 controls in strings itself;
 # outside strings its only control characters are the line breaks of `indent`).

@@ -112,9 +112,7 @@ class Actions:
             note=note,
             backend=backend,
         )
-        await self._write(
-            "request promotion", label, backend, lambda b: b.request_promotion(request), note=note
-        )
+        await self._write("request promotion", label, backend, lambda b: b.request_promotion(request), note=note)
         return request
 
     async def current_holder(self, request: PromotionRequest) -> str | None:
@@ -262,6 +260,4 @@ class Actions:
     async def expire(self, silence: Silence) -> None:
         label = f"silence {silence.id}"
         self._check_writable("expire silence", label, silence.backend)
-        await self._write(
-            "expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id)
-        )
+        await self._write("expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id))

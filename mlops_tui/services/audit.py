@@ -71,7 +71,7 @@ class AuditLog:
                     line = b"\n" + line  # a writer killed mid-line: never glue our entry to it
                 view = memoryview(line)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)  # also releases the lock
@@ -99,9 +99,12 @@ class AuditLog:
                 entry = json.loads(line)
             except ValueError:
                 torn = number == len(lines) and not text.endswith("\n")
-                skipped.append(SkippedLine(
-                    number, "not valid JSON: a torn last line (its writer stopped mid-entry)" if torn else "not valid JSON"
-                ))
+                skipped.append(
+                    SkippedLine(
+                        number,
+                        "not valid JSON: a torn last line (its writer stopped mid-entry)" if torn else "not valid JSON",
+                    )
+                )
                 continue
             if not isinstance(entry, dict):
                 skipped.append(SkippedLine(number, "not a JSON object"))

@@ -84,8 +84,13 @@ def copy_text(
             continue
         try:
             done = subprocess.run(
-                [exe, *args], input=text.encode("utf-8"), timeout=timeout, env=dict(env),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                [exe, *args],
+                input=text.encode("utf-8"),
+                timeout=timeout,
+                env=dict(env),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
             continue

@@ -269,16 +269,12 @@ def _metric_rows(subjects: Sequence[Subject], directions: MetricDirections) -> l
         values = tuple(m.get(key) for m in maps)
         lower = directions.lower_is_better(key)
         best = best_indices(values, lower)
-        cells = tuple(
-            metric_text(v) + (f" {BEST}" if i in best else "") for i, v in enumerate(values)
-        )
+        cells = tuple(metric_text(v) + (f" {BEST}" if i in best else "") for i, v in enumerate(values))
         rows.append(Row("metrics", key, values, cells, not _same(values), best, lower))
     return rows
 
 
-def compare(
-    subjects: Sequence[Subject], directions: MetricDirections = MetricDirections()
-) -> Comparison:
+def compare(subjects: Sequence[Subject], directions: MetricDirections = MetricDirections()) -> Comparison:
     """Rows grouped params, metrics, tags, attributes; `differing` keeps only the rows where
     the subjects disagree (a value missing from one of them is a difference)."""
     subjects = distinct_labels(subjects)
@@ -296,9 +292,7 @@ def distinct_labels(subjects: Sequence[Subject]) -> tuple[Subject, ...]:
     counts: dict[str, int] = {}
     for s in subjects:
         counts[s.label] = counts.get(s.label, 0) + 1
-    return tuple(
-        replace(s, label=f"{s.label} ({s.key[:8]})") if counts[s.label] > 1 else s for s in subjects
-    )
+    return tuple(replace(s, label=f"{s.label} ({s.key[:8]})") if counts[s.label] > 1 else s for s in subjects)
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -334,10 +328,7 @@ def to_json(comparison: Comparison, differences_only: bool = True) -> dict[str, 
     """A plain structure for `--json`: the columns, then every shown row with its values."""
     subjects = comparison.subjects
     return {
-        "columns": [
-            {"key": s.key, "label": s.label, "run_id": s.run_id, "backend": s.backend}
-            for s in subjects
-        ],
+        "columns": [{"key": s.key, "label": s.label, "run_id": s.run_id, "backend": s.backend} for s in subjects],
         "differences_only": differences_only,
         "rows": [
             {
@@ -377,7 +368,7 @@ def downsample(xs: Sequence[float], ys: Sequence[float], width: int) -> tuple[li
             continue
         seg = ys[lo:hi]  # min, max and index run in C: 8 x 10,000 points in a few ms
         i_min, i_max = lo + seg.index(min(seg)), lo + seg.index(max(seg))
-        for i in ((i_min, i_max) if i_min < i_max else (i_max, i_min) if i_max < i_min else (i_min,)):
+        for i in (i_min, i_max) if i_min < i_max else (i_max, i_min) if i_max < i_min else (i_min,):
             out_x.append(xs[i])
             out_y.append(ys[i])
     return out_x[:width], out_y[:width]

@@ -38,9 +38,5 @@ async def logged_model(hub: Hub, version: ModelVersion) -> LoggedModel | None:
     return await hub.call(version.backend, fetch)
 
 
-async def logged_models(
-    hub: Hub, versions: Sequence[ModelVersion]
-) -> list[LoggedModel | BaseException | None]:
-    return list(
-        await asyncio.gather(*(logged_model(hub, v) for v in versions), return_exceptions=True)
-    )
+async def logged_models(hub: Hub, versions: Sequence[ModelVersion]) -> list[LoggedModel | BaseException | None]:
+    return list(await asyncio.gather(*(logged_model(hub, v) for v in versions), return_exceptions=True))

@@ -138,9 +138,7 @@ def _thresholds(d: Deployment, parts: Sequence[Deployment]) -> Deployment:
         source = _metric_source(parts, "error_rate")
         over.append(f"{lead}{percent(d.error_rate)} of requests fail ({source})")
     if d.max_latency_p95_ms is not None and d.latency_p95_ms is not None and d.latency_p95_ms > d.max_latency_p95_ms:
-        over.append(
-            f"p95 {duration_ms(d.latency_p95_ms)} over the {duration_ms(d.max_latency_p95_ms)} threshold"
-        )
+        over.append(f"p95 {duration_ms(d.latency_p95_ms)} over the {duration_ms(d.max_latency_p95_ms)} threshold")
     if not over:
         return d
     if all(o in d.reason for o in over):  # the backend said it already (the demo does)

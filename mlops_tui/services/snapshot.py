@@ -163,9 +163,7 @@ class Snapshot:
     def _inherit(self, previous: Snapshot) -> None:
         """Reuse lookups of `previous` whose source tuples did not change (100k runs)."""
         for prop, sources in _DERIVED.items():
-            if prop in previous.__dict__ and all(
-                getattr(self, src) is getattr(previous, src) for src in sources
-            ):
+            if prop in previous.__dict__ and all(getattr(self, src) is getattr(previous, src) for src in sources):
                 self.__dict__[prop] = previous.__dict__[prop]
 
     # -- lookups the screens need; computed once per snapshot ------------------------------
@@ -229,9 +227,7 @@ class Snapshot:
         return sorted((h for h in self.health if h.deployment == deployment), key=lambda h: h.time)
 
     def drift_history(self, model: str, feature: str) -> list[DriftScore]:
-        return sorted(
-            (d for d in self.drift if d.model == model and d.feature == feature), key=lambda d: d.time
-        )
+        return sorted((d for d in self.drift if d.model == model and d.feature == feature), key=lambda d: d.time)
 
     @cached_property
     def latest_drift(self) -> tuple[DriftScore, ...]:
@@ -259,21 +255,16 @@ class Snapshot:
         sources = tuple(s for s in self.statuses if capability in s.capabilities)
         # A progress note is about runs streaming in pages (the only data loaded that way).
         loading = capability == "runs"
-        missing = tuple(
-            s for s in sources if s.state not in _ANSWERED or (loading and s.progress)
-        )
+        missing = tuple(s for s in sources if s.state not in _ANSWERED or (loading and s.progress))
         return Coverage(capability, sources, missing)
 
     def status_of(self, backend: str) -> BackendStatus | None:
         return next((s for s in self.statuses if s.name == backend), None)
 
 
-
 # What a deployment join is computed from: each reporting backend's status and deployments,
 # then the registry's models and versions (compared by identity, see _same_inputs).
-_JoinInputs = tuple[
-    tuple[tuple[BackendStatus | None, tuple[Deployment, ...]], ...], tuple[Any, ...], tuple[Any, ...]
-]
+_JoinInputs = tuple[tuple[tuple[BackendStatus | None, tuple[Deployment, ...]], ...], tuple[Any, ...], tuple[Any, ...]]
 
 
 def _joined_deployments(
@@ -289,9 +280,7 @@ def _joined_deployments(
     objects (another backend polled), it reuses this join instead of redoing it.
     """
     by_name = {s.name: s for s in statuses}
-    reported = tuple(
-        (by_name.get(name), data.deployments) for name, data in datas.items() if data.deployments
-    )
+    reported = tuple((by_name.get(name), data.deployments) for name, data in datas.items() if data.deployments)
     inputs = (reported, merged["models"], merged["versions"])
     if not reported:
         return (), inputs
@@ -318,8 +307,10 @@ def _same_inputs(before: _JoinInputs | None, now: _JoinInputs) -> bool:
             return False
         if (old_status is None) != (status is None):
             return False
-        if status is not None and old_status is not None and (status.name, status.state, status.message) != (
-            old_status.name, old_status.state, old_status.message
+        if (
+            status is not None
+            and old_status is not None
+            and (status.name, status.state, status.message) != (old_status.name, old_status.state, old_status.message)
         ):
             return False
     return True

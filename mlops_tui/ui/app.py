@@ -100,9 +100,15 @@ class MlopsApp(App[None]):
         self._alerts_answered: set[str] = set()  # alert backends past their first answer
 
     # -- life cycle ---------------------------------------------------------------------------
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None,
-               markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification (most carry a server's words) through the one sanitiser: no
         secret, no control or bidi character, no message longer than a screen."""
         from mlops_tui.ui.literal import visible
@@ -163,8 +169,12 @@ class MlopsApp(App[None]):
         """Workers run with exit_on_error=False: their failures become a notification."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             log.error("worker %s failed: %r", event.worker.name, event.worker.error)
-            self.notify(str(event.worker.error) or type(event.worker.error).__name__,
-                        title="Something went wrong", severity="error", markup=False)
+            self.notify(
+                str(event.worker.error) or type(event.worker.error).__name__,
+                title="Something went wrong",
+                severity="error",
+                markup=False,
+            )
 
     def resume_gc(self) -> None:
         """Turn the collector back on once the first data is painted (`mlops-tui` pauses it
@@ -194,9 +204,12 @@ class MlopsApp(App[None]):
             known = self._known_critical = set()
         answered = self._alerts_answered
         new = [
-            a for a in snapshot.alerts
-            if a.fingerprint not in known and a.backend in answered
-            and a.state == AlertState.FIRING and a.severity == Severity.CRITICAL
+            a
+            for a in snapshot.alerts
+            if a.fingerprint not in known
+            and a.backend in answered
+            and a.state == AlertState.FIRING
+            and a.severity == Severity.CRITICAL
         ]
         known.update(a.fingerprint for a in snapshot.alerts)
         answered.update(s.name for s in snapshot.coverage("alerts").sources if s.last_ok is not None)
@@ -274,8 +287,7 @@ class MlopsApp(App[None]):
         try:
             new = self.runtime.reopen(name)
         except Exception as exc:  # ConfigError and friends: say it, keep the current context
-            self.notify(getattr(exc, "problem", None) or str(exc), title="Context", severity="error",
-                        markup=False)
+            self.notify(getattr(exc, "problem", None) or str(exc), title="Context", severity="error", markup=False)
             return
         old = self.runtime
         old.hub.on_snapshot = None

@@ -164,8 +164,13 @@ def request_columns() -> list[Column[PromotionRequest]]:
         # when narrow (the Overview at 80 columns), who asked goes before what and how long ago
         Column("requester", "Requested by", lambda p: p.requester, width=12, priority=1),
         Column(
-            "when", "When", lambda p: ago(p.requested_at), sort_key=lambda p: p.requested_at,
-            width=10, min_width=10, align="right",  # "20h00m ago" is ten cells
+            "when",
+            "When",
+            lambda p: ago(p.requested_at),
+            sort_key=lambda p: p.requested_at,
+            width=10,
+            min_width=10,
+            align="right",  # "20h00m ago" is ten cells
         ),
         Column(
             "state",
@@ -240,8 +245,7 @@ def over_error(d: Deployment) -> bool:
 
 
 def over_latency(d: Deployment) -> bool:
-    return (d.latency_p95_ms is not None and d.max_latency_p95_ms is not None
-            and d.latency_p95_ms > d.max_latency_p95_ms)
+    return d.latency_p95_ms is not None and d.max_latency_p95_ms is not None and d.latency_p95_ms > d.max_latency_p95_ms
 
 
 def last_hour(samples: Sequence[HealthSample]) -> list[HealthSample]:
@@ -258,7 +262,7 @@ def series(samples: Sequence[HealthSample], attribute: str, width: int = SERIES_
     n = len(values)
     slots: list[float | None] = []
     for i in range(width):
-        known = [v for v in values[n * i // width:n * (i + 1) // width] if v is not None]
+        known = [v for v in values[n * i // width : n * (i + 1) // width] if v is not None]
         slots.append(max(known) if known else None)
     return slots if any(v is not None for v in slots) else []
 
@@ -271,8 +275,7 @@ def spark(values: Sequence[float | None]) -> str:
     low, high = min(known), max(known)
     span = high - low
     return "".join(
-        " " if v is None else _BARS[3] if span == 0 else _BARS[min(7, int((v - low) / span * 7.999))]
-        for v in values
+        " " if v is None else _BARS[3] if span == 0 else _BARS[min(7, int((v - low) / span * 7.999))] for v in values
     )
 
 
@@ -299,8 +302,14 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
             trends[key] = spark(series(history.get(d.name, []), attribute))
         return trends[key]
 
-    def metric(key: str, label: str, attribute: str, fmt: Callable[[float | None], str],
-               over: Callable[[Deployment], bool], priority: int) -> Column[Deployment]:
+    def metric(
+        key: str,
+        label: str,
+        attribute: str,
+        fmt: Callable[[float | None], str],
+        over: Callable[[Deployment], bool],
+        priority: int,
+    ) -> Column[Deployment]:
         def text(d: Deployment) -> str:
             value = getattr(d, attribute)
             mark = OVER if over(d) else " "
@@ -311,8 +320,16 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
                 return "bold red"
             return "dim" if getattr(d, attribute) is None else None
 
-        return Column(key, label, text, sort_key=lambda d: getattr(d, attribute), width=8 + SERIES_WIDTH,
-                      min_width=7, priority=priority, style=style)
+        return Column(
+            key,
+            label,
+            text,
+            sort_key=lambda d: getattr(d, attribute),
+            width=8 + SERIES_WIDTH,
+            min_width=7,
+            priority=priority,
+            style=style,
+        )
 
     columns: list[Column[Deployment]] = [
         # as wide as the longest name (within reason), not flex: the spare width goes to the reason
@@ -328,23 +345,53 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
             style=lambda d: HEALTH_STYLE[d.health],
         ),
         *([] if compact else [Column("model", "Model", lambda d: d.model or UNKNOWN, width=12, priority=7)]),
-        Column("serves", "Serves", served_text, sort_key=lambda d: _int(d.version), width=6, min_width=4,
-               align="right", priority=2, style=lambda d: "bold yellow" if d.mismatch else None),
-        Column("expected", "Expected", mismatch_text, sort_key=lambda d: (not d.mismatch, mismatch_text(d)),
-               width=15, min_width=13, style=mismatch_style),
+        Column(
+            "serves",
+            "Serves",
+            served_text,
+            sort_key=lambda d: _int(d.version),
+            width=6,
+            min_width=4,
+            align="right",
+            priority=2,
+            style=lambda d: "bold yellow" if d.mismatch else None,
+        ),
+        Column(
+            "expected",
+            "Expected",
+            mismatch_text,
+            sort_key=lambda d: (not d.mismatch, mismatch_text(d)),
+            width=15,
+            min_width=13,
+            style=mismatch_style,
+        ),
     ]
     if not compact:
         columns += [
             metric("rps", "Req/s", "requests_per_second", rate_text, lambda d: False, 5),
             metric("errors", "Errors", "error_rate", error_text, over_error, 4),
             metric("latency", "p95", "latency_p95_ms", latency_text, over_latency, 3),
-            Column("checked", "Checked", lambda d: ago(d.checked_at) if d.checked_at else UNKNOWN,
-                   sort_key=lambda d: -d.checked_at.timestamp() if d.checked_at else None,
-                   width=8, align="right", priority=8),
+            Column(
+                "checked",
+                "Checked",
+                lambda d: ago(d.checked_at) if d.checked_at else UNKNOWN,
+                sort_key=lambda d: -d.checked_at.timestamp() if d.checked_at else None,
+                width=8,
+                align="right",
+                priority=8,
+            ),
         ]
     columns.append(
-        Column("reason", "Reason", lambda d: d.reason or d.metrics_note, width=20, min_width=12, flex=True,
-               priority=1 if compact else 0, style=lambda d: None if d.reason else "dim")
+        Column(
+            "reason",
+            "Reason",
+            lambda d: d.reason or d.metrics_note,
+            width=20,
+            min_width=12,
+            flex=True,
+            priority=1 if compact else 0,
+            style=lambda d: None if d.reason else "dim",
+        )
     )
     return columns
 
@@ -376,8 +423,15 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             style=lambda a: SEVERITY_STYLE[a.severity],
         ),
         Column("name", "Alert", lambda a: a.name, width=22, min_width=12),
-        Column("target", "Model / deployment", _alert_target, width=22, min_width=10, flex=True,
-               priority=1 if compact else 0),
+        Column(
+            "target",
+            "Model / deployment",
+            _alert_target,
+            width=22,
+            min_width=10,
+            flex=True,
+            priority=1 if compact else 0,
+        ),
         Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=2),
         Column(
             "age",

@@ -27,8 +27,10 @@ def post_hostile(case) -> None:
     case.post(
         case.alert(name=BIDI_NAME, severity="critical", summary=ZW_SUMMARY),
         case.alert(name=LONG_NAME, severity="warning", summary="long name"),
-        {**case.alert(name="HugeAnnotation", severity="warning", summary="huge"),
-         "annotations": {"summary": "huge", "description": HUGE}},
+        {
+            **case.alert(name="HugeAnnotation", severity="warning", summary="huge"),
+            "annotations": {"summary": "huge", "description": HUGE},
+        },
     )
 
 

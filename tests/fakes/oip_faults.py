@@ -45,8 +45,13 @@ class FakeOip(FakeServer):
             if parts[3:] == ["ready"]:
                 return 200, {"name": parts[2], "ready": True}
             if not parts[3:]:
-                return 200, {"name": parts[2], "versions": ["1"], "platform": "fake",
-                             "inputs": [{"name": "x", "datatype": "FP32", "shape": [-1, 3]}], "outputs": []}
+                return 200, {
+                    "name": parts[2],
+                    "versions": ["1"],
+                    "platform": "fake",
+                    "inputs": [{"name": "x", "datatype": "FP32", "shape": [-1, 3]}],
+                    "outputs": [],
+                }
         return 404, {"error": f"no route {path}"}
 
     def _handler_class(self):

@@ -17,8 +17,10 @@ HUGE_BYTES = 20 * 1024 * 1024
 
 
 def _response(status: str, body: bytes, content_type: str = "application/json", extra: str = "") -> bytes:
-    head = (f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-            f"{extra}Connection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        f"{extra}Connection: close\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -122,11 +124,15 @@ class FaultProxy:
         elif fault == "malformed":
             writer.write(_response("200 OK", b'{"data": [{"oops": '))
         elif fault == "truncated":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n"
-                         b"Connection: close\r\n\r\n" + b'{"data": [' + b'"x",' * 20)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n"
+                b"Connection: close\r\n\r\n" + b'{"data": [' + b'"x",' * 20
+            )
         elif fault == "huge":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         + f"Content-Length: {HUGE_BYTES}\r\nConnection: close\r\n\r\n".encode())
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {HUGE_BYTES}\r\nConnection: close\r\n\r\n".encode()
+            )
             # 20 MB that never becomes JSON: a valid JSON object with unknown keys would read as
             # an empty answer to MLflow, whose own API leaves out empty lists (`{}`)
             pad = HUGE_BYTES - len(b'{"pad": "}')
@@ -136,10 +142,11 @@ class FaultProxy:
                 writer.write(chunk[: min(pad, len(chunk))])
                 pad -= len(chunk)
                 await writer.drain()
-            writer.write(b'}')
+            writer.write(b"}")
         elif fault == "trickle":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-                         b"Connection: close\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+            )
             for _ in range(100):
                 if writer.is_closing():
                     break

@@ -30,14 +30,22 @@ SLACK = 4.0  # a busy 2-core machine: scheduling, server start-up of a connectio
 WITHIN = REFRESH + TIMEOUT + SLACK
 
 BACKENDS = {
-    "mlflow": ("mlflow_server", lambda url: MlflowBackend(
-        "under-test", MlflowBackend.Options(url=url, timeout_seconds=TIMEOUT, cache=False))),
-    "alertmanager": ("alertmanager_server", lambda url: AlertmanagerBackend(
-        "under-test", AlertmanagerBackend.Options(url=url, timeout_seconds=TIMEOUT))),
-    "prometheus": ("prometheus_server", lambda url: PrometheusBackend(
-        "under-test", PrometheusBackend.Options(url=url, timeout_seconds=TIMEOUT))),
-    "evidently": ("evidently_server", lambda url: EvidentlyBackend(
-        "under-test", EvidentlyBackend.Options(url=url, timeout_seconds=TIMEOUT))),
+    "mlflow": (
+        "mlflow_server",
+        lambda url: MlflowBackend("under-test", MlflowBackend.Options(url=url, timeout_seconds=TIMEOUT, cache=False)),
+    ),
+    "alertmanager": (
+        "alertmanager_server",
+        lambda url: AlertmanagerBackend("under-test", AlertmanagerBackend.Options(url=url, timeout_seconds=TIMEOUT)),
+    ),
+    "prometheus": (
+        "prometheus_server",
+        lambda url: PrometheusBackend("under-test", PrometheusBackend.Options(url=url, timeout_seconds=TIMEOUT)),
+    ),
+    "evidently": (
+        "evidently_server",
+        lambda url: EvidentlyBackend("under-test", EvidentlyBackend.Options(url=url, timeout_seconds=TIMEOUT)),
+    ),
 }
 
 # Words the state or message must hold for the faults whose cause the client can know.
@@ -90,14 +98,18 @@ def test_fault_matrix(kind, fault, request, caplog):
             took = wait_for(lambda: status().state not in ANSWERED, WITHIN, "the state shows the fault")
             # the second failed poll began after the fault for sure (not a connection cut by it)
             seen_states = []
+
             def second_failure() -> bool:
                 seen_states.append((status().state.value, status().message[:60], runner.failures))
                 return runner.failures >= 2
+
             try:
                 wait_for(second_failure, WITHIN, "a second poll under the fault")
             except AssertionError:
-                raise AssertionError(f"a second poll under the fault: not within {WITHIN:.0f}s; seen "
-                                     f"{list(dict.fromkeys(seen_states))[:6]}") from None
+                raise AssertionError(
+                    f"a second poll under the fault: not within {WITHIN:.0f}s; seen "
+                    f"{list(dict.fromkeys(seen_states))[:6]}"
+                ) from None
             said = status()
             words = f"{said.state.value} {said.message}".lower()
             assert said.message, f"no words for {said.state.value}"
@@ -107,12 +119,12 @@ def test_fault_matrix(kind, fault, request, caplog):
             for capability in capabilities:
                 assert not hub.snapshot.coverage(capability).complete, f"{capability} reads as complete"
             seen = hub.snapshot.status_of("other").last_ok
-            wait_for(lambda: hub.snapshot.status_of("other").last_ok != seen, WITHIN,
-                     "the other backend refreshes")
+            wait_for(lambda: hub.snapshot.status_of("other").last_ok != seen, WITHIN, "the other backend refreshes")
             proxy.set_fault(None)
             back = wait_for(complete, WITHIN, "recovery after the fault clears")
             assert not [r for r in caplog.records if r.exc_info and r.name.startswith("mlops_tui")], (
-                "the app logged a traceback")
+                "the app logged a traceback"
+            )
         except AssertionError as exc:
             RESULTS[(kind, fault)] = f"FAIL ({exc})".splitlines()[0][:160]
             raise

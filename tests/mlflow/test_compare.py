@@ -53,15 +53,19 @@ def seed_runs(server, exp_id: str) -> dict[str, str]:
     several steps, rmse (lower is better), a metric only one run has."""
     specs = {
         "cmp-small": ({"model": "xgb", "depth": "4", "seed": "7"}, {"rmse": 0.30}, {"team": "fraud"}),
-        "cmp-deep": ({"model": "xgb", "depth": "8", "seed": "7"}, {"rmse": 0.35, "f1": 0.7},
-                     {"team": "fraud", "note": "deep"}),
+        "cmp-deep": (
+            {"model": "xgb", "depth": "8", "seed": "7"},
+            {"rmse": 0.35, "f1": 0.7},
+            {"team": "fraud", "note": "deep"},
+        ),
         "cmp-lgbm": ({"model": "lgbm", "seed": "7", "leaves": "31"}, {"rmse": 0.28}, {"team": "fraud"}),
     }
     ids = {}
     start = ms(600)
     for name, (params, metrics, tags) in specs.items():
-        run_id = server.create_run(exp_id, name=name, params=params, metrics=metrics, tags=tags,
-                                   status="RUNNING", start_ms=start)
+        run_id = server.create_run(
+            exp_id, name=name, params=params, metrics=metrics, tags=tags, status="RUNNING", start_ms=start
+        )
         for step, value in enumerate(HISTORIES[name]):
             server.log_batch(run_id, metrics={"auc": value}, at_ms=start + step, step=step)
         server.finish_run(run_id, end_ms=start + 60_000)
@@ -98,8 +102,7 @@ async def test_runs_compare_differences_best_marks_and_one_chart_line_per_run(
     ids = seed_runs(mlflow_server, exp_id)
     app = mlflow_app(tmp_path, mlflow_backend(mlflow_server.url, [exp_name]))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: all(i in app.snapshot.runs_by_id for i in ids.values()),
-                         timeout=20, pilot=pilot)
+        await wait_until(lambda: all(i in app.snapshot.runs_by_id for i in ids.values()), timeout=20, pilot=pilot)
         await pilot.press("2")
         await pilot.pause()
         runs = app.screen.query_one("#runs", DataGrid)
@@ -138,8 +141,7 @@ async def test_runs_compare_differences_best_marks_and_one_chart_line_per_run(
         # enter on auc: one chart, one line per run, each the run's logged history
         await cursor_to_metric(pilot, app, "auc")
         await pilot.press("enter")
-        await wait_until(lambda: app.screen.charted == "auc" and len(app.screen.series) == 3,
-                         timeout=10, pilot=pilot)
+        await wait_until(lambda: app.screen.charted == "auc" and len(app.screen.series) == 3, timeout=10, pilot=pilot)
         labels, xs, ys = plot_data(app)
         assert labels == [s.label for s in app.screen.comparison.subjects]  # column order
         assert sorted(labels) == sorted(HISTORIES)
@@ -188,24 +190,24 @@ async def test_headless_compare_prints_json(mlflow_server, mlflow_experiment, tm
     assert code == 1 and "at least 2" in err
 
 
-async def test_three_versions_compare_and_chart_across_versions(
-    mlflow_server, mlflow_experiment, drop_model, tmp_path
-):
+async def test_three_versions_compare_and_chart_across_versions(mlflow_server, mlflow_experiment, drop_model, tmp_path):
     exp_id, exp_name = mlflow_experiment
     model = drop_model
     mlflow_server.create_model(model)
     aucs, rmses = [0.81, 0.86, 0.84], [0.40, 0.33, 0.35]
     for i, (auc, rmse) in enumerate(zip(aucs, rmses), start=1):
-        run_id = mlflow_server.create_run(exp_id, name=f"{model}-train-{i}",
-                                          params={"depth": str(2 + i), "seed": "1"},
-                                          metrics={"auc": auc, "rmse": rmse})
+        run_id = mlflow_server.create_run(
+            exp_id,
+            name=f"{model}-train-{i}",
+            params={"depth": str(2 + i), "seed": "1"},
+            metrics={"auc": auc, "rmse": rmse},
+        )
         mlflow_server.create_version(model, run_id)
     mlflow_server.set_alias(model, "champion", "1")
     app = mlflow_app(tmp_path, mlflow_backend(mlflow_server.url, [exp_name]))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_version(app, pilot, model, "3")
-        await wait_until(lambda: sum(r.name.startswith(model) for r in app.snapshot.runs) == 3,
-                         timeout=15, pilot=pilot)
+        await wait_until(lambda: sum(r.name.startswith(model) for r in app.snapshot.runs) == 3, timeout=15, pilot=pilot)
         await pilot.press("3")
         await pilot.pause()
         assert isinstance(app.screen, ModelsScreen)
@@ -226,8 +228,7 @@ async def test_three_versions_compare_and_chart_across_versions(
 
         await cursor_to_metric(pilot, app, "auc")
         await pilot.press("enter")
-        await wait_until(lambda: app.screen.charted == "auc" and len(app.screen.series) == 1,
-                         pilot=pilot)
+        await wait_until(lambda: app.screen.charted == "auc" and len(app.screen.series) == 1, pilot=pilot)
         labels, xs, ys = plot_data(app)
         assert labels == ["auc"] and xs == [[1.0, 2.0, 3.0]] and ys == [aucs]  # per version
         await wait_for_text(app, pilot, "auc by version")
@@ -237,20 +238,33 @@ def seed_logged_model(server, exp_id: str, model: str) -> tuple[str, str]:
     """An MLflow 3 version: a run, a logged model from it with params and a metric of its
     own, a version whose source is `models:/m-…`. Returns (run id, model id)."""
     start = ms(300)
-    run_id = server.create_run(exp_id, name=f"{model}-lm", params={"depth": "6"}, status="RUNNING",
-                               start_ms=start)
-    body = {"experiment_id": exp_id, "name": "clf", "source_run_id": run_id,
-            "params": [{"key": "calibrated", "value": "isotonic"}]}
+    run_id = server.create_run(exp_id, name=f"{model}-lm", params={"depth": "6"}, status="RUNNING", start_ms=start)
+    body = {
+        "experiment_id": exp_id,
+        "name": "clf",
+        "source_run_id": run_id,
+        "params": [{"key": "calibrated", "value": "isotonic"}],
+    }
     model_id = server.rest("POST", "logged-models", body)["model"]["info"]["model_id"]
     # the logged model's auc (step 0) and the run's own later auc (step 1) differ
-    server.rest("POST", "runs/log-batch", {"run_id": run_id, "metrics": [
-        {"key": "auc", "value": 0.95, "timestamp": start, "step": 0, "model_id": model_id},
-        {"key": "auc", "value": 0.80, "timestamp": start + 1, "step": 1},
-    ]})
+    server.rest(
+        "POST",
+        "runs/log-batch",
+        {
+            "run_id": run_id,
+            "metrics": [
+                {"key": "auc", "value": 0.95, "timestamp": start, "step": 0, "model_id": model_id},
+                {"key": "auc", "value": 0.80, "timestamp": start + 1, "step": 1},
+            ],
+        },
+    )
     server.finish_run(run_id, end_ms=start + 60_000)
     server.rest("PATCH", f"logged-models/{model_id}", {"model_id": model_id, "status": "LOGGED_MODEL_READY"})
-    server.rest("POST", "model-versions/create",
-                {"name": model, "source": f"models:/{model_id}", "run_id": run_id, "model_id": model_id})
+    server.rest(
+        "POST",
+        "model-versions/create",
+        {"name": model, "source": f"models:/{model_id}", "run_id": run_id, "model_id": model_id},
+    )
     return run_id, model_id
 
 
@@ -278,9 +292,7 @@ async def test_logged_models_on_mlflow_3(mlflow_server, mlflow_experiment, drop_
     assert subject.params == {"depth": "6", "calibrated": "isotonic"}
 
 
-async def test_version_detail_and_compare_show_the_logged_model(
-    mlflow_server, mlflow_experiment, drop_model, tmp_path
-):
+async def test_version_detail_and_compare_show_the_logged_model(mlflow_server, mlflow_experiment, drop_model, tmp_path):
     exp_id, exp_name = mlflow_experiment
     model = drop_model
     mlflow_server.create_model(model)
@@ -293,8 +305,17 @@ async def test_version_detail_and_compare_show_the_logged_model(
         await wait_until(lambda: run_id in app.snapshot.runs_by_id, timeout=15, pilot=pilot)
         app.open_version(model, "2")
         await wait_until(lambda: isinstance(app.screen, VersionDetailScreen), pilot=pilot)
-        await wait_for_text(app, pilot, "Logged model (MLflow 3)", model_id, "param calibrated",
-                            "isotonic", "metric auc", "0.95", f"{run_id} (r opens it)")
+        await wait_for_text(
+            app,
+            pilot,
+            "Logged model (MLflow 3)",
+            model_id,
+            "param calibrated",
+            "isotonic",
+            "metric auc",
+            "0.95",
+            f"{run_id} (r opens it)",
+        )
         await pilot.press("escape")
         await pilot.pause()
 
@@ -308,9 +329,11 @@ async def test_version_detail_and_compare_show_the_logged_model(
         app.open_compare_versions(model)
         await wait_until(lambda: isinstance(app.screen, CompareScreen), pilot=pilot)
         await wait_until(
-            lambda: app.screen.comparison is not None
-            and app.screen.comparison.metric_row("auc").values == (0.85, 0.95),
-            timeout=10, pilot=pilot,
+            lambda: (
+                app.screen.comparison is not None and app.screen.comparison.metric_row("auc").values == (0.85, 0.95)
+            ),
+            timeout=10,
+            pilot=pilot,
         )
         assert app.screen.comparison.metric_row("auc").best == (1,)
         await wait_for_text(app, pilot, model_id, "isotonic")

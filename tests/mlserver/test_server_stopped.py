@@ -21,18 +21,29 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 def test_stopping_mlserver_makes_its_deployment_not_answering_and_others_go_on(own_mlserver, mlflow_server):
-    serving = OipBackend("serving", OipBackend.Options(
-        deployments=[{"name": "fraud-prod", "url": own_mlserver.url, "model": "fraud-detector"}]))
+    serving = OipBackend(
+        "serving",
+        OipBackend.Options(deployments=[{"name": "fraud-prod", "url": own_mlserver.url, "model": "fraud-detector"}]),
+    )
     registry = MlflowBackend("mlflow", MlflowBackend.Options(url=mlflow_server.url))
     hub = Hub([serving, registry], refresh_seconds=0.5)
     hub.start()
     try:
-        wait_for(lambda: (d := hub.snapshot.deployments_by_name.get("fraud-prod")) is not None
-                 and d.health == DeploymentHealth.HEALTHY, 30, "fraud-prod was never healthy")
+        wait_for(
+            lambda: (
+                (d := hub.snapshot.deployments_by_name.get("fraud-prod")) is not None
+                and d.health == DeploymentHealth.HEALTHY
+            ),
+            30,
+            "fraud-prod was never healthy",
+        )
         own_mlserver.stop()
         stopped_at = utcnow()
-        wait_for(lambda: hub.snapshot.deployments_by_name["fraud-prod"].reason
-                 == "server not answering: connection refused", 10, "no 'server not answering'")
+        wait_for(
+            lambda: hub.snapshot.deployments_by_name["fraud-prod"].reason == "server not answering: connection refused",
+            10,
+            "no 'server not answering'",
+        )
         d = hub.snapshot.deployments_by_name["fraud-prod"]
         assert (d.health, d.live) == (DeploymentHealth.DOWN, False)
         assert hub.snapshot.status_of("serving").state == BackendState.OK  # the poll itself worked

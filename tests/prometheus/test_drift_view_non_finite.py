@@ -15,9 +15,7 @@ from tests.helpers import screen_text
 
 
 def prometheus_app(server, tmp_path) -> MlopsApp:
-    backend = PrometheusBackend(
-        "prom", PrometheusBackend.Options(url=server.url, drift_window="2m", drift_step="1s")
-    )
+    backend = PrometheusBackend("prom", PrometheusBackend.Options(url=server.url, drift_window="2m", drift_step="1s"))
     return MlopsApp(build_runtime(None, backends=[backend], audit_path=tmp_path / "audit.jsonl"))
 
 

@@ -38,8 +38,13 @@ async def test_drift_gauge_becomes_drift_scores(prometheus_server):
     assert data.alerts is None and data.drift is not None
     scores = by_key(data.drift)
     # NaN and ±Inf samples are scores too: no series vanishes.
-    assert {("fraud", "amount"), ("fraud", "country"), ("churn", "tenure"), ("churn", "plan"),
-            ("churn", "region")} <= set(scores)
+    assert {
+        ("fraud", "amount"),
+        ("fraud", "country"),
+        ("churn", "tenure"),
+        ("churn", "plan"),
+        ("churn", "region"),
+    } <= set(scores)
     assert all(not s.has_value and not s.drifted for s in scores[("churn", "tenure")])
     assert all(s.score == float("inf") and s.drifted for s in scores[("churn", "plan")])
     assert all(s.score == float("-inf") and not s.drifted for s in scores[("churn", "region")])
@@ -94,8 +99,9 @@ async def test_history_follows_the_gauge(prometheus_server):
 
 
 async def test_selector_and_labels_are_configurable(prometheus_server):
-    backend = backend_for(prometheus_server, drift_metric='model_drift_score{model="fraud"}',
-                          model_label="feature", feature_label="model")
+    backend = backend_for(
+        prometheus_server, drift_metric='model_drift_score{model="fraud"}', model_label="feature", feature_label="model"
+    )
     scores = by_key(await backend.list_drift())
     await backend.close()
     assert set(scores) == {("amount", "fraud"), ("country", "fraud")}

@@ -182,5 +182,10 @@ async def test_a_logged_model_that_cannot_be_read_is_said_not_hidden(tmp_path):
         await pilot.pause()
         version = app.snapshot.versions[0]
         app.open_version(version.model, version.version)
-        await wait_for_text(app, pilot, "Logged model (MLflow 3)", f"m-{version.model}-{version.version}",
-                            "could not be read: cannot reach the logged models")
+        await wait_for_text(
+            app,
+            pilot,
+            "Logged model (MLflow 3)",
+            f"m-{version.model}-{version.version}",
+            "could not be read: cannot reach the logged models",
+        )

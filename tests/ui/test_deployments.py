@@ -127,8 +127,7 @@ async def test_enter_opens_the_detail_with_charts_metadata_and_how_long_the_mism
         text = await wait_for_text(app, pilot, "Model metadata")
         model = lagging.registered_model
         # 72 minutes after the promotion, on the world's frozen clock
-        assert (f"≠ mismatch: serves v{lagging.version}, champion is v{lagging.expected_version} for 1h 12m"
-                in text)
+        assert f"≠ mismatch: serves v{lagging.version}, champion is v{lagging.expected_version} for 1h 12m" in text
         assert re.search(r"health\s+◐ degraded", text)
         assert re.search(rf"reason\s+{re.escape(lagging.reason)}", text)
         assert re.search(r"repository state\s+READY", text)
@@ -193,8 +192,9 @@ async def test_the_overview_lists_mismatched_deployments_beside_unhealthy_ones(t
         text = await wait_for_text(app, pilot, "≠ 1 mismatched")
         panel = box(text, f"Unhealthy deployments ({len(unhealthy)} of {len(snap.deployments)})")
         lagging = snap.deployments_by_name[LAGGING]
-        assert re.search(rf"{LAGGING}\s+◐ degraded\s+v{lagging.version} ≠ v{lagging.expected_version} mismatch",
-                         panel), panel
+        assert re.search(
+            rf"{LAGGING}\s+◐ degraded\s+v{lagging.version} ≠ v{lagging.expected_version} mismatch", panel
+        ), panel
         for d in unhealthy:
             assert re.search(rf"{d.name}\s+\S {d.health.value}.*{re.escape(d.reason[:12])}", panel), panel
 
@@ -208,8 +208,9 @@ async def test_a_healthy_deployment_left_behind_is_in_the_overview_too(tmp_path,
         await wait_for_data(app, pilot)
         snap = app.snapshot
         request = next(p for p in snap.pending_promotions if p.model == "fraud-xgb")
-        followers = {d.name: d for d in snap.deployments
-                     if d.registered_model == request.model and d.alias == request.target}
+        followers = {
+            d.name: d for d in snap.deployments if d.registered_model == request.model and d.alias == request.target
+        }
         assert set(followers) == {"fraud-api-prod"}  # the canary follows the challenger
         await pilot.press("3")
         await cursor_to(pilot, grid(app, "#requests"), lambda p: p.key == request.key and p.state == "pending")
@@ -221,13 +222,17 @@ async def test_a_healthy_deployment_left_behind_is_in_the_overview_too(tmp_path,
         assert GONE not in note
         await pilot.press("y")
         await wait_until(lambda: not isinstance(app.screen, ApprovalDialog), pilot=pilot)
-        await wait_until(lambda: app.snapshot.models_by_name[request.model].aliases["champion"] == request.version,
-                         timeout=5, pilot=pilot)
+        await wait_until(
+            lambda: app.snapshot.models_by_name[request.model].aliases["champion"] == request.version,
+            timeout=5,
+            pilot=pilot,
+        )
         await poll_now(app, pilot)
         prod = app.snapshot.deployments_by_name["fraud-api-prod"]
         assert prod.mismatch and prod.expected_version == request.version
         await pilot.press("1")
         text = await wait_for_text(app, pilot, "≠ 2 mismatched")
         panel = box(text, "Unhealthy deployments")
-        assert re.search(rf"fraud-api-prod\s+\S {prod.health.value}\s+v{prod.version} ≠ v{request.version} mismatch",
-                         panel), panel
+        assert re.search(
+            rf"fraud-api-prod\s+\S {prod.health.value}\s+v{prod.version} ≠ v{request.version} mismatch", panel
+        ), panel

@@ -19,8 +19,14 @@ from tests.helpers import screen_text, wait_for_text
 from tests.server_process import free_port
 
 SIZE = (200, 50)
-LIES = ("No alert firing", "No active alerts", "Every deployment is healthy", "No runs",
-        "No pending promotion request", "No registered model versions")
+LIES = (
+    "No alert firing",
+    "No active alerts",
+    "Every deployment is healthy",
+    "No runs",
+    "No pending promotion request",
+    "No registered model versions",
+)
 
 
 def unreachable_config(tmp_path: Path, port: int) -> Path:
@@ -59,10 +65,16 @@ async def test_unreachable_sources_are_said_unknown_in_every_view(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(
             lambda: all(s.state.value == "unreachable" for s in app.snapshot.statuses),
-            timeout=15, pilot=pilot,
+            timeout=15,
+            pilot=pilot,
         )
-        text = await wait_for_text(app, pilot, "Alerts unknown: am-eu unreachable", "Runs unknown: mlflow unreachable",
-                                   "Promotions unknown: mlflow unreachable")
+        text = await wait_for_text(
+            app,
+            pilot,
+            "Alerts unknown: am-eu unreachable",
+            "Runs unknown: mlflow unreachable",
+            "Promotions unknown: mlflow unreachable",
+        )
         assert "Alerts unknown: am-eu unreachable since " in text
         assert "Deployments: no configured backend provides deployments" in text
         no_lies(text)
@@ -103,8 +115,9 @@ async def test_a_partial_list_shows_what_it_has_and_names_what_is_missing(tmp_pa
 
     backends = [
         DemoBackend("demo", DemoBackend.Options(runs=50, epoch=INCIDENT_EPOCH)),
-        AlertmanagerBackend("am-eu", AlertmanagerBackend.Options(url=f"http://127.0.0.1:{free_port()}",
-                                                                 timeout_seconds=2)),
+        AlertmanagerBackend(
+            "am-eu", AlertmanagerBackend.Options(url=f"http://127.0.0.1:{free_port()}", timeout_seconds=2)
+        ),
     ]
     app = MlopsApp(build_runtime(None, backends=backends, audit_path=tmp_path / "audit.jsonl"))
     async with app.run_test(size=SIZE) as pilot:
@@ -116,6 +129,7 @@ async def test_a_partial_list_shows_what_it_has_and_names_what_is_missing(tmp_pa
 
 
 # -- notifications: only alerts new to this session ----------------------------------------------
+
 
 class Pager:
     """What a fake Alertmanager answers; the test changes it between polls."""
@@ -129,9 +143,15 @@ def _critical(fingerprint: str, name: str, state: str, silenced_by=()):
     from mlops_tui.domain import Alert, AlertState
 
     labels = {"alertname": name, "severity": "critical", "model": "fraud-xgb"}
-    return Alert(fingerprint=fingerprint, labels=labels, annotations={"summary": f"{name} summary"},
-                 starts_at=datetime.now(UTC), state=AlertState(state), silenced_by=silenced_by,
-                 backend="am")
+    return Alert(
+        fingerprint=fingerprint,
+        labels=labels,
+        annotations={"summary": f"{name} summary"},
+        starts_at=datetime.now(UTC),
+        state=AlertState(state),
+        silenced_by=silenced_by,
+        backend="am",
+    )
 
 
 def _pager_backend():
@@ -168,6 +188,7 @@ async def test_an_alert_unsilenced_by_hand_does_not_pop_as_new_but_a_new_one_doe
 
 # -- copy says where the text went ----------------------------------------------------------------
 
+
 async def test_copy_claims_the_clipboard_only_when_it_surely_has_it(tmp_path, monkeypatch):
     import os
 
@@ -180,8 +201,9 @@ async def test_copy_claims_the_clipboard_only_when_it_surely_has_it(tmp_path, mo
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("5")
-        await wait_until(lambda: isinstance(app.screen, AlertsScreen) and app.screen.query_one("#alerts").cursor_row,
-                         pilot=pilot)
+        await wait_until(
+            lambda: isinstance(app.screen, AlertsScreen) and app.screen.query_one("#alerts").cursor_row, pilot=pilot
+        )
         await pilot.press("c")
         text = await wait_for_text(app, pilot, "Saved 1 alert(s) as Markdown to")
         assert "Copied" not in text

@@ -87,16 +87,21 @@ def _incident_alert(spec: DeploymentSpec, incident: Incident, reading: Reading) 
     if incident.kind == "latency":
         limit = spec.slo_latency_ms * (2.0 if incident.severity == "critical" else 1.0)
         summary = f"p95 latency of {spec.name} is {reading.latency_ms:.0f} ms (SLO {spec.slo_latency_ms:.0f} ms)"
-        description = (f"{spec.name} serving {spec.model} has answered slower than {limit:.0f} ms at p95 "
-                       "for more than 5 minutes.")
-        expr = (f"histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{{{selector}}}"
-                f"[5m]))) > {limit / 1000:g}")
+        description = (
+            f"{spec.name} serving {spec.model} has answered slower than {limit:.0f} ms at p95 for more than 5 minutes."
+        )
+        expr = (
+            f"histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{{{selector}}}"
+            f"[5m]))) > {limit / 1000:g}"
+        )
     elif incident.kind == "errors":
         limit = ERROR_CRIT if incident.severity == "critical" else ERROR_WARN
         summary = f"{spec.name} is failing {100 * (reading.error_rate or 0):.1f}% of requests"
         description = f"Error rate of {spec.name} above {100 * limit:.0f}% for 5 minutes."
-        expr = (f"sum(rate(model_requests_total{{{selector},code=~\"5..\"}}[5m])) / "
-                f"sum(rate(model_requests_total{{{selector}}}[5m])) > {limit:g}")
+        expr = (
+            f'sum(rate(model_requests_total{{{selector},code=~"5.."}}[5m])) / '
+            f"sum(rate(model_requests_total{{{selector}}}[5m])) > {limit:g}"
+        )
     else:
         summary = f"{spec.name} has {reading.ready}/{spec.replicas} replicas ready"
         description = f"Pods of {spec.name} are not ready; the model may be unavailable or under capacity."
@@ -116,10 +121,13 @@ def _drift_alert(feature: Feature, score: DriftScore, start: float) -> RawAlert:
     }
     compare = ">" if feature.higher_is_drift else "<"
     what = "prediction distribution" if prediction else f"feature {feature.spec.name}"
-    summary = (f"{what} of {feature.model} drifted "
-               f"({feature.spec.method} {score.score:g} {compare} {feature.threshold:g})")
-    description = (f"The {feature.spec.method} statistic between the training reference and the last hour of "
-                   f"traffic for {what} of {feature.model} crossed its threshold.")
+    summary = (
+        f"{what} of {feature.model} drifted ({feature.spec.method} {score.score:g} {compare} {feature.threshold:g})"
+    )
+    description = (
+        f"The {feature.spec.method} statistic between the training reference and the last hour of "
+        f"traffic for {what} of {feature.model} crossed its threshold."
+    )
     expr = f'model_drift_score{{model="{feature.model}",feature="{feature.spec.name}"}} {compare} {feature.threshold:g}'
     return labels, {"summary": summary, "description": description}, start, expr
 
@@ -135,12 +143,16 @@ def _stale_alerts(ts: float, registry: Registry) -> list[RawAlert]:
         stale_at = created.timestamp() + spec.stale_days * DAY
         if stale_at <= ts:
             age = (ts - created.timestamp()) / DAY
-            labels = {"alertname": "ModelStale", "severity": "info", "model": spec.name,
-                      "team": TEAM_BY_MODEL[spec.name]}
+            labels = {
+                "alertname": "ModelStale",
+                "severity": "info",
+                "model": spec.name,
+                "team": TEAM_BY_MODEL[spec.name],
+            }
             annotations = {
                 "summary": f"{spec.name} champion v{number} is {age:.0f} days old",
                 "description": f"The champion of {spec.name} was trained more than {spec.stale_days:.0f} days "
-                               "ago; schedule a retrain or promote the challenger.",
+                "ago; schedule a retrain or promote the challenger.",
             }
             expr = f'model_version_age_days{{model="{spec.name}",alias="champion"}} > {spec.stale_days:.0f}'
             out.append((labels, annotations, stale_at, expr))

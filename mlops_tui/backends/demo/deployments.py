@@ -27,8 +27,11 @@ HEALTH_SAMPLES = 30  # the last hour: sparklines and the detail's charts (cheap 
 INCIDENT_WINDOW = 1800.0  # at most one incident per deployment per 30 simulated minutes
 
 # kind -> (alertname, share of incidents)
-_INCIDENT_KINDS = (("latency", "ModelLatencyHigh", 0.45), ("errors", "ModelErrorRateHigh", 0.30),
-                   ("replicas", "DeploymentNotReady", 0.25))
+_INCIDENT_KINDS = (
+    ("latency", "ModelLatencyHigh", 0.45),
+    ("errors", "ModelErrorRateHigh", 0.30),
+    ("replicas", "DeploymentNotReady", 0.25),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +70,11 @@ class Fleet:
         self._readings: dict[tuple[int, int], Reading] = {}
         self._samples: dict[tuple[int, int], HealthSample] = {}
         self._phases = [
-            (_rand.unit(seed, "phase", spec.name, 1) * math.tau, _rand.unit(seed, "phase", spec.name, 2) * math.tau,
-             (20.0 + 30.0 * _rand.unit(seed, "period", spec.name)) * 60.0)
+            (
+                _rand.unit(seed, "phase", spec.name, 1) * math.tau,
+                _rand.unit(seed, "phase", spec.name, 2) * math.tau,
+                (20.0 + 30.0 * _rand.unit(seed, "period", spec.name)) * 60.0,
+            )
             for spec in DEPLOYMENTS
         ]
         # each deployment's incident windows start at its own offset, so that no moment
@@ -298,8 +304,10 @@ class Fleet:
 def _health(spec: DeploymentSpec, latency: float | None, error: float | None, ready: int) -> DeploymentHealth:
     if ready == 0 or (error is not None and error >= 0.25):
         return DeploymentHealth.DOWN
-    if ready < spec.replicas or (latency is not None and latency > spec.slo_latency_ms) or (
-        error is not None and error > ERROR_WARN
+    if (
+        ready < spec.replicas
+        or (latency is not None and latency > spec.slo_latency_ms)
+        or (error is not None and error > ERROR_WARN)
     ):
         return DeploymentHealth.DEGRADED
     return DeploymentHealth.HEALTHY

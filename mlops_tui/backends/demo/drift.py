@@ -70,9 +70,18 @@ class Drift:
                     level, amp1, amp2, noise = 0.25 + 0.25 * draw.random(), 0.12, 0.05, 0.04
                 out.append(
                     Feature(
-                        spec.name, feature, threshold, higher_is_drift, level, amp1, amp2,
-                        (3.0 + 6.0 * draw.random()) * HOUR, (1.0 + 1.5 * draw.random()) * HOUR,
-                        draw.random() * math.tau, draw.random() * math.tau, noise,
+                        spec.name,
+                        feature,
+                        threshold,
+                        higher_is_drift,
+                        level,
+                        amp1,
+                        amp2,
+                        (3.0 + 6.0 * draw.random()) * HOUR,
+                        (1.0 + 1.5 * draw.random()) * HOUR,
+                        draw.random() * math.tau,
+                        draw.random() * math.tau,
+                        noise,
                         _rand.derive(self.seed, "drift", spec.name, feature.name),
                     )
                 )
@@ -85,7 +94,9 @@ class Drift:
         if hit is not None:
             return hit
         feature = self.features[index]
-        score = float(f"{feature.raw_score(feature.smooth(bucket) + feature.noise * _rand.mix(feature.key, bucket)):.3g}")
+        score = float(
+            f"{feature.raw_score(feature.smooth(bucket) + feature.noise * _rand.mix(feature.key, bucket)):.3g}"
+        )
         if len(self._scores) > 60000:
             self._scores = {held: value for held, value in self._scores.items() if held[1] > bucket - 400}
         self._scores[key] = score

@@ -33,8 +33,7 @@ class Timeline:
         for index in range(len(DEPLOYMENTS)):
             for window in range(self.fleet.window(index, since), self.fleet.window(index, ts) + 1):
                 out.extend(
-                    event for event in self._incident_events_for(index, window)
-                    if since <= event.time.timestamp() <= ts
+                    event for event in self._incident_events_for(index, window) if since <= event.time.timestamp() <= ts
                 )
         out.extend(event for event in self._drift_crossings(int(ts // DRIFT_STEP)) if event.time.timestamp() >= since)
         out.sort(key=lambda event: event.time)
@@ -59,7 +58,11 @@ class Timeline:
 
             def event(ts: float, kind: EventKind, text: str) -> Event:
                 return Event(
-                    time=ts_to_dt(ts), model=spec.model, kind=kind, text=text, deployment=spec.name,
+                    time=ts_to_dt(ts),
+                    model=spec.model,
+                    kind=kind,
+                    text=text,
+                    deployment=spec.name,
                     backend=self.backend,
                 )
 
@@ -96,9 +99,11 @@ class Timeline:
                     compare = (">" if higher else "<") if drifted else ("<=" if higher else ">=")
                     state = "drifted" if drifted else "back within threshold"
                     crossing = Event(
-                        time=ts_to_dt(past * DRIFT_STEP), model=feature.model, kind=EventKind.DRIFT,
+                        time=ts_to_dt(past * DRIFT_STEP),
+                        model=feature.model,
+                        kind=EventKind.DRIFT,
                         text=f"{feature.spec.name} {state} ({feature.spec.method} {self.drift.score(index, past):g} "
-                             f"{compare} {feature.threshold:g})",
+                        f"{compare} {feature.threshold:g})",
                         backend=self.backend,
                     )
                     self._crossings[(index, past)] = crossing

@@ -49,8 +49,9 @@ class Registry:
         self.events: list[Event] = []
         self.alias_moves: dict[tuple[str, str], list[tuple[float, int]]] = {}  # oldest first
         self.revision = 0
-        self._listing: tuple[int, tuple[RegisteredModel, ...], tuple[ModelVersion, ...],
-                             tuple[PromotionRequest, ...]] | None = None
+        self._listing: (
+            tuple[int, tuple[RegisteredModel, ...], tuple[ModelVersion, ...], tuple[PromotionRequest, ...]] | None
+        ) = None
 
     # -- the replayed history -----------------------------------------------------------------
     def build(self) -> list[ReservedRun]:
@@ -150,8 +151,9 @@ class Registry:
             }
         )
         if approve:
-            self._event(ts, request.model, EventKind.PROMOTION,
-                        f"{approver} approved v{request.version} -> {request.target}")
+            self._event(
+                ts, request.model, EventKind.PROMOTION, f"{approver} approved v{request.version} -> {request.target}"
+            )
             self._move_alias(request.model, request.target, int(request.version), approver, ts)
         else:
             text = f"{approver} rejected v{request.version} -> {request.target}"
@@ -254,12 +256,20 @@ class Registry:
         self._check_version(request.model, request.version)
         for stored in self.requests:
             if stored.state == PromotionState.PENDING and (stored.model, stored.version, stored.target) == (
-                request.model, request.version, request.target
+                request.model,
+                request.version,
+                request.target,
             ):
                 return  # already pending: asking twice is asking once
         pending = request.model_copy(
-            update={"state": PromotionState.PENDING, "decided_by": "", "decided_at": None, "reason": "",
-                    "requested_at": as_utc(request.requested_at), "backend": self.backend}
+            update={
+                "state": PromotionState.PENDING,
+                "decided_by": "",
+                "decided_at": None,
+                "reason": "",
+                "requested_at": as_utc(request.requested_at),
+                "backend": self.backend,
+            }
         )
         self._add_request(pending, self.clock.now_ts())
 
@@ -292,8 +302,9 @@ def _bind(step: Callable[..., None], *args: object) -> Callable[[float], None]:
 
 
 def _alias_order(aliases: Iterable[str]) -> list[str]:
-    return sorted(aliases, key=lambda alias: (ALIAS_ORDER.index(alias) if alias in ALIAS_ORDER else len(ALIAS_ORDER),
-                                              alias))
+    return sorted(
+        aliases, key=lambda alias: (ALIAS_ORDER.index(alias) if alias in ALIAS_ORDER else len(ALIAS_ORDER), alias)
+    )
 
 
 def _version_timings(spec: ModelSpec, draw: random.Random) -> list[Timing]:

@@ -160,7 +160,17 @@ _run_new = Run.__new__
 def _pick_constructor() -> MakeRun:
     """Use the fast path only if it builds exactly what model_construct builds."""
     args: tuple[Any, ...] = (
-        "0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo"
+        "0" * 32,
+        "1",
+        "n",
+        RunStatus.FINISHED,
+        ts_to_dt(0.0),
+        None,
+        "u",
+        {"a": "1"},
+        {"m": 1.0},
+        {},
+        "demo",
     )
     try:
         fast, slow = _make_run_fast(*args), _make_run_construct(*args)
@@ -207,8 +217,7 @@ class RunBook:
         # family -> param -> value index -> quality effect
         self._effects = {
             fam: [
-                [_rand.signed(seed, "effect", fam, key, i) for i in range(len(values))]
-                for key, values in spec.params
+                [_rand.signed(seed, "effect", fam, key, i) for i in range(len(values))] for key, values in spec.params
             ]
             for fam, spec in FAMILIES.items()
         }
@@ -328,7 +337,9 @@ class RunBook:
             name = f"{ADJECTIVES[int(rand() * n_adj)]}-{ANIMALS[int(rand() * n_animal)]}-{int(rand() * 1000)}"
             if running:
                 progress = (epoch - start_ts) / (end_ts - start_ts)
-                metrics = {metric: _curve_value(seed, run_id, metric, value, progress) for metric, value in final.items()}
+                metrics = {
+                    metric: _curve_value(seed, run_id, metric, value, progress) for metric, value in final.items()
+                }
                 running_index = i - n_reserved
                 final_status = RunStatus.FAILED if running_index == 2 else RunStatus.FINISHED
                 plans.append((i, end_ts, final_status, final if final_status == RunStatus.FINISHED else metrics))
@@ -339,9 +350,13 @@ class RunBook:
                     if rand() < 0.5:  # died before logging anything
                         metrics = empty
                     else:
-                        metrics = {metric: _curve_value(seed, run_id, metric, value, 0.2) for metric, value in final.items()}
+                        metrics = {
+                            metric: _curve_value(seed, run_id, metric, value, 0.2) for metric, value in final.items()
+                        }
                 elif status == RunStatus.KILLED:
-                    metrics = {metric: _curve_value(seed, run_id, metric, value, 0.5) for metric, value in final.items()}
+                    metrics = {
+                        metric: _curve_value(seed, run_id, metric, value, 0.5) for metric, value in final.items()
+                    }
                 else:
                     metrics = final
                 end_dt = ts_to_dt(end_ts)

@@ -30,18 +30,32 @@ class Silences:
 
     def _seed_silences(self) -> None:
         epoch = self.clock.epoch_ts
-        self._store(Silence(
-            id="", matchers=(Matcher(name="alertname", value="DeploymentNotReady"),
-                             Matcher(name="deployment", value="churn-batch-scorer")),
-            starts_at=ts_to_dt(epoch - HOUR), ends_at=ts_to_dt(epoch + 3 * HOUR), created_by="dave",
-            comment="Batch node pool is being drained for the cluster upgrade.",
-        ))
-        self._store(Silence(
-            id="", matchers=(Matcher(name="alertname", value="ModelLatencyHigh"),
-                             Matcher(name="deployment", value="ranker-online")),
-            starts_at=ts_to_dt(epoch - 6 * HOUR), ends_at=ts_to_dt(epoch - 5 * HOUR), created_by="carol",
-            comment="ACK! looking at the GPU node pool",
-        ))
+        self._store(
+            Silence(
+                id="",
+                matchers=(
+                    Matcher(name="alertname", value="DeploymentNotReady"),
+                    Matcher(name="deployment", value="churn-batch-scorer"),
+                ),
+                starts_at=ts_to_dt(epoch - HOUR),
+                ends_at=ts_to_dt(epoch + 3 * HOUR),
+                created_by="dave",
+                comment="Batch node pool is being drained for the cluster upgrade.",
+            )
+        )
+        self._store(
+            Silence(
+                id="",
+                matchers=(
+                    Matcher(name="alertname", value="ModelLatencyHigh"),
+                    Matcher(name="deployment", value="ranker-online"),
+                ),
+                starts_at=ts_to_dt(epoch - 6 * HOUR),
+                ends_at=ts_to_dt(epoch - 5 * HOUR),
+                created_by="carol",
+                comment="ACK! looking at the GPU node pool",
+            )
+        )
 
     def _next_id(self) -> str:
         self._count += 1
@@ -68,7 +82,8 @@ class Silences:
     def listed(self, ts: float) -> list[Silence]:
         """Active, pending and recently expired silences."""
         return [
-            silence for silence in self.current(ts)
+            silence
+            for silence in self.current(ts)
             if silence.state != SilenceState.EXPIRED or silence.ends_at.timestamp() >= ts - SILENCE_RETENTION
         ]
 

@@ -183,11 +183,18 @@ class DemoWorld:
     def alerts(self) -> tuple[domain.Alert, ...]:
         ts = self.now_ts()
         active = tuple(silence.id for silence in self.silence_store.active(ts))
-        key = (int(ts // METRIC_BUCKET), int(ts // DRIFT_STEP), active, self.registry.revision,
-               self.silence_store.revision)
-        return self._cache.get("alerts", key, lambda: build_alerts(
-            ts, self.fleet, self.drift_model, self.registry, self.silence_store, self.backend
-        ))
+        key = (
+            int(ts // METRIC_BUCKET),
+            int(ts // DRIFT_STEP),
+            active,
+            self.registry.revision,
+            self.silence_store.revision,
+        )
+        return self._cache.get(
+            "alerts",
+            key,
+            lambda: build_alerts(ts, self.fleet, self.drift_model, self.registry, self.silence_store, self.backend),
+        )
 
     def silences(self) -> tuple[domain.Silence, ...]:
         """Active, pending and recently expired silences."""

@@ -133,16 +133,12 @@ async def version_tags(client: MlflowHttp, model: str, version: str) -> dict[str
 
 async def _set_tags(client: MlflowHttp, model: str, version: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
-        await client.post(
-            "/model-versions/set-tag", {"name": model, "version": version, "key": key, "value": value}
-        )
+        await client.post("/model-versions/set-tag", {"name": model, "version": version, "key": key, "value": value})
 
 
 async def _delete_tags(client: MlflowHttp, model: str, version: str, keys: Sequence[str]) -> None:
     for key in keys:
-        await client.delete(
-            "/model-versions/delete-tag", {"name": model, "version": version, "key": key}
-        )
+        await client.delete("/model-versions/delete-tag", {"name": model, "version": version, "key": key})
 
 
 async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
@@ -195,9 +191,7 @@ async def approve(
     await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "")
 
 
-async def reject(
-    client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, reason: str
-) -> None:
+async def reject(client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
     tags = await _check_still_pending(client, request)
     await _decide(client, request, tags, PromotionState.REJECTED, approver, at, reason)
 

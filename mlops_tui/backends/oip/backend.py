@@ -33,15 +33,15 @@ class OipOptions(ModelServerOptions):
     def _models_named(self) -> OipOptions:
         unnamed = [d.name for d in self.deployments if not d.model]
         if unnamed:
-            raise ValueError(
-                f"deployment {unnamed[0]!r} needs model = \"...\": the model's name on the server"
-            )
+            raise ValueError(f'deployment {unnamed[0]!r} needs model = "...": the model\'s name on the server')
         return self
 
 
 class OipBackend(Backend[OipOptions]):
     kind = "oip"
-    description = "Open Inference Protocol v2 servers (MLServer, Triton, KServe): readiness, served version, load failures."
+    description = (
+        "Open Inference Protocol v2 servers (MLServer, Triton, KServe): readiness, served version, load failures."
+    )
     capabilities = frozenset({Capability.DEPLOYMENTS})
 
     def __init__(self, name: str = "oip", options: OipOptions | None = None) -> None:

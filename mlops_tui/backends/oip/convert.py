@@ -143,4 +143,3 @@ def deployment(cfg: ServedDeployment, server: ServerAnswer, *, backend: str, at:
         inputs=_tensors((meta or {}).get("inputs")),
         outputs=_tensors((meta or {}).get("outputs")),
     )
-

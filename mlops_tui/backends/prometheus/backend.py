@@ -89,9 +89,7 @@ class PrometheusBackend(Backend[PrometheusOptions]):
     )
     capabilities = frozenset({Capability.DRIFT, Capability.DEPLOYMENTS})
 
-    def __init__(
-        self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
         self.http = JsonHttp("Prometheus", self.options)
         self._serving_poll: asyncio.Future[tuple[list[Deployment], list[HealthSample]]] | None = None

@@ -342,7 +342,7 @@ async def poll_target(
         if name == "rate":
             labels = got
     series: dict[str, dict[float, float | None]] = dict(cached[1]) if fresh and cached else {}
-    for name, r in zip(ranged, results[len(queries):]):
+    for name, r in zip(ranged, results[len(queries) :]):
         if isinstance(r, BaseException):
             continue  # already noted by the instant query of the same text
         try:

@@ -56,8 +56,11 @@ def left_behind(request: PromotionRequest, deployments: Sequence[Deployment]) ->
     """The deployments that follow the request's alias but serve another version than the candidate:
     once approved, each is mismatched until it rolls the candidate out."""
     return sorted(
-        (d for d in deployments
-         if d.registered_model == request.model and d.alias == request.target and d.version != request.version),
+        (
+            d
+            for d in deployments
+            if d.registered_model == request.model and d.alias == request.target and d.version != request.version
+        ),
         key=lambda d: d.name,
     )
 
@@ -68,11 +71,12 @@ def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -
         follows = [d for d in deployments if d.registered_model == request.model and d.alias == request.target]
         if follows:
             return Text(f"every deployment of {visible(request.target)} already serves v{visible(request.version)}")
-        return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}",
-                    style="dim")
+        return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}", style="dim")
     text = Text()
-    text.append(f"≠ {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
-                style="bold yellow")
+    text.append(
+        f"≠ {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
+        style="bold yellow",
+    )
     for d in behind:
         served = f"v{visible(d.version)}" if d.version else "an unknown version"
         text.append(f"\n  {visible(d.name)}")

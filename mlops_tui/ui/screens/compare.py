@@ -95,14 +95,27 @@ def _best_style(index: int) -> Callable[[Line], str | None]:
 
 def grid_columns(subjects: Sequence[cmp.Subject]) -> list[Column[Line]]:
     columns: list[Column[Line]] = [
-        Column("row", "", lambda line: line.label, width=30, min_width=14,
-               style=lambda line: "bold" if line.row is None else None)
+        Column(
+            "row",
+            "",
+            lambda line: line.label,
+            width=30,
+            min_width=14,
+            style=lambda line: "bold" if line.row is None else None,
+        )
     ]
     for i, s in enumerate(subjects):
         label = f"{MARKERS[i]} {s.label}"
         columns.append(
-            Column(f"s{i}", label, _cell(i), width=max(12, min(24, len(label) + 1)), min_width=8,
-                   flex=True, style=_best_style(i))
+            Column(
+                f"s{i}",
+                label,
+                _cell(i),
+                width=max(12, min(24, len(label) + 1)),
+                min_width=8,
+                flex=True,
+                style=_best_style(i),
+            )
         )
     return columns
 
@@ -182,8 +195,12 @@ class CompareScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="compare-note")
-        yield CompareGrid([Column("row", "", lambda line: line.label)], row_key=lambda line: line.key,
-                          id="compare", empty_text="Every compared value is the same (d shows all rows)")
+        yield CompareGrid(
+            [Column("row", "", lambda line: line.label)],
+            row_key=lambda line: line.key,
+            id="compare",
+            empty_text="Every compared value is the same (d shows all rows)",
+        )
         with Vertical(id="compare-chart-box"):
             yield Static(id="compare-chart-note")
             yield ComparePlot(id="compare-chart")
@@ -262,8 +279,10 @@ class CompareScreen(BaseScreen):
             f"({len(comparison.differing)} of {len(comparison.rows)} rows differ)"
         )
         other = "all rows" if self.differences_only else "differences only"
-        grid.border_subtitle = (f"{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better  "
-                                f"·  enter charts a metric  d {other}  y copy")
+        grid.border_subtitle = (
+            f"{cmp.BEST} best  {cmp.HIGHER} higher is better  {cmp.LOWER} lower is better  "
+            f"·  enter charts a metric  d {other}  y copy"
+        )
 
     def _show_note(self) -> None:
         note = Text()
@@ -274,8 +293,11 @@ class CompareScreen(BaseScreen):
             missing = [v.version for v in self._versions if v.run_id and v.run_id not in self.snapshot.runs_by_id]
             if missing:
                 note.append("Source run not loaded for v" + ", v".join(map(visible, missing)) + ". ", style="yellow")
-            pending = [v for v in self._versions
-                       if v.model_id and v.key not in self._logged and f"v{v.version}" not in self._problems]
+            pending = [
+                v
+                for v in self._versions
+                if v.model_id and v.key not in self._logged and f"v{v.version}" not in self._problems
+            ]
             if pending:
                 note.append("Loading logged models… ")
         for name, problem in self._problems.items():
@@ -310,8 +332,7 @@ class CompareScreen(BaseScreen):
         text = cmp.to_markdown(self.comparison, self.differences_only)
         where = copy_text(self, text)
         rows = len(self.comparison.shown(self.differences_only))
-        self.notify(f"Copied the comparison ({rows} rows) as a Markdown table to {where}",
-                    title="Copied", markup=False)
+        self.notify(f"Copied the comparison ({rows} rows) as a Markdown table to {where}", title="Copied", markup=False)
 
     def action_chart(self) -> None:
         grid = self.query_one("#compare", CompareGrid)
@@ -413,8 +434,7 @@ class CompareScreen(BaseScreen):
         missing = [s.label for s in comparison.subjects if s.label not in plotted]
         problems = [f"no {metric} for {', '.join(missing)}"] if missing else []
         histories = [(0, metric, xs, ys)] if xs else []
-        self.plot_series(metric, "version", histories, problems,
-                         xticks=(xs, [label.split()[0] for label in labels]))
+        self.plot_series(metric, "version", histories, problems, xticks=(xs, [label.split()[0] for label in labels]))
 
 
 class VersionCompareScreen(CompareScreen):

@@ -101,8 +101,9 @@ class DeploymentsScreen(BaseScreen):
     VIEW = "deploy"
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(deployment_columns(self.snapshot), row_key=lambda d: d.name, id="deployments",
-                       empty_text="No deployments")
+        yield DataGrid(
+            deployment_columns(self.snapshot), row_key=lambda d: d.name, id="deployments", empty_text="No deployments"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#deployments", DataGrid).focus()
@@ -158,8 +159,12 @@ class DeploymentDetailScreen(BaseScreen):
             yield Static("Model metadata", classes="section")
             yield Static(id="deployment-metadata")
             yield Static("Alerts on this deployment (enter opens one)", classes="section")
-            yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
-                           id="deployment-alerts", empty_text="no alert")
+            yield DataGrid(
+                alert_columns(self.snapshot, compact=True),
+                row_key=lambda a: a.fingerprint,
+                id="deployment-alerts",
+                empty_text="no alert",
+            )
 
     def _deployment(self) -> Deployment | None:
         return self.snapshot.deployments_by_name.get(self.deployment_name)
@@ -224,11 +229,9 @@ class DeploymentDetailScreen(BaseScreen):
             since = samples[-1].time.timestamp() - 3600
             samples = [s for s in samples if s.time.timestamp() > since]
         charts = (
-            ("rate", "requests/s", [s.requests_per_second for s in samples], d.requests_per_second,
-             rate_text, False),
+            ("rate", "requests/s", [s.requests_per_second for s in samples], d.requests_per_second, rate_text, False),
             ("errors", "errors", [s.error_rate for s in samples], d.error_rate, error_text, over_error(d)),
-            ("latency", "p95", [s.latency_p95_ms for s in samples], d.latency_p95_ms, latency_text,
-             over_latency(d)),
+            ("latency", "p95", [s.latency_p95_ms for s in samples], d.latency_p95_ms, latency_text, over_latency(d)),
         )
         for key, label, values, now, fmt, over in charts:
             known = [v for v in values if v is not None]

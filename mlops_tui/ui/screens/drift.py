@@ -42,10 +42,18 @@ class DriftScreen(BaseScreen):
     """
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(drift_columns(self.snapshot), row_key=lambda d: (d.model, d.feature, d.backend),
-                       id="drift", empty_text="No drift scores")
-        yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
-                       id="drift-alerts", empty_text="No drift alert")
+        yield DataGrid(
+            drift_columns(self.snapshot),
+            row_key=lambda d: (d.model, d.feature, d.backend),
+            id="drift",
+            empty_text="No drift scores",
+        )
+        yield DataGrid(
+            alert_columns(self.snapshot, compact=True),
+            row_key=lambda a: a.fingerprint,
+            id="drift-alerts",
+            empty_text="No drift alert",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#drift", DataGrid).focus()
@@ -135,8 +143,13 @@ class DriftHistoryScreen(BaseScreen):
         self.query_one("#drift-head", Static).update(head)
         self.query_one("#drift-chart", Sparkline).data = chart_points(history)
         rows = [
-            (local_time(d.time), Text(f"{drift_score_text(d)}  {'drift' if d.drifted else 'ok' if d.has_value else 'no value'}",
-                                      style="red" if d.drifted else "" if d.has_value else "yellow"))
+            (
+                local_time(d.time),
+                Text(
+                    f"{drift_score_text(d)}  {'drift' if d.drifted else 'ok' if d.has_value else 'no value'}",
+                    style="red" if d.drifted else "" if d.has_value else "yellow",
+                ),
+            )
             for d in reversed(history)
         ]
         self.query_one("#drift-table", Static).update(key_value_table(rows))

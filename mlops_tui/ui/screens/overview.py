@@ -103,7 +103,12 @@ class OverviewScreen(BaseScreen):
             self._runs_source = snapshot.runs
         runs.set_data(run_cols, latest)
         runs.border_title = f"Latest runs (of {len(snapshot.runs):,})"
-        for grid, kind in ((alerts, "alerts"), (deployments, "deployments"), (promotions, "promotions"), (runs, "runs")):
+        for grid, kind in (
+            (alerts, "alerts"),
+            (deployments, "deployments"),
+            (promotions, "promotions"),
+            (runs, "runs"),
+        ):
             self.honest_empty(grid, kind, snapshot=snapshot)  # "unknown", never "none", when a source failed
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:

@@ -68,9 +68,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="grid.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="grid.page_down"),
         Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="grid.half_page_up"),
-        Binding(
-            "ctrl+d", "half_page_down", "Half page down", show=False, id="grid.half_page_down"
-        ),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="grid.half_page_down"),
         Binding("enter", "select", "Select", show=False, id="grid.select"),
         Binding("s", "cycle_sort", "Sort", show=True, id="grid.sort"),
         Binding("S", "reverse_sort", "Reverse", show=True, id="grid.reverse"),

@@ -67,11 +67,7 @@ def layout_columns(columns: Sequence[Column[Any]], width: int, gutter: int = 0) 
         for shrink_flex in (True, False):
             excess = total() - available
             while excess > 0:
-                shrinkable = [
-                    i
-                    for i, c in enumerate(shown)
-                    if (c.flex or not shrink_flex) and widths[i] > c.min_width
-                ]
+                shrinkable = [i for i, c in enumerate(shown) if (c.flex or not shrink_flex) and widths[i] > c.min_width]
                 if not shrinkable:
                     break
                 step = max(1, excess // len(shrinkable))

@@ -460,9 +460,7 @@ class RowIndex(Generic[T]):
                 self._order = in_row_order
             else:
                 sort = self._sort_order(self._columns[column_key])
-                self._order = stable_sort(
-                    in_row_order, sort.keys, reverse, has_none=sort.nones > 0, mixed=sort.mixed
-                )
+                self._order = stable_sort(in_row_order, sort.keys, reverse, has_none=sort.nones > 0, mixed=sort.mixed)
         self._cursor = self._locate(old_index, fallback=0)
         return True
 
