@@ -102,15 +102,13 @@ async def test_failures_become_the_backends_own_state(behaviour, state, words):
 
 
 async def test_a_backend_that_blocks_its_loop_delays_no_other_backend():
-    blocker = Deploys("blocker", behaviour="block", sleep=2.0)
+    blocker = Deploys("blocker", behaviour="block", sleep=30.0)
     fast = Deploys("fast")
     hub = make_hub(blocker, fast)
     hub.start()
     try:
-        started = time.monotonic()
-        await wait_until(lambda: fast.polls >= 5, timeout=5)
-        # five polls of the fast backend while the blocker is stuck in its first one
-        assert time.monotonic() - started < 1.5
+        await wait_until(lambda: fast.polls >= 5, timeout=20)
+        # five polls of the fast backend while the blocker is still stuck in its first one
         assert blocker.polls == 1
     finally:
         hub.stop(timeout=0.1)
@@ -122,14 +120,20 @@ async def test_polls_never_overlap_and_failures_back_off():
     hub = make_hub(slow, down, refresh=0.01, max_backoff_seconds=0.4)
     hub.start()
     try:
-        await asyncio.sleep(1.0)
-        assert slow.polls >= 3
+        await wait_until(lambda: slow.polls >= 3 and down.polls >= 3, timeout=20)
         assert not slow.overlapped
-        # with backoff 0.01, 0.02, 0.04 ... capped at 0.4 s, a second holds far fewer polls
-        # than the ~100 a fixed 10 ms interval would give
-        assert 3 <= down.polls <= 12
     finally:
         hub.stop()
+    # the schedule itself, not a count of polls in wall-clock time: each failure doubles the
+    # wait from the refresh interval, up to the cap; a success goes back to the interval
+    runner = hub.runners["down"]
+    delays = []
+    for failures in range(1, 8):
+        runner.failures = failures
+        delays.append(runner.next_delay())
+    assert delays == [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.4]
+    runner.failures = 0
+    assert runner.next_delay() == 0.01
 
 
 async def test_refresh_polls_now_instead_of_waiting():

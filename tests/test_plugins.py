@@ -21,7 +21,7 @@ from mlops_tui.core.errors import ConfigError
 from mlops_tui.domain import Alert, DriftScore
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
-from tests.helpers import screen_text, wait_for_data
+from tests.helpers import wait_for_data, wait_for_text
 
 PLUGIN = '''
 """A third-party backend: one deployment from "Acme Serving"."""
@@ -103,9 +103,7 @@ async def test_the_plugin_backend_shows_up_in_the_app(acme_plugin, tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("4")
-        await pilot.pause(0.2)
-        text = screen_text(app)
-        assert "acme-eu-central" in text  # its deployment, with its own option applied
+        text = await wait_for_text(app, pilot, "acme-eu-central")  # its deployment, with its own option applied
         assert "acme-eu ok" in text  # the status bar names it
         assert "DEMO" not in text.splitlines()[0]
 

@@ -321,7 +321,8 @@ async def test_version_detail_and_compare_show_the_logged_model(mlflow_server, m
 
         app.open_version(model, "1")
         await wait_until(lambda: isinstance(app.screen, VersionDetailScreen), pilot=pilot)
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # the logged-model lookup has answered
+        await pilot.pause()
         assert "Logged model" not in screen(app)  # a version without one: as before
         await pilot.press("escape")
         await pilot.pause()
