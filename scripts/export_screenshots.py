@@ -23,6 +23,7 @@ SHOTS = [
     ("overview", []),
     ("runs", ["2"]),
     ("run-detail", ["2", "enter"]),
+    ("compare", ["2", "space", "down", "space", "down", "space", "c"]),
     ("models", ["3"]),
     ("approval", ["3", "a"]),
     ("deployments", ["4"]),
