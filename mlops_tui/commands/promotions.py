@@ -7,7 +7,7 @@ import sys
 
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
 from mlops_tui.domain import PromotionRequest, PromotionState
-from mlops_tui.services.policy import compare_metrics, evaluate
+from mlops_tui.services.policy import compare_metrics
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.text import printable
 
@@ -34,6 +34,8 @@ def register(sub, parents) -> None:
     a.add_argument("model")
     a.add_argument("version")
     a.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    a.add_argument("--override", default="", metavar="REASON",
+                   help="approve past failing policy checks (break-glass); the reason is recorded")
     a.set_defaults(handler=cmd_approve)
 
     a = actions.add_parser("reject", parents=opts, help="reject a pending request")
@@ -55,11 +57,16 @@ def cmd_list(args: argparse.Namespace) -> int:
             print_json(requests)
             return 0
         print_table(
-            ["model", "version", "target", "state", "requester", "requested", "note"],
-            [[p.model, p.version, p.target, p.state.value, p.requester,
-              p.requested_at.isoformat(" ", "minutes"), p.note] for p in requests],
+            ["model", "version", "target", "state", "requester", "requested", "decided by", "note"],
+            [[p.model, p.version, p.target, _state(p), p.requester,
+              p.requested_at.isoformat(" ", "minutes"), p.decided_by or "-",
+              p.note + (f" [override: {p.override}]" if p.override else "")] for p in requests],
         )
     return 0
+
+
+def _state(p: PromotionRequest) -> str:
+    return f"{p.state.value} (OVERRIDE)" if p.override else p.state.value
 
 
 def _pending(snap: Snapshot, model: str, version: str) -> PromotionRequest:
@@ -87,7 +94,12 @@ def cmd_request(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         request = _pending(snap, args.model, args.version)
-        holder = act(runtime.actions.current_holder(request))
+        actions = runtime.actions
+        # refuse before asking: who may approve, read-only, the policy's checks
+        refusal = actions.approval_refusal(request)
+        if refusal:
+            act(actions.approve(request, None))  # audits the refusal and raises it
+        holder = act(actions.current_holder(request))
         candidate = snap.versions_by_key[(request.model, request.version)]
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
@@ -97,15 +109,19 @@ def cmd_approve(args: argparse.Namespace) -> int:
         for c in compare_metrics(cand_run, champ_run):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))
-        for check in evaluate(candidate, cand_run, champ_run):
+        checks = actions.policy_checks(request, holder, snap)
+        for check in checks:
             print(printable(f"  {'pass' if check.passed else 'FAIL'}  {check.name}  ({check.detail})"))
+        if actions.approval_refusal(request, checks, args.override):
+            act(actions.approve(request, holder, args.override))  # audits the refusal and raises it
         if not args.yes:
             if not sys.stdin.isatty():
                 raise CommandFailed("not approved: confirm with --yes when not at a terminal")
             if input(f"Approve as {runtime.user}? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise CommandFailed("not approved")
-        act(runtime.actions.approve(request, holder))
-    print(f"approved: {args.model} v{args.version} is now {request.target}")
+        act(actions.approve(request, holder, args.override))
+    override = " (override: break-glass)" if any(not c.passed for c in checks) else ""
+    print(f"approved: {args.model} v{args.version} is now {request.target}{override}")
     return 0
 
 

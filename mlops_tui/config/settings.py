@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mlops_tui.config.errors import ConfigError
+from mlops_tui.config.policy import PolicyConfig
 
 DEFAULT_CONTEXT = "default"
 
@@ -69,6 +70,7 @@ class Settings(BaseModel):
     four_eyes: bool = True
     bell: bool = False
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)  # what guards promotions
 
     def context(self, name: str | None = None) -> tuple[str, ContextConfig]:
         """The context called `name`; else `default_context`; else the only (or first) one.

@@ -50,6 +50,7 @@ class PromotionRequest(DomainModel):
     decided_by: str = ""
     decided_at: datetime | None = None
     reason: str = ""
+    override: str = ""  # why an approval went past failing policy checks (break-glass)
     backend: str = ""
 
     @property

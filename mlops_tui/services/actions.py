@@ -11,7 +11,8 @@ import os
 from collections.abc import Sequence
 from datetime import timedelta
 
-from mlops_tui.backends.errors import BackendError, PromotionConflict
+from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionUnknown
+from mlops_tui.config.policy import PolicyConfig, PolicyRules
 from mlops_tui.config.secrets import redact
 from mlops_tui.domain import (
     Alert,
@@ -25,6 +26,8 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
+from mlops_tui.services.policy import CheckResult, evaluate, failed
+from mlops_tui.services.snapshot import Snapshot
 
 _local_ids = itertools.count(1)
 
@@ -44,6 +47,7 @@ class Actions:
         read_only: bool = False,
         four_eyes: bool = True,
         ack_minutes: float = 15.0,
+        policy: PolicyConfig | None = None,
     ) -> None:
         self.hub = hub
         self.audit = audit
@@ -52,6 +56,7 @@ class Actions:
         self.read_only = read_only
         self.four_eyes = four_eyes
         self.ack_minutes = ack_minutes
+        self.policy = policy or PolicyConfig()
         self._in_flight: set[tuple[str, str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -78,6 +83,16 @@ class Actions:
     async def _write(self, action: str, target: str, backend: str, call, **detail):
         try:
             result = await self.hub.call(backend, call)
+        except PromotionConflict as exc:  # lost a race, or the target moved: nothing written
+            message = redact(str(exc))
+            self._record(action, target, "refused", backend, reason=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(message) from exc
+        except PromotionUnknown as exc:  # a write answered, then its outcome could not be read
+            message = redact(str(exc))
+            self._record(action, target, "unknown", backend, error=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(f"{action}: {message}") from exc
         except BackendError as exc:
             message = redact(str(exc))
             self._record(action, target, "failed", backend, error=message, **detail)
@@ -127,20 +142,70 @@ class Actions:
         except Exception:
             return "champion"
 
-    async def approve(self, request: PromotionRequest, expected_holder: str | None) -> None:
-        """Move `request.target` to the candidate, if it is still where the user saw it."""
+    def rules_for(self, request: PromotionRequest) -> PolicyRules:
+        return self.policy.for_model(request.model)
+
+    def policy_checks(
+        self, request: PromotionRequest, holder: str | None, snapshot: Snapshot | None = None
+    ) -> list[CheckResult]:
+        """The policy's checks of `request` against the version holding the target now."""
+        snap = snapshot or self.hub.snapshot
+        candidate = snap.versions_by_key.get(request.key)
+        if candidate is None:
+            return [CheckResult("candidate in the registry", False, "not among the versions read")]
+        held = snap.versions_by_key.get((request.model, holder)) if holder else None
+        return evaluate(
+            self.rules_for(request),
+            candidate,
+            snap.runs_by_id.get(candidate.run_id),
+            snap.runs_by_id.get(held.run_id) if held else None,
+            holder,
+        )
+
+    def approval_refusal(
+        self,
+        request: PromotionRequest,
+        checks: list[CheckResult] | None = None,
+        override: str = "",
+    ) -> str | None:
+        """Why this user may not approve `request` now (None: they may). Asked before any
+        confirm; `approve` asks again before writing."""
+        if self.read_only:
+            return "read-only mode: nothing was changed"
+        if request.state != PromotionState.PENDING:
+            return f"this request is already {request.state}"
+        if self.four_eyes and request.requester == self.user:
+            return f"four-eyes rule: {self.user} requested this promotion and cannot approve it"
+        rules = self.rules_for(request)
+        if rules.allowed_approvers and self.user not in rules.allowed_approvers:
+            return (
+                f"policy: {self.user} may not approve {request.model} "
+                f"(allowed: {', '.join(rules.allowed_approvers)})"
+            )
+        bad = failed(checks or []) if rules.guards(request.target) else []
+        if bad:
+            names = "; ".join(f"{c.name} ({c.detail})" if c.detail else c.name for c in bad)
+            if not rules.break_glass:
+                return f"policy: {len(bad)} check(s) failed: {names}; break-glass is off for {request.model}"
+            if not override.strip():
+                return (
+                    f"policy: {len(bad)} check(s) failed: {names}; approving anyway needs an "
+                    "override reason (break-glass)"
+                )
+        return None
+
+    async def approve(
+        self, request: PromotionRequest, expected_holder: str | None, override: str = ""
+    ) -> None:
+        """Move `request.target` to the candidate, if it is still where the user saw it and
+        the policy's checks pass (or, with break-glass, the user gave an override reason)."""
         label = f"{request.model} v{request.version} -> {request.target}"
         backend = request.backend
         self._check_writable("approve promotion", label, backend)
-        if request.state != PromotionState.PENDING:
-            raise self._refuse("approve promotion", label, backend, f"this request is already {request.state}")
-        if self.four_eyes and request.requester == self.user:
-            raise self._refuse(
-                "approve promotion",
-                label,
-                backend,
-                f"four-eyes rule: {self.user} requested this promotion and cannot approve it",
-            )
+        refusal = self.approval_refusal(request, None, override)
+        if refusal:
+            raise self._refuse("approve promotion", label, backend, refusal)
+        override = override.strip()
         key = (request.model, request.version, request.target)
         if key in self._in_flight:
             raise ActionRefused("this approval is already being written")
@@ -162,14 +227,23 @@ class Actions:
                 raise self._refuse(
                     "approve promotion", label, backend, f"version {holder} already holds {request.target}"
                 )
+            checks = self.policy_checks(request, holder)
+            refusal = self.approval_refusal(request, checks, override)
+            if refusal:
+                raise self._refuse("approve promotion", label, backend, refusal)
+            broken = failed(checks) if self.rules_for(request).guards(request.target) else []
+            decided = request.model_copy(update={"override": override if broken else ""})
+            detail: dict = {"previous_holder": holder, "requester": request.requester}
+            if broken:
+                detail["override"] = override
+                detail["failed_checks"] = [c.name for c in broken]
             at = utcnow()
             await self._write(
                 "approve promotion",
                 label,
                 backend,
-                lambda b: b.approve_promotion(request, self.user, at),
-                previous_holder=holder,
-                requester=request.requester,
+                lambda b: b.approve_promotion(decided, self.user, at),
+                **detail,
             )
         except PromotionConflict as exc:
             raise self._refuse("approve promotion", label, backend, str(exc)) from exc

@@ -66,6 +66,8 @@ class MlflowOptions(BackendOptions):
     promotion_target: str = "champion"
     use_stages: bool = False
     target_stage: str = "Production"
+    # How long an approval waits for rival approvals' claims to land (see promotions.py).
+    approval_settle_seconds: float = Field(default=1.0, gt=0, le=30)
     cache: bool = True
     # Incremental refreshes cannot see every change (a tag added to a finished run);
     # a full reload in the background catches those. 0 turns it off.
@@ -459,7 +461,15 @@ class MlflowBackend(Backend[MlflowOptions]):
         self, request: PromotionRequest, approver: str, at: datetime
     ) -> None:
         stage = self._stage_for(request.target) if self.options.use_stages else None
-        await tags_scheme.approve(self.client, request, approver, at, stage=stage)
+        await tags_scheme.approve(
+            self.client,
+            request,
+            approver,
+            at,
+            stage=stage,
+            read_holder=lambda: self.alias_holder(request.model, request.target),
+            settle=self.options.approval_settle_seconds,
+        )
 
     async def reject_promotion(
         self, request: PromotionRequest, approver: str, at: datetime, reason: str

@@ -7,23 +7,54 @@ version. The scheme (documented in the README):
   mlops_tui.promotion.requester     who asked
   mlops_tui.promotion.requested_at  when, ISO 8601 UTC
   mlops_tui.promotion.note          optional free text
-  -- written by the decision, which also deletes the four request tags above:
+  -- written by the decision, beside the request tags above (which it keeps):
   mlops_tui.promotion.state         approved | rejected
   mlops_tui.promotion.decided_by    who decided
   mlops_tui.promotion.decided_at    when, ISO 8601 UTC
   mlops_tui.promotion.reason        why (rejections)
+  mlops_tui.promotion.claim         the winning approval claim: approver|nonce|time
+  mlops_tui.promotion.override      break-glass: why it was approved past failing checks
 
 A version with target and requester and no state is a pending request. The four-eyes rule
 is enforced by the client, not by the server. The writes at the end of this module check,
 just before writing, that the request is still the one the user looked at.
+
+MLflow has no compare-and-set, so two approvals at the same moment (of one request, or of two
+requests for the same alias) are decided by claims on the *registered model*:
+
+  mlops_tui.promotion.claim.<target>.<nonce> = <time_ns>|<approver>|<version>
+
+1. An approver writes its claim, with the time taken just before the write. A claim whose
+   write took longer than the settle time is withdrawn (nothing moved, try again).
+2. It waits until the claim's time plus the settle time, then re-reads the model's claims
+   for the target. Every claim timestamped earlier has landed by then, so every approver
+   sees the same earliest claim: the earliest (time, nonce) wins. The losers delete their
+   claim, move nothing and are told who won.
+3. The winner re-checks that the request is still pending and the target still held by
+   the version it saw, moves the alias, re-reads the alias (it must be the candidate),
+   writes the decision and re-reads it, then deletes its claim. Claims older than
+   CLAIM_LIFETIME are ignored, so a crashed approver blocks nobody for long.
+4. When a write was answered but a re-read then failed, the outcome is unknown
+   (PromotionUnknown: "unknown — check"), never "ok".
+
+Approvers' clocks must agree to well within the settle time (NTP does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from mlops_tui.backends.errors import PromotionConflict
+from mlops_tui.backends.errors import (
+    BackendError,
+    BackendUnavailable,
+    PromotionConflict,
+    PromotionUnknown,
+)
 from mlops_tui.backends.mlflow.client import MlflowHttp
 from mlops_tui.backends.mlflow.convert import key_values
 from mlops_tui.domain import PromotionRequest, PromotionState
@@ -37,9 +68,13 @@ STATE = PREFIX + "state"
 DECIDED_BY = PREFIX + "decided_by"
 DECIDED_AT = PREFIX + "decided_at"
 REASON = PREFIX + "reason"
+CLAIM = PREFIX + "claim"
+OVERRIDE = PREFIX + "override"
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
-DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON)
+DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE)
+
+CLAIM_LIFETIME = 120.0  # seconds: an older claim (its approver crashed) is ignored
 
 _DECIDED = {"approved": PromotionState.APPROVED, "rejected": PromotionState.REJECTED}
 
@@ -93,8 +128,9 @@ def from_tags(
 ) -> PromotionRequest | None:
     """The request (pending or decided) these tags describe, or None when there is none.
 
-    A decided request no longer has its request tags (the decision deletes them), so its
-    target falls back to `default_target` and its request time to the decision time.
+    A decision keeps the request tags; for requests decided by older versions of mlops-tui
+    (which deleted them) the target falls back to `default_target` and the request time to
+    the decision time.
     """
     state = _DECIDED.get((tags.get(STATE) or "").strip().lower())
     if state is None:
@@ -121,6 +157,7 @@ def from_tags(
         decided_by=tags.get(DECIDED_BY, ""),
         decided_at=decided_at,
         reason=tags.get(REASON, ""),
+        override=tags.get(OVERRIDE, ""),
         backend=backend,
     )
 
@@ -172,27 +209,185 @@ async def _check_still_pending(client: MlflowHttp, request: PromotionRequest) ->
     return tags
 
 
+@dataclass(frozen=True, order=True)
+class Claim:
+    """One approver's claim to decide the move of `target`; the smallest one wins."""
+
+    at_ns: int
+    nonce: str
+    approver: str = ""
+    version: str = ""
+
+    def key(self, target: str) -> str:
+        return f"{CLAIM}.{target}.{self.nonce}"
+
+    @property
+    def value(self) -> str:
+        return f"{self.at_ns}|{self.approver}|{self.version}"
+
+    @property
+    def record(self) -> str:
+        """The version tag the winner's decision keeps: approver|nonce|time."""
+        at = datetime.fromtimestamp(self.at_ns / 1e9, tz=timezone.utc)
+        return f"{self.approver}|{self.nonce}|{at.isoformat(timespec='milliseconds')}"
+
+
+def claims_for(tags: Mapping[str, str], target: str, now_ns: int) -> list[Claim]:
+    """The fresh claims on `target` among a registered model's tags, earliest first."""
+    prefix = f"{CLAIM}.{target}."
+    found = []
+    for key, value in tags.items():
+        if not key.startswith(prefix):
+            continue
+        at, _, rest = value.partition("|")
+        approver, _, version = rest.partition("|")
+        try:
+            at_ns = int(at)
+        except ValueError:
+            continue
+        if now_ns - at_ns > CLAIM_LIFETIME * 1e9:
+            continue
+        found.append(Claim(at_ns, key[len(prefix):], approver, version))
+    return sorted(found)
+
+
+async def model_tags(client: MlflowHttp, model: str) -> dict[str, str]:
+    answer = await client.get("/registered-models/get", {"name": model})
+    return key_values((answer.get("registered_model") or {}).get("tags"))
+
+
+async def _forget_claim(client: MlflowHttp, model: str, key: str) -> None:
+    """Delete our claim; it expires anyway, so a failure here changes no outcome."""
+    try:
+        await client.delete("/registered-models/delete-tag", {"name": model, "key": key})
+    except BackendError:
+        pass
+
+
+async def _claim(
+    client: MlflowHttp, request: PromotionRequest, approver: str, settle: float
+) -> Claim:
+    """Write our claim, wait out the settle time, and return it if it is the earliest."""
+    label = f"{request.model} v{request.version}"
+    claim = Claim(time.time_ns(), secrets.token_hex(6), approver, request.version)
+    key = claim.key(request.target)
+    await client.post(
+        "/registered-models/set-tag", {"name": request.model, "key": key, "value": claim.value}
+    )
+    took = (time.time_ns() - claim.at_ns) / 1e9
+    if took > settle:
+        await _forget_claim(client, request.model, key)
+        raise PromotionConflict(
+            f"{label}: the server took {took:.1f} s to record the approval claim (more than "
+            f"{settle:g} s), so the app cannot tell who approves first; nothing was changed, "
+            "try again"
+        )
+    await asyncio.sleep(settle - took + 0.05)
+    try:
+        claims = claims_for(await model_tags(client, request.model), request.target, time.time_ns())
+    except BackendError:
+        await _forget_claim(client, request.model, key)
+        raise
+    winner = claims[0] if claims else None
+    if winner is not None and winner.nonce != claim.nonce:
+        await _forget_claim(client, request.model, key)
+        if winner.version == request.version:
+            raise PromotionConflict(
+                f"conflict: {winner.approver} approved this request at the same moment and "
+                f"claimed it first; nothing was changed"
+            )
+        raise PromotionConflict(
+            f"conflict: {request.target} is moving under this approval: {winner.approver} is "
+            f"approving v{winner.version} at the same moment and claimed it first; nothing was "
+            "changed"
+        )
+    if winner is None:  # our own claim is gone: someone deleted it
+        raise PromotionConflict(f"{label}: the approval claim vanished; nothing was changed")
+    return claim
+
+
 async def approve(
-    client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, *, stage: str | None
+    client: MlflowHttp,
+    request: PromotionRequest,
+    approver: str,
+    at: datetime,
+    *,
+    stage: str | None,
+    read_holder: Callable[[], Awaitable[str | None]],
+    settle: float = 1.0,
 ) -> None:
-    """Move the alias (or, with `stage`, the stage) to the version, then record the decision."""
-    tags = await _check_still_pending(client, request)
-    if stage is not None:
-        await client.post(
-            "/model-versions/transition-stage",
-            {
-                "name": request.model,
-                "version": request.version,
-                "stage": stage,
-                "archive_existing_versions": True,
-            },
+    """Move the alias (or, with `stage`, the stage) to the version, then record the decision,
+    following the claim protocol in this module's docstring."""
+    label = f"{request.model} v{request.version}"
+    await _check_still_pending(client, request)
+    seen_holder = await read_holder()
+    claim = await _claim(client, request, approver, settle)
+    claim_key = claim.key(request.target)
+    try:
+        tags = await _check_still_pending(client, request)
+        holder = await read_holder()
+        if holder != seen_holder:
+            now = f"v{holder}" if holder else "no version"
+            raise PromotionConflict(
+                f"conflict: {request.target} moved under this approval (now held by {now}); "
+                "nothing was changed"
+            )
+    except BackendError:
+        await _forget_claim(client, request.model, claim_key)
+        raise
+    try:
+        if stage is not None:
+            await client.post(
+                "/model-versions/transition-stage",
+                {
+                    "name": request.model,
+                    "version": request.version,
+                    "stage": stage,
+                    "archive_existing_versions": True,
+                },
+            )
+        else:
+            await client.post(
+                "/registered-models/alias",
+                {"name": request.model, "alias": request.target, "version": request.version},
+            )
+    except BackendUnavailable as exc:
+        raise PromotionUnknown(
+            f"{label}: moving {request.target} got no clear answer ({exc}); unknown — check "
+            f"who holds {request.target} before trying again"
+        ) from exc
+    except BackendError:
+        await _forget_claim(client, request.model, claim_key)
+        raise
+    try:
+        holder = await read_holder()
+    except BackendError as exc:
+        raise PromotionUnknown(
+            f"{label}: the server accepted the move of {request.target}, then re-reading it "
+            f"failed ({exc}); unknown — check"
+        ) from exc
+    if holder != request.version:
+        await _forget_claim(client, request.model, claim_key)
+        now = f"v{holder}" if holder else "no version"
+        raise PromotionConflict(
+            f"conflict: {request.target} moved under this approval (now held by {now}, "
+            "not this version); the request stays pending"
         )
-    else:
-        await client.post(
-            "/registered-models/alias",
-            {"name": request.model, "alias": request.target, "version": request.version},
+    try:
+        await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "", claim)
+        recorded = await version_tags(client, request.model, request.version)
+    except BackendError as exc:
+        raise PromotionUnknown(
+            f"{label} now holds {request.target}, but recording the decision failed ({exc}); "
+            "unknown — check the version's tags"
+        ) from exc
+    if recorded.get(STATE) != "approved" or recorded.get(DECIDED_BY) != approver:
+        raise PromotionUnknown(
+            f"{label} now holds {request.target}, but its tags say "
+            f"{recorded.get(STATE) or 'no decision'} by {recorded.get(DECIDED_BY) or 'nobody'}; "
+            "unknown — check"
         )
-    await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "")
+    await _forget_claim(client, request.model, claim_key)
 
 
 async def reject(
@@ -210,8 +405,14 @@ async def _decide(
     by: str,
     at: datetime,
     reason: str,
+    claim: Claim | None = None,
 ) -> None:
+    """Write the decision beside the request tags, which stay: requester, time and note."""
     decision = decision_tags(state, by, at, reason)
+    if claim is not None:
+        decision[CLAIM] = claim.record
+    if request.override:
+        decision[OVERRIDE] = request.override
     await _set_tags(client, request.model, request.version, decision)
-    gone = [k for k in (*REQUEST_TAGS, REASON) if k in current and k not in decision]
+    gone = [k for k in DECISION_TAGS if k in current and k not in decision]
     await _delete_tags(client, request.model, request.version, gone)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.policy import compare_metrics, evaluate
+from mlops_tui.services.policy import compare_metrics
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
@@ -116,6 +116,10 @@ class ModelsScreen(BaseScreen):
         if request.key not in self.snapshot.versions_by_key:
             self.notify(f"{request.model} v{request.version} is not in the registry", severity="error", markup=False)
             return
+        refusal = self.mlops.runtime.actions.approval_refusal(request)
+        if refusal:  # refused before any dialog: the action audits it
+            self.run_approval(request, None)
+            return
         self.open_approval(request)
 
     @work(group="approval-dialog", exclusive=True, exit_on_error=False)
@@ -134,29 +138,50 @@ class ModelsScreen(BaseScreen):
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
         champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
+        checks = actions.policy_checks(request, holder, snap)
+        if actions.approval_refusal(request, checks, override="break-glass"):
+            # a check fails and break-glass is off: refused before the dialog
+            self.run_approval(request, holder)
+            return
+        needs_override = actions.approval_refusal(request, checks) is not None
         dialog = ApprovalDialog(
             request,
             holder,
             compare_metrics(cand_run, champ_run),
-            evaluate(candidate, cand_run, champ_run),
+            checks,
             self.mlops.runtime.user,
         )
 
+        def reason_given(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_approval(request, holder, values["override"])
+
         def done(yes: bool | None) -> None:
-            if yes:
+            if yes and needs_override:
+                intro = Text(
+                    f"{sum(not c.passed for c in checks)} policy check(s) failed for "
+                    f"{visible(request.model)} v{visible(request.version)}. Break glass: the reason "
+                    "is recorded in the version's tags and the audit log."
+                )
+                self.app.push_screen(
+                    PromptDialog("Override policy", intro, [("override", "Override reason (required)", "", True)]),
+                    reason_given,
+                )
+            elif yes:
                 self.run_approval(request, holder)
 
         self.app.push_screen(dialog, done)
 
     @work(group="actions", exit_on_error=False)
-    async def run_approval(self, request: PromotionRequest, holder: str | None) -> None:
+    async def run_approval(self, request: PromotionRequest, holder: str | None, override: str = "") -> None:
         try:
-            await self.mlops.runtime.actions.approve(request, holder)
+            await self.mlops.runtime.actions.approve(request, holder, override)
         except ActionRefused as exc:
             self.notify(str(exc), title="Not approved", severity="error", timeout=8, markup=False)
             return
         self.notify(
-            f"{request.model} v{request.version} is now {request.target}",
+            f"{request.model} v{request.version} is now {request.target}"
+            + (f" (override: {override})" if override else ""),
             title="Approved",
             markup=False,
         )

@@ -1,0 +1,248 @@
+"""The `[policy]` table gates approvals, headless and in the TUI, against the real MLflow server.
+
+What the app did is checked on the server through REST and in the audit log it writes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlops_tui.cli import main
+from mlops_tui.config.loader import parse_settings
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.dialogs.approval import ApprovalDialog
+from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.screens.models import ModelsScreen
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from tests.conftest import wait_until
+from tests.mlflow.app_support import (
+    SIZE,
+    cursor_to_row,
+    mlflow_backend,
+    narrow,
+    promotion_tags,
+    seed_request,
+    seed_versions,
+    type_text,
+    wait_for_text,
+    wait_for_toast,
+    wait_for_version,
+)
+from tests.mlflow.server import RestError
+
+HOLDER = {"auc": 0.875, "rmse": 2.0}
+CANDIDATE = {"auc": 0.75, "rmse": 1.5}  # auc drops by 0.125: fails "auc >= holder - 0.005"
+OVERRIDE = "mlops_tui.promotion.override"
+
+
+@pytest.fixture(autouse=True)
+def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
+    yield
+    try:
+        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
+    except RestError:
+        pass
+
+
+def policy_toml(gates: list[str], *, break_glass: bool = True) -> str:
+    return (
+        "[policy]\n"
+        f"gates = {json.dumps(gates)}\n"
+        f"break_glass = {'true' if break_glass else 'false'}\n"
+    )
+
+
+def write_config(tmp_path: Path, server, exp_name: str, policy: str) -> Path:
+    config = tmp_path / "mlops.toml"
+    config.write_text(
+        policy
+        + "\n[[backends]]\n"
+        + f'name = "mlflow"\nkind = "mlflow"\nurl = "{server.url}"\n'
+        + f'experiments = ["{exp_name}"]\ncache = false\n'
+    )
+    return config
+
+
+def audit(isolated_dirs: Path) -> list[dict]:
+    path = isolated_dirs / "data" / "mlops-tui" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def seed(server, model: str, exp_id: str) -> tuple[str, str]:
+    v1, v2 = seed_versions(server, model, exp_id, [HOLDER, CANDIDATE])
+    server.set_alias(model, "champion", v1)
+    seed_request(server, model, v2, "carol", note="smaller rmse")
+    return v1, v2
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- headless ---------------------------------------------------------------------------------------
+def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch, isolated_dirs
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    config = write_config(tmp_path, mlflow_server, exp_name,
+                          policy_toml(["auc >= holder - 0.005", "rmse <= holder * 1.02"]))
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 1
+    assert "FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in out
+    assert "pass  rmse <= holder * 1.02  (1.5000 <= 2.0400 (v1: 2.0000))" in out
+    assert "policy: 1 check(s) failed: auc >= holder - 0.005" in err and "override" in err
+    assert mlflow_server.alias_version(model, "champion") == v1
+
+    # an override needs a reason: blank is no reason
+    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2,
+                       "--yes", "--override", "  ")
+    assert code == 1 and "needs an override reason" in err
+    assert mlflow_server.alias_version(model, "champion") == v1
+
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2,
+                         "--yes", "--override", "fraud spike, holder is leaking")
+    assert code == 0, err
+    assert f"approved: {model} v{v2} is now champion (override: break-glass)" in out
+    assert mlflow_server.alias_version(model, "champion") == v2
+    tags = promotion_tags(mlflow_server, model, v2)
+    assert tags[OVERRIDE] == "fraud spike, holder is leaking"
+    assert tags["mlops_tui.promotion.decided_by"] == "bob"
+    assert tags["mlops_tui.promotion.requester"] == "carol"
+
+    entries = [e for e in audit(isolated_dirs) if e["action"] == "approve promotion"]
+    assert [(e["outcome"], e["user"]) for e in entries] == [
+        ("refused", "bob"), ("refused", "bob"), ("ok", "bob")
+    ]
+    assert entries[2]["detail"]["override"] == "fraud spike, holder is leaking"
+    assert entries[2]["detail"]["failed_checks"] == ["auc >= holder - 0.005"]
+
+    # the list marks the override
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list")
+    row = next(line for line in out.splitlines() if line.startswith(model))
+    assert "approved (OVERRIDE)" in row and "[override: fraud spike, holder is leaking]" in row
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list", "--json")
+    (listed,) = [p for p in json.loads(out) if p["model"] == model]
+    assert listed["override"] == "fraud spike, holder is leaking"
+
+
+def test_headless_passing_gates_approve_and_break_glass_off_refuses_any_override(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch, isolated_dirs
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+
+    strict = write_config(tmp_path, mlflow_server, exp_name, policy_toml(["auc >= 0.80"], break_glass=False))
+    code, _, err = cli(capsys, "--config", str(strict), "promotions", "approve", model, v2,
+                       "--yes", "--override", "trust me")
+    assert code == 1 and "break-glass is off" in err
+    assert mlflow_server.alias_version(model, "champion") == v1
+
+    lenient = write_config(tmp_path, mlflow_server, exp_name, policy_toml(["rmse <= holder * 1.02", "auc >= 0.5"]))
+    code, out, err = cli(capsys, "--config", str(lenient), "promotions", "approve", model, v2, "--yes")
+    assert code == 0, err
+    assert "pass  auc >= 0.5  (0.7500 >= 0.5000)" in out
+    assert out.strip().endswith(f"approved: {model} v{v2} is now champion")
+    assert mlflow_server.alias_version(model, "champion") == v2
+    assert OVERRIDE not in promotion_tags(mlflow_server, model, v2)
+    assert [e["outcome"] for e in audit(isolated_dirs) if e["action"] == "approve promotion"] == [
+        "refused", "ok"
+    ]
+
+
+def test_a_gate_syntax_error_is_a_config_error_with_exit_2(tmp_path, capsys, mlflow_server):
+    config = write_config(tmp_path, mlflow_server, "x", policy_toml(["auc >= holdr - 0.005"]))
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "list")
+    assert code == 2 and out == ""
+    assert "policy.gates (line 2)" in err and "'auc >= holdr - 0.005'" in err
+    assert "Traceback" not in err
+
+
+# -- the TUI ----------------------------------------------------------------------------------------
+def policy_app(tmp_path: Path, server, exp_name: str, policy: str) -> MlopsApp:
+    runtime = build_runtime(
+        parse_settings(policy),
+        backends=[mlflow_backend(server.url, [exp_name])],
+        audit_path=tmp_path / "audit.jsonl",
+    )
+    return MlopsApp(runtime)
+
+
+async def open_request(app, pilot, model: str, version: str) -> None:
+    await wait_for_version(app, pilot, model, version)
+    await wait_until(
+        lambda: any(p.key == (model, version) for p in app.snapshot.pending_promotions),
+        timeout=10, pilot=pilot,
+    )
+    await pilot.press("3")
+    await pilot.pause()
+    grid = app.screen.query_one("#requests", DataGrid)
+    await narrow(pilot, model)
+    await cursor_to_row(pilot, grid, lambda p: p.key == (model, version))
+
+
+def audit_lines(tmp_path: Path) -> list[dict]:
+    path = tmp_path / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def test_tui_a_failing_gate_needs_an_override_reason_and_records_it(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    app = policy_app(tmp_path, mlflow_server, exp_name, policy_toml(["auc >= holder - 0.005"]))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_request(app, pilot, model, v2)
+        await pilot.press("a")
+        await wait_until(lambda: isinstance(app.screen, ApprovalDialog), timeout=5, pilot=pilot)
+        text = await wait_for_text(app, pilot, "Policy checks")
+        assert "✖ FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in text
+        assert "1 check(s) failed: approving needs an override reason" in text
+        await pilot.press("y")
+        await wait_until(lambda: isinstance(app.screen, PromptDialog), timeout=5, pilot=pilot)
+        await wait_for_text(app, pilot, "Override reason")
+        await type_text(pilot, "holder leaks labels")
+        await pilot.press("enter")
+        words = await wait_for_toast(app, pilot, "Approved")
+        assert "override: holder leaks labels" in words
+
+    assert mlflow_server.alias_version(model, "champion") == v2
+    assert promotion_tags(mlflow_server, model, v2)[OVERRIDE] == "holder leaks labels"
+    (entry,) = audit_lines(tmp_path)
+    assert (entry["outcome"], entry["detail"]["override"]) == ("ok", "holder leaks labels")
+
+
+async def test_tui_a_failing_gate_without_break_glass_is_refused_before_the_dialog(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    before = promotion_tags(mlflow_server, model, v2)
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    app = policy_app(tmp_path, mlflow_server, exp_name, policy_toml(["auc >= 0.80"], break_glass=False))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_request(app, pilot, model, v2)
+        await pilot.press("a")
+        words = await wait_for_toast(app, pilot, "Not approved")
+        assert "auc >= 0.80 (0.7500 >= 0.8000)" in words and "break-glass is off" in words
+        assert isinstance(app.screen, ModelsScreen)
+        assert not any(isinstance(s, ApprovalDialog) for s in app.screen_stack)
+
+    assert mlflow_server.alias_version(model, "champion") == v1
+    assert promotion_tags(mlflow_server, model, v2) == before
+    assert [e["outcome"] for e in audit_lines(tmp_path)] == ["refused"]
