@@ -57,9 +57,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             print_json(requests)
             return 0
         print_table(
-            ["model", "version", "target", "state", "requester", "requested", "decided by", "note"],
+            ["model", "version", "target", "state", "requester", "requested", "approved by", "note"],
             [[p.model, p.version, p.target, _state(p), p.requester,
-              p.requested_at.isoformat(" ", "minutes"), p.decided_by or "-",
+              p.requested_at.isoformat(" ", "minutes"), _approvers(p),
               p.note + (f" [override: {p.override}]" if p.override else "")] for p in requests],
         )
     return 0
@@ -67,6 +67,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _state(p: PromotionRequest) -> str:
     return f"{p.state.value} (OVERRIDE)" if p.override else p.state.value
+
+
+def _approvers(p: PromotionRequest) -> str:
+    names = list(p.approvals)
+    if p.state == PromotionState.APPROVED and p.decided_by and p.decided_by not in names:
+        names.append(p.decided_by)
+    if p.state == PromotionState.REJECTED:
+        names = [f"rejected by {p.decided_by}"]
+    return ", ".join(names) or "-"
 
 
 def _pending(snap: Snapshot, model: str, version: str) -> PromotionRequest:
@@ -119,9 +128,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
                 raise CommandFailed("not approved: confirm with --yes when not at a terminal")
             if input(f"Approve as {runtime.user}? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise CommandFailed("not approved")
-        act(actions.approve(request, holder, args.override))
+        outcome = act(actions.approve(request, holder, args.override))
     override = " (override: break-glass)" if any(not c.passed for c in checks) else ""
-    print(f"approved: {args.model} v{args.version} is now {request.target}{override}")
+    print(f"approved: {outcome}{override}")
     return 0
 
 

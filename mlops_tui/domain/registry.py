@@ -51,6 +51,7 @@ class PromotionRequest(DomainModel):
     decided_at: datetime | None = None
     reason: str = ""
     override: str = ""  # why an approval went past failing policy checks (break-glass)
+    approvals: tuple[str, ...] = ()  # who approved so far, when the policy wants several
     backend: str = ""
 
     @property

@@ -176,6 +176,8 @@ class Actions:
             return f"this request is already {request.state}"
         if self.four_eyes and request.requester == self.user:
             return f"four-eyes rule: {self.user} requested this promotion and cannot approve it"
+        if self.user in request.approvals:
+            return f"{self.user} already approved this request; another approver must approve it"
         rules = self.rules_for(request)
         if rules.allowed_approvers and self.user not in rules.allowed_approvers:
             return (
@@ -196,9 +198,12 @@ class Actions:
 
     async def approve(
         self, request: PromotionRequest, expected_holder: str | None, override: str = ""
-    ) -> None:
+    ) -> str:
         """Move `request.target` to the candidate, if it is still where the user saw it and
-        the policy's checks pass (or, with break-glass, the user gave an override reason)."""
+        the policy's checks pass (or, with break-glass, the user gave an override reason).
+
+        When the policy wants more approvers than have approved, records this approval and
+        moves nothing. Returns what happened, in words."""
         label = f"{request.model} v{request.version} -> {request.target}"
         backend = request.backend
         self._check_writable("approve promotion", label, backend)
@@ -238,6 +243,30 @@ class Actions:
                 detail["override"] = override
                 detail["failed_checks"] = [c.name for c in broken]
             at = utcnow()
+            rules = self.rules_for(request)
+            needed = rules.approvers if rules.guards(request.target) else 1
+            if len(request.approvals) + 1 < needed:
+                if not hasattr(self.hub.backend(backend), "record_approval"):
+                    raise self._refuse(
+                        "approve promotion", label, backend,
+                        f"the policy wants {needed} approvers, and {backend} cannot record "
+                        "approvals one by one; nothing was changed",
+                    )
+                names = await self._write(
+                    "approve promotion",
+                    label,
+                    backend,
+                    lambda b: b.record_approval(decided, self.user, at),
+                    **detail,
+                    approval=f"{len(request.approvals) + 1} of {needed}",
+                    moved=False,
+                )
+                return (
+                    f"approval {len(names)} of {needed} recorded ({', '.join(names)}); "
+                    f"{request.target} moves when {needed - len(names)} more approve"
+                )
+            if needed > 1:
+                detail["approvals"] = [*request.approvals, self.user]
             await self._write(
                 "approve promotion",
                 label,
@@ -245,6 +274,7 @@ class Actions:
                 lambda b: b.approve_promotion(decided, self.user, at),
                 **detail,
             )
+            return f"{request.model} v{request.version} is now {request.target}"
         except PromotionConflict as exc:
             raise self._refuse("approve promotion", label, backend, str(exc)) from exc
         finally:

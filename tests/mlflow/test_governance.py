@@ -246,3 +246,46 @@ async def test_tui_a_failing_gate_without_break_glass_is_refused_before_the_dial
     assert mlflow_server.alias_version(model, "champion") == v1
     assert promotion_tags(mlflow_server, model, v2) == before
     assert [e["outcome"] for e in audit_lines(tmp_path)] == ["refused"]
+
+
+# -- two approvers ----------------------------------------------------------------------------------
+def test_two_approvers_the_first_is_recorded_the_second_distinct_one_moves_the_alias(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch, isolated_dirs
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    # the override applies by glob: every test model is called model-<hex>
+    config = write_config(tmp_path, mlflow_server, exp_name,
+                          '[policy]\napprovers = 1\n\n[policy.models."model-*"]\napprovers = 2\n')
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 0, err
+    assert "approved: approval 1 of 2 recorded (bob); champion moves when 1 more approve" in out
+    assert mlflow_server.alias_version(model, "champion") == v1  # not yet
+    tags = promotion_tags(mlflow_server, model, v2)
+    assert tags["mlops_tui.promotion.approvals"].startswith("bob@")
+    assert "mlops_tui.promotion.state" not in tags  # still pending
+
+    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 1 and "bob already approved this request" in err  # one person, one approval
+    assert mlflow_server.alias_version(model, "champion") == v1
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 0, err
+    assert f"approved: {model} v{v2} is now champion" in out
+    assert mlflow_server.alias_version(model, "champion") == v2
+    tags = promotion_tags(mlflow_server, model, v2)
+    assert [e.split("@")[0] for e in tags["mlops_tui.promotion.approvals"].split(",")] == ["bob", "dave"]
+    assert tags["mlops_tui.promotion.decided_by"] == "dave"
+
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list")
+    row = next(line for line in out.splitlines() if line.startswith(model))
+    assert "approved" in row and "bob, dave" in row
+    approvals = [e for e in audit(isolated_dirs) if e["action"] == "approve promotion"]
+    assert [(e["user"], e["outcome"], e["detail"].get("approval")) for e in approvals] == [
+        ("bob", "ok", "1 of 2"), ("bob", "refused", None), ("dave", "ok", None)
+    ]
+    assert approvals[2]["detail"]["approvals"] == ["bob", "dave"]

@@ -471,6 +471,12 @@ class MlflowBackend(Backend[MlflowOptions]):
             settle=self.options.approval_settle_seconds,
         )
 
+    async def record_approval(
+        self, request: PromotionRequest, approver: str, at: datetime
+    ) -> tuple[str, ...]:
+        """One approval of several the policy wants: a tag; the alias does not move."""
+        return await tags_scheme.record_approval(self.client, request, approver, at)
+
     async def reject_promotion(
         self, request: PromotionRequest, approver: str, at: datetime, reason: str
     ) -> None:

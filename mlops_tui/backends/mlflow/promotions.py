@@ -14,6 +14,8 @@ version. The scheme (documented in the README):
   mlops_tui.promotion.reason        why (rejections)
   mlops_tui.promotion.claim         the winning approval claim: approver|nonce|time
   mlops_tui.promotion.override      break-glass: why it was approved past failing checks
+  mlops_tui.promotion.approvals     approvals so far when the policy wants several:
+                                    user@time, comma-separated (the last one moves the alias)
 
 A version with target and requester and no state is a pending request. The four-eyes rule
 is enforced by the client, not by the server. The writes at the end of this module check,
@@ -70,9 +72,10 @@ DECIDED_AT = PREFIX + "decided_at"
 REASON = PREFIX + "reason"
 CLAIM = PREFIX + "claim"
 OVERRIDE = PREFIX + "override"
+APPROVALS = PREFIX + "approvals"
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
-DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE)
+DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE, APPROVALS)
 
 CLAIM_LIFETIME = 120.0  # seconds: an older claim (its approver crashed) is ignored
 
@@ -113,6 +116,12 @@ def decision_tags(state: PromotionState, by: str, at: datetime, reason: str = ""
     return tags
 
 
+def approvals_of(tags: Mapping[str, str]) -> tuple[str, ...]:
+    """The approvers recorded so far (names, in order), from `user@time,user@time`."""
+    entries = [e.strip() for e in (tags.get(APPROVALS) or "").split(",") if e.strip()]
+    return tuple(e.rpartition("@")[0] or e for e in entries)
+
+
 def is_pending(tags: Mapping[str, str]) -> bool:
     return bool(tags.get(TARGET)) and bool(tags.get(REQUESTER)) and not tags.get(STATE)
 
@@ -143,6 +152,7 @@ def from_tags(
             requester=tags[REQUESTER],
             requested_at=parse_time(tags.get(REQUESTED_AT)) or fallback_time,
             note=tags.get(NOTE, ""),
+            approvals=approvals_of(tags),
             backend=backend,
         )
     decided_at = parse_time(tags.get(DECIDED_AT))
@@ -158,6 +168,7 @@ def from_tags(
         decided_at=decided_at,
         reason=tags.get(REASON, ""),
         override=tags.get(OVERRIDE, ""),
+        approvals=approvals_of(tags),
         backend=backend,
     )
 
@@ -390,6 +401,24 @@ async def approve(
     await _forget_claim(client, request.model, claim_key)
 
 
+async def record_approval(
+    client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime
+) -> tuple[str, ...]:
+    """One more approval of a request that needs several; the alias does not move.
+    Returns the approvers recorded so far."""
+    tags = await _check_still_pending(client, request)
+    if approver in approvals_of(tags):
+        raise PromotionConflict(
+            f"{request.model} v{request.version}: {approver} already approved this request; "
+            "another approver must approve it"
+        )
+    entries = [e for e in (tags.get(APPROVALS) or "").split(",") if e.strip()]
+    entries.append(f"{approver}@{iso_utc(at)}")
+    await _set_tags(client, request.model, request.version, {APPROVALS: ",".join(entries)})
+    recorded = await version_tags(client, request.model, request.version)
+    return approvals_of(recorded)
+
+
 async def reject(
     client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, reason: str
 ) -> None:
@@ -413,6 +442,8 @@ async def _decide(
         decision[CLAIM] = claim.record
     if request.override:
         decision[OVERRIDE] = request.override
+    if state == PromotionState.APPROVED and current.get(APPROVALS):
+        decision[APPROVALS] = f"{current[APPROVALS]},{by}@{iso_utc(at)}"
     await _set_tags(client, request.model, request.version, decision)
     gone = [k for k in DECISION_TAGS if k in current and k not in decision]
     await _delete_tags(client, request.model, request.version, gone)

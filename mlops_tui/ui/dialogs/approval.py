@@ -91,6 +91,8 @@ class ApprovalDialog(ModalScreen[bool]):
         if r.note:
             head.append(f": {visible(r.note)}", style="italic")
         head.append(f"\nnow held by v{visible(self.holder)}" if self.holder else "\nno version holds it now")
+        if r.approvals:
+            head.append(f"\napproved so far by {visible(', '.join(r.approvals))}", style="bold")
         failed = [c for c in self.checks if not c.passed]
         verdict = Text()
         if failed:

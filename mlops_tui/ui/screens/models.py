@@ -175,13 +175,12 @@ class ModelsScreen(BaseScreen):
     @work(group="actions", exit_on_error=False)
     async def run_approval(self, request: PromotionRequest, holder: str | None, override: str = "") -> None:
         try:
-            await self.mlops.runtime.actions.approve(request, holder, override)
+            outcome = await self.mlops.runtime.actions.approve(request, holder, override)
         except ActionRefused as exc:
             self.notify(str(exc), title="Not approved", severity="error", timeout=8, markup=False)
             return
         self.notify(
-            f"{request.model} v{request.version} is now {request.target}"
-            + (f" (override: {override})" if override else ""),
+            outcome + (f" (override: {override})" if override else ""),
             title="Approved",
             markup=False,
         )
