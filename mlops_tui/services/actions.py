@@ -26,7 +26,7 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
-from mlops_tui.services.policy import CheckResult, evaluate, failed
+from mlops_tui.services.policy import CheckResult, checks_summary, evaluate, failed
 from mlops_tui.services.snapshot import Snapshot
 
 _local_ids = itertools.count(1)
@@ -111,6 +111,9 @@ class Actions:
         target = target or self.default_target(backend)
         label = f"{model} v{version} -> {target}"
         self._check_writable("request promotion", label, backend)
+        refusal = self.request_refusal(model, version)
+        if refusal:
+            raise self._refuse("request promotion", label, backend, refusal)
         request = PromotionRequest(
             model=model,
             version=version,
@@ -124,6 +127,20 @@ class Actions:
             "request promotion", label, backend, lambda b: b.request_promotion(request), note=note
         )
         return request
+
+    def request_refusal(self, model: str, version: str) -> str | None:
+        """Why a new request for this version is refused now (None: it is not). Asked before
+        the request prompt; the backend checks the server's tags again before writing."""
+        if self.read_only:
+            return "read-only mode: nothing was changed"
+        for p in self.hub.snapshot.pending_promotions:
+            if p.key == (model, version):
+                return (
+                    f"{model} v{version} already has a pending request for {p.target}, by "
+                    f"{p.requester} at {p.requested_at:%Y-%m-%d %H:%M} UTC; approve or reject "
+                    "that one first"
+                )
+        return None
 
     async def current_holder(self, request: PromotionRequest) -> str | None:
         """Who holds the request's target right now, read from the server (its own mapping of
@@ -237,7 +254,9 @@ class Actions:
             if refusal:
                 raise self._refuse("approve promotion", label, backend, refusal)
             broken = failed(checks) if self.rules_for(request).guards(request.target) else []
-            decided = request.model_copy(update={"override": override if broken else ""})
+            decided = request.model_copy(
+                update={"override": override if broken else "", "checks": checks_summary(checks)}
+            )
             detail: dict = {"previous_holder": holder, "requester": request.requester}
             if broken:
                 detail["override"] = override

@@ -124,3 +124,10 @@ def _gate_check(gate: Gate, value: float | None, holder_run: Run | None, holder:
 
 def failed(checks: list[CheckResult]) -> list[CheckResult]:
     return [c for c in checks if not c.passed]
+
+
+def checks_summary(checks: list[CheckResult]) -> str:
+    """One line for the record: how many passed, and which failed."""
+    bad = failed(checks)
+    text = f"{len(checks) - len(bad)} passed, {len(bad)} failed"
+    return text + (": " + "; ".join(c.name for c in bad) if bad else "")

@@ -289,3 +289,94 @@ def test_two_approvers_the_first_is_recorded_the_second_distinct_one_moves_the_a
         ("bob", "ok", "1 of 2"), ("bob", "refused", None), ("dave", "ok", None)
     ]
     assert approvals[2]["detail"]["approvals"] == ["bob", "dave"]
+
+
+# -- duplicate requests -----------------------------------------------------------------------------
+def test_a_second_request_for_a_pending_version_is_refused_naming_the_first(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch, isolated_dirs
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)  # carol's request for v2 is pending
+    before = promotion_tags(mlflow_server, model, v2)
+    config = write_config(tmp_path, mlflow_server, exp_name, "")
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    code, _, err = cli(capsys, "--config", str(config), "promotions", "request", model, v2, "--note", "me too")
+    assert code == 1
+    assert f"{model} v{v2} already has a pending request for champion, by carol" in err
+    assert promotion_tags(mlflow_server, model, v2) == before  # carol's request, untouched
+    (entry,) = audit(isolated_dirs)
+    assert (entry["action"], entry["outcome"], entry["user"]) == ("request promotion", "refused", "dave")
+    assert "carol" in entry["detail"]["reason"]
+
+
+async def test_the_backend_refuses_a_request_over_a_pending_one_it_was_not_shown(
+    mlflow_server, mlflow_experiment, mlflow_model_name, make_backend
+):
+    """The server's tags are re-read before writing: a request another client made since the
+    last poll is not overwritten."""
+    from datetime import datetime, timezone
+
+    from mlops_tui.backends.errors import PromotionConflict
+    from mlops_tui.domain import PromotionRequest
+
+    model = mlflow_model_name
+    v1, v2 = seed(mlflow_server, model, mlflow_experiment[0])
+    backend = make_backend()
+    await backend.open()
+    mine = PromotionRequest(model=model, version=v2, target="champion", requester="dave",
+                            requested_at=datetime.now(timezone.utc), backend="mlflow")
+    with pytest.raises(PromotionConflict, match="by carol at 2026-01-05T09:00:00Z"):
+        await backend.request_promotion(mine)
+    assert promotion_tags(mlflow_server, model, v2)["mlops_tui.promotion.requester"] == "carol"
+
+
+# -- who held an alias when -------------------------------------------------------------------------
+def test_models_history_after_three_promotions_one_outside_mlops_tui_and_at(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2, v3, v4 = seed_versions(mlflow_server, model, exp_id, [HOLDER, HOLDER, HOLDER, HOLDER])
+    mlflow_server.set_alias(model, "champion", v1)
+    config = write_config(tmp_path, mlflow_server, exp_name, "")
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+
+    seed_request(mlflow_server, model, v2, "carol", note="first")
+    assert cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")[0] == 0
+    # someone moves the alias with MLflow's own REST API, outside mlops-tui
+    mlflow_server.set_alias(model, "champion", v3)
+    seed_request(mlflow_server, model, v4, "erin", note="third")
+    assert cli(capsys, "--config", str(config), "promotions", "approve", model, v4, "--yes")[0] == 0
+
+    code, out, err = cli(capsys, "--config", str(config), "models", "history", model, "--json")
+    assert code == 0, err
+    history = json.loads(out)
+    assert [(h["version"], h["outside_mlops_tui"]) for h in history] == [
+        (v1, True), (v2, False), (v3, True), (v4, False)
+    ]
+    t2, t4 = history[1]["at"], history[3]["at"]
+    assert t2 < t4
+    assert (history[1]["requester"], history[1]["approvers"]) == ("carol", ["bob"])
+    assert (history[3]["requester"], history[3]["approvers"]) == ("erin", ["bob"])
+    assert history[3]["checks"] == "2 passed, 0 failed"  # READY and FINISHED, the default policy
+    assert (history[2]["after"], history[2]["before"]) == (t2, t4)  # v3's move: only between
+
+    code, out, _ = cli(capsys, "--config", str(config), "models", "history", model)
+    rows = out.splitlines()[1:]
+    assert rows[2].startswith(f"v{v3}") and "moved outside mlops-tui" in rows[2]
+    assert rows[1].startswith(f"v{v2}") and "carol" in rows[1] and "bob" in rows[1]
+
+    from datetime import datetime, timedelta
+
+    after_t4 = (datetime.fromisoformat(t4) + timedelta(seconds=1)).isoformat()
+    code, out, _ = cli(capsys, "--config", str(config), "models", "history", model, "--at", after_t4)
+    assert code == 0 and out.strip().endswith(f": v{v4}")
+    code, out, _ = cli(capsys, "--config", str(config), "models", "history", model, "--at", t2)
+    # right after v2's approval v3 may already hold it: the answer says how unsure it is
+    assert out.strip().endswith(
+        f": v{v3} (uncertain: v{v3} was moved outside mlops-tui at an unknown time after {t2}, "
+        f"before {t4}; before that v{v2})"
+    )
+    code, out, err = cli(capsys, "--config", str(config), "models", "history", model, "--at", "yesterday")
+    assert code == 1 and "is not a time" in err

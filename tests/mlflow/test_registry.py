@@ -124,6 +124,7 @@ async def test_request_then_approve_moves_the_alias_and_records_the_decision(
         "mlops_tui.promotion.state": "approved",
         "mlops_tui.promotion.decided_by": "bob",
         "mlops_tui.promotion.decided_at": "2026-11-20T10:30:00Z",
+        "mlops_tui.promotion.previous_holder": v1,  # for the history of who held champion
     }
     history = [p for p in await backend.list_promotions() if p.model == model]
     assert [(p.version, p.state, p.decided_by, p.requester, p.requested_at) for p in history] == [

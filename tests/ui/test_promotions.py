@@ -151,12 +151,16 @@ async def test_read_only_refuses_to_approve(tmp_path, monkeypatch):
         assert "READ-ONLY" in screen(app)
         request, holder = approvable(app)
         await select_request(app, pilot, request)
-        await pilot.press("a")  # refused before any dialog
-        await wait_for_text(app, pilot, "read-only mode: nothing was changed")
+        assert app.screen.active_bindings["a"].enabled is False  # dimmed in the footer
+        await pilot.press("a")  # asks nothing
+        await pilot.pause()
         assert isinstance(app.screen, ModelsScreen)
+        await pilot.press("question_mark")
+        await wait_for_text(app, pilot, "Approve (unavailable: read-only mode: no writes)")
+        await pilot.press("escape")
         await poll_now(app, pilot)  # the next snapshot: still unchanged
         assert champion_of(app, request.model) == holder
-        assert all(e["outcome"] == "refused" for e in audit_lines(tmp_path))
+        assert audit_lines(tmp_path) == []  # nothing was attempted
         assert grid(app, "#requests").cursor_row.state == PromotionState.PENDING
 
 

@@ -14,6 +14,8 @@ version. The scheme (documented in the README):
   mlops_tui.promotion.reason        why (rejections)
   mlops_tui.promotion.claim         the winning approval claim: approver|nonce|time
   mlops_tui.promotion.override      break-glass: why it was approved past failing checks
+  mlops_tui.promotion.previous_holder  approvals: the version that held the target before
+  mlops_tui.promotion.checks        approvals: the policy's checks as they stood
   mlops_tui.promotion.approvals     approvals so far when the policy wants several:
                                     user@time, comma-separated (the last one moves the alias)
 
@@ -73,9 +75,13 @@ REASON = PREFIX + "reason"
 CLAIM = PREFIX + "claim"
 OVERRIDE = PREFIX + "override"
 APPROVALS = PREFIX + "approvals"
+PREVIOUS = PREFIX + "previous_holder"
+CHECKS = PREFIX + "checks"
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
-DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE, APPROVALS)
+DECISION_TAGS = (
+    STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE, APPROVALS, PREVIOUS, CHECKS
+)
 
 CLAIM_LIFETIME = 120.0  # seconds: an older claim (its approver crashed) is ignored
 
@@ -169,6 +175,8 @@ def from_tags(
         reason=tags.get(REASON, ""),
         override=tags.get(OVERRIDE, ""),
         approvals=approvals_of(tags),
+        previous_holder=tags.get(PREVIOUS, ""),
+        checks=tags.get(CHECKS, ""),
         backend=backend,
     )
 
@@ -196,6 +204,12 @@ async def _delete_tags(client: MlflowHttp, model: str, version: str, keys: Seque
 async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
     """Tag the candidate version with a new pending request."""
     current = await version_tags(client, request.model, request.version)
+    if is_pending(current):
+        raise PromotionConflict(
+            f"{request.model} v{request.version} already has a pending request for "
+            f"{current.get(TARGET)}, by {current.get(REQUESTER)} at "
+            f"{current.get(REQUESTED_AT) or 'an unknown time'}; approve or reject that one first"
+        )
     new = request_tags(request)
     await _set_tags(client, request.model, request.version, new)
     # A new request starts clean: no decision of an earlier one, no stale note.
@@ -385,7 +399,9 @@ async def approve(
             "not this version); the request stays pending"
         )
     try:
-        await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "", claim)
+        await _decide(
+            client, request, tags, PromotionState.APPROVED, approver, at, "", claim, seen_holder
+        )
         recorded = await version_tags(client, request.model, request.version)
     except BackendError as exc:
         raise PromotionUnknown(
@@ -435,9 +451,14 @@ async def _decide(
     at: datetime,
     reason: str,
     claim: Claim | None = None,
+    previous_holder: str | None = None,
 ) -> None:
     """Write the decision beside the request tags, which stay: requester, time and note."""
     decision = decision_tags(state, by, at, reason)
+    if previous_holder:
+        decision[PREVIOUS] = previous_holder
+    if request.checks:
+        decision[CHECKS] = request.checks
     if claim is not None:
         decision[CLAIM] = claim.record
     if request.override:

@@ -49,6 +49,21 @@ class ModelsScreen(BaseScreen):
         Binding("shift+tab", "app.focus_previous", "Prev list", show=False, id="models.prev"),
     ]
 
+    # -- keys that cannot act here are shown dimmed, with the reason in `?` ----------------------
+    def unavailable_reason(self, action: str) -> str:
+        if action in ("approve", "reject", "request"):
+            try:
+                if self.mlops.runtime.actions.read_only:
+                    return "read-only mode: no writes"
+            except Exception:  # not attached to the app yet
+                return ""
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.unavailable_reason(action):
+            return None  # dimmed in the footer, and the key does nothing
+        return super().check_action(action, parameters)
+
     def compose_body(self) -> ComposeResult:
         yield DataGrid(request_columns(), row_key=lambda p: (p.model, p.version, p.requested_at), id="requests",
                        empty_text="No promotion requests")
@@ -214,6 +229,10 @@ class ModelsScreen(BaseScreen):
         version = self.query_one("#versions", DataGrid).cursor_row if self.focused is self.query_one("#versions", DataGrid) else self._selected_version()
         if version is None:
             self.notify("Select a model version to request its promotion", severity="warning")
+            return
+        refusal = self.mlops.runtime.actions.request_refusal(version.model, version.version)
+        if refusal:  # refused before the prompt: the action audits it
+            self.run_request(version, "", "")
             return
         intro = Text(f"Request promotion of {visible(version.model)} v{visible(version.version)}")
 
