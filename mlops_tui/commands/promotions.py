@@ -8,6 +8,7 @@ import sys
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
 from mlops_tui.domain import PromotionRequest, PromotionState
 from mlops_tui.services.policy import compare_metrics
+from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.text import printable
 
@@ -38,6 +39,13 @@ def register(sub, parents) -> None:
                    help="approve past failing policy checks (break-glass); the reason is recorded")
     a.set_defaults(handler=cmd_approve)
 
+    a = actions.add_parser("rollback", parents=opts,
+                           help="propose moving an alias back to its previous holder (urgent)")
+    a.add_argument("model")
+    a.add_argument("--to", default="champion", metavar="ALIAS", help="the alias to roll back")
+    a.add_argument("--reason", required=True)
+    a.set_defaults(handler=cmd_rollback)
+
     a = actions.add_parser("reject", parents=opts, help="reject a pending request")
     a.add_argument("model")
     a.add_argument("version")
@@ -47,7 +55,8 @@ def register(sub, parents) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args) as (_, snap):
-        pending = list(snap.pending_promotions)
+        # rollbacks are urgent: first
+        pending = sorted(snap.pending_promotions, key=lambda p: not p.note.startswith("rollback:"))
         decided = [] if args.pending else sorted(
             (p for p in snap.promotions if p.state != PromotionState.PENDING),
             key=lambda p: p.decided_at or p.requested_at, reverse=True,
@@ -131,6 +140,23 @@ def cmd_approve(args: argparse.Namespace) -> int:
         outcome = act(actions.approve(request, holder, args.override))
     override = " (override: break-glass)" if any(not c.passed for c in checks) else ""
     print(f"approved: {outcome}{override}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    with open_session(args) as (runtime, snap):
+        history = holder_history(args.model, args.to, snap.promotions, snap.versions)
+        if not history:
+            raise CommandFailed(f"no version of {args.model} has held {args.to}: nothing to roll back")
+        current = history[-1].version
+        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
+        if previous is None:
+            raise CommandFailed(
+                f"{args.to} of {args.model} has had one holder (v{current}): no previous holder"
+            )
+        backend = _backend_of(snap, args.model, previous)
+        outcome = act(runtime.actions.request_rollback(backend, args.model, previous, args.to, args.reason))
+    print(printable(outcome))
     return 0
 
 

@@ -128,6 +128,27 @@ class Actions:
         )
         return request
 
+    async def request_rollback(
+        self, backend: str, model: str, to_version: str, target: str, reason: str
+    ) -> str:
+        """Propose moving `target` back to its previous holder: an urgent promotion request.
+
+        It needs an approval under the same policy, unless the policy's
+        `rollback_needs_approval = false`: then the requester's own approval moves it at once.
+        Returns what happened, in words."""
+        if not reason.strip():
+            raise ActionRefused("a rollback needs a reason")
+        note = f"rollback: {reason.strip()}"
+        request = await self.request_promotion(backend, model, to_version, target, note)
+        if self.rules_for(request).rollback_needs_approval:
+            return (
+                f"rollback requested: {model} v{to_version} -> {target} (urgent); it needs an "
+                "approval"
+            )
+        holder = await self.current_holder(request)
+        outcome = await self.approve(request, holder, rollback=True)
+        return f"rolled back without approval (the policy allows it): {outcome}"
+
     def request_refusal(self, model: str, version: str) -> str | None:
         """Why a new request for this version is refused now (None: it is not). Asked before
         the request prompt; the backend checks the server's tags again before writing."""
@@ -184,6 +205,7 @@ class Actions:
         request: PromotionRequest,
         checks: list[CheckResult] | None = None,
         override: str = "",
+        rollback: bool = False,
     ) -> str | None:
         """Why this user may not approve `request` now (None: they may). Asked before any
         confirm; `approve` asks again before writing."""
@@ -191,7 +213,9 @@ class Actions:
             return "read-only mode: nothing was changed"
         if request.state != PromotionState.PENDING:
             return f"this request is already {request.state}"
-        if self.four_eyes and request.requester == self.user:
+        if self.four_eyes and request.requester == self.user and not (
+            rollback and not self.rules_for(request).rollback_needs_approval
+        ):
             return f"four-eyes rule: {self.user} requested this promotion and cannot approve it"
         if self.user in request.approvals:
             return f"{self.user} already approved this request; another approver must approve it"
@@ -214,7 +238,12 @@ class Actions:
         return None
 
     async def approve(
-        self, request: PromotionRequest, expected_holder: str | None, override: str = ""
+        self,
+        request: PromotionRequest,
+        expected_holder: str | None,
+        override: str = "",
+        *,
+        rollback: bool = False,
     ) -> str:
         """Move `request.target` to the candidate, if it is still where the user saw it and
         the policy's checks pass (or, with break-glass, the user gave an override reason).
@@ -224,7 +253,7 @@ class Actions:
         label = f"{request.model} v{request.version} -> {request.target}"
         backend = request.backend
         self._check_writable("approve promotion", label, backend)
-        refusal = self.approval_refusal(request, None, override)
+        refusal = self.approval_refusal(request, None, override, rollback)
         if refusal:
             raise self._refuse("approve promotion", label, backend, refusal)
         override = override.strip()
@@ -250,7 +279,7 @@ class Actions:
                     "approve promotion", label, backend, f"version {holder} already holds {request.target}"
                 )
             checks = self.policy_checks(request, holder)
-            refusal = self.approval_refusal(request, checks, override)
+            refusal = self.approval_refusal(request, checks, override, rollback)
             if refusal:
                 raise self._refuse("approve promotion", label, backend, refusal)
             broken = failed(checks) if self.rules_for(request).guards(request.target) else []

@@ -380,3 +380,86 @@ def test_models_history_after_three_promotions_one_outside_mlops_tui_and_at(
     )
     code, out, err = cli(capsys, "--config", str(config), "models", "history", model, "--at", "yesterday")
     assert code == 1 and "is not a time" in err
+
+
+# -- rollback is a request --------------------------------------------------------------------------
+def test_a_rollback_is_an_urgent_request_approved_end_to_end_and_the_history_keeps_everything(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2, v3 = seed_versions(mlflow_server, model, exp_id, [HOLDER, HOLDER, HOLDER])
+    mlflow_server.set_alias(model, "champion", v1)
+    config = write_config(tmp_path, mlflow_server, exp_name, "")
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    for version in (v2, v3):
+        seed_request(mlflow_server, model, version, "carol")
+        assert cli(capsys, "--config", str(config), "promotions", "approve", model, version, "--yes")[0] == 0
+    assert mlflow_server.alias_version(model, "champion") == v3
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "rollback", model,
+                         "--reason", "drift alert FraudScoreDrift firing")
+    assert code == 0, err
+    assert f"rollback requested: {model} v{v2} -> champion (urgent); it needs an approval" in out
+    assert mlflow_server.alias_version(model, "champion") == v3  # a request: nothing moved yet
+    tags = promotion_tags(mlflow_server, model, v2)
+    assert tags["mlops_tui.promotion.note"] == "rollback: drift alert FraudScoreDrift firing"
+    assert tags["mlops_tui.promotion.requester"] == "dave"
+
+    # the rollback sorts first among the pending requests, before an older ordinary one
+    seed_request(mlflow_server, model, v1, "carol", note="ordinary")  # requested in January
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list", "--pending")
+    pending = [line for line in out.splitlines()[1:] if line.startswith(model)]
+    assert len(pending) == 2
+    assert pending[0].startswith(f"{model}  {v2} ") and "rollback:" in pending[0]
+    assert pending[1].startswith(f"{model}  {v1} ") and "ordinary" in pending[1]
+
+    # the same policy: dave cannot approve his own rollback; bob can
+    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 1 and "four-eyes" in err
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    assert code == 0, err
+    assert mlflow_server.alias_version(model, "champion") == v2
+
+    code, out, _ = cli(capsys, "--config", str(config), "models", "history", model, "--json")
+    history = json.loads(out)
+    assert [(h["version"], h["outside_mlops_tui"], h["rollback"]) for h in history] == [
+        (v1, True, False), (v2, False, False), (v3, False, False), (v2, False, True)
+    ]  # v2's first approval survived its second request (archived in its tags)
+    assert (history[3]["requester"], history[3]["approvers"]) == ("dave", ["bob"])
+    assert (history[1]["requester"], history[1]["approvers"]) == ("carol", ["bob"])
+
+
+def test_a_policy_may_let_rollbacks_to_a_previous_holder_go_without_approval(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    config = write_config(tmp_path, mlflow_server, exp_name, "[policy]\nrollback_needs_approval = false\n")
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    assert cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")[0] == 0
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "rollback", model, "--reason", "latency")
+    assert code == 0, err
+    assert "rolled back without approval (the policy allows it)" in out
+    assert mlflow_server.alias_version(model, "champion") == v1
+    tags = promotion_tags(mlflow_server, model, v1)
+    assert (tags["mlops_tui.promotion.requester"], tags["mlops_tui.promotion.decided_by"]) == ("bob", "bob")
+
+
+def test_doctor_reports_a_gate_metric_no_version_has(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    seed(mlflow_server, model, exp_id)  # runs with auc and rmse
+    config = write_config(tmp_path, mlflow_server, exp_name,
+                          '[policy]\ngates = ["auc >= 0.5", "acurracy >= holder"]\n')
+    code, out, err = cli(capsys, "doctor", "--config", str(config), "--json")
+    report = json.loads(out)
+    assert report["policy"] == ["gate metric 'acurracy' is on no registered version's source run (a typo?)"]
+    code, out, err = cli(capsys, "doctor", "--config", str(config))
+    assert "policy: gate metric 'acurracy' is on no registered version's source run" in out
+    assert "'auc'" not in out

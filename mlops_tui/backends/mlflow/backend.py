@@ -418,6 +418,12 @@ class MlflowBackend(Backend[MlflowOptions]):
             )
             if request is not None:
                 found.append(request)
+            found.extend(
+                tags_scheme.past_requests(
+                    v.model, v.version, v.tags, default_target=self.promotion_target,
+                    backend=self.name,
+                )
+            )
         return found
 
     @property

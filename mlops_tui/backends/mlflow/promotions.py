@@ -16,6 +16,8 @@ version. The scheme (documented in the README):
   mlops_tui.promotion.override      break-glass: why it was approved past failing checks
   mlops_tui.promotion.previous_holder  approvals: the version that held the target before
   mlops_tui.promotion.checks        approvals: the policy's checks as they stood
+  mlops_tui.promotion.past.<time>   an earlier approved request of this version (JSON), kept
+                                    when a new request starts, so the history keeps it
   mlops_tui.promotion.approvals     approvals so far when the policy wants several:
                                     user@time, comma-separated (the last one moves the alias)
 
@@ -47,6 +49,7 @@ Approvers' clocks must agree to well within the settle time (NTP does).
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -77,6 +80,7 @@ OVERRIDE = PREFIX + "override"
 APPROVALS = PREFIX + "approvals"
 PREVIOUS = PREFIX + "previous_holder"
 CHECKS = PREFIX + "checks"
+PAST = PREFIX + "past."  # an earlier decided request of the version, as JSON (kept for history)
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
 DECISION_TAGS = (
@@ -126,6 +130,31 @@ def approvals_of(tags: Mapping[str, str]) -> tuple[str, ...]:
     """The approvers recorded so far (names, in order), from `user@time,user@time`."""
     entries = [e.strip() for e in (tags.get(APPROVALS) or "").split(",") if e.strip()]
     return tuple(e.rpartition("@")[0] or e for e in entries)
+
+
+def past_requests(
+    model: str, version: str, tags: Mapping[str, str], *, default_target: str, backend: str
+) -> list[PromotionRequest]:
+    """The earlier approved requests of a version, archived under `past.*` tags."""
+    found = []
+    for key, value in tags.items():
+        if not key.startswith(PAST):
+            continue
+        try:
+            old = json.loads(value)
+        except ValueError:
+            continue
+        if not isinstance(old, dict):
+            continue
+        restored = {PREFIX + str(k): str(v) for k, v in old.items()}
+        at = parse_time(restored.get(DECIDED_AT))
+        if at is None:
+            continue
+        request = from_tags(model, version, restored, default_target=default_target,
+                            fallback_time=at, backend=backend)
+        if request is not None:
+            found.append(request)
+    return found
 
 
 def is_pending(tags: Mapping[str, str]) -> bool:
@@ -211,6 +240,12 @@ async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
             f"{current.get(REQUESTED_AT) or 'an unknown time'}; approve or reject that one first"
         )
     new = request_tags(request)
+    if (current.get(STATE) or "").lower() == "approved":
+        # the approval this version had stays in the history: archived, not overwritten
+        past = {k.removeprefix(PREFIX): v for k, v in current.items()
+                if k in (*REQUEST_TAGS, *DECISION_TAGS)}
+        stamp = (current.get(DECIDED_AT) or iso_utc(request.requested_at)).replace(":", "")
+        new = {**new, f"{PAST}{stamp}": json.dumps(past, sort_keys=True)}
     await _set_tags(client, request.model, request.version, new)
     # A new request starts clean: no decision of an earlier one, no stale note.
     stale = [k for k in (*DECISION_TAGS, NOTE) if k in current and k not in new]

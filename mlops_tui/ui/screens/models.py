@@ -24,8 +24,8 @@ from mlops_tui.ui.widgets.key_values import KeyValues
 
 
 def ordered_requests(snapshot: Snapshot) -> list[PromotionRequest]:
-    """Pending requests first (oldest first), then decided ones (newest first)."""
-    pending = list(snapshot.pending_promotions)
+    """Pending requests first (urgent rollbacks, then oldest first), then decided ones (newest first)."""
+    pending = sorted(snapshot.pending_promotions, key=lambda p: not p.note.startswith("rollback:"))
     decided = sorted(
         (p for p in snapshot.promotions if p.state != PromotionState.PENDING),
         key=lambda p: p.decided_at or p.requested_at,
