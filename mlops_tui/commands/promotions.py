@@ -67,15 +67,25 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         print_table(
             ["model", "version", "target", "state", "requester", "requested", "approved by", "note"],
-            [[p.model, p.version, p.target, _state(p), p.requester,
+            [[p.model, p.version, p.target, _state(p, snap.promotions), p.requester,
               p.requested_at.isoformat(" ", "minutes"), _approvers(p),
               p.note + (f" [override: {p.override}]" if p.override else "")] for p in requests],
         )
     return 0
 
 
-def _state(p: PromotionRequest) -> str:
-    return f"{p.state.value} (OVERRIDE)" if p.override else p.state.value
+def _state(p: PromotionRequest, everything=()) -> str:
+    if p.override:
+        return f"{p.state.value} (OVERRIDE)"
+    if p.state == PromotionState.PENDING:
+        # another request for the same target approved since this one was made
+        newer = [o for o in everything if o.model == p.model and o.target == p.target
+                 and o.state == PromotionState.APPROVED and o.decided_at
+                 and o.decided_at > p.requested_at and o.version != p.version]
+        if newer:
+            latest = max(newer, key=lambda o: o.decided_at)
+            return f"pending (superseded by v{latest.version})"
+    return p.state.value
 
 
 def _approvers(p: PromotionRequest) -> str:

@@ -463,3 +463,64 @@ def test_doctor_reports_a_gate_metric_no_version_has(
     code, out, err = cli(capsys, "doctor", "--config", str(config))
     assert "policy: gate metric 'acurracy' is on no registered version's source run" in out
     assert "'auc'" not in out
+
+
+async def test_tui_R_on_a_models_versions_proposes_the_rollback_to_the_previous_holder(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, monkeypatch, make_backend
+):
+    from datetime import datetime, timezone
+
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)  # v1 champion, carol asks for v2
+    backend = make_backend()
+    await backend.open()
+    (request,) = [p for p in await backend.list_promotions() if p.model == model]
+    await backend.approve_promotion(request, "bob", datetime.now(timezone.utc))
+    assert mlflow_server.alias_version(model, "champion") == v2
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    app = policy_app(tmp_path, mlflow_server, exp_name, "")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_version(app, pilot, model, v2)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("tab")
+        versions = app.screen.query_one("#versions", DataGrid)
+        await narrow(pilot, model)
+        await cursor_to_row(pilot, versions, lambda v: v.key == (model, v2))
+        await pilot.press("R")
+        await wait_until(lambda: isinstance(app.screen, PromptDialog), timeout=5, pilot=pilot)
+        text = await wait_for_text(app, pilot, "Propose rollback")
+        assert f"back from v{v2} to v{v1}" in text
+        await type_text(pilot, "alert FraudScoreDrift")
+        await pilot.press("enter")
+        words = await wait_for_toast(app, pilot, "Rollback")
+        assert f"rollback requested: {model} v{v1} -> champion (urgent)" in words
+
+    assert mlflow_server.alias_version(model, "champion") == v2  # a request, not a move
+    tags = promotion_tags(mlflow_server, model, v1)
+    assert tags["mlops_tui.promotion.note"] == "rollback: alert FraudScoreDrift"
+    assert tags["mlops_tui.promotion.requester"] == "dave"
+    assert [(e["action"], e["outcome"]) for e in audit_lines(tmp_path)] == [("request promotion", "ok")]
+
+
+def test_two_pending_requests_for_one_target_are_both_listed_and_approving_one_supersedes_the_other(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2, v3 = seed_versions(mlflow_server, model, exp_id, [HOLDER, HOLDER, HOLDER])
+    mlflow_server.set_alias(model, "champion", v1)
+    seed_request(mlflow_server, model, v2, "carol")
+    seed_request(mlflow_server, model, v3, "erin")
+    config = write_config(tmp_path, mlflow_server, exp_name, "")
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list", "--pending")
+    rows = [line for line in out.splitlines() if line.startswith(model)]
+    assert sorted(r.split()[1] for r in rows) == sorted([v2, v3]) and all("pending" in r for r in rows)
+
+    assert cli(capsys, "--config", str(config), "promotions", "approve", model, v3, "--yes")[0] == 0
+    code, out, _ = cli(capsys, "--config", str(config), "promotions", "list")
+    (row,) = [line for line in out.splitlines() if line.startswith(f"{model}  {v2} ")]
+    assert f"pending (superseded by v{v3})" in row

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.policy import compare_metrics
+from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
@@ -45,13 +46,14 @@ class ModelsScreen(BaseScreen):
         Binding("a", "approve", "Approve", id="models.approve"),
         Binding("x", "reject", "Reject", id="models.reject"),
         Binding("p", "request", "Request promotion", id="models.request"),
+        Binding("R", "rollback", "Propose rollback", id="models.rollback"),
         Binding("tab", "app.focus_next", "Next list", id="models.next"),
         Binding("shift+tab", "app.focus_previous", "Prev list", show=False, id="models.prev"),
     ]
 
     # -- keys that cannot act here are shown dimmed, with the reason in `?` ----------------------
     def unavailable_reason(self, action: str) -> str:
-        if action in ("approve", "reject", "request"):
+        if action in ("approve", "reject", "request", "rollback"):
             try:
                 if self.mlops.runtime.actions.read_only:
                     return "read-only mode: no writes"
@@ -223,6 +225,52 @@ class ModelsScreen(BaseScreen):
             self.notify(str(exc), title="Not rejected", severity="error", timeout=8, markup=False)
             return
         self.notify(f"{request.model} v{request.version} rejected", title="Rejected", markup=False)
+
+    # -- rollback -----------------------------------------------------------------------------
+    def action_rollback(self) -> None:
+        """Propose moving the selected model's champion back to its previous holder."""
+        version = self._selected_version()
+        request = self._selected_request()
+        model = version.model if version is not None else (request.model if request else None)
+        if model is None:
+            self.notify("Select a model version to propose a rollback", severity="warning")
+            return
+        target = self.mlops.runtime.actions.default_target(
+            version.backend if version is not None else request.backend  # type: ignore[union-attr]
+        )
+        history = holder_history(model, target, self.snapshot.promotions, self.snapshot.versions)
+        current = history[-1].version if history else None
+        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
+        if previous is None or (model, previous) not in self.snapshot.versions_by_key:
+            self.notify(f"{model}: no previous holder of {target} to roll back to",
+                        title="No rollback", severity="warning", markup=False)
+            return
+        back = self.snapshot.versions_by_key[(model, previous)]
+        refusal = self.mlops.runtime.actions.request_refusal(model, previous)
+        if refusal:
+            self.notify(refusal, title="Not requested", severity="error", timeout=8, markup=False)
+            return
+        intro = Text(f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
+                     f"v{visible(previous)}: an urgent promotion request, approved under the policy.")
+
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_rollback(back, target, values["reason"])
+
+        self.app.push_screen(
+            PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done
+        )
+
+    @work(group="actions", exit_on_error=False)
+    async def run_rollback(self, version: ModelVersion, target: str, reason: str) -> None:
+        try:
+            outcome = await self.mlops.runtime.actions.request_rollback(
+                version.backend, version.model, version.version, target, reason
+            )
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not requested", severity="error", timeout=8, markup=False)
+            return
+        self.notify(outcome, title="Rollback", markup=False)
 
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
