@@ -38,8 +38,15 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
         (home / sub).mkdir(parents=True)
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("MLOPS_TUI_CONFIG", "MLOPS_TUI_USER", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN",
-                "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "TEXTUAL_THEME"):
+    for var in (
+        "MLOPS_TUI_CONFIG",
+        "MLOPS_TUI_USER",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_TOKEN",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+        "TEXTUAL_THEME",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

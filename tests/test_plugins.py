@@ -90,12 +90,14 @@ def test_mlops_tui_backends_in_a_real_process_sees_the_plugin(acme_plugin):
 
 async def test_the_plugin_backend_shows_up_in_the_app(acme_plugin, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent("""
+    config.write_text(
+        textwrap.dedent("""
         [[backends]]
         name = "acme-eu"
         kind = "acme"
         region = "eu-central"
-    """))
+    """)
+    )
     runtime = build_runtime(load_settings(config), config_path=config, audit_path=tmp_path / "audit.jsonl")
     app = MlopsApp(runtime)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -248,8 +250,16 @@ async def test_everything_a_poll_returns_carries_the_backend_name():
             return [Alert(fingerprint="a", labels={}, starts_at=datetime.now(timezone.utc))]
 
         async def list_drift(self):
-            return [DriftScore(model="m", feature="f", time=datetime.now(timezone.utc), score=0.1,
-                               threshold=0.2, backend="nameless-elsewhere")]
+            return [
+                DriftScore(
+                    model="m",
+                    feature="f",
+                    time=datetime.now(timezone.utc),
+                    score=0.1,
+                    threshold=0.2,
+                    backend="nameless-elsewhere",
+                )
+            ]
 
     data = await Nameless("eu").fetch()
     assert [a.backend for a in data.alerts] == ["eu"]

@@ -108,10 +108,7 @@ def _stamp_items(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
     # The common case (the backend set its own name) costs one pass and no copy.
     if all(item.backend == name for item in items):
         return items
-    return tuple(
-        item if item.backend == name else item.model_copy(update={"backend": name})
-        for item in items
-    )
+    return tuple(item if item.backend == name else item.model_copy(update={"backend": name}) for item in items)
 
 
 class _Stamper:
@@ -198,10 +195,7 @@ class Backend(abc.ABC, Generic[OptionsT]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "fetch" in cls.__dict__:  # the name stamping and the version live there
-            raise TypeError(
-                f"{cls.__module__}.{cls.__qualname__} overrides fetch(); "
-                "override collect(query) instead"
-            )
+            raise TypeError(f"{cls.__module__}.{cls.__qualname__} overrides fetch(); override collect(query) instead")
         declared = _options_from_generic(cls)
         if declared is not None and "Options" not in cls.__dict__:
             cls.Options = declared
@@ -229,10 +223,7 @@ class Backend(abc.ABC, Generic[OptionsT]):
         elif isinstance(options, Mapping):
             options = typing.cast(OptionsT, self.Options.model_validate(options))
         elif not isinstance(options, self.Options):
-            raise TypeError(
-                f"{type(self).__name__} takes {self.Options.__name__}, "
-                f"not {type(options).__name__}"
-            )
+            raise TypeError(f"{type(self).__name__} takes {self.Options.__name__}, not {type(options).__name__}")
         self.options: OptionsT = options
         self.__stamp = _Stamper(name)
         self.__progress: Progress | None = None
@@ -357,9 +348,7 @@ class Backend(abc.ABC, Generic[OptionsT]):
     async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         raise NotSupported(f"{self.kind} has no promotions")
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         raise NotSupported(f"{self.kind} has no promotions")
 
     # -- deployments ---------------------------------------------------------------------

@@ -240,8 +240,7 @@ class JsonHttp:
             location = response.headers.get("location", "")
             target = host_of(location) if "://" in location else "another path"
             raise BadResponse(
-                f"{self.where} redirects (HTTP {status}) to {target}; "
-                "set url to the address the server answers on"
+                f"{self.where} redirects (HTTP {status}) to {target}; set url to the address the server answers on"
             )
         if status >= 400:
             raise self.status_failure(response, method, path)
@@ -315,11 +314,7 @@ def _transport_reason(exc: httpx.TransportError) -> str:
         return "its TLS certificate is not trusted (set ca_bundle, or verify = false for a test rig)"
     if "connection refused" in lowered or "connect call failed" in lowered:
         return "connection refused"
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "name resolution" in lowered
-    ):
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "name resolution" in lowered:
         return "unknown host name"
     if any(isinstance(c, ssl.SSLError) for c in _causes(exc)):
         return "TLS handshake failed (check verify / ca_bundle)"

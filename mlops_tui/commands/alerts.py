@@ -64,8 +64,19 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         print_table(
             ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
-            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
-              a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary] for a in alerts],
+            [
+                [
+                    a.severity.value,
+                    a.name,
+                    a.model or "-",
+                    a.deployment or "-",
+                    a.state.value,
+                    a.starts_at.isoformat(" ", "minutes"),
+                    a.fingerprint,
+                    a.summary,
+                ]
+                for a in alerts
+            ],
         )
     return 0
 

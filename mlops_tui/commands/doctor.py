@@ -23,8 +23,7 @@ _EVIDENCE = {
 
 
 def register(sub, parents) -> None:
-    p = sub.add_parser("doctor", parents=[*parents, session_options()],
-                       help="check every backend of the context")
+    p = sub.add_parser("doctor", parents=[*parents, session_options()], help="check every backend of the context")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_doctor)
 
@@ -39,17 +38,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             for cap in sorted(backend.capabilities):
                 count = sum(1 for item in getattr(snap, _EVIDENCE[cap]) if item.backend == backend.name)
                 found.append(f"{cap.value}:{count}")
-            rows.append({
-                "backend": backend.name,
-                "kind": backend.kind,
-                "reachable": state not in (BackendState.UNREACHABLE, BackendState.PENDING),
-                "authorised": state != BackendState.UNAUTHORISED and state != BackendState.PENDING,
-                "ok": state in (BackendState.OK, BackendState.SLOW),
-                "state": state.value,
-                "version": status.version if status else "",
-                "capabilities": found,
-                "message": status.message if status else "",
-            })
+            rows.append(
+                {
+                    "backend": backend.name,
+                    "kind": backend.kind,
+                    "reachable": state not in (BackendState.UNREACHABLE, BackendState.PENDING),
+                    "authorised": state != BackendState.UNAUTHORISED and state != BackendState.PENDING,
+                    "ok": state in (BackendState.OK, BackendState.SLOW),
+                    "state": state.value,
+                    "version": status.version if status else "",
+                    "capabilities": found,
+                    "message": status.message if status else "",
+                }
+            )
         context = runtime.context
         policy_notes = _policy_notes(runtime.actions.policy, snap)
     if args.json:
@@ -61,8 +62,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         yes = {True: "yes", False: "NO"}
         print_table(
             ["backend", "kind", "reachable", "authorised", "version", "capabilities found", "problem"],
-            [[r["backend"], r["kind"], yes[r["reachable"]], yes[r["authorised"]], r["version"] or "-",
-              " ".join(r["capabilities"]), "" if r["ok"] else f"{r['state']}: {r['message']}"] for r in rows],
+            [
+                [
+                    r["backend"],
+                    r["kind"],
+                    yes[r["reachable"]],
+                    yes[r["authorised"]],
+                    r["version"] or "-",
+                    " ".join(r["capabilities"]),
+                    "" if r["ok"] else f"{r['state']}: {r['message']}",
+                ]
+                for r in rows
+            ],
         )
     return 0 if rows and all(r["ok"] for r in rows) else 1
 
@@ -80,5 +91,4 @@ def _policy_notes(policy: PolicyConfig, snap) -> list[str]:
         run = snap.runs_by_id.get(v.run_id)
         if run is not None:
             have.update(run.metrics)
-    return [f"gate metric {m!r} is on no registered version's source run (a typo?)"
-            for m in metrics if m not in have]
+    return [f"gate metric {m!r} is on no registered version's source run (a typo?)" for m in metrics if m not in have]

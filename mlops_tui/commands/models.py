@@ -25,14 +25,19 @@ def register(sub, parents) -> None:
     a.set_defaults(handler=cmd_models_list)
 
     a = actions.add_parser(
-        "history", parents=[*parents, session_options()],
+        "history",
+        parents=[*parents, session_options()],
         help="who held an alias when, from the promotion tags on the server",
     )
     a.add_argument("model")
     a.add_argument("--alias", default="champion")
     a.add_argument("--json", action="store_true")
-    a.add_argument("--at", default=None, metavar="TIME",
-                   help="who held it at TIME (ISO 8601, e.g. 2026-11-29T14:00; UTC unless an offset is given)")
+    a.add_argument(
+        "--at",
+        default=None,
+        metavar="TIME",
+        help="who held it at TIME (ISO 8601, e.g. 2026-11-29T14:00; UTC unless an offset is given)",
+    )
     a.set_defaults(handler=cmd_models_history)
 
 
@@ -74,24 +79,39 @@ def cmd_models_history(args: argparse.Namespace) -> int:
     if at is not None:
         held, doubt = holder_at(history, at)
         if args.json:
-            print(json.dumps({"at": at.isoformat(), "holder": held.as_dict() if held else None,
-                              "uncertain": doubt}, indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"at": at.isoformat(), "holder": held.as_dict() if held else None, "uncertain": doubt},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
             return 0
         if held is None:
             print(f"{args.alias} of {args.model} at {at.isoformat(' ', 'minutes')}: no version held it")
         else:
-            print(f"{args.alias} of {args.model} at {at.isoformat(' ', 'minutes')}: v{held.version}"
-                  + (f" ({doubt})" if doubt else ""))
+            print(
+                f"{args.alias} of {args.model} at {at.isoformat(' ', 'minutes')}: v{held.version}"
+                + (f" ({doubt})" if doubt else "")
+            )
         return 0
     if args.json:
         print(json.dumps([c.as_dict() for c in history], indent=2, ensure_ascii=False))
         return 0
     print_table(
         ["version", "since", "requested by", "approved by", "checks", "how"],
-        [[f"v{c.version}", _when(c), c.requester or "-", ", ".join(c.approvers) or "-",
-          c.checks or "-",
-          OUTSIDE if c.outside else ("rollback" if c.rollback else "")
-          + (f" override: {c.override}" if c.override else "")]
-         for c in history],
+        [
+            [
+                f"v{c.version}",
+                _when(c),
+                c.requester or "-",
+                ", ".join(c.approvers) or "-",
+                c.checks or "-",
+                OUTSIDE
+                if c.outside
+                else ("rollback" if c.rollback else "") + (f" override: {c.override}" if c.override else ""),
+            ]
+            for c in history
+        ],
     )
     return 0

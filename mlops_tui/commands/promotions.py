@@ -26,8 +26,12 @@ def register(sub, parents) -> None:
     a = actions.add_parser("request", parents=opts, help="request the promotion of a model version")
     a.add_argument("model")
     a.add_argument("version")
-    a.add_argument("--to", default=None, metavar="ALIAS",
-                   help="target alias, or stage (default: the backend's; champion for aliases)")
+    a.add_argument(
+        "--to",
+        default=None,
+        metavar="ALIAS",
+        help="target alias, or stage (default: the backend's; champion for aliases)",
+    )
     a.add_argument("--note", default="")
     a.set_defaults(handler=cmd_request)
 
@@ -35,12 +39,17 @@ def register(sub, parents) -> None:
     a.add_argument("model")
     a.add_argument("version")
     a.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    a.add_argument("--override", default="", metavar="REASON",
-                   help="approve past failing policy checks (break-glass); the reason is recorded")
+    a.add_argument(
+        "--override",
+        default="",
+        metavar="REASON",
+        help="approve past failing policy checks (break-glass); the reason is recorded",
+    )
     a.set_defaults(handler=cmd_approve)
 
-    a = actions.add_parser("rollback", parents=opts,
-                           help="propose moving an alias back to its previous holder (urgent)")
+    a = actions.add_parser(
+        "rollback", parents=opts, help="propose moving an alias back to its previous holder (urgent)"
+    )
     a.add_argument("model")
     a.add_argument("--to", default="champion", metavar="ALIAS", help="the alias to roll back")
     a.add_argument("--reason", required=True)
@@ -57,9 +66,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args) as (_, snap):
         # rollbacks are urgent: first
         pending = sorted(snap.pending_promotions, key=lambda p: not p.note.startswith("rollback:"))
-        decided = [] if args.pending else sorted(
-            (p for p in snap.promotions if p.state != PromotionState.PENDING),
-            key=lambda p: p.decided_at or p.requested_at, reverse=True,
+        decided = (
+            []
+            if args.pending
+            else sorted(
+                (p for p in snap.promotions if p.state != PromotionState.PENDING),
+                key=lambda p: p.decided_at or p.requested_at,
+                reverse=True,
+            )
         )
         requests = pending + decided
         if args.json:
@@ -67,9 +81,19 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         print_table(
             ["model", "version", "target", "state", "requester", "requested", "approved by", "note"],
-            [[p.model, p.version, p.target, _state(p, snap.promotions), p.requester,
-              p.requested_at.isoformat(" ", "minutes"), _approvers(p),
-              p.note + (f" [override: {p.override}]" if p.override else "")] for p in requests],
+            [
+                [
+                    p.model,
+                    p.version,
+                    p.target,
+                    _state(p, snap.promotions),
+                    p.requester,
+                    p.requested_at.isoformat(" ", "minutes"),
+                    _approvers(p),
+                    p.note + (f" [override: {p.override}]" if p.override else ""),
+                ]
+                for p in requests
+            ],
         )
     return 0
 
@@ -79,9 +103,16 @@ def _state(p: PromotionRequest, everything=()) -> str:
         return f"{p.state.value} (OVERRIDE)"
     if p.state == PromotionState.PENDING:
         # another request for the same target approved since this one was made
-        newer = [o for o in everything if o.model == p.model and o.target == p.target
-                 and o.state == PromotionState.APPROVED and o.decided_at
-                 and o.decided_at > p.requested_at and o.version != p.version]
+        newer = [
+            o
+            for o in everything
+            if o.model == p.model
+            and o.target == p.target
+            and o.state == PromotionState.APPROVED
+            and o.decided_at
+            and o.decided_at > p.requested_at
+            and o.version != p.version
+        ]
         if newer:
             latest = max(newer, key=lambda o: o.decided_at)
             return f"pending (superseded by v{latest.version})"
@@ -132,8 +163,12 @@ def cmd_approve(args: argparse.Namespace) -> int:
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
         champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
-        print(printable(f"{request.model} v{request.version} -> {request.target} "
-                        f"(now v{holder or '-'}), requested by {request.requester}: {request.note}"))
+        print(
+            printable(
+                f"{request.model} v{request.version} -> {request.target} "
+                f"(now v{holder or '-'}), requested by {request.requester}: {request.note}"
+            )
+        )
         for c in compare_metrics(cand_run, champ_run):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))
@@ -161,9 +196,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         current = history[-1].version
         previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
         if previous is None:
-            raise CommandFailed(
-                f"{args.to} of {args.model} has had one holder (v{current}): no previous holder"
-            )
+            raise CommandFailed(f"{args.to} of {args.model} has had one holder (v{current}): no previous holder")
         backend = _backend_of(snap, args.model, previous)
         outcome = act(runtime.actions.request_rollback(backend, args.model, previous, args.to, args.reason))
     print(printable(outcome))

@@ -29,7 +29,7 @@ _GATE = re.compile(
     rf"^\s*(?P<metric>[A-Za-z_][\w.\-/]*)\s*(?P<op>>=|<=|==|!=|>|<)\s*"
     rf"(?:(?P<holder>holder)(?:\s*(?P<arith>[-+*])\s*(?P<amount>{_NUMBER}))?|(?P<number>{_NUMBER}))\s*$"
 )
-GATE_SHAPE = "METRIC OP NUMBER or METRIC OP holder [+-*] NUMBER, e.g. \"auc >= holder - 0.005\""
+GATE_SHAPE = 'METRIC OP NUMBER or METRIC OP holder [+-*] NUMBER, e.g. "auc >= holder - 0.005"'
 
 
 @dataclass(frozen=True)

@@ -123,14 +123,10 @@ class Actions:
             note=note,
             backend=backend,
         )
-        await self._write(
-            "request promotion", label, backend, lambda b: b.request_promotion(request), note=note
-        )
+        await self._write("request promotion", label, backend, lambda b: b.request_promotion(request), note=note)
         return request
 
-    async def request_rollback(
-        self, backend: str, model: str, to_version: str, target: str, reason: str
-    ) -> str:
+    async def request_rollback(self, backend: str, model: str, to_version: str, target: str, reason: str) -> str:
         """Propose moving `target` back to its previous holder: an urgent promotion request.
 
         It needs an approval under the same policy, unless the policy's
@@ -141,10 +137,7 @@ class Actions:
         note = f"rollback: {reason.strip()}"
         request = await self.request_promotion(backend, model, to_version, target, note)
         if self.rules_for(request).rollback_needs_approval:
-            return (
-                f"rollback requested: {model} v{to_version} -> {target} (urgent); it needs an "
-                "approval"
-            )
+            return f"rollback requested: {model} v{to_version} -> {target} (urgent); it needs an approval"
         holder = await self.current_holder(request)
         outcome = await self.approve(request, holder, rollback=True)
         return f"rolled back without approval (the policy allows it): {outcome}"
@@ -213,8 +206,10 @@ class Actions:
             return "read-only mode: nothing was changed"
         if request.state != PromotionState.PENDING:
             return f"this request is already {request.state}"
-        if self.four_eyes and request.requester == self.user and not (
-            rollback and not self.rules_for(request).rollback_needs_approval
+        if (
+            self.four_eyes
+            and request.requester == self.user
+            and not (rollback and not self.rules_for(request).rollback_needs_approval)
         ):
             return f"four-eyes rule: {self.user} requested this promotion and cannot approve it"
         if self.user in request.approvals:
@@ -222,8 +217,7 @@ class Actions:
         rules = self.rules_for(request)
         if rules.allowed_approvers and self.user not in rules.allowed_approvers:
             return (
-                f"policy: {self.user} may not approve {request.model} "
-                f"(allowed: {', '.join(rules.allowed_approvers)})"
+                f"policy: {self.user} may not approve {request.model} (allowed: {', '.join(rules.allowed_approvers)})"
             )
         bad = failed(checks or []) if rules.guards(request.target) else []
         if bad:
@@ -296,7 +290,9 @@ class Actions:
             if len(request.approvals) + 1 < needed:
                 if not hasattr(self.hub.backend(backend), "record_approval"):
                     raise self._refuse(
-                        "approve promotion", label, backend,
+                        "approve promotion",
+                        label,
+                        backend,
                         f"the policy wants {needed} approvers, and {backend} cannot record "
                         "approvals one by one; nothing was changed",
                     )
@@ -407,6 +403,4 @@ class Actions:
     async def expire(self, silence: Silence) -> None:
         label = f"silence {silence.id}"
         self._check_writable("expire silence", label, silence.backend)
-        await self._write(
-            "expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id)
-        )
+        await self._write("expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id))

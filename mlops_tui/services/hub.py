@@ -63,9 +63,7 @@ class BackendRunner:
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True)
         # The Runs view's server-side filter and sort; read and written on this runner's loop.
         self.run_query = RunQuery()
 
@@ -132,9 +130,7 @@ class BackendRunner:
     async def poll_once(self) -> None:
         started = time.monotonic()
         try:
-            data = await asyncio.wait_for(
-                self.backend.fetch(self.run_query, self._on_partial), self.timeout
-            )
+            data = await asyncio.wait_for(self.backend.fetch(self.run_query, self._on_partial), self.timeout)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -187,9 +183,7 @@ class BackendRunner:
             self.run_query = query
 
     def submit(self, coro: Awaitable[T], timeout: float | None = None) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(
-            asyncio.wait_for(coro, timeout or self.timeout), self.loop
-        )
+        return asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, timeout or self.timeout), self.loop)
 
     def stop(self) -> None:
         self._stopping = True
@@ -216,9 +210,7 @@ class Hub:
         self.on_snapshot = on_snapshot
         self._lock = threading.Lock()
         self._generation = 0
-        self._snapshot = Snapshot(
-            statuses=tuple(BackendStatus(name=b.name, kind=b.kind) for b in backends)
-        )
+        self._snapshot = Snapshot(statuses=tuple(BackendStatus(name=b.name, kind=b.kind) for b in backends))
         self.runners = {b.name: BackendRunner(self, b, refresh_seconds) for b in backends}
         self._started = False
 
@@ -293,9 +285,7 @@ class Hub:
             return future
         return runner.submit(call(runner.backend), timeout)
 
-    async def call(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
-    ) -> T:
+    async def call(self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
         return await asyncio.wrap_future(self.submit(name, call, timeout))
 

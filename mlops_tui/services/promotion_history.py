@@ -101,14 +101,10 @@ def holder_history(
                 note=p.note,
             )
         )
-    current = next(
-        (v.version for v in versions if v.model == model and alias in v.aliases), None
-    )
+    current = next((v.version for v in versions if v.model == model and alias in v.aliases), None)
     last = history[-1] if history else None
     if current is not None and (last is None or last.version != current):
-        history.append(
-            HolderChange(version=current, at=None, after=(last.at or last.after) if last else None)
-        )
+        history.append(HolderChange(version=current, at=None, after=(last.at or last.after) if last else None))
     return history
 
 

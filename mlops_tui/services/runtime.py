@@ -44,8 +44,9 @@ class Runtime:
     def reopen(self, context: str) -> Runtime:
         """A new runtime for another context of the same settings (the app swaps to it)."""
         if self.settings is None or self.is_demo:
-            raise ConfigError(problem="the demo world has no other contexts",
-                              fix="start mlops-tui with a config file to use contexts")
+            raise ConfigError(
+                problem="the demo world has no other contexts", fix="start mlops-tui with a config file to use contexts"
+            )
         return build_runtime(
             self.settings,
             context=context,
@@ -66,9 +67,7 @@ def _demo_backends(demo_runs: int | None) -> list[Backend]:
     return [cls("demo", {} if demo_runs is None else {"runs": demo_runs})]
 
 
-def backend_from_config(
-    config: BackendConfig, context: str, index: int, config_path: Path | None = None
-) -> Backend:
+def backend_from_config(config: BackendConfig, context: str, index: int, config_path: Path | None = None) -> Backend:
     """Backend `index` of `context`, its options checked here and only here.
 
     A kind that fails to load and options the kind's own model refuses become the same
@@ -82,8 +81,7 @@ def backend_from_config(
             context,
             index,
             str(exc),
-            "Use one of the kinds listed by `mlops-tui backends`, or reinstall the package "
-            "that provides this kind.",
+            "Use one of the kinds listed by `mlops-tui backends`, or reinstall the package that provides this kind.",
             key="kind",
         ) from None
     try:
@@ -95,8 +93,7 @@ def backend_from_config(
             config_path,
             context,
             index,
-            f"backend {config.name!r}: the {config.kind} options could not be checked: "
-            f"{type(exc).__name__}",
+            f"backend {config.name!r}: the {config.kind} options could not be checked: {type(exc).__name__}",
         ) from None
     return cls(config.name, options)
 

@@ -71,9 +71,11 @@ def audit_entries(path: Path) -> list[dict]:
 def approve_in_a_process(config: Path, user: str, model: str, version: str) -> subprocess.Popen:
     env = dict(os.environ, MLOPS_TUI_USER=user)
     return subprocess.Popen(
-        [sys.executable, "-m", "mlops_tui", "--config", str(config),
-         "promotions", "approve", model, version, "--yes"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "mlops_tui", "--config", str(config), "promotions", "approve", model, version, "--yes"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -128,17 +130,19 @@ def test_two_processes_approving_one_request_ten_rounds_one_winner_each(
         # the audit log tells the same story
         label = f"{model} v{version} -> champion"
         lines = [e for e in audit_entries(audit_path) if e["target"] == label]
-        assert sorted((e["user"], e["outcome"]) for e in lines) == sorted(
-            [(winner, "ok"), (loser, "refused")]
-        ), lines
+        assert sorted((e["user"], e["outcome"]) for e in lines) == sorted([(winner, "ok"), (loser, "refused")]), lines
     print(f"rounds where both approvals overlapped and the claim decided: {overlapped}/{ROUNDS}")
 
 
 # -- in-process races: both approvals start on one loop, so they always overlap ------------------
 def request_for(model: str, version: str) -> PromotionRequest:
     return PromotionRequest(
-        model=model, version=version, target="champion", requester="carol",
-        requested_at=datetime(2026, 11, 29, 14, tzinfo=timezone.utc), backend="mlflow",
+        model=model,
+        version=version,
+        target="champion",
+        requester="carol",
+        requested_at=datetime(2026, 11, 29, 14, tzinfo=timezone.utc),
+        backend="mlflow",
     )
 
 
@@ -245,4 +249,3 @@ async def test_a_move_answered_then_a_failed_re_read_is_unknown_never_ok(
     assert entry["outcome"] == "unknown" and "unknown — check" in entry["detail"]["error"]
     assert mlflow_server.alias_version(model, "champion") == v2  # it did move: hence "check"
     assert PROMOTION + "state" not in promotion_tags(mlflow_server, model, v2)
-

@@ -49,11 +49,7 @@ def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
 
 
 def policy_toml(gates: list[str], *, break_glass: bool = True) -> str:
-    return (
-        "[policy]\n"
-        f"gates = {json.dumps(gates)}\n"
-        f"break_glass = {'true' if break_glass else 'false'}\n"
-    )
+    return f"[policy]\ngates = {json.dumps(gates)}\nbreak_glass = {'true' if break_glass else 'false'}\n"
 
 
 def write_config(tmp_path: Path, server, exp_name: str, policy: str) -> Path:
@@ -92,8 +88,9 @@ def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
     model = mlflow_model_name
     exp_id, exp_name = mlflow_experiment
     v1, v2 = seed(mlflow_server, model, exp_id)
-    config = write_config(tmp_path, mlflow_server, exp_name,
-                          policy_toml(["auc >= holder - 0.005", "rmse <= holder * 1.02"]))
+    config = write_config(
+        tmp_path, mlflow_server, exp_name, policy_toml(["auc >= holder - 0.005", "rmse <= holder * 1.02"])
+    )
     monkeypatch.setenv("MLOPS_TUI_USER", "bob")
 
     code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
@@ -104,13 +101,22 @@ def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
     assert mlflow_server.alias_version(model, "champion") == v1
 
     # an override needs a reason: blank is no reason
-    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2,
-                       "--yes", "--override", "  ")
+    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes", "--override", "  ")
     assert code == 1 and "needs an override reason" in err
     assert mlflow_server.alias_version(model, "champion") == v1
 
-    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2,
-                         "--yes", "--override", "fraud spike, holder is leaking")
+    code, out, err = cli(
+        capsys,
+        "--config",
+        str(config),
+        "promotions",
+        "approve",
+        model,
+        v2,
+        "--yes",
+        "--override",
+        "fraud spike, holder is leaking",
+    )
     assert code == 0, err
     assert f"approved: {model} v{v2} is now champion (override: break-glass)" in out
     assert mlflow_server.alias_version(model, "champion") == v2
@@ -120,9 +126,7 @@ def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
     assert tags["mlops_tui.promotion.requester"] == "carol"
 
     entries = [e for e in audit(isolated_dirs) if e["action"] == "approve promotion"]
-    assert [(e["outcome"], e["user"]) for e in entries] == [
-        ("refused", "bob"), ("refused", "bob"), ("ok", "bob")
-    ]
+    assert [(e["outcome"], e["user"]) for e in entries] == [("refused", "bob"), ("refused", "bob"), ("ok", "bob")]
     assert entries[2]["detail"]["override"] == "fraud spike, holder is leaking"
     assert entries[2]["detail"]["failed_checks"] == ["auc >= holder - 0.005"]
 
@@ -144,8 +148,9 @@ def test_headless_passing_gates_approve_and_break_glass_off_refuses_any_override
     monkeypatch.setenv("MLOPS_TUI_USER", "bob")
 
     strict = write_config(tmp_path, mlflow_server, exp_name, policy_toml(["auc >= 0.80"], break_glass=False))
-    code, _, err = cli(capsys, "--config", str(strict), "promotions", "approve", model, v2,
-                       "--yes", "--override", "trust me")
+    code, _, err = cli(
+        capsys, "--config", str(strict), "promotions", "approve", model, v2, "--yes", "--override", "trust me"
+    )
     assert code == 1 and "break-glass is off" in err
     assert mlflow_server.alias_version(model, "champion") == v1
 
@@ -156,9 +161,7 @@ def test_headless_passing_gates_approve_and_break_glass_off_refuses_any_override
     assert out.strip().endswith(f"approved: {model} v{v2} is now champion")
     assert mlflow_server.alias_version(model, "champion") == v2
     assert OVERRIDE not in promotion_tags(mlflow_server, model, v2)
-    assert [e["outcome"] for e in audit(isolated_dirs) if e["action"] == "approve promotion"] == [
-        "refused", "ok"
-    ]
+    assert [e["outcome"] for e in audit(isolated_dirs) if e["action"] == "approve promotion"] == ["refused", "ok"]
 
 
 def test_a_gate_syntax_error_is_a_config_error_with_exit_2(tmp_path, capsys, mlflow_server):
@@ -183,7 +186,8 @@ async def open_request(app, pilot, model: str, version: str) -> None:
     await wait_for_version(app, pilot, model, version)
     await wait_until(
         lambda: any(p.key == (model, version) for p in app.snapshot.pending_promotions),
-        timeout=10, pilot=pilot,
+        timeout=10,
+        pilot=pilot,
     )
     await pilot.press("3")
     await pilot.pause()
@@ -256,8 +260,9 @@ def test_two_approvers_the_first_is_recorded_the_second_distinct_one_moves_the_a
     exp_id, exp_name = mlflow_experiment
     v1, v2 = seed(mlflow_server, model, exp_id)
     # the override applies by glob: every test model is called model-<hex>
-    config = write_config(tmp_path, mlflow_server, exp_name,
-                          '[policy]\napprovers = 1\n\n[policy.models."model-*"]\napprovers = 2\n')
+    config = write_config(
+        tmp_path, mlflow_server, exp_name, '[policy]\napprovers = 1\n\n[policy.models."model-*"]\napprovers = 2\n'
+    )
 
     monkeypatch.setenv("MLOPS_TUI_USER", "bob")
     code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
@@ -286,7 +291,9 @@ def test_two_approvers_the_first_is_recorded_the_second_distinct_one_moves_the_a
     assert "approved" in row and "bob, dave" in row
     approvals = [e for e in audit(isolated_dirs) if e["action"] == "approve promotion"]
     assert [(e["user"], e["outcome"], e["detail"].get("approval")) for e in approvals] == [
-        ("bob", "ok", "1 of 2"), ("bob", "refused", None), ("dave", "ok", None)
+        ("bob", "ok", "1 of 2"),
+        ("bob", "refused", None),
+        ("dave", "ok", None),
     ]
     assert approvals[2]["detail"]["approvals"] == ["bob", "dave"]
 
@@ -324,8 +331,14 @@ async def test_the_backend_refuses_a_request_over_a_pending_one_it_was_not_shown
     v1, v2 = seed(mlflow_server, model, mlflow_experiment[0])
     backend = make_backend()
     await backend.open()
-    mine = PromotionRequest(model=model, version=v2, target="champion", requester="dave",
-                            requested_at=datetime.now(timezone.utc), backend="mlflow")
+    mine = PromotionRequest(
+        model=model,
+        version=v2,
+        target="champion",
+        requester="dave",
+        requested_at=datetime.now(timezone.utc),
+        backend="mlflow",
+    )
     with pytest.raises(PromotionConflict, match="by carol at 2026-01-05T09:00:00Z"):
         await backend.request_promotion(mine)
     assert promotion_tags(mlflow_server, model, v2)["mlops_tui.promotion.requester"] == "carol"
@@ -353,7 +366,10 @@ def test_models_history_after_three_promotions_one_outside_mlops_tui_and_at(
     assert code == 0, err
     history = json.loads(out)
     assert [(h["version"], h["outside_mlops_tui"]) for h in history] == [
-        (v1, True), (v2, False), (v3, True), (v4, False)
+        (v1, True),
+        (v2, False),
+        (v3, True),
+        (v4, False),
     ]
     t2, t4 = history[1]["at"], history[3]["at"]
     assert t2 < t4
@@ -398,8 +414,16 @@ def test_a_rollback_is_an_urgent_request_approved_end_to_end_and_the_history_kee
     assert mlflow_server.alias_version(model, "champion") == v3
 
     monkeypatch.setenv("MLOPS_TUI_USER", "dave")
-    code, out, err = cli(capsys, "--config", str(config), "promotions", "rollback", model,
-                         "--reason", "drift alert FraudScoreDrift firing")
+    code, out, err = cli(
+        capsys,
+        "--config",
+        str(config),
+        "promotions",
+        "rollback",
+        model,
+        "--reason",
+        "drift alert FraudScoreDrift firing",
+    )
     assert code == 0, err
     assert f"rollback requested: {model} v{v2} -> champion (urgent); it needs an approval" in out
     assert mlflow_server.alias_version(model, "champion") == v3  # a request: nothing moved yet
@@ -426,7 +450,10 @@ def test_a_rollback_is_an_urgent_request_approved_end_to_end_and_the_history_kee
     code, out, _ = cli(capsys, "--config", str(config), "models", "history", model, "--json")
     history = json.loads(out)
     assert [(h["version"], h["outside_mlops_tui"], h["rollback"]) for h in history] == [
-        (v1, True, False), (v2, False, False), (v3, False, False), (v2, False, True)
+        (v1, True, False),
+        (v2, False, False),
+        (v3, False, False),
+        (v2, False, True),
     ]  # v2's first approval survived its second request (archived in its tags)
     assert (history[3]["requester"], history[3]["approvers"]) == ("dave", ["bob"])
     assert (history[1]["requester"], history[1]["approvers"]) == ("carol", ["bob"])
@@ -455,8 +482,7 @@ def test_doctor_reports_a_gate_metric_no_version_has(
     model = mlflow_model_name
     exp_id, exp_name = mlflow_experiment
     seed(mlflow_server, model, exp_id)  # runs with auc and rmse
-    config = write_config(tmp_path, mlflow_server, exp_name,
-                          '[policy]\ngates = ["auc >= 0.5", "acurracy >= holder"]\n')
+    config = write_config(tmp_path, mlflow_server, exp_name, '[policy]\ngates = ["auc >= 0.5", "acurracy >= holder"]\n')
     code, out, err = cli(capsys, "doctor", "--config", str(config), "--json")
     report = json.loads(out)
     assert report["policy"] == ["gate metric 'acurracy' is on no registered version's source run (a typo?)"]

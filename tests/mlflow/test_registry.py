@@ -17,9 +17,7 @@ T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 
 
 def promotion_tags(server: MlflowServer, model: str, version: str) -> dict[str, str]:
-    return {
-        k: v for k, v in server.version_tags(model, version).items() if k.startswith("mlops_tui.")
-    }
+    return {k: v for k, v in server.version_tags(model, version).items() if k.startswith("mlops_tui.")}
 
 
 def request_for(
@@ -49,9 +47,7 @@ async def test_models_and_versions_carry_aliases_even_where_search_drops_them(
         {"name": model, "version": v1, "stage": "Staging", "archive_existing_versions": False},
     )
     # The server's own search leaves the aliases out of versions: the reason we read them per model.
-    searched = mlflow_server.rest(
-        "GET", "model-versions/search", params={"filter": f"name='{model}'"}
-    )
+    searched = mlflow_server.rest("GET", "model-versions/search", params={"filter": f"name='{model}'"})
     assert not any(v.get("aliases") for v in searched["model_versions"])
 
     backend = make_backend()
@@ -69,9 +65,7 @@ async def test_models_and_versions_carry_aliases_even_where_search_drops_them(
     assert versions[v1].created is not None
 
 
-async def test_alias_holder_reads_the_server_now(
-    mlflow_server, mlflow_experiment, mlflow_model_name, make_backend
-):
+async def test_alias_holder_reads_the_server_now(mlflow_server, mlflow_experiment, mlflow_model_name, make_backend):
     model = mlflow_model_name
     v1, v2 = mlflow_server.seed_model(model, mlflow_experiment[0])
     backend = make_backend()
@@ -170,9 +164,7 @@ async def test_reject_writes_the_reason_and_leaves_the_alias(
     await backend.request_promotion(request_for(model, v2, requester="dave"))
     tags = promotion_tags(mlflow_server, model, v2)
     assert tags["mlops_tui.promotion.requester"] == "dave"
-    assert not {
-        k for k in tags if k.endswith(("state", "decided_by", "decided_at", "reason", "claim"))
-    }
+    assert not {k for k in tags if k.endswith(("state", "decided_by", "decided_at", "reason", "claim"))}
 
 
 async def test_a_request_for_a_missing_version_is_refused(
@@ -206,9 +198,9 @@ async def test_stages_mode_transitions_and_archives_the_previous_holder(
 
     stages = {
         v["version"]: v["current_stage"]
-        for v in mlflow_server.rest(
-            "GET", "model-versions/search", params={"filter": f"name='{model}'"}
-        )["model_versions"]
+        for v in mlflow_server.rest("GET", "model-versions/search", params={"filter": f"name='{model}'"})[
+            "model_versions"
+        ]
     }
     assert stages == {v1: "Archived", v2: "Production"}
     assert await backend.alias_holder(model, "champion") == v2
@@ -231,9 +223,7 @@ async def test_four_eyes_approval_through_the_hub_and_actions(
         audit = AuditLog(tmp_path / "audit.jsonl")
         alice = Actions(hub, audit, user="alice")
         bob = Actions(hub, audit, user="bob")
-        request = await alice.request_promotion(
-            "prod-mlflow", model, v2, "champion", note="ship it"
-        )
+        request = await alice.request_promotion("prod-mlflow", model, v2, "champion", note="ship it")
 
         with pytest.raises(ActionRefused, match="four-eyes"):
             await alice.approve(request, expected_holder=v1)

@@ -63,9 +63,7 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
     ) -> None:
         super().__init__(name, options)
         self.http = JsonHttp("Alertmanager", self.options)
-        self.drift_rules = DriftRules.parse(
-            self.options.drift_label, self.options.drift_alertname_contains
-        )
+        self.drift_rules = DriftRules.parse(self.options.drift_label, self.options.drift_alertname_contains)
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -112,9 +110,7 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
     async def create_silence(self, silence: Silence) -> str:
         if not silence.matchers:
             raise BadResponse("a silence needs at least one matcher")
-        response = await self.http.request(
-            "POST", f"{API}/silences", json_body=silence_to_wire(silence)
-        )
+        response = await self.http.request("POST", f"{API}/silences", json_body=silence_to_wire(silence))
         body = self.http.decode(response, "the new silence")
         sid = body.get("silenceID") if isinstance(body, dict) else None
         if not isinstance(sid, str) or not sid:

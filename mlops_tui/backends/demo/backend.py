@@ -101,9 +101,7 @@ class DemoBackend(Backend[DemoOptions]):
     async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         self.world.approve_promotion(request, approver, at)
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         self.world.reject_promotion(request, approver, at, reason)
 
     # -- deployments ---------------------------------------------------------------------

@@ -132,9 +132,7 @@ class EvidentlyBackend(Backend[EvidentlyOptions]):
     description = "Evidently UI: per-feature drift history from the reports (snapshots) of its projects."
     capabilities = frozenset({Capability.DRIFT})
 
-    def __init__(
-        self, name: str = "evidently", options: EvidentlyOptions | Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, name: str = "evidently", options: EvidentlyOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
         self.http = EvidentlyHttp(self.options)
         # snapshot id -> its columns' drift. Snapshots are immutable; entries leave the cache
@@ -180,9 +178,7 @@ class EvidentlyBackend(Backend[EvidentlyOptions]):
         scores: list[DriftScore] = []
         for project, snapshot in wanted:
             model = model_for(project, snapshot, o.model_from, o.model_tag)
-            scores += scores_for(
-                list(self._reports[snapshot.id]), model=model, time=snapshot.time, backend=self.name
-            )
+            scores += scores_for(list(self._reports[snapshot.id]), model=model, time=snapshot.time, backend=self.name)
         return scores
 
     async def _projects(self) -> list[ProjectRef]:
@@ -201,8 +197,7 @@ class EvidentlyBackend(Backend[EvidentlyOptions]):
             if len(known) > 200:
                 known = known[:199] + "…"
             raise NotFound(
-                f"{self.http.where} has no project named {', '.join(map(repr, missing))} "
-                f"(its projects: {known})"
+                f"{self.http.where} has no project named {', '.join(map(repr, missing))} (its projects: {known})"
             )
         return chosen
 

@@ -94,15 +94,11 @@ class MlflowOptions(BackendOptions):
 
 class MlflowBackend(Backend[MlflowOptions]):
     kind = "mlflow"
-    description = (
-        "An MLflow tracking server and model registry (runs, models, promotions), over REST."
-    )
+    description = "An MLflow tracking server and model registry (runs, models, promotions), over REST."
     capabilities = frozenset({Capability.RUNS, Capability.REGISTRY, Capability.PROMOTIONS})
     server_side_run_query = True
 
-    def __init__(
-        self, name: str = "mlflow", options: MlflowOptions | Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, name: str = "mlflow", options: MlflowOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
         self.url = self.options.url or ""
         self._client: MlflowHttp | None = None
@@ -127,9 +123,7 @@ class MlflowBackend(Backend[MlflowOptions]):
             try:
                 url = check_http_url(url)
             except ValueError as exc:
-                raise BackendError(
-                    f"MLFLOW_TRACKING_URI {exc}; mlops-tui talks to a tracking server"
-                ) from None
+                raise BackendError(f"MLFLOW_TRACKING_URI {exc}; mlops-tui talks to a tracking server") from None
         connection = HttpBackendOptions(
             url=url,
             auth=self.options.auth or _auth_from_environment() or HttpAuth(),
@@ -181,9 +175,7 @@ class MlflowBackend(Backend[MlflowOptions]):
         loop = asyncio.get_running_loop()
         self._poll_memo = {}
         self._runs_progress = ""
-        self._poll_deadline = loop.time() + min(
-            self.options.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS
-        )
+        self._poll_deadline = loop.time() + min(self.options.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS)
         try:
             data = await super().collect(query)
         finally:
@@ -219,8 +211,7 @@ class MlflowBackend(Backend[MlflowOptions]):
             missing = [n for n in wanted if n not in by_name]
             if missing:
                 raise NotFound(
-                    f"no active experiment named {', '.join(repr(n) for n in missing)} on "
-                    f"{self.client.where}"
+                    f"no active experiment named {', '.join(repr(n) for n in missing)} on {self.client.where}"
                 )
             found = [by_name[n] for n in wanted]
         self._experiments = tuple(found)
@@ -236,25 +227,17 @@ class MlflowBackend(Backend[MlflowOptions]):
     async def list_runs(self, query: RunQuery) -> Sequence[Run]:
         experiments = await self.list_experiments()
         assert self._runs is not None
-        runs, self._runs_progress = await self._runs.runs(
-            self._query_key(query, experiments), self._poll_deadline
-        )
+        runs, self._runs_progress = await self._runs.runs(self._query_key(query, experiments), self._poll_deadline)
         return runs
 
     def _report_runs(self, runs: tuple[Run, ...] | None, progress: str) -> None:
-        self.report_partial(
-            BackendData(experiments=self._experiments, runs=runs, progress=progress)
-        )
+        self.report_partial(BackendData(experiments=self._experiments, runs=runs, progress=progress))
 
     async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:
         params = {"run_id": run_id, "metric_key": key, "max_results": 25_000}
-        return convert.metric_points(
-            await self._paginate("GET", "/metrics/get-history", params, "metrics")
-        )
+        return convert.metric_points(await self._paginate("GET", "/metrics/get-history", params, "metrics"))
 
-    async def _paginate(
-        self, method: str, path: str, request: dict[str, Any], items: str
-    ) -> list[dict[str, Any]]:
+    async def _paginate(self, method: str, path: str, request: dict[str, Any], items: str) -> list[dict[str, Any]]:
         """Every item of a paged MLflow list (`items` of each page), following next_page_token.
 
         GET lists take the request as query parameters, POST searches as a JSON body.
@@ -287,12 +270,8 @@ class MlflowBackend(Backend[MlflowOptions]):
             log.info("runs cache ignored: %s", type(exc).__name__)
             self._runs.state = None
             return
-        self._experiments = tuple(
-            Experiment(id=i, name=n, tags=t, backend=self.name) for i, n, t in cached.experiments
-        )
-        self.report_partial(
-            BackendData(experiments=self._experiments, runs=runs, progress="checking for new runs…")
-        )
+        self._experiments = tuple(Experiment(id=i, name=n, tags=t, backend=self.name) for i, n, t in cached.experiments)
+        self.report_partial(BackendData(experiments=self._experiments, runs=runs, progress="checking for new runs…"))
 
     async def _save_cache(self, state: RunState) -> None:
         if self._cache_path is None:
@@ -348,9 +327,7 @@ class MlflowBackend(Backend[MlflowOptions]):
                 latest[name] = number
         return sorted(
             (
-                convert.registered_model(
-                    m, convert.alias_map(m), latest.get(str(m.get("name")), ""), self.name
-                )
+                convert.registered_model(m, convert.alias_map(m), latest.get(str(m.get("name")), ""), self.name)
                 for m in models
             ),
             key=lambda m: m.name,
@@ -363,10 +340,7 @@ class MlflowBackend(Backend[MlflowOptions]):
     async def _build_versions(self) -> list[ModelVersion]:
         aliases = await self._aliases()
         versions = await self._once("versions", self._load_versions)
-        out = [
-            convert.model_version(v, aliases.get(str(v.get("name")), {}), self.name)
-            for v in versions
-        ]
+        out = [convert.model_version(v, aliases.get(str(v.get("name")), {}), self.name) for v in versions]
         out.sort(key=convert.version_sort_key)
         return out
 
@@ -374,9 +348,7 @@ class MlflowBackend(Backend[MlflowOptions]):
         try:
             if self.options.use_stages:
                 return await self._stage_holder(model, self._stage_for(alias))
-            answer = await self.client.get(
-                "/registered-models/alias", {"name": model, "alias": alias}
-            )
+            answer = await self.client.get("/registered-models/alias", {"name": model, "alias": alias})
         except NotFound:  # no such model (404 RESOURCE_DOES_NOT_EXIST): nobody holds it
             return None
         except ApiError as exc:
@@ -392,9 +364,7 @@ class MlflowBackend(Backend[MlflowOptions]):
         return STAGES.get(target.strip().lower()) or self.options.target_stage
 
     async def _stage_holder(self, model: str, stage: str) -> str | None:
-        answer = await self.client.post(
-            "/registered-models/get-latest-versions", {"name": model, "stages": [stage]}
-        )
+        answer = await self.client.post("/registered-models/get-latest-versions", {"name": model, "stages": [stage]})
         held = [
             str(v.get("version"))
             for v in answer.get("model_versions") or ()
@@ -420,7 +390,10 @@ class MlflowBackend(Backend[MlflowOptions]):
                 found.append(request)
             found.extend(
                 tags_scheme.past_requests(
-                    v.model, v.version, v.tags, default_target=self.promotion_target,
+                    v.model,
+                    v.version,
+                    v.tags,
+                    default_target=self.promotion_target,
                     backend=self.name,
                 )
             )
@@ -451,11 +424,7 @@ class MlflowBackend(Backend[MlflowOptions]):
                 text = f"v{p.version} {p.state.value} for {p.target} by {p.decided_by}"
                 text += f": {p.reason}" if p.reason else ""
             at = p.decided_at or p.requested_at
-            events.append(
-                Event(
-                    time=at, model=p.model, kind=EventKind.PROMOTION, text=text, backend=self.name
-                )
-            )
+            events.append(Event(time=at, model=p.model, kind=EventKind.PROMOTION, text=text, backend=self.name))
         events.sort(key=lambda e: e.time)
         return events
 
@@ -463,9 +432,7 @@ class MlflowBackend(Backend[MlflowOptions]):
     async def request_promotion(self, request: PromotionRequest) -> None:
         await tags_scheme.write_request(self.client, request)
 
-    async def approve_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime
-    ) -> None:
+    async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         stage = self._stage_for(request.target) if self.options.use_stages else None
         await tags_scheme.approve(
             self.client,
@@ -477,16 +444,13 @@ class MlflowBackend(Backend[MlflowOptions]):
             settle=self.options.approval_settle_seconds,
         )
 
-    async def record_approval(
-        self, request: PromotionRequest, approver: str, at: datetime
-    ) -> tuple[str, ...]:
+    async def record_approval(self, request: PromotionRequest, approver: str, at: datetime) -> tuple[str, ...]:
         """One approval of several the policy wants: a tag; the alias does not move."""
         return await tags_scheme.record_approval(self.client, request, approver, at)
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         await tags_scheme.reject(self.client, request, approver, at, reason)
+
 
 def _auth_from_environment() -> HttpAuth | None:
     """The variables MLflow's own client reads, as references to them (basic wins)."""

@@ -63,9 +63,7 @@ class MlflowHttp(JsonHttp):
         # MLflow's DELETE endpoints read a JSON body; query parameters give a 400.
         return await self.call("DELETE", path, json_body=body)
 
-    async def call(
-        self, method: str, path: str, *, params: Any = None, json_body: Any = None
-    ) -> dict[str, Any]:
+    async def call(self, method: str, path: str, *, params: Any = None, json_body: Any = None) -> dict[str, Any]:
         response = await self.request(method, API_PREFIX + path, params=params, json_body=json_body)
         if not response.content:
             return {}

@@ -83,9 +83,7 @@ CHECKS = PREFIX + "checks"
 PAST = PREFIX + "past."  # an earlier decided request of the version, as JSON (kept for history)
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
-DECISION_TAGS = (
-    STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE, APPROVALS, PREVIOUS, CHECKS
-)
+DECISION_TAGS = (STATE, DECIDED_BY, DECIDED_AT, REASON, CLAIM, OVERRIDE, APPROVALS, PREVIOUS, CHECKS)
 
 CLAIM_LIFETIME = 120.0  # seconds: an older claim (its approver crashed) is ignored
 
@@ -150,8 +148,7 @@ def past_requests(
         at = parse_time(restored.get(DECIDED_AT))
         if at is None:
             continue
-        request = from_tags(model, version, restored, default_target=default_target,
-                            fallback_time=at, backend=backend)
+        request = from_tags(model, version, restored, default_target=default_target, fallback_time=at, backend=backend)
         if request is not None:
             found.append(request)
     return found
@@ -218,16 +215,12 @@ async def version_tags(client: MlflowHttp, model: str, version: str) -> dict[str
 
 async def _set_tags(client: MlflowHttp, model: str, version: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
-        await client.post(
-            "/model-versions/set-tag", {"name": model, "version": version, "key": key, "value": value}
-        )
+        await client.post("/model-versions/set-tag", {"name": model, "version": version, "key": key, "value": value})
 
 
 async def _delete_tags(client: MlflowHttp, model: str, version: str, keys: Sequence[str]) -> None:
     for key in keys:
-        await client.delete(
-            "/model-versions/delete-tag", {"name": model, "version": version, "key": key}
-        )
+        await client.delete("/model-versions/delete-tag", {"name": model, "version": version, "key": key})
 
 
 async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
@@ -242,8 +235,7 @@ async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
     new = request_tags(request)
     if (current.get(STATE) or "").lower() == "approved":
         # the approval this version had stays in the history: archived, not overwritten
-        past = {k.removeprefix(PREFIX): v for k, v in current.items()
-                if k in (*REQUEST_TAGS, *DECISION_TAGS)}
+        past = {k.removeprefix(PREFIX): v for k, v in current.items() if k in (*REQUEST_TAGS, *DECISION_TAGS)}
         stamp = (current.get(DECIDED_AT) or iso_utc(request.requested_at)).replace(":", "")
         new = {**new, f"{PAST}{stamp}": json.dumps(past, sort_keys=True)}
     await _set_tags(client, request.model, request.version, new)
@@ -307,7 +299,7 @@ def claims_for(tags: Mapping[str, str], target: str, now_ns: int) -> list[Claim]
             continue
         if now_ns - at_ns > CLAIM_LIFETIME * 1e9:
             continue
-        found.append(Claim(at_ns, key[len(prefix):], approver, version))
+        found.append(Claim(at_ns, key[len(prefix) :], approver, version))
     return sorted(found)
 
 
@@ -324,16 +316,12 @@ async def _forget_claim(client: MlflowHttp, model: str, key: str) -> None:
         pass
 
 
-async def _claim(
-    client: MlflowHttp, request: PromotionRequest, approver: str, settle: float
-) -> Claim:
+async def _claim(client: MlflowHttp, request: PromotionRequest, approver: str, settle: float) -> Claim:
     """Write our claim, wait out the settle time, and return it if it is the earliest."""
     label = f"{request.model} v{request.version}"
     claim = Claim(time.time_ns(), secrets.token_hex(6), approver, request.version)
     key = claim.key(request.target)
-    await client.post(
-        "/registered-models/set-tag", {"name": request.model, "key": key, "value": claim.value}
-    )
+    await client.post("/registered-models/set-tag", {"name": request.model, "key": key, "value": claim.value})
     took = (time.time_ns() - claim.at_ns) / 1e9
     if took > settle:
         await _forget_claim(client, request.model, key)
@@ -389,8 +377,7 @@ async def approve(
         if holder != seen_holder:
             now = f"v{holder}" if holder else "no version"
             raise PromotionConflict(
-                f"conflict: {request.target} moved under this approval (now held by {now}); "
-                "nothing was changed"
+                f"conflict: {request.target} moved under this approval (now held by {now}); nothing was changed"
             )
     except BackendError:
         await _forget_claim(client, request.model, claim_key)
@@ -434,9 +421,7 @@ async def approve(
             "not this version); the request stays pending"
         )
     try:
-        await _decide(
-            client, request, tags, PromotionState.APPROVED, approver, at, "", claim, seen_holder
-        )
+        await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "", claim, seen_holder)
         recorded = await version_tags(client, request.model, request.version)
     except BackendError as exc:
         raise PromotionUnknown(
@@ -470,9 +455,7 @@ async def record_approval(
     return approvals_of(recorded)
 
 
-async def reject(
-    client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, reason: str
-) -> None:
+async def reject(client: MlflowHttp, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
     tags = await _check_still_pending(client, request)
     await _decide(client, request, tags, PromotionState.REJECTED, approver, at, reason)
 

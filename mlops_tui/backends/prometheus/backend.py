@@ -81,9 +81,7 @@ class PrometheusBackend(Backend[PrometheusOptions]):
     description = "Prometheus: drift scores from a gauge such as model_drift_score{model, feature}."
     capabilities = frozenset({Capability.DRIFT})
 
-    def __init__(
-        self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, name: str = "prometheus", options: PrometheusOptions | Mapping[str, Any] | None = None) -> None:
         super().__init__(name, options)
         self.http = JsonHttp("Prometheus", self.options)
 

@@ -96,8 +96,9 @@ class ApprovalDialog(ModalScreen[bool]):
         failed = [c for c in self.checks if not c.passed]
         verdict = Text()
         if failed:
-            verdict.append(f"{len(failed)} check(s) failed: approving needs an override reason "
-                           "(break-glass). ", style="bold red")
+            verdict.append(
+                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ", style="bold red"
+            )
         verdict.append(f"Approve as {visible(self.approver)}?  y approve   n / esc cancel", style="bold")
         with Vertical() as box:
             box.border_title = "Approve promotion"

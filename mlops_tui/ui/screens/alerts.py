@@ -75,8 +75,10 @@ class AlertActionsMixin(ExpireSilence):
             return
         minutes = self.mlops.runtime.actions.ack_minutes
         names = ", ".join(visible(a.name) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
-        body = Text(f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
-                    f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})")
+        body = Text(
+            f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
+            f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})"
+        )
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -118,7 +120,7 @@ class AlertActionsMixin(ExpireSilence):
                 return
             parsed = parse_matchers(values.get("matchers", "")) if len(alerts) == 1 else None
             if len(alerts) == 1 and not parsed:
-                self.notify("matchers must look like name=\"value\"", severity="error")
+                self.notify('matchers must look like name="value"', severity="error")
                 return
             self.run_silence(alerts, length, values["comment"], parsed)
 
@@ -239,8 +241,13 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         self.show_resolved = False
 
     def compose_body(self) -> ComposeResult:
-        grid = AlertGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
-                         id="alerts", empty_text="No active alerts")
+        grid = AlertGrid(
+            alert_columns(self.snapshot),
+            row_key=lambda a: a.fingerprint,
+            markable=True,
+            id="alerts",
+            empty_text="No active alerts",
+        )
         yield grid
 
     def on_mount(self) -> None:
@@ -252,7 +259,9 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
         grid.set_rows(order_alerts(alerts, self.grouping))
         firing = len(snapshot.firing_alerts)
-        grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+        grid.border_title = (
+            f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+        )
         grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
 
     def _alert_targets(self) -> list[Alert]:

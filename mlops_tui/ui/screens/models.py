@@ -67,10 +67,18 @@ class ModelsScreen(BaseScreen):
         return super().check_action(action, parameters)
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(request_columns(), row_key=lambda p: (p.model, p.version, p.requested_at), id="requests",
-                       empty_text="No promotion requests")
-        yield DataGrid(version_columns(self.snapshot), row_key=lambda v: v.key, id="versions",
-                       empty_text="No registered model versions")
+        yield DataGrid(
+            request_columns(),
+            row_key=lambda p: (p.model, p.version, p.requested_at),
+            id="requests",
+            empty_text="No promotion requests",
+        )
+        yield DataGrid(
+            version_columns(self.snapshot),
+            row_key=lambda v: v.key,
+            id="versions",
+            empty_text="No registered model versions",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#requests", DataGrid).focus()
@@ -208,8 +216,10 @@ class ModelsScreen(BaseScreen):
         if request is None or request.state != PromotionState.PENDING:
             self.notify("Select a pending promotion request to reject", severity="warning")
             return
-        intro = Text(f"Reject {visible(request.model)} v{visible(request.version)} → {visible(request.target)}"
-                     f", requested by {visible(request.requester)}?")
+        intro = Text(
+            f"Reject {visible(request.model)} v{visible(request.version)} → {visible(request.target)}"
+            f", requested by {visible(request.requester)}?"
+        )
 
         def done(values: dict[str, str] | None) -> None:
             if values:
@@ -242,24 +252,28 @@ class ModelsScreen(BaseScreen):
         current = history[-1].version if history else None
         previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
         if previous is None or (model, previous) not in self.snapshot.versions_by_key:
-            self.notify(f"{model}: no previous holder of {target} to roll back to",
-                        title="No rollback", severity="warning", markup=False)
+            self.notify(
+                f"{model}: no previous holder of {target} to roll back to",
+                title="No rollback",
+                severity="warning",
+                markup=False,
+            )
             return
         back = self.snapshot.versions_by_key[(model, previous)]
         refusal = self.mlops.runtime.actions.request_refusal(model, previous)
         if refusal:
             self.notify(refusal, title="Not requested", severity="error", timeout=8, markup=False)
             return
-        intro = Text(f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
-                     f"v{visible(previous)}: an urgent promotion request, approved under the policy.")
+        intro = Text(
+            f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
+            f"v{visible(previous)}: an urgent promotion request, approved under the policy."
+        )
 
         def done(values: dict[str, str] | None) -> None:
             if values:
                 self.run_rollback(back, target, values["reason"])
 
-        self.app.push_screen(
-            PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done
-        )
+        self.app.push_screen(PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done)
 
     @work(group="actions", exit_on_error=False)
     async def run_rollback(self, version: ModelVersion, target: str, reason: str) -> None:
@@ -274,7 +288,11 @@ class ModelsScreen(BaseScreen):
 
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
-        version = self.query_one("#versions", DataGrid).cursor_row if self.focused is self.query_one("#versions", DataGrid) else self._selected_version()
+        version = (
+            self.query_one("#versions", DataGrid).cursor_row
+            if self.focused is self.query_one("#versions", DataGrid)
+            else self._selected_version()
+        )
         if version is None:
             self.notify("Select a model version to request its promotion", severity="warning")
             return
@@ -293,7 +311,12 @@ class ModelsScreen(BaseScreen):
                 "Request promotion",
                 intro,
                 [
-                    ("target", "Target alias (or stage)", self.mlops.runtime.actions.default_target(version.backend), True),
+                    (
+                        "target",
+                        "Target alias (or stage)",
+                        self.mlops.runtime.actions.default_target(version.backend),
+                        True,
+                    ),
                     ("note", "Note", "", False),
                 ],
             ),
