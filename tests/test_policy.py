@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mlops_tui.config.loader import parse_settings
+from mlops_tui.config.policy import PolicyRules
+from mlops_tui.core.errors import ConfigError
 from mlops_tui.domain import ModelVersion, Run, RunStatus
 from mlops_tui.services.policy import (
     CheckResult,
     MetricComparison,
-    PolicyRules,
     compare_metrics,
     evaluate,
     lower_is_better,
@@ -90,21 +92,74 @@ def test_without_a_champion_the_table_shows_the_candidate_alone():
 
 
 # -- the gates ----------------------------------------------------------------------------------
+def rules(**values) -> PolicyRules:
+    return PolicyRules.model_validate(values)
+
+
 def test_a_ready_version_of_a_finished_run_that_improves_passes_every_gate():
-    candidate = run({"auc": 0.875, "accuracy": 0.9375, "rmse": 2.5, "logloss": 0.25})
-    champion = run({"auc": 0.75, "accuracy": 0.9375, "rmse": 3.0, "logloss": 0.5}, run_id="r0")
-    assert evaluate(version(), candidate, champion) == [
+    candidate = run({"auc": 0.875, "rmse": 2.5})
+    holder = run({"auc": 0.75, "rmse": 3.0}, run_id="r0")
+    gates = ["auc >= holder - 0.005", "rmse <= holder * 1.02", "auc >= 0.80"]
+    assert evaluate(rules(gates=gates), version(), candidate, holder, "6") == [
         READY_OK,
         FINISHED_OK,
-        CheckResult("auc must not drop", True, "Δ +0.1250"),
-        CheckResult("accuracy must not drop", True, "Δ +0.0000"),  # equal is no drop
-        CheckResult("rmse must not rise", True, "Δ -0.5000"),
-        CheckResult("logloss must not rise", True, "Δ -0.2500"),
+        CheckResult("auc >= holder - 0.005", True, "0.8750 >= 0.7450 (v6: 0.7500)"),
+        CheckResult("rmse <= holder * 1.02", True, "2.5000 <= 3.0600 (v6: 3.0000)"),
+        CheckResult("auc >= 0.80", True, "0.8750 >= 0.8000"),
+    ]
+
+
+def test_a_drop_past_the_allowance_fails_and_one_within_it_passes():
+    holder = run({"auc": 0.875}, run_id="r0")
+    gate = ["auc >= holder - 0.125"]
+    assert evaluate(rules(gates=gate), version(), run({"auc": 0.75}), holder, "6")[2] == CheckResult(
+        "auc >= holder - 0.125", True, "0.7500 >= 0.7500 (v6: 0.8750)"
+    )  # exactly at the allowance: passes
+    assert evaluate(rules(gates=gate), version(), run({"auc": 0.625}), holder, "6")[2] == CheckResult(
+        "auc >= holder - 0.125", False, "0.6250 >= 0.7500 (v6: 0.8750)"
+    )
+
+
+def test_an_error_that_rises_past_the_factor_fails():
+    holder = run({"rmse": 2.0}, run_id="r0")
+    checks = evaluate(rules(gates=["rmse <= holder * 1.5"]), version(), run({"rmse": 3.5}), holder, "6")
+    assert checks[2] == CheckResult("rmse <= holder * 1.5", False, "3.5000 <= 3.0000 (v6: 2.0000)")
+
+
+def test_an_absolute_gate_fails_below_its_number():
+    checks = evaluate(rules(gates=["auc >= 0.80"]), version(), run({"auc": 0.75}), None, None)
+    assert checks[2] == CheckResult("auc >= 0.80", False, "0.7500 >= 0.8000")
+
+
+def test_unknown_is_not_a_pass_a_metric_either_side_lacks_fails_its_gate():
+    gates = ["auc >= holder", "f1 >= 0.5"]
+    candidate = run({"auc": 0.875})  # no f1
+    holder = run({"f1": 0.5}, run_id="r0")  # no auc
+    assert evaluate(rules(gates=gates), version(), candidate, holder, "6")[2:] == [
+        CheckResult("auc >= holder", False, "v6 has no auc"),
+        CheckResult("f1 >= 0.5", False, "the candidate has no f1"),
+    ]
+    assert evaluate(rules(gates=["auc >= holder"]), version(), candidate, None, "6")[2] == CheckResult(
+        "auc >= holder", False, "the source run of v6 cannot be read"
+    )
+
+
+def test_without_a_holder_the_holder_gates_pass_and_say_why():
+    checks = evaluate(rules(gates=["auc >= holder - 0.005"]), version(), run({"auc": 0.5}), None, None)
+    assert checks[2] == CheckResult("auc >= holder - 0.005", True, "no current holder to compare with")
+
+
+def test_required_tags_are_checked_with_what_the_version_has():
+    tagged = ModelVersion(model="fraud", version="7", run_id="r1", tags={"validation_status": "failed"})
+    checks = evaluate(rules(require_tags={"validation_status": "passed", "owner": "risk"}), tagged, run({}), None)
+    assert checks[2:] == [
+        CheckResult("tag validation_status = passed", False, "is failed"),
+        CheckResult("tag owner = risk", False, "tag not set"),
     ]
 
 
 def test_a_version_not_ready_fails_the_status_gate_and_says_its_status():
-    checks = evaluate(version("PENDING_REGISTRATION"), run({}), None)
+    checks = evaluate(rules(), version("PENDING_REGISTRATION"), run({}), None)
     assert checks == [
         CheckResult("candidate status READY", False, "status is PENDING_REGISTRATION"),
         FINISHED_OK,
@@ -113,56 +168,64 @@ def test_a_version_not_ready_fails_the_status_gate_and_says_its_status():
 
 @pytest.mark.parametrize("status", [RunStatus.RUNNING, RunStatus.FAILED, RunStatus.KILLED, RunStatus.SCHEDULED])
 def test_a_source_run_that_has_not_finished_fails_the_run_gate(status):
-    checks = evaluate(version(), run({}, status=status), None)
+    checks = evaluate(rules(), version(), run({}, status=status), None)
     assert checks == [READY_OK, CheckResult("source run FINISHED", False, f"run is {status.value}")]
 
 
 def test_a_source_run_that_cannot_be_found_fails_the_run_gate_and_says_so():
-    assert evaluate(version(), None, None) == [
+    assert evaluate(rules(), version(), None, None) == [
         READY_OK,
         CheckResult("source run FINISHED", False, "source run not found"),
     ]
+    assert evaluate(rules(require_finished_run=False), version(), None, None) == [READY_OK]
 
 
-def test_a_score_that_drops_fails_its_gate_with_the_drop():
-    candidate = run({"auc": 0.75, "f1": 0.5})
-    champion = run({"auc": 0.875, "f1": 0.5}, run_id="r0")
-    assert evaluate(version(), candidate, champion)[2:] == [
-        CheckResult("auc must not drop", False, "Δ -0.1250"),
-        CheckResult("f1 must not drop", True, "Δ +0.0000"),
+# -- the policy as written in the config --------------------------------------------------------
+POLICY_TOML = """
+[policy]
+targets = ["champion"]
+gates = ["auc >= holder - 0.005", "rmse <= holder * 1.02", "auc >= 0.80"]
+require_tags = { validation_status = "passed" }
+approvers = 1
+allowed_approvers = []
+break_glass = true
+
+[policy.models."fraud-*"]
+approvers = 2
+break_glass = false
+"""
+
+
+def test_the_issue_shape_loads_and_globs_override_per_model():
+    policy = parse_settings(POLICY_TOML).policy
+    fraud, churn = policy.for_model("fraud-xgb"), policy.for_model("churn")
+    assert (fraud.approvers, fraud.break_glass) == (2, False)
+    assert (churn.approvers, churn.break_glass) == (1, True)
+    assert fraud.gates == churn.gates == ["auc >= holder - 0.005", "rmse <= holder * 1.02", "auc >= 0.80"]
+    assert fraud.require_tags == {"validation_status": "passed"}
+    assert fraud.guards("champion") and not fraud.guards("challenger")
+    assert [(g.metric, g.op, g.number, g.arith, g.amount) for g in churn.parsed_gates] == [
+        ("auc", ">=", None, "-", 0.005),
+        ("rmse", "<=", None, "*", 1.02),
+        ("auc", ">=", 0.8, "", 0.0),
     ]
 
 
-def test_an_error_that_rises_fails_its_gate_with_the_rise():
-    candidate = run({"rmse": 3.5, "mae": 1.0})
-    champion = run({"rmse": 3.0, "mae": 1.25}, run_id="r0")
-    assert evaluate(version(), candidate, champion)[2:] == [
-        CheckResult("rmse must not rise", False, "Δ +0.5000"),
-        CheckResult("mae must not rise", True, "Δ -0.2500"),
-    ]
+def test_without_a_policy_table_champion_is_guarded_by_status_and_run_only():
+    policy = parse_settings("").policy.for_model("anything")
+    assert (policy.targets, policy.gates, policy.approvers, policy.break_glass) == (["champion"], [], 1, True)
 
 
-def test_a_gated_metric_one_side_lacks_is_not_checked():
-    candidate = run({"auc": 0.875, "rmse": 3.0})
-    champion = run({"f1": 0.5, "rmse": 3.0}, run_id="r0")  # no auc on the champion, no f1 on the candidate
-    assert evaluate(version(), candidate, champion) == [
-        READY_OK,
-        FINISHED_OK,
-        CheckResult("rmse must not rise", True, "Δ +0.0000"),
-    ]
+@pytest.mark.parametrize("gate", ["auc >= holdr - 0.005", "auc => 0.8", "auc >= holder / 2", ">= 0.8", "auc >= "])
+def test_a_gate_syntax_error_is_a_config_error_naming_the_gate_and_its_line(gate):
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(f'[policy]\ngates = ["{gate}"]\n')
+    error = caught.value
+    assert error.where == "policy.gates" and error.line == 2
+    assert repr(gate) in error.problem and "METRIC OP NUMBER" in error.problem
 
 
-def test_without_a_champion_only_the_status_gates_apply():
-    assert evaluate(version(), run({"auc": 0.5, "rmse": 9.0}), None) == [READY_OK, FINISHED_OK]
-
-
-def test_rules_choose_the_gates():
-    rules = PolicyRules(
-        must_not_drop=("precision",), must_not_rise=("latency_ms",), require_ready=False, require_finished_run=False
-    )
-    candidate = run({"precision": 0.625, "latency_ms": 40.0, "auc": 0.5}, status=RunStatus.FAILED)
-    champion = run({"precision": 0.75, "latency_ms": 50.0, "auc": 0.875}, run_id="r0")
-    assert evaluate(version("FAILED_REGISTRATION"), candidate, champion, rules) == [
-        CheckResult("precision must not drop", False, "Δ -0.1250"),
-        CheckResult("latency_ms must not rise", True, "Δ -10.0000"),
-    ]  # the auc drop is not gated by these rules, nor the failed run and version
+def test_an_unknown_policy_key_is_a_config_error_with_a_suggestion():
+    with pytest.raises(ConfigError) as caught:
+        parse_settings('[policy.models."fraud-*"]\napprover = 2\n')
+    assert "approver" in caught.value.problem and "approvers" in (caught.value.fix or "")

@@ -376,6 +376,17 @@ class Backend(abc.ABC, Generic[OptionsT]):
     async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         raise NotSupported(f"{self.kind} has no promotions")
 
+    async def record_approval(self, request: PromotionRequest, approver: str, at: datetime) -> tuple[str, ...]:
+        """One approval of several the policy wants, recorded without moving the alias.
+
+        Optional: a backend without it cannot serve a policy with `approvers` above 1.
+        """
+        raise NotSupported(f"{self.kind} cannot record approvals one by one")
+
+    @classmethod
+    def records_approvals(cls) -> bool:
+        return cls.record_approval is not Backend.record_approval
+
     # -- deployments ---------------------------------------------------------------------
     async def list_deployments(self) -> Sequence[Deployment]:
         raise NotSupported(f"{self.kind} has no deployments")

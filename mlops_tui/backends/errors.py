@@ -31,3 +31,7 @@ class PromotionConflict(BackendError):
 
 class NotFound(BackendError):
     """The thing asked for does not exist on the server."""
+
+
+class PromotionUnknown(BackendError):
+    """A promotion write was answered, then the app could not prove its outcome: check."""

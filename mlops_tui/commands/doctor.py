@@ -8,7 +8,9 @@ from typing import Any
 
 from mlops_tui.backends.base import Capability
 from mlops_tui.commands.session import open_session, print_table, session_options
+from mlops_tui.config.policy import PolicyConfig, parse_gate
 from mlops_tui.domain import BackendState
+from mlops_tui.services.snapshot import Snapshot
 
 # the snapshot field that shows a capability was found in practice
 _EVIDENCE = {
@@ -61,10 +63,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 }
             )
         context = runtime.context
+        policy_notes = _policy_notes(runtime.actions.policy, snap)
     if args.json:
-        print(json.dumps({"context": context, "backends": rows}, indent=2))
+        print(json.dumps({"context": context, "backends": rows, "policy": policy_notes}, indent=2))
     else:
         print(f"context {context}")
+        for note in policy_notes:
+            print(f"policy: {note}")
         yes = {True: "yes", False: "NO", None: "unknown"}
         print_table(
             ["backend", "kind", "reachable", "authorised", "version", "capabilities found", "problem"],
@@ -82,3 +87,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             ],
         )
     return 0 if rows and all(r["ok"] for r in rows) else 1
+
+
+def _policy_notes(policy: PolicyConfig, snap: Snapshot) -> list[str]:
+    """Gate metrics that no registered version's source run has: most likely a typo."""
+    gates = [*policy.gates, *(g for o in policy.models.values() for g in (o.gates or ()))]
+    metrics = sorted({parse_gate(g).metric for g in gates})
+    if not metrics:
+        return []
+    if not snap.versions:
+        return ["cannot check the gate metrics: no registered version was read"]
+    have: set[str] = set()
+    for v in snap.versions:
+        run = snap.runs_by_id.get(v.run_id)
+        if run is not None:
+            have.update(run.metrics)
+    return [f"gate metric {m!r} is on no registered version's source run (a typo?)" for m in metrics if m not in have]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
 from mlops_tui.core.text import printable
 from mlops_tui.domain import PromotionRequest, PromotionState
-from mlops_tui.services.policy import compare_metrics, evaluate
+from mlops_tui.services.policy import compare_metrics
+from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 
 
@@ -38,7 +40,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
     a.add_argument("model")
     a.add_argument("version")
     a.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    a.add_argument(
+        "--override",
+        default="",
+        metavar="REASON",
+        help="approve past failing policy checks (break-glass); the reason is recorded",
+    )
     a.set_defaults(handler=cmd_approve)
+
+    a = actions.add_parser(
+        "rollback", parents=opts, help="propose moving an alias back to its previous holder (urgent)"
+    )
+    a.add_argument("model")
+    a.add_argument("--to", default="champion", metavar="ALIAS", help="the alias to roll back")
+    a.add_argument("--reason", required=True)
+    a.set_defaults(handler=cmd_rollback)
 
     a = actions.add_parser("reject", parents=opts, help="reject a pending request")
     a.add_argument("model")
@@ -49,7 +65,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args, capability="promotions") as (_, snap):
-        pending = list(snap.pending_promotions)
+        # rollbacks are urgent: first
+        pending = sorted(snap.pending_promotions, key=lambda p: not p.note.startswith("rollback:"))
         decided = (
             []
             if args.pending
@@ -65,17 +82,48 @@ def cmd_list(args: argparse.Namespace) -> int:
             snap,
             "promotions",
             requests,
-            ["model", "version", "target", "state", "requester", "requested", "note"],
+            ["model", "version", "target", "state", "requester", "requested", "approved by", "note"],
             lambda p: [
                 p.model,
                 p.version,
                 p.target,
-                p.state.value,
+                _state(p, snap.promotions),
                 p.requester,
                 p.requested_at.isoformat(" ", "minutes"),
-                p.note,
+                _approvers(p),
+                p.note + (f" [override: {p.override}]" if p.override else ""),
             ],
         )
+
+
+def _state(p: PromotionRequest, everything: Sequence[PromotionRequest] = ()) -> str:
+    if p.override:
+        return f"{p.state.value} (OVERRIDE)"
+    if p.state == PromotionState.PENDING:
+        # another request for the same target approved since this one was made
+        newer = [
+            o
+            for o in everything
+            if o.model == p.model
+            and o.target == p.target
+            and o.state == PromotionState.APPROVED
+            and o.decided_at
+            and o.decided_at > p.requested_at
+            and o.version != p.version
+        ]
+        if newer:
+            latest = max(newer, key=lambda o: o.decided_at or p.requested_at)
+            return f"pending (superseded by v{latest.version})"
+    return p.state.value
+
+
+def _approvers(p: PromotionRequest) -> str:
+    names = list(p.approvals)
+    if p.state == PromotionState.APPROVED and p.decided_by and p.decided_by not in names:
+        names.append(p.decided_by)
+    if p.state == PromotionState.REJECTED:
+        names = [f"rejected by {p.decided_by}"]
+    return ", ".join(names) or "-"
 
 
 def _pending(snap: Snapshot, model: str, version: str) -> PromotionRequest:
@@ -103,7 +151,12 @@ def cmd_request(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         request = _pending(snap, args.model, args.version)
-        holder = act(runtime.actions.current_holder(request))
+        actions = runtime.actions
+        # refuse before asking: who may approve, read-only, the policy's checks
+        refusal = actions.approval_refusal(request)
+        if refusal:
+            act(actions.approve(request, None))  # audits the refusal and raises it
+        holder = act(actions.current_holder(request))
         candidate = snap.versions_by_key[(request.model, request.version)]
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
@@ -117,15 +170,34 @@ def cmd_approve(args: argparse.Namespace) -> int:
         for c in compare_metrics(cand_run, champ_run):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))
-        for check in evaluate(candidate, cand_run, champ_run):
+        checks = actions.policy_checks(request, holder, snap)
+        for check in checks:
             print(printable(f"  {'pass' if check.passed else 'FAIL'}  {check.name}  ({check.detail})"))
+        if actions.approval_refusal(request, checks, args.override):
+            act(actions.approve(request, holder, args.override))  # audits the refusal and raises it
         if not args.yes:
             if not sys.stdin.isatty():
                 raise CommandFailed("not approved: confirm with --yes when not at a terminal")
             if input(f"Approve as {runtime.user}? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise CommandFailed("not approved")
-        act(runtime.actions.approve(request, holder))
-    print(f"approved: {args.model} v{args.version} is now {request.target}")
+        outcome = act(actions.approve(request, holder, args.override))
+    override = " (override: break-glass)" if any(not c.passed for c in checks) else ""
+    print(f"approved: {outcome}{override}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    with open_session(args) as (runtime, snap):
+        history = holder_history(args.model, args.to, snap.promotions, snap.versions)
+        if not history:
+            raise CommandFailed(f"no version of {args.model} has held {args.to}: nothing to roll back")
+        current = history[-1].version
+        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
+        if previous is None:
+            raise CommandFailed(f"{args.to} of {args.model} has had one holder (v{current}): no previous holder")
+        backend = _backend_of(snap, args.model, previous)
+        outcome = act(runtime.actions.request_rollback(backend, args.model, previous, args.to, args.reason))
+    print(printable(outcome))
     return 0
 
 

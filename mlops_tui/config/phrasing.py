@@ -206,13 +206,19 @@ def toml_key(name: str) -> str:
 def fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     """Field names of the (nested) model found by following `loc` from `model`."""
     current: Any = model
+    keyed = False  # the last field was a dict of models: the next part is one of its keys
     for part in loc:
         if isinstance(part, int):
+            continue
+        if keyed:
+            keyed = False
             continue
         fields = getattr(current, "model_fields", None)
         if not fields or part not in fields:
             return []
-        current = _model_in(fields[part].annotation)
+        annotation = fields[part].annotation
+        keyed = typing.get_origin(annotation) is dict
+        current = _model_in(annotation)
         if current is None:
             return []
     fields = getattr(current, "model_fields", None) or {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mlops_tui.config.policy import PolicyConfig
 from mlops_tui.core.errors import ConfigError
 
 DEFAULT_CONTEXT = "default"
@@ -86,6 +87,7 @@ class Settings(BaseModel):
     bell: bool = False
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)  # what guards promotions
 
     def context(self, name: str | None = None) -> tuple[str, ContextConfig]:
         """The context called `name`; else `default_context`; else the only (or first) one.

@@ -66,6 +66,10 @@ class PromotionRequest(DomainModel):
     decided_by: str = ""
     decided_at: datetime | None = None
     reason: str = ""
+    override: str = ""  # why an approval went past failing policy checks (break-glass)
+    approvals: tuple[str, ...] = ()  # who approved so far, when the policy wants several
+    previous_holder: str = ""  # approved: the version that held the target just before
+    checks: str = ""  # approved: the policy's checks as they stood, e.g. "3 passed, 1 failed: ..."
     backend: str = ""
 
     @property

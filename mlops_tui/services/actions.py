@@ -13,8 +13,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend
-from mlops_tui.backends.errors import BackendError, PromotionConflict
+from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionUnknown
 from mlops_tui.config.identity import same_identity
+from mlops_tui.config.policy import PolicyConfig, PolicyRules
 from mlops_tui.core.secrets import redact
 from mlops_tui.domain import (
     Alert,
@@ -28,6 +29,8 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
+from mlops_tui.services.policy import CheckResult, checks_summary, evaluate, failed
+from mlops_tui.services.snapshot import Snapshot
 
 T = TypeVar("T")
 
@@ -49,6 +52,7 @@ class Actions:
         read_only: bool = False,
         four_eyes: bool = True,
         ack_minutes: float = 15.0,
+        policy: PolicyConfig | None = None,
     ) -> None:
         self.hub = hub
         self.audit = audit
@@ -57,6 +61,7 @@ class Actions:
         self.read_only = read_only
         self.four_eyes = four_eyes
         self.ack_minutes = ack_minutes
+        self.policy = policy or PolicyConfig()
         self._in_flight: set[tuple[str, str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -85,6 +90,16 @@ class Actions:
     ) -> T:
         try:
             result = await self.hub.call(backend, call)
+        except PromotionConflict as exc:  # lost a race, or the target moved: nothing written
+            message = redact(str(exc))
+            self._record(action, target, "refused", backend, reason=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(message) from exc
+        except PromotionUnknown as exc:  # a write answered, then its outcome could not be read
+            message = redact(str(exc))
+            self._record(action, target, "unknown", backend, error=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(f"{action}: {message}") from exc
         except BackendError as exc:
             message = redact(str(exc))
             self._record(action, target, "failed", backend, error=message, **detail)
@@ -103,6 +118,9 @@ class Actions:
         target = target or self.default_target(backend)
         label = f"{model} v{version} -> {target}"
         self._check_writable("request promotion", label, backend)
+        refusal = self.request_refusal(model, version)
+        if refusal:
+            raise self._refuse("request promotion", label, backend, refusal)
         request = PromotionRequest(
             model=model,
             version=version,
@@ -114,6 +132,36 @@ class Actions:
         )
         await self._write("request promotion", label, backend, lambda b: b.request_promotion(request), note=note)
         return request
+
+    async def request_rollback(self, backend: str, model: str, to_version: str, target: str, reason: str) -> str:
+        """Propose moving `target` back to its previous holder: an urgent promotion request.
+
+        It needs an approval under the same policy, unless the policy's
+        `rollback_needs_approval = false`: then the requester's own approval moves it at once.
+        Returns what happened, in words."""
+        if not reason.strip():
+            raise ActionRefused("a rollback needs a reason")
+        note = f"rollback: {reason.strip()}"
+        request = await self.request_promotion(backend, model, to_version, target, note)
+        if self.rules_for(request).rollback_needs_approval:
+            return f"rollback requested: {model} v{to_version} -> {target} (urgent); it needs an approval"
+        holder = await self.current_holder(request)
+        outcome = await self.approve(request, holder, rollback=True)
+        return f"rolled back without approval (the policy allows it): {outcome}"
+
+    def request_refusal(self, model: str, version: str) -> str | None:
+        """Why a new request for this version is refused now (None: it is not). Asked before
+        the request prompt; the backend checks the server's tags again before writing."""
+        if self.read_only:
+            return "read-only mode: nothing was changed"
+        for p in self.hub.snapshot.pending_promotions:
+            if p.key == (model, version):
+                return (
+                    f"{model} v{version} already has a pending request for {p.target}, by "
+                    f"{p.requester} at {p.requested_at:%Y-%m-%d %H:%M} UTC; approve or reject "
+                    "that one first"
+                )
+        return None
 
     async def current_holder(self, request: PromotionRequest) -> str | None:
         """Who holds the request's target right now, read from the server (its own mapping of
@@ -132,20 +180,84 @@ class Actions:
         except Exception:
             return "champion"
 
-    async def approve(self, request: PromotionRequest, expected_holder: str | None) -> None:
-        """Move `request.target` to the candidate, if it is still where the user saw it."""
+    def rules_for(self, request: PromotionRequest) -> PolicyRules:
+        return self.policy.for_model(request.model)
+
+    def policy_checks(
+        self, request: PromotionRequest, holder: str | None, snapshot: Snapshot | None = None
+    ) -> list[CheckResult]:
+        """The policy's checks of `request` against the version holding the target now."""
+        snap = snapshot or self.hub.snapshot
+        candidate = snap.versions_by_key.get(request.key)
+        if candidate is None:
+            return [CheckResult("candidate in the registry", False, "not among the versions read")]
+        held = snap.versions_by_key.get((request.model, holder)) if holder else None
+        return evaluate(
+            self.rules_for(request),
+            candidate,
+            snap.runs_by_id.get(candidate.run_id),
+            snap.runs_by_id.get(held.run_id) if held else None,
+            holder,
+        )
+
+    def approval_refusal(
+        self,
+        request: PromotionRequest,
+        checks: list[CheckResult] | None = None,
+        override: str = "",
+        rollback: bool = False,
+    ) -> str | None:
+        """Why this user may not approve `request` now (None: they may). Asked before any
+        confirm; `approve` asks again before writing."""
+        if self.read_only:
+            return "read-only mode: nothing was changed"
+        if request.state != PromotionState.PENDING:
+            return f"this request is already {request.state}"
+        if (
+            self.four_eyes
+            and same_identity(request.requester, self.user)
+            and not (rollback and not self.rules_for(request).rollback_needs_approval)
+        ):
+            return f"four-eyes rule: {self.user} requested this promotion and cannot approve it"
+        if any(same_identity(done, self.user) for done in request.approvals):
+            return f"{self.user} already approved this request; another approver must approve it"
+        rules = self.rules_for(request)
+        if rules.allowed_approvers and not any(same_identity(a, self.user) for a in rules.allowed_approvers):
+            return (
+                f"policy: {self.user} may not approve {request.model} (allowed: {', '.join(rules.allowed_approvers)})"
+            )
+        bad = failed(checks or []) if rules.guards(request.target) else []
+        if bad:
+            names = "; ".join(f"{c.name} ({c.detail})" if c.detail else c.name for c in bad)
+            if not rules.break_glass:
+                return f"policy: {len(bad)} check(s) failed: {names}; break-glass is off for {request.model}"
+            if not override.strip():
+                return (
+                    f"policy: {len(bad)} check(s) failed: {names}; approving anyway needs an "
+                    "override reason (break-glass)"
+                )
+        return None
+
+    async def approve(
+        self,
+        request: PromotionRequest,
+        expected_holder: str | None,
+        override: str = "",
+        *,
+        rollback: bool = False,
+    ) -> str:
+        """Move `request.target` to the candidate, if it is still where the user saw it and
+        the policy's checks pass (or, with break-glass, the user gave an override reason).
+
+        When the policy wants more approvers than have approved, records this approval and
+        moves nothing. Returns what happened, in words."""
         label = f"{request.model} v{request.version} -> {request.target}"
         backend = request.backend
         self._check_writable("approve promotion", label, backend)
-        if request.state != PromotionState.PENDING:
-            raise self._refuse("approve promotion", label, backend, f"this request is already {request.state}")
-        if self.four_eyes and same_identity(request.requester, self.user):
-            raise self._refuse(
-                "approve promotion",
-                label,
-                backend,
-                f"four-eyes rule: {self.user} requested this promotion and cannot approve it",
-            )
+        refusal = self.approval_refusal(request, None, override, rollback)
+        if refusal:
+            raise self._refuse("approve promotion", label, backend, refusal)
+        override = override.strip()
         key = (request.model, request.version, request.target)
         if key in self._in_flight:
             raise ActionRefused("this approval is already being written")
@@ -167,15 +279,53 @@ class Actions:
                 raise self._refuse(
                     "approve promotion", label, backend, f"version {holder} already holds {request.target}"
                 )
+            checks = self.policy_checks(request, holder)
+            refusal = self.approval_refusal(request, checks, override, rollback)
+            if refusal:
+                raise self._refuse("approve promotion", label, backend, refusal)
+            broken = failed(checks) if self.rules_for(request).guards(request.target) else []
+            decided = request.model_copy(
+                update={"override": override if broken else "", "checks": checks_summary(checks)}
+            )
+            detail: dict[str, object] = {"previous_holder": holder, "requester": request.requester}
+            if broken:
+                detail["override"] = override
+                detail["failed_checks"] = [c.name for c in broken]
             at = utcnow()
+            rules = self.rules_for(request)
+            needed = rules.approvers if rules.guards(request.target) else 1
+            if len(request.approvals) + 1 < needed:
+                if not self.hub.backend(backend).records_approvals():
+                    raise self._refuse(
+                        "approve promotion",
+                        label,
+                        backend,
+                        f"the policy wants {needed} approvers, and {backend} cannot record "
+                        "approvals one by one; nothing was changed",
+                    )
+                names = await self._write(
+                    "approve promotion",
+                    label,
+                    backend,
+                    lambda b: b.record_approval(decided, self.user, at),
+                    **detail,
+                    approval=f"{len(request.approvals) + 1} of {needed}",
+                    moved=False,
+                )
+                return (
+                    f"approval {len(names)} of {needed} recorded ({', '.join(names)}); "
+                    f"{request.target} moves when {needed - len(names)} more approve"
+                )
+            if needed > 1:
+                detail["approvals"] = [*request.approvals, self.user]
             await self._write(
                 "approve promotion",
                 label,
                 backend,
-                lambda b: b.approve_promotion(request, self.user, at),
-                previous_holder=holder,
-                requester=request.requester,
+                lambda b: b.approve_promotion(decided, self.user, at),
+                **detail,
             )
+            return f"{request.model} v{request.version} is now {request.target}"
         except PromotionConflict as exc:
             raise self._refuse("approve promotion", label, backend, str(exc)) from exc
         finally:

@@ -1,9 +1,14 @@
-"""Promotion policy: the candidate's metrics beside the champion's, and the checks that gate it."""
+"""Promotion policy: the candidate's metrics beside the holder's, and the checks that gate it.
+
+The rules come from the config's `[policy]` table (config/policy.py); a failing check blocks
+the approval unless the policy allows break-glass and the approver gives a reason.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlops_tui.config.policy import Gate, PolicyRules
 from mlops_tui.domain import ModelVersion, Run, RunStatus
 
 _LOWER_IS_BETTER = ("loss", "rmse", "mae", "mse", "error", "latency", "mape")
@@ -45,16 +50,6 @@ class CheckResult:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class PolicyRules:
-    """Configurable gates; the defaults are what most teams want."""
-
-    must_not_drop: tuple[str, ...] = ("auc", "accuracy", "f1")
-    must_not_rise: tuple[str, ...] = ("rmse", "mae", "logloss")
-    require_ready: bool = True
-    require_finished_run: bool = True
-
-
 def compare_metrics(candidate: Run | None, champion: Run | None) -> list[MetricComparison]:
     keys = sorted(set(candidate.metrics if candidate else {}) | set(champion.metrics if champion else {}))
     return [
@@ -68,16 +63,21 @@ def compare_metrics(candidate: Run | None, champion: Run | None) -> list[MetricC
 
 
 def evaluate(
+    rules: PolicyRules,
     candidate: ModelVersion,
     candidate_run: Run | None,
-    champion_run: Run | None,
-    rules: PolicyRules = PolicyRules(),
+    holder_run: Run | None,
+    holder: str | None = None,
 ) -> list[CheckResult]:
-    checks: list[CheckResult] = []
-    if rules.require_ready:
-        checks.append(
-            CheckResult("candidate status READY", candidate.status == "READY", f"status is {candidate.status}")
-        )
+    """Each of the policy's checks for `candidate`, pass or fail with its numbers.
+
+    `holder` is the version holding the target now (None: nobody); `holder_run` its source run.
+    Unknown is not a pass: a metric the candidate lacks fails its gate, and so does a holder
+    gate when the holder's run or metric cannot be read.
+    """
+    checks: list[CheckResult] = [
+        CheckResult("candidate status READY", candidate.status == "READY", f"status is {candidate.status}")
+    ]
     if rules.require_finished_run:
         status = candidate_run.status if candidate_run else None
         checks.append(
@@ -87,15 +87,47 @@ def evaluate(
                 f"run is {status}" if status else "source run not found",
             )
         )
-    comparisons = {c.metric: c for c in compare_metrics(candidate_run, champion_run)}
-    for metric in rules.must_not_drop:
-        c = comparisons.get(metric)
-        if c is None or c.delta is None:
-            continue
-        checks.append(CheckResult(f"{metric} must not drop", c.delta >= 0, f"Δ {c.delta:+.4f}"))
-    for metric in rules.must_not_rise:
-        c = comparisons.get(metric)
-        if c is None or c.delta is None:
-            continue
-        checks.append(CheckResult(f"{metric} must not rise", c.delta <= 0, f"Δ {c.delta:+.4f}"))
+    for key, wanted in rules.require_tags.items():
+        have = candidate.tags.get(key)
+        checks.append(
+            CheckResult(
+                f"tag {key} = {wanted}",
+                have == wanted,
+                f"is {have}" if have is not None else "tag not set",
+            )
+        )
+    metrics = candidate_run.metrics if candidate_run else {}
+    for gate in rules.parsed_gates:
+        checks.append(_gate_check(gate, metrics.get(gate.metric), holder_run, holder))
     return checks
+
+
+def _gate_check(gate: Gate, value: float | None, holder_run: Run | None, holder: str | None) -> CheckResult:
+    if gate.against_holder and holder is None:
+        return CheckResult(gate.text, True, "no current holder to compare with")
+    if value is None:
+        return CheckResult(gate.text, False, f"the candidate has no {gate.metric}")
+    held = None
+    if gate.against_holder:
+        if holder_run is None:
+            return CheckResult(gate.text, False, f"the source run of v{holder} cannot be read")
+        held = holder_run.metrics.get(gate.metric)
+        if held is None:
+            return CheckResult(gate.text, False, f"v{holder} has no {gate.metric}")
+    bound = gate.bound(held)
+    assert bound is not None
+    detail = f"{value:.4f} {gate.op} {bound:.4f}"
+    if held is not None:
+        detail += f" (v{holder}: {held:.4f})"
+    return CheckResult(gate.text, gate.holds(value, bound), detail)
+
+
+def failed(checks: list[CheckResult]) -> list[CheckResult]:
+    return [c for c in checks if not c.passed]
+
+
+def checks_summary(checks: list[CheckResult]) -> str:
+    """One line for the record: how many passed, and which failed."""
+    bad = failed(checks)
+    text = f"{len(checks) - len(bad)} passed, {len(bad)} failed"
+    return text + (": " + "; ".join(c.name for c in bad) if bad else "")

@@ -171,6 +171,7 @@ def build_runtime(
         context=ctx_name,
         read_only=ro,
         four_eyes=settings.four_eyes if settings else True,
+        policy=settings.policy if settings else None,
     )
     return Runtime(
         hub=hub,

@@ -114,14 +114,22 @@ async def test_request_then_approve_moves_the_alias_and_records_the_decision(
 
     assert mlflow_server.alias_version(model, "champion") == v2
     tags = promotion_tags(mlflow_server, model, v2)
-    assert tags == {
+    claim = tags.pop("mlops_tui.promotion.claim")
+    assert claim.startswith("bob|")  # the approval claim that won (see test_approval_race.py)
+    assert tags == {  # the decision keeps the requester, the request time and the note
+        "mlops_tui.promotion.target": "champion",
+        "mlops_tui.promotion.requester": "alice",
+        "mlops_tui.promotion.requested_at": "2026-11-20T09:30:00Z",
+        "mlops_tui.promotion.note": "beats v1 on recall",
         "mlops_tui.promotion.state": "approved",
         "mlops_tui.promotion.decided_by": "bob",
         "mlops_tui.promotion.decided_at": "2026-11-20T10:30:00Z",
+        "mlops_tui.promotion.previous_holder": v1,  # for the history of who held champion
     }
-    assert not REQUEST_TAGS & tags.keys()
     history = [p for p in await backend.list_promotions() if p.model == model]
-    assert [(p.version, p.state, p.decided_by) for p in history] == [(v2, PromotionState.APPROVED, "bob")]
+    assert [(p.version, p.state, p.decided_by, p.requester, p.requested_at) for p in history] == [
+        (v2, PromotionState.APPROVED, "bob", "alice", T0)
+    ]
 
     timeline = [e for e in await backend.list_events() if e.model == model]
     decisions = [(e.time, e.text) for e in timeline if e.kind == EventKind.PROMOTION]
@@ -147,6 +155,9 @@ async def test_reject_writes_the_reason_and_leaves_the_alias(
 
     assert mlflow_server.alias_version(model, "champion") == v1
     assert promotion_tags(mlflow_server, model, v2) == {
+        "mlops_tui.promotion.target": "champion",
+        "mlops_tui.promotion.requester": "alice",
+        "mlops_tui.promotion.requested_at": "2026-11-20T09:30:00Z",
         "mlops_tui.promotion.state": "rejected",
         "mlops_tui.promotion.decided_by": "bob",
         "mlops_tui.promotion.decided_at": "2026-11-20T09:30:00Z",
@@ -159,7 +170,7 @@ async def test_reject_writes_the_reason_and_leaves_the_alias(
     await backend.request_promotion(request_for(model, v2, requester="dave"))
     tags = promotion_tags(mlflow_server, model, v2)
     assert tags["mlops_tui.promotion.requester"] == "dave"
-    assert not {k for k in tags if k.endswith(("state", "decided_by", "decided_at", "reason"))}
+    assert not {k for k in tags if k.endswith(("state", "decided_by", "decided_at", "reason", "claim"))}
 
 
 async def test_a_request_for_a_missing_version_is_refused(

@@ -130,11 +130,12 @@ async def test_four_eyes_the_requester_cannot_approve(tmp_path, monkeypatch):
         await wait_for_data(app, pilot)
         request = next(p for p in app.snapshot.pending_promotions if p.requester == "bob")
         holder = champion_of(app, request.model)
-        text = await open_approval(app, pilot, request)
-        assert "Approve as bob?" in text
-        await pilot.press("y")
+        await select_request(app, pilot, request)
+        await pilot.press("a")  # refused before any dialog: nothing to confirm
         await wait_for_text(app, pilot, "four-eyes rule: bob requested this promotion")
         assert "Not approved" in screen(app)
+        assert isinstance(app.screen, ModelsScreen)
+        assert not any(isinstance(s, ApprovalDialog) for s in app.screen_stack)
         entries = audit_lines(tmp_path)
         assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [("approve promotion", "refused", "bob")]
         await poll_now(app, pilot)  # the next snapshot: still unchanged
@@ -149,12 +150,17 @@ async def test_read_only_refuses_to_approve(tmp_path, monkeypatch):
         await wait_for_data(app, pilot)
         assert "READ-ONLY" in screen(app)
         request, holder = approvable(app)
-        await open_approval(app, pilot, request)
-        await pilot.press("y")
-        await wait_for_text(app, pilot, "read-only mode: nothing was changed")
+        await select_request(app, pilot, request)
+        assert app.screen.active_bindings["a"].enabled is False  # dimmed in the footer
+        await pilot.press("a")  # asks nothing
+        await pilot.pause()
+        assert isinstance(app.screen, ModelsScreen)
+        await pilot.press("question_mark")
+        await wait_for_text(app, pilot, "Approve (unavailable: read-only mode: no writes)")
+        await pilot.press("escape")
         await poll_now(app, pilot)  # the next snapshot: still unchanged
         assert champion_of(app, request.model) == holder
-        assert all(e["outcome"] == "refused" for e in audit_lines(tmp_path))
+        assert audit_lines(tmp_path) == []  # nothing was attempted
         assert grid(app, "#requests").cursor_row.state == PromotionState.PENDING
 
 

@@ -68,6 +68,8 @@ class MlflowOptions(BackendOptions):
     promotion_target: str = "champion"
     use_stages: bool = False
     target_stage: str = "Production"
+    # How long an approval waits for rival approvals' claims to land (see promotions.py).
+    approval_settle_seconds: float = Field(default=1.0, gt=0, le=30)
     cache: bool = True
     # Incremental refreshes cannot see every change (a tag added to a finished run);
     # a full reload in the background catches those. 0 turns it off.
@@ -388,6 +390,15 @@ class MlflowBackend(Backend[MlflowOptions]):
             )
             if request is not None:
                 found.append(request)
+            found.extend(
+                tags_scheme.past_requests(
+                    v.model,
+                    v.version,
+                    v.tags,
+                    default_target=self.promotion_target,
+                    backend=self.name,
+                )
+            )
         return found
 
     @property
@@ -425,7 +436,19 @@ class MlflowBackend(Backend[MlflowOptions]):
 
     async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         stage = self._stage_for(request.target) if self.options.use_stages else None
-        await tags_scheme.approve(self.client, request, approver, at, stage=stage)
+        await tags_scheme.approve(
+            self.client,
+            request,
+            approver,
+            at,
+            stage=stage,
+            read_holder=lambda: self.alias_holder(request.model, request.target),
+            settle=self.options.approval_settle_seconds,
+        )
+
+    async def record_approval(self, request: PromotionRequest, approver: str, at: datetime) -> tuple[str, ...]:
+        """One approval of several the policy wants: a tag; the alias does not move."""
+        return await tags_scheme.record_approval(self.client, request, approver, at)
 
     async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         await tags_scheme.reject(self.client, request, approver, at, reason)

@@ -129,10 +129,14 @@ class ApprovalDialog(ModalScreen[bool]):
         if r.note:
             head.append(f": {visible(r.note)}", style="italic")
         head.append(f"\nnow held by v{visible(self.holder)}" if self.holder else "\nno version holds it now")
+        if r.approvals:
+            head.append(f"\napproved so far by {visible(', '.join(r.approvals))}", style="bold")
         failed = [c for c in self.checks if not c.passed]
         verdict = Text()
         if failed:
-            verdict.append(f"{len(failed)} check(s) failed. ", style="bold red")
+            verdict.append(
+                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ", style="bold red"
+            )
         verdict.append(f"Approve as {visible(self.approver)}?  y approve   n / esc cancel", style="bold")
         with Vertical() as box:
             box.border_title = "Approve promotion"

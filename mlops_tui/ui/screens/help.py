@@ -32,6 +32,9 @@ def binding_rows(screen: Screen[Any]) -> list[tuple[str, str]]:
         if binding.action.startswith("switch_view"):
             continue
         description = binding.description or binding.action.replace("_", " ")
+        if not active.enabled:  # dimmed in the footer: say why
+            reason = getattr(screen, "unavailable_reason", lambda _action: "")(binding.action)
+            description += f" (unavailable: {reason})" if reason else " (unavailable)"
         by_action.setdefault((binding.action, description), []).append(_key_label(key))
     rows = [(" ".join(keys), desc) for (_, desc), keys in by_action.items()]
     rows.extend(_EXTRA)

@@ -11,7 +11,8 @@ from textual.widgets import Static
 
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.policy import compare_metrics, evaluate
+from mlops_tui.services.policy import compare_metrics
+from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
@@ -24,8 +25,8 @@ from mlops_tui.ui.widgets.key_values import KeyValues
 
 
 def ordered_requests(snapshot: Snapshot) -> list[PromotionRequest]:
-    """Pending requests first (oldest first), then decided ones (newest first)."""
-    pending = list(snapshot.pending_promotions)
+    """Pending requests first (urgent rollbacks, then oldest first), then decided ones (newest first)."""
+    pending = sorted(snapshot.pending_promotions, key=lambda p: not p.note.startswith("rollback:"))
     decided = sorted(
         (p for p in snapshot.promotions if p.state != PromotionState.PENDING),
         key=lambda p: p.decided_at or p.requested_at,
@@ -46,9 +47,25 @@ class ModelsScreen(BaseScreen):
         Binding("x", "reject", "Reject", id="models.reject"),
         Binding("p", "request", "Request promotion", id="models.request"),
         Binding("c", "compare", "Compare versions", id="models.compare"),
+        Binding("R", "rollback", "Propose rollback", id="models.rollback"),
         Binding("tab", "app.focus_next", "Next list", id="models.next"),
         Binding("shift+tab", "app.focus_previous", "Prev list", show=False, id="models.prev"),
     ]
+
+    # -- keys that cannot act here are shown dimmed, with the reason in `?` ----------------------
+    def unavailable_reason(self, action: str) -> str:
+        if action in ("approve", "reject", "request", "rollback"):
+            try:
+                if self.mlops.runtime.actions.read_only:
+                    return "read-only mode: no writes"
+            except Exception:  # not attached to the app yet
+                return ""
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.unavailable_reason(action):
+            return None  # dimmed in the footer, and the key does nothing
+        return super().check_action(action, parameters)
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(
@@ -136,6 +153,10 @@ class ModelsScreen(BaseScreen):
         if request.key not in self.snapshot.versions_by_key:
             self.notify(f"{request.model} v{request.version} is not in the registry", severity="error", markup=False)
             return
+        refusal = self.mlops.runtime.actions.approval_refusal(request)
+        if refusal:  # refused before any dialog: the action audits it
+            self.run_approval(request, None)
+            return
         self.open_approval(request)
 
     @work(group="approval-dialog", exclusive=True, exit_on_error=False)
@@ -154,30 +175,50 @@ class ModelsScreen(BaseScreen):
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
         champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
+        checks = actions.policy_checks(request, holder, snap)
+        if actions.approval_refusal(request, checks, override="break-glass"):
+            # a check fails and break-glass is off: refused before the dialog
+            self.run_approval(request, holder)
+            return
+        needs_override = actions.approval_refusal(request, checks) is not None
         dialog = ApprovalDialog(
             request,
             holder,
             compare_metrics(cand_run, champ_run),
-            evaluate(candidate, cand_run, champ_run),
+            checks,
             self.mlops.runtime.user,
             deployments=snap.deployments,
         )
 
+        def reason_given(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_approval(request, holder, values["override"])
+
         def done(yes: bool | None) -> None:
-            if yes:
+            if yes and needs_override:
+                intro = Text(
+                    f"{sum(not c.passed for c in checks)} policy check(s) failed for "
+                    f"{visible(request.model)} v{visible(request.version)}. Break glass: the reason "
+                    "is recorded in the version's tags and the audit log."
+                )
+                self.app.push_screen(
+                    PromptDialog("Override policy", intro, [("override", "Override reason (required)", "", True)]),
+                    reason_given,
+                )
+            elif yes:
                 self.run_approval(request, holder)
 
         self.app.push_screen(dialog, done)
 
     @work(group="actions", exit_on_error=False)
-    async def run_approval(self, request: PromotionRequest, holder: str | None) -> None:
+    async def run_approval(self, request: PromotionRequest, holder: str | None, override: str = "") -> None:
         try:
-            await self.mlops.runtime.actions.approve(request, holder)
+            outcome = await self.mlops.runtime.actions.approve(request, holder, override)
         except ActionRefused as exc:
             self.notify(str(exc), title="Not approved", severity="error", timeout=8, markup=False)
             return
         self.notify(
-            f"{request.model} v{request.version} is now {request.target}",
+            outcome + (f" (override: {override})" if override else ""),
             title="Approved",
             markup=False,
         )
@@ -208,6 +249,56 @@ class ModelsScreen(BaseScreen):
             return
         self.notify(f"{request.model} v{request.version} rejected", title="Rejected", markup=False)
 
+    # -- rollback -----------------------------------------------------------------------------
+    def action_rollback(self) -> None:
+        """Propose moving the selected model's champion back to its previous holder."""
+        version = self._selected_version()
+        request = self._selected_request()
+        model = version.model if version is not None else (request.model if request else None)
+        if model is None:
+            self.notify("Select a model version to propose a rollback", severity="warning")
+            return
+        target = self.mlops.runtime.actions.default_target(
+            version.backend if version is not None else request.backend  # type: ignore[union-attr]
+        )
+        history = holder_history(model, target, self.snapshot.promotions, self.snapshot.versions)
+        current = history[-1].version if history else None
+        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
+        if previous is None or (model, previous) not in self.snapshot.versions_by_key:
+            self.notify(
+                f"{model}: no previous holder of {target} to roll back to",
+                title="No rollback",
+                severity="warning",
+                markup=False,
+            )
+            return
+        back = self.snapshot.versions_by_key[(model, previous)]
+        refusal = self.mlops.runtime.actions.request_refusal(model, previous)
+        if refusal:
+            self.notify(refusal, title="Not requested", severity="error", timeout=8, markup=False)
+            return
+        intro = Text(
+            f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
+            f"v{visible(previous)}: an urgent promotion request, approved under the policy."
+        )
+
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_rollback(back, target, values["reason"])
+
+        self.app.push_screen(PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_rollback(self, version: ModelVersion, target: str, reason: str) -> None:
+        try:
+            outcome = await self.mlops.runtime.actions.request_rollback(
+                version.backend, version.model, version.version, target, reason
+            )
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not requested", severity="error", timeout=8, markup=False)
+            return
+        self.notify(outcome, title="Rollback", markup=False)
+
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
         version = (
@@ -217,6 +308,10 @@ class ModelsScreen(BaseScreen):
         )
         if version is None:
             self.notify("Select a model version to request its promotion", severity="warning")
+            return
+        refusal = self.mlops.runtime.actions.request_refusal(version.model, version.version)
+        if refusal:  # refused before the prompt: the action audits it
+            self.run_request(version, "", "")
             return
         intro = Text(f"Request promotion of {visible(version.model)} v{visible(version.version)}")
 
