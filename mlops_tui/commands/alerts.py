@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 from datetime import timedelta
 
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.triage import triage_in
 
 
 def duration(text: str) -> timedelta:
@@ -42,6 +45,10 @@ def register(sub, parents) -> None:
     a.add_argument("--comment", required=True)
     a.set_defaults(handler=cmd_silence)
 
+    a = actions.add_parser("keep-acks", parents=opts,
+                           help="keep acks alive while their alerts fire (runs until SIGTERM/SIGINT)")
+    a.set_defaults(handler=cmd_keep_acks)
+
     a = actions.add_parser("expire", parents=opts, help="expire a silence")
     a.add_argument("silence_id")
     a.set_defaults(handler=cmd_expire)
@@ -59,12 +66,14 @@ def _alert(snap: Snapshot, fingerprint: str) -> Alert:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args) as (_, snap):
         alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
+        owners = {a.fingerprint: triage_in(a, snap) for a in alerts}
         if args.json:
-            print_json(alerts)
+            print(json.dumps([{**a.model_dump(mode="json"), "triage": owners[a.fingerprint].as_json()}
+                              for a in alerts], indent=2, ensure_ascii=False))
             return 0
         print_table(
             ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
-            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", a.state.value,
+            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", owners[a.fingerprint].text(),
               a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary] for a in alerts],
         )
     return 0
@@ -96,4 +105,37 @@ def cmd_expire(args: argparse.Namespace) -> int:
             raise CommandFailed(f"no silence with id {args.silence_id}")
         act(runtime.actions.expire(silence))
     print(f"expired silence {args.silence_id}")
+    return 0
+
+
+def cmd_keep_acks(args: argparse.Namespace) -> int:
+    """A long-running process: extends acks whose alerts fire, logs each extension and expiry to
+    stderr, stops cleanly on SIGTERM or SIGINT (exit 0)."""
+    import signal
+    import sys
+    import threading
+    from datetime import datetime
+
+    stop = threading.Event()
+
+    def say(line: str) -> None:
+        print(f"{datetime.now().astimezone().isoformat(timespec='seconds')} {line}", file=sys.stderr, flush=True)
+
+    def on_signal(signum, _frame) -> None:
+        say(f"{signal.Signals(signum).name}: stopping")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with open_session(args) as (runtime, _):
+            keeper = runtime.new_ack_keeper(report=say)
+            keeper.stopping = stop
+            say(f"keeping acks alive: ack_minutes={keeper.ack_minutes:g}, "
+                f"ack_max_hours={keeper.ack_max_hours:g}, as {runtime.user}"
+                + (" (read-only: nothing will be extended)" if runtime.read_only else ""))
+            asyncio.run(keeper.run())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    say(f"stopped after {keeper.extensions} extension(s)")
     return 0

@@ -68,6 +68,9 @@ class Settings(BaseModel):
     default_context: str | None = None
     four_eyes: bool = True
     bell: bool = False
+    # on-call: an ack lasts ack_minutes and is kept alive while its alert fires, up to ack_max_hours
+    ack_minutes: float = Field(15.0, gt=0, allow_inf_nan=False)
+    ack_max_hours: float = Field(12.0, gt=0, allow_inf_nan=False)
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
 
     def context(self, name: str | None = None) -> tuple[str, ContextConfig]:

@@ -11,6 +11,7 @@ from mlops_tui.config.errors import ConfigError
 from mlops_tui.config.identity import current_user
 from mlops_tui.config.paths import audit_log_path
 from mlops_tui.config.settings import Settings
+from mlops_tui.services.ack_keeper import AckKeeper
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
@@ -32,6 +33,7 @@ class Runtime:
     theme: str = "oncall-dark"
     bell: bool = False
     forced_read_only: bool = False  # --read-only: holds in every context
+    ack_keeper: AckKeeper | None = None
 
     @property
     def contexts(self) -> list[str]:
@@ -50,10 +52,20 @@ class Runtime:
             audit_path=self.audit.path,
         )
 
-    def start(self) -> None:
+    def start(self, keep_acks: bool = False) -> None:
         self.hub.start()
+        if keep_acks:
+            self.ack_keeper = self.new_ack_keeper().start()
+
+    def new_ack_keeper(self, **kwargs) -> AckKeeper:
+        """Acks kept alive while their alert fires (services/ack_keeper.py)."""
+        s = self.settings
+        return AckKeeper(self.hub, self.actions, ack_minutes=self.actions.ack_minutes,
+                         ack_max_hours=s.ack_max_hours if s else 12.0, **kwargs)
 
     def stop(self) -> None:
+        if self.ack_keeper is not None:
+            self.ack_keeper.stop()
         self.hub.stop()
 
 
@@ -115,6 +127,7 @@ def build_runtime(
         context=ctx_name,
         read_only=ro,
         four_eyes=settings.four_eyes if settings else True,
+        ack_minutes=settings.ack_minutes if settings else 15.0,
     )
     return Runtime(
         hub=hub,

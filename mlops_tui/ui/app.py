@@ -100,7 +100,7 @@ class MlopsApp(App):
         hub = self.runtime.hub
         hub.on_snapshot = self._from_hub
         if self._start_hub:
-            self.runtime.start()
+            self.runtime.start(keep_acks=True)  # acks kept alive while this app runs
         if hub.snapshot.generation > self.snapshot.generation:
             self._from_hub(hub.snapshot)  # published before the app listened
         self.set_interval(1.0, self._tick)
@@ -259,7 +259,7 @@ class MlopsApp(App):
         self.snapshot = new.hub.snapshot
         self._known_critical = None
         new.hub.on_snapshot = self._from_hub
-        new.start()
+        new.start(keep_acks=self._start_hub)
         screen = self.screen
         if isinstance(screen, BaseScreen):
             screen.show_snapshot(self.snapshot)

@@ -140,3 +140,15 @@ class AlertmanagerBackend(Backend):
             if exc.status == 404 or "not found" in said or (exc.status == 422 and "silenceid" in said):
                 raise NotFound(f"{self.http.where} has no silence {silence_id}") from None
             raise
+
+    # -- on-call additions: ack extension ------------------------------------------------
+    async def update_silence(self, silence: Silence) -> str:
+        """POST the silence with its id: Alertmanager updates it, or expires it and answers
+        with a new silenceID (it does so when startsAt differs); the caller follows that id."""
+        body_out = {**silence_to_wire(silence), "id": silence.id}
+        response = await self.http.request("POST", f"{API}/silences", json_body=body_out)
+        body = self.http.decode(response, "the updated silence")
+        sid = body.get("silenceID") if isinstance(body, dict) else None
+        if not isinstance(sid, str) or not sid:
+            raise BadResponse(f"{self.http.where} updated a silence but sent back no silenceID")
+        return sid

@@ -12,10 +12,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mlops_tui.domain import Alert, AlertState, Matcher
+from mlops_tui.domain import Alert, AlertState, Matcher, Silence
+from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import what_changed
+from mlops_tui.services.triage import alert_names, triage_in
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
@@ -44,7 +46,7 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
     lines = [
         f"### {alert.severity.value.upper()}: {alert.name}",
         "",
-        f"- **State:** {alert_state_text(alert, snapshot)}",
+        f"- **State:** {triage_in(alert, snapshot).text(symbol=False)}",
         f"- **Started:** {alert.starts_at.isoformat()} ({ago(alert.starts_at)})",
     ]
     if alert.model:
@@ -60,6 +62,23 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
     lines += ["", "| label | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(alert.labels.items())]
     return "\n".join(visible(line) for line in lines)
+
+
+def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
+    """The detail's Ownership section: acked by whom since when, silenced, inhibited by what."""
+    t = triage_in(alert, snapshot)
+    rows = [("state", t.text())]
+    if t.state == Triage.ACKED and t.silence is not None:
+        rows += [("acked by", t.acked_by), ("acked at", f"{local_time(t.acked_at)} ({ago(t.acked_at)})"),
+                 ("ack ends", f"{local_time(t.silence.ends_at)} ({ago(t.silence.ends_at)})"),
+                 ("ack silence", t.silence.id)]
+    elif t.state == Triage.SILENCED and t.silence is not None:
+        rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment),
+                 ("silence", t.silence.id)]
+    if alert.inhibited_by:
+        names = alert_names(snapshot)
+        rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
+    return rows
 
 
 class AlertActionsMixin(ExpireSilence):
@@ -137,11 +156,40 @@ class AlertActionsMixin(ExpireSilence):
     def action_expire(self) -> None:
         snap = self.snapshot
         alerts = self._alert_targets()
+        acks = [t.silence for a in alerts if (t := triage_in(a, snap)).state == Triage.ACKED and t.silence]
+        if acks:
+            self.confirm_release(acks[0])
+            return
         silences = [s for a in alerts if (s := snap.silence_for(a)) is not None]
         if not silences:
             self.notify("The selected alert is not silenced", severity="warning")
             return
         self.confirm_expire(silences[0])
+
+    def confirm_release(self, ack: Silence) -> None:
+        """`u` on an acked alert: release the ack (refused in read-only before any confirm)."""
+        try:
+            self.mlops.runtime.actions.check_release(ack)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not released", severity="error", timeout=8, markup=False)
+            return
+        body = Text(f"Release the ack by {visible(ack.created_by)} ({ago(ack_started_at(ack))}): "
+                    f"its silence {visible(ack.id)} is expired and the alert is unowned again.")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_release(ack)
+
+        self.app.push_screen(ConfirmDialog("Release ack", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_release(self, ack: Silence) -> None:
+        try:
+            await self.mlops.runtime.actions.release_ack(ack)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not released", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Released the ack by {ack.created_by}", title="Released", markup=False)
 
     def action_copy(self) -> None:
         alerts = self._alert_targets()
@@ -226,7 +274,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
         Binding("s", "silence", "Silence", id="alerts.silence"),
-        Binding("u", "expire", "Unsilence", id="alerts.expire"),
+        Binding("u", "expire", "Unsilence / release ack", id="alerts.expire"),
+        Binding("i", "toggle_inhibited", "Inhibited", id="alerts.inhibited"),
         Binding("c", "copy", "Copy md", id="alerts.copy"),
         Binding("b", "group", "Group by", id="alerts.group"),
         Binding("R", "toggle_resolved", "Show resolved", show=False, id="alerts.resolved"),
@@ -237,6 +286,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         super().__init__()
         self.grouping = "severity"
         self.show_resolved = False
+        self.show_inhibited = True
 
     def compose_body(self) -> ComposeResult:
         grid = AlertGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
@@ -250,10 +300,22 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         grid = self.query_one("#alerts", DataGrid)
         grid.set_columns(alert_columns(snapshot))
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
+        hidden = 0
+        if not self.show_inhibited:
+            shown = tuple(a for a in alerts if triage_in(a, snapshot).state != Triage.INHIBITED)
+            alerts, hidden = shown, len(alerts) - len(shown)
         grid.set_rows(order_alerts(alerts, self.grouping))
         firing = len(snapshot.firing_alerts)
-        grid.border_title = f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
-        grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
+        grid.border_title = (
+            f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+            + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
+        )
+        grid.border_subtitle = "space mark  a ack  s silence  u unsilence/release  i inhibited  b group"
+
+    def action_toggle_inhibited(self) -> None:
+        self.show_inhibited = not self.show_inhibited
+        self.show_snapshot(self.snapshot)
+        self.notify("Inhibited alerts shown" if self.show_inhibited else "Inhibited alerts hidden")
 
     def _alert_targets(self) -> list[Alert]:
         grid = self.query_one("#alerts", DataGrid)
@@ -283,7 +345,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alert.ack"),
         Binding("s", "silence", "Silence", id="alert.silence"),
-        Binding("u", "expire", "Unsilence", id="alert.expire"),
+        Binding("u", "expire", "Unsilence / release ack", id="alert.expire"),
         Binding("c", "copy", "Copy md", id="alert.copy"),
         Binding("m", "open_model", "Open model", id="alert.model"),
         Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),
@@ -314,6 +376,8 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         with VerticalScroll():
             yield Static(id="alert-head")
             yield KeyValues(id="alert-info")
+            yield Static("Ownership (a ack, u release)", classes="section")
+            yield KeyValues(id="alert-ownership")
             yield Static("Related (m model, d deployment, r run)", classes="section")
             yield KeyValues(id="alert-related")
             yield Static("What changed before it started", classes="section")
@@ -345,6 +409,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 ("backend", alert.backend),
             ]
         )
+        self.query_one("#alert-ownership", KeyValues).show(ownership_rows(alert, snapshot))
         run_id = self._run_id(snapshot, alert)
         self.query_one("#alert-related", KeyValues).show(
             [
