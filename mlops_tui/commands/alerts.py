@@ -43,6 +43,10 @@ def register(sub, parents) -> None:
     a.add_argument("fingerprint")
     a.add_argument("--for", dest="length", type=duration, required=True, metavar="DURATION")
     a.add_argument("--comment", required=True)
+    a.add_argument("--matchers", metavar="TEXT", default=None,
+                   help='instead of the alert\'s labels, e.g. \'alertname="X" model=~"fraud.*"\'')
+    a.add_argument("--dry-run", action="store_true",
+                   help="print the active alerts the silence would hit; create nothing")
     a.set_defaults(handler=cmd_silence)
 
     a = actions.add_parser("keep-acks", parents=opts,
@@ -89,11 +93,30 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 
 def cmd_silence(args: argparse.Namespace) -> int:
+    from mlops_tui.services.actions import Actions
+    from mlops_tui.services.silence_match import AlertIndex, impact, parse_matchers
+
     with open_session(args) as (runtime, snap):
         alert = _alert(snap, args.fingerprint)
         if alert.state == AlertState.RESOLVED:
             raise CommandFailed(f"{alert.name} is resolved")
-        ids = act(runtime.actions.silence([alert], args.length, args.comment))
+        matchers = Actions.matchers_for(alert)
+        if args.matchers is not None:
+            matchers = tuple(parse_matchers(args.matchers))
+            if not matchers:
+                raise CommandFailed('--matchers must look like name="value" (also !=, =~, !~)')
+        if args.dry_run:
+            settings = runtime.settings
+            found = impact(matchers, AlertIndex(snap.active_alerts), settings.silence_warn_over if settings else 20)
+            print(f"dry run: the silence {found.summary()}; nothing was created")
+            print_table(["alert", "model", "deployment", "fingerprint"],
+                        [[a.name, a.model or "-", a.deployment or "-", a.fingerprint]
+                         for a in sorted(found.hits, key=lambda a: (a.name, a.fingerprint))])
+            for warning in found.warnings:
+                print(f"warning: {warning}")
+            return 0
+        ids = act(runtime.actions.silence([alert], args.length, args.comment,
+                                          matchers if args.matchers is not None else None))
     print(f"silenced {alert.name} ({alert.fingerprint}): silence {ids[0]}")
     return 0
 

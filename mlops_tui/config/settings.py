@@ -71,6 +71,7 @@ class Settings(BaseModel):
     # on-call: an ack lasts ack_minutes and is kept alive while its alert fires, up to ack_max_hours
     ack_minutes: float = Field(15.0, gt=0, allow_inf_nan=False)
     ack_max_hours: float = Field(12.0, gt=0, allow_inf_nan=False)
+    silence_warn_over: int = Field(20, ge=0)  # a silence hitting more alerts asks twice
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
 
     def context(self, name: str | None = None) -> tuple[str, ContextConfig]:

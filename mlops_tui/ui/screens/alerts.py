@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from rich.text import Text
@@ -15,12 +14,13 @@ from textual.widgets import Static
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence
 from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.silence_match import matchers_text, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import what_changed
 from mlops_tui.services.triage import alert_names, triage_in
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
-from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.dialogs.silence import SilenceDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
@@ -141,7 +141,10 @@ class AlertActionsMixin(ExpireSilence):
                 return
             self.run_silence(alerts, length, values["comment"], parsed)
 
-        self.app.push_screen(PromptDialog("Silence", intro, fields), done)
+        settings = self.mlops.runtime.settings
+        warn_over = settings.silence_warn_over if settings else 20
+        self.app.push_screen(SilenceDialog("Silence", intro, fields, alerts=self.snapshot.active_alerts,
+                                           parse=parse_matchers, warn_over=warn_over), done)
 
     @work(group="actions", exit_on_error=False)
     async def run_silence(self, alerts, length: timedelta, comment: str, matchers) -> None:
@@ -218,46 +221,6 @@ def parse_duration(text: str) -> timedelta | None:
     except (ValueError, IndexError, OverflowError):
         return None
     return length if timedelta(0) < length <= MAX_SILENCE else None
-
-
-_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))\s*')
-_OPS = {"=": (False, True), "!=": (False, False), "=~": (True, True), "!~": (True, False)}
-
-
-def quote_matcher_value(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def matchers_text(labels: dict[str, str]) -> str:
-    """The dialog's editable text for `labels`: name="value" pairs, values escaped."""
-    return " ".join(f'{k}="{quote_matcher_value(v)}"' for k, v in sorted(labels.items()))
-
-
-def parse_matchers(text: str) -> list[Matcher]:
-    """`name="value"` (also `!=`, `=~`, `!~`) pairs separated by spaces; [] when unreadable.
-
-    Quoted values may hold anything (query="code!=200" stays one matcher); a bare value ends
-    at the first space.
-    """
-    out: list[Matcher] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = _MATCHER.match(text, pos)
-        if match is None:
-            return []
-        name, op, quoted, bare = match.groups()
-        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
-        is_regex, is_equal = _OPS[op]
-        if is_regex:
-            try:
-                re.compile(value)
-            except re.error:
-                return []
-        out.append(Matcher(name=name, value=value, is_regex=is_regex, is_equal=is_equal))
-        pos = match.end()
-    return out
 
 
 class AlertGrid(DataGrid):
