@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from datetime import timedelta
 
 from mlops_tui.commands.session import CommandFailed, act, open_session, print_json, print_table, session_options
@@ -52,6 +53,14 @@ def register(sub, parents) -> None:
     a = actions.add_parser("keep-acks", parents=opts,
                            help="keep acks alive while their alerts fire (runs until SIGTERM/SIGINT)")
     a.set_defaults(handler=cmd_keep_acks)
+
+    a = actions.add_parser("history", parents=opts,
+                           help="firing intervals (Prometheus ALERTS) and this app's journal")
+    a.add_argument("--since", type=duration, default=None, metavar="DURATION",
+                   help="how far back (default: history_days, 7d)")
+    a.add_argument("--alert", metavar="NAME", default=None, help="only alerts of this name")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_history)
 
     a = actions.add_parser("expire", parents=opts, help="expire a silence")
     a.add_argument("silence_id")
@@ -151,6 +160,7 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with open_session(args) as (runtime, _):
+            runtime.start_journal()  # what it sees and does goes to the journal, as in the app
             keeper = runtime.new_ack_keeper(report=say)
             keeper.stopping = stop
             say(f"keeping acks alive: ack_minutes={keeper.ack_minutes:g}, "
@@ -162,3 +172,72 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     say(f"stopped after {keeper.extensions} extension(s)")
     return 0
+
+
+def _span(start, end) -> str:
+    if end is None:
+        return f"{start.astimezone().isoformat(' ', 'seconds')} - now (firing)"
+    seconds = int((end - start).total_seconds())
+    length = f"{seconds}s" if seconds < 120 else f"{seconds // 60}m"
+    return f"{start.astimezone().isoformat(' ', 'seconds')} - {end.astimezone().strftime('%H:%M:%S')} ({length})"
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from mlops_tui.backends.errors import BackendError
+    from mlops_tui.config.paths import alert_journal_path
+    from mlops_tui.services.alert_journal import AlertJournal
+
+    with open_session(args) as (runtime, _):
+        days = runtime.settings.history_days if runtime.settings else 7.0
+        since = args.since or timedelta(days=days)
+        series, problems, sources = [], [], []
+        for backend in runtime.hub.backends:
+            if not hasattr(backend, "alert_history_series"):
+                continue
+            sources.append(backend.name)
+            try:
+                got = asyncio.run(runtime.hub.call(backend.name, lambda b: b.alert_history_series(args.alert, since)))
+            except (BackendError, TimeoutError) as exc:
+                problems.append(f"{backend.name}: {exc or 'no answer in time'}")
+                continue
+            series += [(backend.name, labels, intervals) for labels, intervals in got]
+    journal = AlertJournal(alert_journal_path())
+    try:
+        events = journal.events(since=datetime.now(timezone.utc) - since, alertname=args.alert)
+        if args.alert:  # silences and acks carry the names they held in their detail
+            events += [e for e in journal.events(since=datetime.now(timezone.utc) - since)
+                       if not e.alertname and args.alert in (e.detail or {}).get("alertnames", [])]
+            events.sort(key=lambda e: e.at)
+    finally:
+        journal.close()
+    if args.json:
+        print(json.dumps({
+            "since_seconds": since.total_seconds(),
+            "prometheus": [{"backend": b, "labels": labels,
+                            "intervals": [{"starts_at": i.starts_at.isoformat(),
+                                           "ends_at": i.ends_at.isoformat() if i.ends_at else None}
+                                          for i in intervals]} for b, labels, intervals in series],
+            "prometheus_problems": problems,
+            "journal": [e.as_json() for e in events],
+        }, indent=2, ensure_ascii=False))
+        return 0 if not problems or series else 1
+    if not sources:
+        print("no Prometheus backend is configured: firing history comes from this app's journal only")
+    for problem in problems:
+        print(f"Prometheus history unknown: {problem}", file=sys.stderr)
+    rows = []
+    for _, labels, intervals in series:
+        rest = " ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname")
+        for i in intervals:
+            rows.append([labels.get("alertname", ""), rest, _span(i.starts_at, i.ends_at)])
+    if sources and not problems:
+        print(f"firing intervals from Prometheus ALERTS ({len(rows)}):")
+        print_table(["alert", "labels", "fired"], rows)
+    print(f"journal ({len(events)} events):")
+    print_table(["at", "event", "alert", "by", "silence"],
+                [[e.at.astimezone().isoformat(" ", "seconds"), e.kind,
+                  e.alertname or ", ".join((e.detail or {}).get("alertnames", [])), e.actor, e.silence_id]
+                 for e in events])
+    return 1 if problems and not series else 0

@@ -41,3 +41,8 @@ def data_dir() -> Path:
 def audit_log_path() -> Path:
     """The append-only audit log, one JSON object per line."""
     return data_dir() / "audit.jsonl"
+
+
+def alert_journal_path() -> Path:
+    """The on-call journal (SQLite): what this app saw of alerts, silences and acks."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False) / "alert-journal.sqlite3"

@@ -184,3 +184,15 @@ def extended_ack_comment(silence: "Silence", by: str, at: datetime) -> str:
     stamp = at.astimezone(timezone.utc).isoformat(timespec="seconds")
     return (f"{base} [acked {started.replace('+00:00', 'Z')}; extended {count}x]"
             f" (last extended by {by} at {stamp.replace('+00:00', 'Z')})")
+
+
+# -- history (additive) ---------------------------------------------------------------------------
+class FiringInterval(DomainModel):
+    """One stretch of time an alert fired; `ends_at` None: it still fires."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    source: str = ""  # "prometheus" (ALERTS) or "journal" (what this app saw)
+
+    def minutes(self, now: datetime) -> float:
+        return ((self.ends_at or now) - self.starts_at).total_seconds() / 60

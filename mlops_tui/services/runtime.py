@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from mlops_tui.backends.base import Backend
 from mlops_tui.backends.registry import BackendLoadError, load_kind
 from mlops_tui.config.errors import ConfigError
 from mlops_tui.config.identity import current_user
-from mlops_tui.config.paths import audit_log_path
+from mlops_tui.config.paths import alert_journal_path, audit_log_path
 from mlops_tui.config.settings import Settings
 from mlops_tui.services.ack_keeper import AckKeeper
+from mlops_tui.services.alert_journal import AlertJournal, JournalRecorder
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
 
 DEMO_CONTEXT = "demo"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Runtime:
     bell: bool = False
     forced_read_only: bool = False  # --read-only: holds in every context
     ack_keeper: AckKeeper | None = None
+    journal_recorder: JournalRecorder | None = None
 
     @property
     def contexts(self) -> list[str]:
@@ -53,9 +58,21 @@ class Runtime:
         )
 
     def start(self, keep_acks: bool = False) -> None:
+        """`keep_acks`: also run the ack keeper and the alert journal (the app, keep-acks)."""
         self.hub.start()
         if keep_acks:
+            self.start_journal()
             self.ack_keeper = self.new_ack_keeper().start()
+
+    def start_journal(self) -> None:
+        try:
+            self.journal_recorder = JournalRecorder(self.hub, self.open_journal()).start()
+        except Exception:  # a journal that cannot open must not stop the app
+            log.exception("the alert journal could not be opened")
+
+    def open_journal(self) -> AlertJournal:
+        days = self.settings.history_days if self.settings else 7.0
+        return AlertJournal(alert_journal_path(), max_age=timedelta(days=max(30.0, days)))
 
     def new_ack_keeper(self, **kwargs) -> AckKeeper:
         """Acks kept alive while their alert fires (services/ack_keeper.py)."""
@@ -66,6 +83,9 @@ class Runtime:
     def stop(self) -> None:
         if self.ack_keeper is not None:
             self.ack_keeper.stop()
+        if self.journal_recorder is not None:
+            self.journal_recorder.stop()
+            self.journal_recorder.journal.close()
         self.hub.stop()
 
 

@@ -51,27 +51,44 @@ def matching(matchers: Iterable[Matcher], alerts: Iterable[Alert]) -> list[Alert
 
 
 class AlertIndex:
-    """`alerts` indexed once by (label, value), so a silence's hits are found per keystroke."""
+    """`alerts` indexed once by label and value, so a silence's hits are found per keystroke.
+
+    A matcher is tried once per distinct value of its label (a few hundred at most, where
+    alerts are thousands), and the sets of alerts each matcher admits are intersected.
+    """
 
     def __init__(self, alerts: Sequence[Alert]) -> None:
         self.alerts = tuple(alerts)
-        self._postings: dict[tuple[str, str], list[int]] = {}
+        self._values: dict[str, dict[str, list[int]]] = {}
         for i, alert in enumerate(self.alerts):
-            for item in alert.labels.items():
-                self._postings.setdefault(item, []).append(i)
+            for name, value in alert.labels.items():
+                self._values.setdefault(name, {}).setdefault(value, []).append(i)
+        self._all = frozenset(range(len(self.alerts)))
+
+    def _admitted(self, m: CompiledMatcher) -> frozenset[int] | set[int]:
+        values = self._values.get(m.name, {})
+        out: set[int] = set()
+        for value, positions in values.items():
+            if m.matches({m.name: value}):
+                out.update(positions)
+        if m.matches({}):  # alerts without the label read it as "": they are admitted too
+            having = set().union(*values.values()) if values else set()
+            out |= self._all - having
+        return out
 
     def matching(self, matchers: Sequence[Matcher]) -> list[Alert]:
         compiled = [compile_matcher(m) for m in matchers]
         if not compiled:
             return []
-        # an equality matcher on a non-empty value can only hit alerts carrying that pair
-        equal = [m for m in compiled if m.is_equal and not m.is_regex and m.value]
-        if equal:
-            lists = [self._postings.get((m.name, m.value), []) for m in equal]
-            candidates: Iterable[Alert] = (self.alerts[i] for i in min(lists, key=len))
-        else:
-            candidates = self.alerts
-        return [a for a in candidates if matches_all(compiled, a.labels)]
+        # the narrowest matchers first: equality on a value, then the rest
+        compiled.sort(key=lambda m: not (m.is_equal and not m.is_regex and m.value))
+        hits: set[int] | frozenset[int] | None = None
+        for m in compiled:
+            admitted = self._admitted(m)
+            hits = admitted if hits is None else hits & admitted
+            if not hits:
+                return []
+        return [self.alerts[i] for i in sorted(hits or ())]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.silence_match import matchers_text, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.services.timeline import what_changed
+from mlops_tui.services.alert_history import AlertHistory, load_history
+from mlops_tui.services.timeline import earlier_firings, what_changed
 from mlops_tui.services.triage import alert_names, triage_in
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
@@ -322,6 +323,38 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     def __init__(self, fingerprint: str) -> None:
         super().__init__()
         self.fingerprint = fingerprint
+        self.history: AlertHistory | None = None
+
+    def on_mount(self) -> None:
+        self.query_one("#alert-history", KeyValues).show([("fired", "loading…")])
+        self.load_alert_history()
+        self.set_interval(30.0, self.load_alert_history)
+
+    @work(exclusive=True, group="alert-history", exit_on_error=False)
+    async def load_alert_history(self) -> None:
+        """Prometheus ALERTS and the journal, off the UI thread (services/alert_history.py)."""
+        alert = self.alert
+        runtime = self.mlops.runtime
+        if alert is None:
+            return
+        recorder = runtime.journal_recorder
+        settings = runtime.settings
+        try:
+            history = await load_history(runtime.hub, recorder.journal if recorder else None, alert,
+                                         settings.history_days if settings else 7.0)
+        except Exception as exc:  # said, never a traceback
+            self.query_one("#alert-history", KeyValues).show([("fired", f"history unknown: {exc}")])
+            return
+        self.history = history
+        threshold = settings.flap_threshold if settings else 3
+        rows = [("fired", history.summary())]
+        if history.source:
+            rows.append((f"last {history.days:g}d", history.strip()))
+            rows.append(("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold)
+                         else "no"))
+        rows.append(("last ack", history.last_ack_text() if recorder else "no journal"))
+        self.query_one("#alert-history", KeyValues).show(rows)
+        self.show_snapshot(self.snapshot)
 
     @property
     def alert(self) -> Alert | None:
@@ -341,6 +374,8 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             yield KeyValues(id="alert-info")
             yield Static("Ownership (a ack, u release)", classes="section")
             yield KeyValues(id="alert-ownership")
+            yield Static("History", classes="section")
+            yield KeyValues(id="alert-history")
             yield Static("Related (m model, d deployment, r run)", classes="section")
             yield KeyValues(id="alert-related")
             yield Static("What changed before it started", classes="section")
@@ -382,6 +417,9 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             ]
         )
         events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
+        if self.history is not None:  # earlier firings of this alert, once its history is in
+            events = sorted([*events, *earlier_firings(alert, self.history.intervals, alert.starts_at)],
+                            key=lambda e: e.time, reverse=True)
         self.query_one("#alert-timeline", KeyValues).show(
             [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )

@@ -1,0 +1,122 @@
+"""An alert's firing intervals from Prometheus' own `ALERTS` series (query_range).
+
+Prometheus writes `ALERTS{alertname, alertstate="firing", <labels>} 1` at each rule evaluation
+while an alert fires (a stale marker when it stops), so the points of a range query, read at
+`step`, fall into runs: one run per firing. A series counts for the alert when its labels are
+a subset of the alert's (Alertmanager's copy may carry external labels the TSDB lacks).
+Intervals shorter than `step` can fall between two points; the step is as small as the
+server's 11,000-points limit allows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mlops_tui.domain.alerts import FiringInterval
+
+MAX_POINTS = 11_000
+IGNORED = {"__name__", "alertstate"}
+
+
+def step_for(span: timedelta, max_points: int = MAX_POINTS - 1000) -> float:
+    """Seconds between points: 1 s where the span allows, else the smallest within the limit."""
+    return max(1.0, math.ceil(span.total_seconds() / max_points))
+
+
+def quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def alerts_query(alertname: str | None) -> str:
+    if not alertname:
+        return 'ALERTS{alertstate="firing"}'
+    return f'ALERTS{{alertname="{quote(alertname)}",alertstate="firing"}}'
+
+
+def _series_of(alert_labels: Mapping[str, str], metric: Mapping[str, str]) -> bool:
+    return all(alert_labels.get(k) == v for k, v in metric.items() if k not in IGNORED)
+
+
+def _matrix(body: Any) -> list[dict]:
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise ValueError("not a successful answer")
+    data = body.get("data")
+    if not isinstance(data, dict) or data.get("resultType") != "matrix":
+        raise ValueError("not a matrix")
+    return [s for s in data.get("result") or [] if isinstance(s, dict)]
+
+
+def _firing_times(series: dict) -> list[float]:
+    return [float(ts) for ts, value in series.get("values") or [] if value not in ("0", "NaN")]
+
+
+def _runs(times: list[float], step: float, end_ts: float) -> list[FiringInterval]:
+    out: list[FiringInterval] = []
+    gap = step * 1.5
+    run_start = prev = None
+    for ts in sorted(set(times)):
+        if prev is not None and ts - prev > gap:
+            out.append(_interval(run_start, prev, step, end_ts))
+            run_start = None
+        if run_start is None:
+            run_start = ts
+        prev = ts
+    if prev is not None:
+        out.append(_interval(run_start, prev, step, end_ts))
+    return out
+
+
+def intervals_from_matrix(body: Any, alert_labels: Mapping[str, str], *, step: float,
+                          end: datetime) -> list[FiringInterval]:
+    """One alert's firing intervals in a query_range answer, oldest first. Raises ValueError
+    on a shape that is not a Prometheus matrix."""
+    times: list[float] = []
+    for series in _matrix(body):
+        if _series_of(alert_labels, series.get("metric") or {}):
+            times += _firing_times(series)
+    return _runs(times, step, end.timestamp())
+
+
+def intervals_by_series(body: Any, *, step: float, end: datetime) -> list[tuple[dict[str, str], list[FiringInterval]]]:
+    """Every series' intervals (labels without __name__/alertstate), by alertname then labels."""
+    out = []
+    for series in _matrix(body):
+        labels = {k: v for k, v in (series.get("metric") or {}).items() if k not in IGNORED}
+        out.append((labels, _runs(_firing_times(series), step, end.timestamp())))
+    return sorted(out, key=lambda item: (item[0].get("alertname", ""), sorted(item[0].items())))
+
+
+def _interval(start: float, last: float, step: float, end_ts: float) -> FiringInterval:
+    still = end_ts - last <= step * 1.5  # the last point is the newest: it still fires
+    return FiringInterval(
+        starts_at=datetime.fromtimestamp(start, timezone.utc),
+        ends_at=None if still else datetime.fromtimestamp(last + step, timezone.utc),
+        source="prometheus",
+    )
+
+
+async def _query(http, api: str, alertname: str | None, since: timedelta, end: datetime) -> tuple[Any, float]:
+    start = end - since
+    step = step_for(since)
+    params = {"query": alerts_query(alertname), "start": f"{start.timestamp():.3f}",
+              "end": f"{end.timestamp():.3f}", "step": f"{step:g}"}
+    return await http.get_json(f"{api}/query_range", params=params, what="the alert history"), step
+
+
+async def fetch_alert_history(http, api: str, alertname: str, labels: Mapping[str, str],
+                              since: timedelta, now: datetime | None = None) -> list[FiringInterval]:
+    """One alert's intervals; `http` is the backend's JsonHttp, `api` its API prefix."""
+    end = now or datetime.now(timezone.utc)
+    body, step = await _query(http, api, alertname, since, end)
+    return intervals_from_matrix(body, labels, step=step, end=end)
+
+
+async def fetch_history_series(http, api: str, alertname: str | None, since: timedelta,
+                               now: datetime | None = None) -> list[tuple[dict[str, str], list[FiringInterval]]]:
+    """Every alert series (of one name, or all) with its intervals."""
+    end = now or datetime.now(timezone.utc)
+    body, step = await _query(http, api, alertname, since, end)
+    return intervals_by_series(body, step=step, end=end)
