@@ -198,7 +198,8 @@ def cmd_history(args: argparse.Namespace) -> int:
                 continue
             sources.append(backend.name)
             try:
-                got = asyncio.run(runtime.hub.call(backend.name, lambda b: b.alert_history_series(args.alert, since)))
+                # the backend's own loop does the work (works from any caller, async or not)
+                got = runtime.hub.submit(backend.name, lambda b: b.alert_history_series(args.alert, since)).result()
             except (BackendError, TimeoutError) as exc:
                 problems.append(f"{backend.name}: {exc or 'no answer in time'}")
                 continue

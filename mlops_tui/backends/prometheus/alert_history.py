@@ -4,8 +4,9 @@ Prometheus writes `ALERTS{alertname, alertstate="firing", <labels>} 1` at each r
 while an alert fires (a stale marker when it stops), so the points of a range query, read at
 `step`, fall into runs: one run per firing. A series counts for the alert when its labels are
 a subset of the alert's (Alertmanager's copy may carry external labels the TSDB lacks).
-Intervals shorter than `step` can fall between two points; the step is as small as the
-server's 11,000-points limit allows.
+The step is as small as the server's 11,000-points limit allows (1 s up to ~2.7 hours, 61 s
+over 7 days); with a step above 1 s each point is `max_over_time` over its step, so a short
+firing is not lost between two points, and firings closer than a step read as one.
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ def _interval(start: float, last: float, step: float, end_ts: float) -> FiringIn
 async def _query(http, api: str, alertname: str | None, since: timedelta, end: datetime) -> tuple[Any, float]:
     start = end - since
     step = step_for(since)
-    params = {"query": alerts_query(alertname), "start": f"{start.timestamp():.3f}",
+    query = alerts_query(alertname)
+    if step > 1:  # a firing shorter than the step still shows in the step that holds it
+        query = f"max_over_time({query}[{step:g}s])"
+    params = {"query": query, "start": f"{start.timestamp():.3f}",
               "end": f"{end.timestamp():.3f}", "step": f"{step:g}"}
     return await http.get_json(f"{api}/query_range", params=params, what="the alert history"), step
 
