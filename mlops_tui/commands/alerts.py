@@ -201,7 +201,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                 # the backend's own loop does the work (works from any caller, async or not)
                 got = runtime.hub.submit(backend.name, lambda b: b.alert_history_series(args.alert, since)).result()
             except (BackendError, TimeoutError) as exc:
-                problems.append(f"{backend.name}: {exc or 'no answer in time'}")
+                problems.append(f"{backend.name}: {str(exc) or 'no answer in time'}")
                 continue
             series += [(backend.name, labels, intervals) for labels, intervals in got]
     journal = AlertJournal(alert_journal_path())

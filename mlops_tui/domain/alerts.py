@@ -195,4 +195,4 @@ class FiringInterval(DomainModel):
     source: str = ""  # "prometheus" (ALERTS) or "journal" (what this app saw)
 
     def minutes(self, now: datetime) -> float:
-        return ((self.ends_at or now) - self.starts_at).total_seconds() / 60
+        return max(0.0, ((self.ends_at or now) - self.starts_at).total_seconds() / 60)

@@ -92,7 +92,7 @@ async def load_history(hub, journal: AlertJournal | None, alert: Alert, days: fl
             source = "prometheus"
             break
         except (BackendError, TimeoutError) as exc:
-            problems.append(f"{name}: {exc or 'no answer in time'}")
+            problems.append(f"{name}: {str(exc) or 'no answer in time'}")
     last_ack = None
     if journal is not None:
         def read():

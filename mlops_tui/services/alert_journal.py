@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_fp ON events (fingerprint, at);
 CREATE INDEX IF NOT EXISTS events_name ON events (alertname, at);
 CREATE INDEX IF NOT EXISTS events_silence ON events (silence_id, kind);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at);
 """
 
 APPEARED, RESOLVED = "alert appeared", "alert resolved"

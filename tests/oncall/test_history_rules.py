@@ -46,6 +46,7 @@ def test_step_and_query():
     assert step_for(timedelta(minutes=10)) == 1
     assert step_for(timedelta(days=7)) == 61  # 604800 s / 10000 points, rounded up
     assert alerts_query('Di"sk') == 'ALERTS{alertname="Di\\"sk",alertstate="firing"}'
+    assert alerts_query("Down", {"model": "a\\b", "alertstate": "x"}) == 'ALERTS{alertname="Down",alertstate="firing",model="a\\\\b"}'
     assert alerts_query(None) == 'ALERTS{alertstate="firing"}'
 
 
@@ -80,9 +81,10 @@ def snap(generation, alerts=(), silences=(), state=BackendState.OK):
 
 def test_the_journal_records_firings_and_acks_and_survives_a_restart(tmp_path):
     path = tmp_path / "state" / "journal.sqlite3"
-    alert = Alert(fingerprint="f1", labels=LABELS, starts_at=T0, backend="am")
-    ack = Silence(id="s1", matchers=(Matcher(name="alertname", value="Down"),), starts_at=T0,
-                  ends_at=T0 + timedelta(minutes=15), created_by="erin",
+    t0 = datetime.now(timezone.utc) - timedelta(minutes=5)  # the journal orders by real times
+    alert = Alert(fingerprint="f1", labels=LABELS, starts_at=t0, backend="am")
+    ack = Silence(id="s1", matchers=(Matcher(name="alertname", value="Down"),), starts_at=t0,
+                  ends_at=t0 + timedelta(minutes=15), created_by="erin",
                   comment="ACK! acknowledged by erin in mlops-tui", backend="am")
     hub = SimpleNamespace(snapshot=snap(1, [alert]))
     journal = AlertJournal(path)
@@ -99,8 +101,8 @@ def test_the_journal_records_firings_and_acks_and_survives_a_restart(tmp_path):
     reopened = AlertJournal(path)  # a restart: a new process opens the same file
     kinds = [(e.kind, e.fingerprint or e.silence_id) for e in reopened.events()]
     assert kinds == [("alert appeared", "f1"), ("ack created", "s1"), ("alert resolved", "f1"), ("ack expired", "s1")]
-    [interval] = reopened.intervals("f1", T0 - timedelta(days=1))
-    assert interval.starts_at == T0 and interval.ends_at is not None and interval.source == "journal"
+    [interval] = reopened.intervals("f1", t0 - timedelta(days=1))
+    assert interval.starts_at == t0 and interval.ends_at is not None and interval.source == "journal"
     last = reopened.last_ack(LABELS)
     assert last is not None and last.kind == "ack expired" and last.actor == "erin"
     # a restarted recorder records a new firing once, however often it looks

@@ -20,6 +20,7 @@ from mlops_tui.domain.alerts import FiringInterval
 
 MAX_POINTS = 11_000
 IGNORED = {"__name__", "alertstate"}
+FALLBACK_SERIES = 200  # reading every series of one alert name, past this, costs too much
 
 
 def step_for(span: timedelta, max_points: int = MAX_POINTS - 1000) -> float:
@@ -31,10 +32,12 @@ def quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def alerts_query(alertname: str | None) -> str:
+def alerts_query(alertname: str | None, labels: Mapping[str, str] | None = None) -> str:
     if not alertname:
         return 'ALERTS{alertstate="firing"}'
-    return f'ALERTS{{alertname="{quote(alertname)}",alertstate="firing"}}'
+    extra = "".join(f',{k}="{quote(v)}"' for k, v in sorted((labels or {}).items())
+                    if k not in IGNORED and k != "alertname")
+    return f'ALERTS{{alertname="{quote(alertname)}",alertstate="firing"{extra}}}'
 
 
 def _series_of(alert_labels: Mapping[str, str], metric: Mapping[str, str]) -> bool:
@@ -99,10 +102,11 @@ def _interval(start: float, last: float, step: float, end_ts: float) -> FiringIn
     )
 
 
-async def _query(http, api: str, alertname: str | None, since: timedelta, end: datetime) -> tuple[Any, float]:
-    start = end - since
+async def _query(http, api: str, alertname: str | None, since: timedelta, end: datetime,
+                 labels: Mapping[str, str] | None = None) -> tuple[Any, float]:
     step = step_for(since)
-    query = alerts_query(alertname)
+    start = end - timedelta(seconds=step * math.ceil(since.total_seconds() / step))  # `end` is a point
+    query = alerts_query(alertname, labels)
     if step > 1:  # a firing shorter than the step still shows in the step that holds it
         query = f"max_over_time({query}[{step:g}s])"
     params = {"query": query, "start": f"{start.timestamp():.3f}",
@@ -114,6 +118,21 @@ async def fetch_alert_history(http, api: str, alertname: str, labels: Mapping[st
                               since: timedelta, now: datetime | None = None) -> list[FiringInterval]:
     """One alert's intervals; `http` is the backend's JsonHttp, `api` its API prefix."""
     end = now or datetime.now(timezone.utc)
+    # all its labels first: one series, fast even with thousands of alerts of that name
+    body, step = await _query(http, api, alertname, since, end, labels)
+    if _matrix(body):
+        return intervals_from_matrix(body, labels, step=step, end=end)
+    # none: Alertmanager's copy may carry external labels the TSDB lacks; match a subset,
+    # unless that name has so many series that reading them all would be slow
+    count = await http.get_json(f"{api}/query", params={
+        "query": f"count(count_over_time({alerts_query(alertname)}[{since.total_seconds():.0f}s]))",
+        "time": f"{end.timestamp():.3f}"}, what="the alert history")
+    try:
+        series = int(float(count["data"]["result"][0]["value"][1])) if count["data"]["result"] else 0
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise ValueError("not a count") from None
+    if series == 0 or series > FALLBACK_SERIES:
+        return []
     body, step = await _query(http, api, alertname, since, end)
     return intervals_from_matrix(body, labels, step=step, end=end)
 
