@@ -76,8 +76,24 @@ def _alert(snap: Snapshot, fingerprint: str) -> Alert:
     return found[0]
 
 
+def _mark_flapping(runtime) -> None:
+    """Flapping alerts as the journal knows them (the app's recorder does this continuously)."""
+    from mlops_tui.config.paths import alert_journal_path
+    from mlops_tui.services.alert_journal import AlertJournal
+    from mlops_tui.services.triage import set_flapping
+
+    if not alert_journal_path().exists():
+        return
+    journal = AlertJournal(alert_journal_path())
+    try:
+        set_flapping(journal.flapping(runtime.settings.flap_threshold if runtime.settings else 3))
+    finally:
+        journal.close()
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    with open_session(args) as (_, snap):
+    with open_session(args) as (runtime, snap):
+        _mark_flapping(runtime)
         alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
         owners = {a.fingerprint: triage_in(a, snap) for a in alerts}
         if args.json:

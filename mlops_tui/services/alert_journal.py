@@ -153,6 +153,13 @@ class AlertJournal:
             out.append(FiringInterval(starts_at=start, ends_at=None, source="journal"))
         return out
 
+    def flapping(self, threshold: int, now: datetime | None = None) -> set[str]:
+        """Fingerprints that appeared more than `threshold` times in the last hour."""
+        since = ((now or datetime.now(timezone.utc)) - timedelta(hours=1)).timestamp()
+        sql = "SELECT fingerprint FROM events WHERE kind = ? AND at >= ? GROUP BY fingerprint HAVING COUNT(*) > ?"
+        with self._lock:
+            return {r[0] for r in self._db.execute(sql, (APPEARED, since, threshold)).fetchall()}
+
     def last_ack(self, labels: dict[str, str]) -> JournalEvent | None:
         """The newest ack event on this alert (by its labels): who, and how it ended."""
         acks = [e for e in self.events(kinds=ACK_KINDS)
@@ -174,9 +181,10 @@ def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict:
 class JournalRecorder:
     """Watches the hub's snapshots on its own thread and journals what changed."""
 
-    def __init__(self, hub, journal: AlertJournal, interval: float = 1.0) -> None:
+    def __init__(self, hub, journal: AlertJournal, interval: float = 1.0, flap_threshold: int = 3) -> None:
         self.hub = hub
         self.journal = journal
+        self.flap_threshold = flap_threshold
         self.interval = interval
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -222,9 +230,12 @@ class JournalRecorder:
                                         **silence_detail(s, snap.alerts))
 
     def run(self) -> None:
+        from mlops_tui.services.triage import set_flapping
+
         while not self.stopping.is_set():
             try:
                 self.step()
+                set_flapping(self.journal.flapping(self.flap_threshold))
             except Exception:
                 log.exception("alert journal step failed")
             self.stopping.wait(self.interval)

@@ -66,7 +66,8 @@ class Runtime:
 
     def start_journal(self) -> None:
         try:
-            self.journal_recorder = JournalRecorder(self.hub, self.open_journal()).start()
+            threshold = self.settings.flap_threshold if self.settings else 3
+            self.journal_recorder = JournalRecorder(self.hub, self.open_journal(), flap_threshold=threshold).start()
         except Exception:  # a journal that cannot open must not stop the app
             log.exception("the alert journal could not be opened")
 

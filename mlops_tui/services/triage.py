@@ -5,6 +5,7 @@ One place decides, so the Alerts list, the detail, the Overview and `alerts list
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ class AlertTriage:
     acked_by: str = ""
     acked_at: datetime | None = None
     inhibited_by: tuple[str, ...] = ()  # names of the inhibiting alerts (fingerprints if unknown)
+    flapping: bool = False
 
     def text(self, now: datetime | None = None, symbol: bool = True) -> str:
         """`✓ acked by erin 12m ago`, `~ silenced until 12:30 by bob`, `⊘ inhibited by DiskFull`."""
-        return f"{self.state.symbol} {self.words(now)}" if symbol else self.words(now)
+        words = self.words(now) + (" ↯ flapping" if self.flapping else "")
+        return f"{self.state.symbol} {words}" if symbol else words
 
     def words(self, now: datetime | None = None) -> str:
         if self.state == Triage.ACKED:
@@ -47,6 +50,7 @@ class AlertTriage:
             "acked_at": self.acked_at.isoformat() if self.acked_at else None,
             "silence_id": self.silence.id if self.silence else None,
             "inhibited_by": list(self.inhibited_by),
+            "flapping": self.flapping,
         }
 
 
@@ -93,6 +97,19 @@ def alert_names(snapshot: Snapshot) -> dict[str, str]:
     return names
 
 
+# Fingerprints of flapping alerts, as the alert journal last counted them (its recorder thread
+# sets them; `alerts list` sets them from the journal file). One app shows one context at a time.
+_FLAPPING: frozenset[str] = frozenset()
+
+
+def set_flapping(fingerprints) -> None:
+    global _FLAPPING
+    _FLAPPING = frozenset(fingerprints)
+
+
 def triage_in(alert: Alert, snapshot: Snapshot) -> AlertTriage:
     names = alert_names(snapshot) if alert.inhibited_by else None
-    return triage(alert, snapshot.silences_by_id, names)
+    t = triage(alert, snapshot.silences_by_id, names)
+    if alert.fingerprint in _FLAPPING:
+        t = dataclasses.replace(t, flapping=True)
+    return t

@@ -124,3 +124,26 @@ def test_the_journal_is_bounded_by_age_and_rows(tmp_path):
     journal.prune()
     assert [e.actor for e in journal.events()] == ["u3", "u4", "u5", "u6", "u7"]
     journal.close()
+
+
+def test_an_alert_that_appeared_more_than_flap_threshold_times_in_an_hour_reads_flapping(tmp_path):
+    from mlops_tui.services.triage import set_flapping, triage_in
+
+    journal = AlertJournal(tmp_path / "j.sqlite3")
+    now = datetime.now(timezone.utc)
+    flappy = Alert(fingerprint="f1", labels=LABELS, starts_at=now, backend="am")
+    steady = Alert(fingerprint="f2", labels={**LABELS, "model": "churn"}, starts_at=now, backend="am")
+    for k in range(4):
+        journal.record("alert appeared", at=now - timedelta(minutes=50 - 10 * k), alert=flappy)
+        journal.record("alert resolved", at=now - timedelta(minutes=48 - 10 * k), alert=flappy)
+    journal.record("alert appeared", at=now - timedelta(hours=2), alert=steady)
+    journal.record("alert appeared", at=now - timedelta(minutes=5), alert=steady)
+    assert journal.flapping(3) == {"f1"} and journal.flapping(4) == set()
+    set_flapping(journal.flapping(3))
+    try:
+        s = snap(1, [flappy, steady])
+        assert triage_in(flappy, s).text() == "◆ firing ↯ flapping" and triage_in(steady, s).text() == "◆ firing"
+        assert triage_in(flappy, s).as_json()["flapping"] is True
+    finally:
+        set_flapping(())
+        journal.close()
