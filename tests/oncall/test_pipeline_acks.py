@@ -103,6 +103,10 @@ async def test_u_releases_an_ack_after_a_confirm_and_the_alert_is_unowned_again(
         await wait_on(pilot, lambda: oncall.am.silence(sid)["status"]["state"] == "expired", 10,
                       "the ack's silence was not expired")
         await wait_for_row(app, pilot, DOWN, "◆ firing")
+        # the detail still lists the ack that held it, now expired
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
+        await wait_for_text(app, pilot, "Ownership", "expired ack", "by erin, ended")
     [entry] = [e for e in audit_lines(tmp_path) if e["action"] == "release ack"]
     assert entry["outcome"] == "ok" and entry["detail"]["acked_by"] == "erin" and sid in entry["target"]
 

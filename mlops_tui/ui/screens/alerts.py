@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from rich.text import Text
@@ -11,10 +12,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mlops_tui.domain import Alert, AlertState, Matcher, Silence
+from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.silence_match import matchers_text, parse_matchers, quote_matcher_value  # noqa: F401
+from mlops_tui.services.silence_match import matchers_text, matching, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.alert_history import AlertHistory, load_history
 from mlops_tui.services.timeline import earlier_firings, what_changed
@@ -79,7 +80,25 @@ def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
     if alert.inhibited_by:
         names = alert_names(snapshot)
         rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
+    for s in expired_silences_for(alert, snapshot):
+        kind = "ack" if s.is_ack else "silence"
+        rows.append((f"expired {kind}", f"by {s.created_by}, ended {local_time(s.ends_at)} ({ago(s.ends_at)}): "
+                                         f"{s.comment}"))
     return rows
+
+
+def expired_silences_for(alert: Alert, snapshot: Snapshot, days: float = 7.0) -> list[Silence]:
+    """Expired silences (as long as Alertmanager keeps them) that matched the alert, newest first."""
+    since = snapshot.taken_at - timedelta(days=days)
+    found = []
+    for s in snapshot.silences:
+        if s.state == SilenceState.EXPIRED and s.ends_at >= since:
+            try:
+                if matching(s.matchers, [alert]):
+                    found.append(s)
+            except re.error:
+                continue
+    return sorted(found, key=lambda s: s.ends_at, reverse=True)[:5]
 
 
 class AlertActionsMixin(ExpireSilence):
