@@ -196,3 +196,16 @@ class FiringInterval(DomainModel):
 
     def minutes(self, now: datetime) -> float:
         return max(0.0, ((self.ends_at or now) - self.starts_at).total_seconds() / 60)
+
+
+# -- Alertmanager status (additive) -----------------------------------------------------------------
+class AlertmanagerStatus(DomainModel):
+    """`GET /api/v2/status` of one Alertmanager, in the app's words."""
+
+    backend: str
+    version: str = ""
+    uptime_since: datetime | None = None
+    cluster_name: str = ""
+    cluster_status: str = ""  # ready, settling, disabled
+    peers: tuple[str, ...] = ()  # "name (address)"
+    receivers: tuple[str, ...] = ()

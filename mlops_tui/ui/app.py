@@ -233,6 +233,8 @@ class MlopsApp(App):
             self.action_help()
         elif verb in ("silences", "silence"):
             self.open_silences()
+        elif verb in ("am", "alertmanager"):
+            self.open_am_status()
         elif verb in ("ctx", "context"):
             if len(words) < 2:
                 known = ", ".join(self.runtime.contexts) or "none (demo world)"
@@ -292,6 +294,9 @@ class MlopsApp(App):
     def action_open_silences(self) -> None:
         self.open_silences()
 
+    def action_open_am_status(self) -> None:
+        self.open_am_status()
+
     def open_alerts_for(self, text: str) -> None:
         """The Alerts view narrowed to `text` (a model or deployment name)."""
         self.switch_view("alerts")
@@ -305,6 +310,9 @@ class MlopsApp(App):
 
     def open_silences(self) -> None:
         self._open("alerts", _screen("silences", "SilencesScreen")())
+
+    def open_am_status(self) -> None:
+        self._open("alerts", _screen("am_status", "AlertmanagerStatusScreen")())
 
     def open_alert(self, fingerprint: str) -> None:
         self._open("alerts", _screen("alerts", "AlertDetailScreen")(fingerprint))

@@ -152,3 +152,14 @@ class AlertmanagerBackend(Backend):
         if not isinstance(sid, str) or not sid:
             raise BadResponse(f"{self.http.where} updated a silence but sent back no silenceID")
         return sid
+
+    # -- on-call addition: the status panel ---------------------------------------------------
+    async def status(self):
+        """Version, uptime, cluster and peers, and the receivers of the loaded config."""
+        from mlops_tui.backends.alertmanager.convert import status_from_wire
+
+        body = await self.http.get_json(f"{API}/status", what="the status")
+        try:
+            return status_from_wire(body, self.name)
+        except WireError as exc:
+            raise BadResponse(f"{self.http.where} sent a status we cannot read: {exc}") from None

@@ -84,7 +84,8 @@ class ExpireSilence:
 class SilencesScreen(ExpireSilence, BaseScreen):
     VIEW = "alerts"
     CRUMB = "silences"
-    BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire")]
+    BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire"),
+                Binding("m", "app.open_am_status", "Alertmanager status", id="silences.am_status")]
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(silence_columns(self.snapshot), row_key=lambda s: (s.backend, s.id), id="silences",
@@ -102,7 +103,7 @@ class SilencesScreen(ExpireSilence, BaseScreen):
         idle = sum(1 for s in live if hits.get(s.id) == 0)
         grid.border_title = f"Silences ({len(live)} active or pending" + (
             f"; {idle} match no active alert)" if idle else ")")
-        grid.border_subtitle = "u expire  esc back to alerts"
+        grid.border_subtitle = "u expire  m Alertmanager status  esc back to alerts"
 
     def action_expire(self) -> None:
         silence = self.query_one("#silences", DataGrid).cursor_row
