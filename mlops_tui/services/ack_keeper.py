@@ -123,6 +123,12 @@ class AckKeeper:
             s = ext.silence
             if s.id in self._set_until and self._set_until[s.id] > s.ends_at:
                 continue  # we extended it already; this snapshot predates that
+            why_not = self._cannot_extend(s)
+            if why_not:
+                if s.id not in self._announced:  # said once, not audited on every poll
+                    self._announced.add(s.id)
+                    self.report(f"ack {s.id} by {s.created_by} not kept alive: {why_not}")
+                continue
             try:
                 new_id = await self.actions.extend_ack(s, ext.ends_at)
             except Exception as exc:  # ActionRefused and anything unexpected: said, not fatal
@@ -148,6 +154,19 @@ class AckKeeper:
                             f"({self.ack_max_hours:g} h); left to expire")
                 self._event("ack at limit", s, {})
         return plan
+
+    def _cannot_extend(self, silence: Silence) -> str:
+        if getattr(self.actions, "read_only", False):
+            return "read-only mode"
+        try:
+            backend = self.hub.backend(silence.backend)
+        except Exception:
+            return f"no backend {silence.backend}"
+        from mlops_tui.backends.base import Backend
+
+        if type(backend).update_silence is Backend.update_silence:
+            return f"{backend.kind} cannot update silences"
+        return ""
 
     def _event(self, kind: str, silence: Silence, detail: dict) -> None:
         if self.on_event is not None:

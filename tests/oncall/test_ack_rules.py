@@ -138,3 +138,36 @@ def test_an_ack_holds_what_its_matchers_match_even_before_the_server_says_so():
     p = plan([alert("Down", "f1")], [a], ack_minutes=1)
     [ext] = p.extend
     assert ext.ends_at == NOW + timedelta(minutes=1)
+
+
+async def test_the_keeper_does_not_try_in_read_only_and_says_so_once():
+    from types import SimpleNamespace
+
+    from mlops_tui.domain import BackendState, BackendStatus
+    from mlops_tui.services.ack_keeper import AckKeeper
+    from mlops_tui.services.snapshot import Snapshot
+
+    now = datetime.now(timezone.utc)
+    a = ack("s1", "Down", started=now - timedelta(minutes=10), ends=now + timedelta(minutes=1))
+    firing = alert("Down", "f1", state=AlertState.SUPPRESSED, silenced=("s1",))
+    calls, lines = [], []
+
+    class ReadOnlyActions:
+        read_only = True
+
+        async def extend_ack(self, silence, ends_at):
+            calls.append(silence.id)
+
+    def snap(generation):
+        return Snapshot(generation=generation, statuses=(BackendStatus(name="am", kind="alertmanager",
+                                                                       state=BackendState.OK),),
+                        alerts=(firing,), silences=(a,))
+
+    hub = SimpleNamespace(snapshot=snap(1), backend=lambda name: None)
+    keeper = AckKeeper(hub, ReadOnlyActions(), ack_minutes=15, ack_max_hours=12, report=lines.append)
+    plan = await keeper.step()
+    assert [e.silence.id for e in plan.extend] == ["s1"]  # it would extend it ...
+    hub.snapshot = snap(2)
+    await keeper.step()
+    assert calls == []  # ... but sends nothing
+    assert lines == ["ack s1 by erin not kept alive: read-only mode"]
