@@ -209,7 +209,7 @@ def test_alerts_list_says_who_acked_in_the_table_and_the_json(oncall, tmp_path, 
     assert listed[DOWN]["state"] == "acked" and listed[DOWN]["acked_by"] == "erin"
     assert listed[DOWN]["silence_id"] == sid and listed[DOWN]["acked_at"]
     assert listed[SLOW] == {"state": "inhibited", "acked_by": None, "acked_at": None, "silence_id": None,
-                            "inhibited_by": [DOWN]}
+                            "inhibited_by": [DOWN], "flapping": False}
     assert main(["--config", str(config), "alerts", "list"]) == 0
     table = capsys.readouterr().out
     [down_line] = [line for line in table.splitlines() if f" {DOWN} " in line and SLOW not in line]
