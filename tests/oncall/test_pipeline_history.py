@@ -93,3 +93,47 @@ async def test_two_firings_are_two_intervals_in_alerts_history_and_the_detail(on
         await wait_async(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
         shown = await wait_for_text(app, pilot, "fired 3 times in 0.01 days", "(prometheus)", timeout=15)
         assert "█" in shown and "fired earlier" in shown  # the strip, and the timeline's earlier firings
+
+
+async def test_the_journal_records_what_the_app_saw_and_survives_a_restart(oncall, tmp_path, monkeypatch):
+    from mlops_tui.config.paths import alert_journal_path
+    from mlops_tui.services.alert_journal import AlertJournal
+    from tests.oncall.support import confirm, oncall_app, wait_on
+
+    oncall.switch("down", True)
+    oncall.wait_firing(DOWN)
+
+    def journal_events():
+        if not alert_journal_path().exists():
+            return []
+        j = AlertJournal(alert_journal_path())
+        try:
+            return j.events()
+        finally:
+            j.close()
+
+    def mine(events):
+        return [(e.kind, e.actor) for e in events
+                if (e.labels or {}).get("model") == oncall.model or oncall.model in str(e.detail)]
+
+    app = oncall_app(tmp_path, monkeypatch, oncall)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_alerts(app, pilot, DOWN)
+        await cursor_to(pilot, alerts_grid(app), named(DOWN))
+        await pilot.press("a")
+        await confirm(app, pilot, DOWN)
+        await wait_on(pilot, lambda: ("ack created", USER) in mine(journal_events()), 15,
+                      f"the journal never recorded the ack: {journal_events()}")
+    assert alert_journal_path().parent.name == "mlops-tui"  # in the (test's own) state dir
+    assert mine(journal_events())[0] == ("alert appeared", "")
+
+    # a new process: the journal is still there, and the same firing is not recorded twice
+    app = oncall_app(tmp_path, monkeypatch, oncall, history_days=0.01)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await open_alerts(app, pilot, DOWN)
+        await cursor_to(pilot, alerts_grid(app), named(DOWN))
+        await pilot.press("enter")
+        await wait_async(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
+        await wait_for_text(app, pilot, "last ack", f"by {USER}; still on", timeout=15)
+    kinds = [k for k, _ in mine(journal_events())]
+    assert kinds.count("alert appeared") == 1 and kinds.count("ack created") == 1
