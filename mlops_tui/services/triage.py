@@ -113,3 +113,9 @@ def triage_in(alert: Alert, snapshot: Snapshot) -> AlertTriage:
     if alert.fingerprint in _FLAPPING:
         t = dataclasses.replace(t, flapping=True)
     return t
+
+
+def acked_alerts(snapshot: Snapshot) -> tuple[Alert, ...]:
+    """Active alerts held by an ack (the Overview lists them under the firing ones)."""
+    return tuple(a for a in snapshot.active_alerts
+                 if a.silenced_by and triage_in(a, snapshot).state == Triage.ACKED)

@@ -272,7 +272,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             # flex: on a wide screen it takes its share of the spare width, so that
             # "silenced until 09:28 by <user>" is read whole; on a narrow one it gives way first
             flex=True,
-            priority=3 if compact else 0,
+            priority=1 if compact else 0,  # the Overview lists acked alerts too: who owns it beats the summary
             style=lambda a: "bold" if a.state == AlertState.FIRING else "dim",
         ),
     ]

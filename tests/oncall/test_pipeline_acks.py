@@ -216,3 +216,18 @@ def test_alerts_list_says_who_acked_in_the_table_and_the_json(oncall, tmp_path, 
     assert "✓ acked by erin" in down_line and " ago" in down_line
     [slow_line] = [line for line in table.splitlines() if SLOW in line]
     assert f"⊘ inhibited by {DOWN}" in slow_line
+
+
+async def test_the_overview_lists_an_acked_alert_with_who_acked_it(oncall, tmp_path, monkeypatch):
+    from tests.helpers import wait_for_data
+
+    oncall.switch("down", True)
+    oncall.switch("latency", False)
+    oncall.wait_firing(DOWN)
+    post_ack(oncall, DOWN, by="erin", seconds=600)
+    app = oncall_app(tmp_path, monkeypatch, oncall)
+    # a wide terminal: in a narrow one the half-width panel keeps severity, name, target and age
+    async with app.run_test(size=(220, 48)) as pilot:
+        await wait_for_data(app, pilot)
+        shown = await wait_for_text(app, pilot, "Firing alerts (0, 1 acked)", DOWN, "✓ acked by erin", timeout=15)
+        assert "ago" in [line for line in shown.splitlines() if DOWN in line][0]

@@ -391,10 +391,6 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         with VerticalScroll():
             yield Static(id="alert-head")
             yield KeyValues(id="alert-info")
-            yield Static("Ownership (a ack, u release)", classes="section")
-            yield KeyValues(id="alert-ownership")
-            yield Static("History", classes="section")
-            yield KeyValues(id="alert-history")
             yield Static("Related (m model, d deployment, r run)", classes="section")
             yield KeyValues(id="alert-related")
             yield Static("What changed before it started", classes="section")
@@ -403,6 +399,11 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             yield KeyValues(id="alert-labels")
             yield Static("Annotations", classes="section")
             yield KeyValues(id="alert-annotations")
+            # on-call sections, below the alert's own facts (the head line already says its state)
+            yield Static("Ownership (a ack, u release)", classes="section")
+            yield KeyValues(id="alert-ownership")
+            yield Static("History", classes="section")
+            yield KeyValues(id="alert-history")
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)

@@ -8,6 +8,7 @@ from textual.containers import Grid
 
 from mlops_tui.domain import Alert, Deployment, PromotionRequest, Run, Severity
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.triage import acked_alerts
 from mlops_tui.ui.columns import (
     SEVERITY_STYLE,
     alert_columns,
@@ -80,10 +81,12 @@ class OverviewScreen(BaseScreen):
         runs = self.query_one("#ov-runs", DataGrid)
         alerts.set_columns(alert_columns(snapshot, compact=True))
         firing = snapshot.firing_alerts
-        alerts.set_rows(firing)
+        acked = acked_alerts(snapshot)  # still firing, and owned: shown with who acked them
+        alerts.set_rows((*firing, *acked))
         counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
-        alerts.border_title = f"Firing alerts ({len(firing)})" + (f": {summary}" if summary else "")
+        alerts.border_title = (f"Firing alerts ({len(firing)}" + (f", {len(acked)} acked" if acked else "") + ")"
+                               + (f": {summary}" if summary else ""))
         alerts.border_subtitle = "enter: open alert"
         deployments.set_rows(snapshot.unhealthy_deployments)
         deployments.border_title = (
