@@ -61,7 +61,8 @@ class Runtime:
         """`keep_acks`: also run the ack keeper and the alert journal (the app, keep-acks)."""
         self.hub.start()
         if keep_acks:
-            self.start_journal()
+            if not self.is_demo:  # the demo world's made-up alerts stay out of the user's journal
+                self.start_journal()
             self.ack_keeper = self.new_ack_keeper().start()
 
     def start_journal(self) -> None:
