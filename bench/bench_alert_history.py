@@ -51,11 +51,16 @@ def main() -> None:
             exporter.set(METRIC, m, "down", 1.0)
         prom.start()
         started = time.perf_counter()
-        wait_until(lambda: len(prom.query('ALERTS{alertname="OncallModelDown",alertstate="firing"}')) >= args.alerts,
-                   180, "Prometheus never had every alert firing")
+        wait_until(
+            lambda: len(prom.query('ALERTS{alertname="OncallModelDown",alertstate="firing"}')) >= args.alerts,
+            180,
+            "Prometheus never had every alert firing",
+        )
         # each alert's labels as Alertmanager has them (the rule's labels and the series')
-        real = {r["metric"]["model"]: {k: v for k, v in r["metric"].items() if k not in ("__name__", "alertstate")}
-                for r in prom.query('ALERTS{alertname="OncallModelDown",alertstate="firing"}')}
+        real = {
+            r["metric"]["model"]: {k: v for k, v in r["metric"].items() if k not in ("__name__", "alertstate")}
+            for r in prom.query('ALERTS{alertname="OncallModelDown",alertstate="firing"}')
+        }
         print(f"{args.alerts} alerts firing in Prometheus after {time.perf_counter() - started:.1f} s")
 
         journal = AlertJournal(work / "journal.sqlite3", max_rows=args.journal * 2)
@@ -66,9 +71,15 @@ def main() -> None:
             journal._db.executemany(
                 "INSERT INTO events (at, kind, fingerprint, alertname, labels, silence_id, actor, detail) "
                 "VALUES (?, ?, ?, 'OncallModelDown', '{}', '', 'bench', '{}')",
-                [((now - timedelta(days=7) * (k / args.journal)).timestamp(),
-                  "alert appeared" if k % 2 == 0 else "alert resolved", f"fp-{(k // 2) % args.alerts}")
-                 for k in range(args.journal)])
+                [
+                    (
+                        (now - timedelta(days=7) * (k / args.journal)).timestamp(),
+                        "alert appeared" if k % 2 == 0 else "alert resolved",
+                        f"fp-{(k // 2) % args.alerts}",
+                    )
+                    for k in range(args.journal)
+                ],
+            )
             journal._db.execute("COMMIT")
         print(f"journal seeded with {args.journal:,} events in {time.perf_counter() - started:.1f} s")
 
@@ -82,6 +93,7 @@ def main() -> None:
             for k in range(args.repeat):
                 m = models[(k * 997) % len(models)]
                 alert = Alert(fingerprint=f"fp-{(k * 997) % len(models)}", starts_at=now, labels=real[m])
+
                 async def timed(alert=alert):  # inside one running loop, as in the app's worker
                     started = time.perf_counter()
                     history = await load_history(hub, journal, alert, 7.0)
@@ -95,16 +107,22 @@ def main() -> None:
             for k in range(args.repeat):
                 m = models[(k * 991) % len(models)]
                 started = time.perf_counter()
-                hub.submit("prom", lambda b, m=m: b.alert_history("OncallModelDown", real[m], timedelta(days=7))).result()
+                hub.submit(
+                    "prom", lambda b, m=m: b.alert_history("OncallModelDown", real[m], timedelta(days=7))
+                ).result()
                 prom_times.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 journal.intervals(f"fp-{k}", now - timedelta(days=7))
                 journal.last_ack(real[m])
                 journal_times.append(time.perf_counter() - started)
-            print(f"  of which Prometheus alone: median {statistics.median(prom_times) * 1000:.0f} ms; "
-                  f"journal alone: median {statistics.median(journal_times) * 1000:.0f} ms")
-            print(f"one alert's history (Prometheus ALERTS over 7 days + journal), {args.repeat} alerts: "
-                  f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (target <= 300 ms)")
+            print(
+                f"  of which Prometheus alone: median {statistics.median(prom_times) * 1000:.0f} ms; "
+                f"journal alone: median {statistics.median(journal_times) * 1000:.0f} ms"
+            )
+            print(
+                f"one alert's history (Prometheus ALERTS over 7 days + journal), {args.repeat} alerts: "
+                f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (target <= 300 ms)"
+            )
             print(f"  e.g. {history.summary()}")
         finally:
             hub.stop()

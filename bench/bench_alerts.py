@@ -45,8 +45,14 @@ from mlops_tui.services.snapshot import Snapshot  # noqa: E402
 from tests.alertmanager.server import AlertmanagerServer, iso  # noqa: E402
 
 ALERTNAMES = (
-    "ModelLatencyHigh", "ModelErrorRateHigh", "FeatureDriftHigh", "PredictionDriftHigh",
-    "ModelDown", "ReplicasUnavailable", "GPUMemoryHigh", "ThroughputLow",
+    "ModelLatencyHigh",
+    "ModelErrorRateHigh",
+    "FeatureDriftHigh",
+    "PredictionDriftHigh",
+    "ModelDown",
+    "ReplicasUnavailable",
+    "GPUMemoryHigh",
+    "ThroughputLow",
 )
 SEVERITIES = ("critical", "warning", "warning", "info")
 
@@ -131,8 +137,10 @@ async def fetch_and_merge(backends: Sequence[AlertmanagerBackend], generation: i
 
 def timed(label: str, runs: list[float], note: str = "") -> None:
     med = statistics.median(runs)
-    print(f"  {label:<34} {med * 1000:8.1f} ms   (min {min(runs) * 1000:.1f}, max {max(runs) * 1000:.1f})"
-          + (f"  {note}" if note else ""))
+    print(
+        f"  {label:<34} {med * 1000:8.1f} ms   (min {min(runs) * 1000:.1f}, max {max(runs) * 1000:.1f})"
+        + (f"  {note}" if note else "")
+    )
 
 
 def measure(repeat: int, fn: Callable[[], Any]) -> tuple[list[float], Any]:
@@ -150,8 +158,10 @@ async def run(args: argparse.Namespace) -> None:
         try:
             for s in servers:
                 s.start()
-            print(f"Alertmanager {servers[0].version}: {servers[0].url} (pid {servers[0].pid}), "
-                  f"{servers[1].url} (pid {servers[1].pid})")
+            print(
+                f"Alertmanager {servers[0].version}: {servers[0].url} (pid {servers[0].pid}), "
+                f"{servers[1].url} (pid {servers[1].pid})"
+            )
             alerts = make_alerts(args.alerts)
             started = time.perf_counter()
             for i, server in enumerate(servers):
@@ -159,8 +169,10 @@ async def run(args: argparse.Namespace) -> None:
                 for k in range(0, len(mine), 500):
                     server.post_alerts(mine[k : k + 500])
                 post_silences(server, args.silences)
-            print(f"posted {len(alerts):,} alerts ({'to both' if args.ha else 'split between the two'}) "
-                  f"and {args.silences} silences each in {time.perf_counter() - started:.1f}s")
+            print(
+                f"posted {len(alerts):,} alerts ({'to both' if args.ha else 'split between the two'}) "
+                f"and {args.silences} silences each in {time.perf_counter() - started:.1f}s"
+            )
             # Alertmanager applies silences on its next pass: wait until suppression settles.
             for server in servers:
                 expected = len(alerts) if args.ha else len(alerts) // 2
@@ -184,13 +196,12 @@ async def run(args: argparse.Namespace) -> None:
             for b in backends:
                 await b.close()
 
-            raw_alerts = [s.alerts("bench=\"alerts\"") for s in servers]
+            raw_alerts = [s.alerts('bench="alerts"') for s in servers]
             raw_silences = [s.silences() for s in servers]
             convert_runs, _ = measure(
                 args.repeat,
                 lambda: [
-                    (alerts_from_wire(a, "x"), silences_from_wire(s, "x"))
-                    for a, s in zip(raw_alerts, raw_silences)
+                    (alerts_from_wire(a, "x"), silences_from_wire(s, "x")) for a, s in zip(raw_alerts, raw_silences)
                 ],
             )
             rows_runs, rows = measure(args.repeat, lambda: build_alert_rows(snapshot))
@@ -198,8 +209,10 @@ async def run(args: argparse.Namespace) -> None:
 
             suppressed = sum(1 for a in snapshot.alerts if a.state.value == "suppressed")
             fetched = sum(len(r) for r in raw_alerts)
-            print(f"\n{fetched:,} alerts fetched -> {len(snapshot.alerts):,} in the snapshot "
-                  f"({suppressed:,} suppressed), {len(snapshot.silences)} silences; median of {args.repeat}:")
+            print(
+                f"\n{fetched:,} alerts fetched -> {len(snapshot.alerts):,} in the snapshot "
+                f"({suppressed:,} suppressed), {len(snapshot.silences)} silences; median of {args.repeat}:"
+            )
             timed("fetch + convert + merge (2 AMs)", runs, "target for fetch -> painted: 500 ms")
             timed("  of which convert (JSON -> domain)", convert_runs)
             timed("build_alert_rows (order + cells)", rows_runs)
@@ -241,8 +254,7 @@ async def app_view(servers: Sequence[AlertmanagerServer], repeat: int) -> tuple[
 
     DataGrid.render_line = render_line  # type: ignore[method-assign]
     backends = [
-        AlertmanagerBackend(s.name, AlertmanagerBackend.Options(url=s.url, filters=['bench="alerts"']))
-        for s in servers
+        AlertmanagerBackend(s.name, AlertmanagerBackend.Options(url=s.url, filters=['bench="alerts"'])) for s in servers
     ]
     with tempfile.TemporaryDirectory() as tmp:
         runtime = build_runtime(None, backends=backends, audit_path=Path(tmp) / "audit.jsonl")

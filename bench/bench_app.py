@@ -197,7 +197,9 @@ def run_child(kind: str, runs: int) -> dict[str, float]:
 
     result = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--runs", str(runs)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
@@ -233,8 +235,10 @@ def main() -> None:
     print(f"{'':<36} ({int(results['rows'][0]):,} of {args.runs:,} rows match 'b')")
     print(summary("re-sort -> repaint (worst of 3)", results["sort"], "sort"))
     print(summary("  sort right after first paint", results["sort cold"]))
-    print(f"{'peak RSS (whole process, worst)':<36} {rss_mb:7.0f} MB   target <= 300 MB"
-          f"{' ok' if rss_mb <= 300 else ' OVER'}")
+    print(
+        f"{'peak RSS (whole process, worst)':<36} {rss_mb:7.0f} MB   target <= 300 MB"
+        f"{' ok' if rss_mb <= 300 else ' OVER'}"
+    )
     print(f"launches: median of {len(launches)}, each a fresh process")
     print(summary("launch -> full Overview (demo)", launches, "overview"))
     print(summary("  reference: an empty Textual app", empty))

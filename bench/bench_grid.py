@@ -219,12 +219,21 @@ async def run(count: int, repeat: int) -> None:
 
             # -- sort (cold: key list computed; warm: key list cached)
             record("sort float col (first) -> paint", await timed(pilot, clock, lambda: grid.sort_by("accuracy")))
-            record("sort float col reverse (cached keys) -> paint", await timed(pilot, clock, lambda: grid.sort_by("accuracy", True)))
+            record(
+                "sort float col reverse (cached keys) -> paint",
+                await timed(pilot, clock, lambda: grid.sort_by("accuracy", True)),
+            )
             record("sort float col w/ None (first) -> paint", await timed(pilot, clock, lambda: grid.sort_by("loss")))
             record("sort str col (first) -> paint", await timed(pilot, clock, lambda: grid.sort_by("name")))
-            record("sort str col reverse (cached keys) -> paint", await timed(pilot, clock, lambda: grid.sort_by("name", True)))
+            record(
+                "sort str col reverse (cached keys) -> paint",
+                await timed(pilot, clock, lambda: grid.sort_by("name", True)),
+            )
             record("sort datetime col (first) -> paint", await timed(pilot, clock, lambda: grid.sort_by("start")))
-            record("set_rows while sorted (new object) -> paint", await timed(pilot, clock, lambda: grid.set_rows(list(rows))))
+            record(
+                "set_rows while sorted (new object) -> paint",
+                await timed(pilot, clock, lambda: grid.set_rows(list(rows))),
+            )
             record("filter 'a' while sorted (cold) -> paint", await timed(pilot, clock, lambda: grid.set_filter("a")))
             record("sort while filtered -> paint", await timed(pilot, clock, lambda: grid.sort_by("f1")))
 
@@ -248,9 +257,7 @@ async def run(count: int, repeat: int) -> None:
         verdict = ""
         if target is not None:
             verdict = f"target <= {target * 1000:.0f} ms  {'OK' if median <= target else 'OVER'}"
-        print(
-            f"{name:<48} {median * 1000:8.1f} ms  ({min(values) * 1000:.1f}..{max(values) * 1000:.1f})  {verdict}"
-        )
+        print(f"{name:<48} {median * 1000:8.1f} ms  ({min(values) * 1000:.1f}..{max(values) * 1000:.1f})  {verdict}")
     print(f"{'peak RSS (ru_maxrss)':<48} {rss_mb():8.1f} MB")
     t = time.perf_counter()
     gc.collect()

@@ -64,8 +64,10 @@ def main() -> None:
     print(f"key -> view painted, while a poll hangs ({args.repeat} rounds)")
     for key, mode in KEYS:
         values = [r[key] * 1000 for r in rounds]
-        print(f"  {key} {mode:<9} median {statistics.median(values):7.1f} ms"
-              f"  (min {min(values):.1f}, max {max(values):.1f})")
+        print(
+            f"  {key} {mode:<9} median {statistics.median(values):7.1f} ms"
+            f"  (min {min(values):.1f}, max {max(values):.1f})"
+        )
 
 
 if __name__ == "__main__":

@@ -70,14 +70,22 @@ def launch_probe(home: Path) -> float:
     """Seconds from spawning the app (headless, no browser) to its painted Overview."""
     env = {**os.environ, **{f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}}
     start = time.time()
-    result = subprocess.run([sys.executable, str(REPO / "bench" / "launch_probe.py"), repr(start)],
-                            capture_output=True, text=True, timeout=120, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "launch_probe.py"), repr(start)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
 def fmt(values: list[float]) -> str:
-    return (f"median {statistics.median(values) * 1000:7.0f} ms   min {min(values) * 1000:6.0f}"
-            f"   max {max(values) * 1000:6.0f}   (n={len(values)})")
+    return (
+        f"median {statistics.median(values) * 1000:7.0f} ms   min {min(values) * 1000:6.0f}"
+        f"   max {max(values) * 1000:6.0f}   (n={len(values)})"
+    )
 
 
 def main() -> int:

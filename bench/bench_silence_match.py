@@ -34,13 +34,17 @@ TYPED = 'alertname=~"Model.*" model="model-17" deployment!~".*canary"'
 def make_alerts(n: int) -> list[Alert]:
     t = datetime(2026, 11, 30, tzinfo=timezone.utc)
     return [
-        Alert(fingerprint=f"{i:016x}", starts_at=t, labels={
-            "alertname": f"Model{['Down', 'Slow', 'Drift', 'Errors'][i % 4]}{i % 10}",
-            "severity": ["critical", "warning", "info"][i % 3],
-            "model": f"model-{i % 200}",
-            "deployment": f"model-{i % 200}-{['prod', 'canary', 'shadow'][i % 3]}",
-            "team": f"team-{i % 7}",
-        })
+        Alert(
+            fingerprint=f"{i:016x}",
+            starts_at=t,
+            labels={
+                "alertname": f"Model{['Down', 'Slow', 'Drift', 'Errors'][i % 4]}{i % 10}",
+                "severity": ["critical", "warning", "info"][i % 3],
+                "model": f"model-{i % 200}",
+                "deployment": f"model-{i % 200}-{['prod', 'canary', 'shadow'][i % 3]}",
+                "team": f"team-{i % 7}",
+            },
+        )
         for i in range(n)
     ]
 
@@ -50,10 +54,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def in_app(alerts: list[Alert], text: str) -> tuple[list[float], list[float], list[float]]:
-    dialog = SilenceDialog("Silence", "bench", [("duration", "Duration", "1h", True),
-                                                ("comment", "Comment", "bench", True),
-                                                ("matchers", "Matchers", "", True)],
-                           alerts=alerts, parse=parse_matchers, warn_over=20)
+    dialog = SilenceDialog(
+        "Silence",
+        "bench",
+        [
+            ("duration", "Duration", "1h", True),
+            ("comment", "Comment", "bench", True),
+            ("matchers", "Matchers", "", True),
+        ],
+        alerts=alerts,
+        parse=parse_matchers,
+        warn_over=20,
+    )
 
     class Bench(App):
         def on_mount(self) -> None:
@@ -114,16 +126,22 @@ def main() -> None:
     AlertIndex(alerts)
     print(f"{args.alerts} alerts; building the index once per dialog: {(time.perf_counter() - started) * 1000:.1f} ms")
     p_times = pure(alerts, TYPED)
-    print(f"impact() per keystroke ({len(p_times)} keys): median {statistics.median(p_times):.2f} ms, "
-          f"p95 {pct(p_times, 0.95):.2f} ms, max {max(p_times):.2f} ms")
+    print(
+        f"impact() per keystroke ({len(p_times)} keys): median {statistics.median(p_times):.2f} ms, "
+        f"p95 {pct(p_times, 0.95):.2f} ms, max {max(p_times):.2f} ms"
+    )
     a_times, baseline, recounts = asyncio.run(in_app(alerts, TYPED))
 
     def line(what: str, values: list[float]) -> str:
-        return (f"{what} ({len(values)} keys): median {statistics.median(values):.1f} ms, "
-                f"p95 {pct(values, 0.95):.1f} ms, max {max(values):.1f} ms")
+        return (
+            f"{what} ({len(values)} keys): median {statistics.median(values):.1f} ms, "
+            f"p95 {pct(values, 0.95):.1f} ms, max {max(values):.1f} ms"
+        )
 
-    print(line("the dialog's recount on each keystroke (parse, match, list, update the line)", recounts)
-          + "  <- target <= 50 ms")
+    print(
+        line("the dialog's recount on each keystroke (parse, match, list, update the line)", recounts)
+        + "  <- target <= 50 ms"
+    )
     print(line("pilot.press -> count shown, matchers field", a_times))
     print(line("pilot.press alone, comment field (no recount): the harness' own cost", baseline))
     final = impact(parse_matchers(TYPED), AlertIndex(alerts))

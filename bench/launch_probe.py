@@ -77,10 +77,15 @@ def main() -> float:
         module.MlopsApp.run = run
 
     # Patch the modules when the app imports them, so they load in the app's own order.
-    sys.meta_path.insert(0, _PatchOnImport({
-        "mlops_tui.ui.widgets.data_grid": patch_grid,
-        "mlops_tui.ui.app": patch_app,
-    }))
+    sys.meta_path.insert(
+        0,
+        _PatchOnImport(
+            {
+                "mlops_tui.ui.widgets.data_grid": patch_grid,
+                "mlops_tui.ui.app": patch_app,
+            }
+        ),
+    )
     code = cli.main(["--demo"])
     if code != 0 or not done:
         raise SystemExit(f"the Overview never filled (exit code {code})")

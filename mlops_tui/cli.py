@@ -48,9 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings file (default: $MLOPS_TUI_CONFIG, else the per-user config.toml)",
     )
     parser.add_argument("--context", metavar="NAME", help="which context of the config to open")
-    parser.add_argument(
-        "--demo", action="store_true", help="open the simulated demo world even if a config exists"
-    )
+    parser.add_argument("--demo", action="store_true", help="open the simulated demo world even if a config exists")
     parser.add_argument(
         "--demo-runs",
         type=_positive_int,
@@ -58,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="number of runs in the demo world",
     )
-    parser.add_argument(
-        "--read-only", action="store_true", help="refuse every action that changes anything"
-    )
+    parser.add_argument("--read-only", action="store_true", help="refuse every action that changes anything")
     parser.add_argument(
         "--view",
         choices=("overview", "runs", "models", "deploy", "alerts", "drift"),

@@ -35,12 +35,23 @@ class MemoryKeyring(KeyringBackend):
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own config, data and cache dirs, and no stray env settings."""
     home = tmp_path / "home"
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
-                     ("XDG_STATE_HOME", "state")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
         (home / sub).mkdir(parents=True)
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("MLOPS_TUI_CONFIG", "MLOPS_TUI_USER", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN",
-                "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "TEXTUAL_THEME"):
+    for var in (
+        "MLOPS_TUI_CONFIG",
+        "MLOPS_TUI_USER",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_TOKEN",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+        "TEXTUAL_THEME",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -129,8 +129,9 @@ async def poll_now(app: MlopsApp, pilot, timeout: float = 10.0) -> None:
     await wait_for_generation(app, pilot, generation, timeout)
 
 
-async def wait_for_poll_seen_by_server(app: MlopsApp, pilot, server_saw: Callable[[], bool],
-                                       timeout: float = 10.0) -> None:
+async def wait_for_poll_seen_by_server(
+    app: MlopsApp, pilot, server_saw: Callable[[], bool], timeout: float = 10.0
+) -> None:
     """Until the app shows a snapshot from a poll that the server has seen.
 
     `server_saw()` is true once the server received a request of a poll that began after the

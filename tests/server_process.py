@@ -42,8 +42,7 @@ def _run_install(script: str, env: Mapping[str, str] | None, timeout: float) -> 
 
 def _install_failed(what: str, script: str, result: subprocess.CompletedProcess) -> ServerError:
     return ServerError(
-        f"{what}: scripts/{script} failed (exit {result.returncode}):\n"
-        + (result.stdout + result.stderr)[-2000:]
+        f"{what}: scripts/{script} failed (exit {result.returncode}):\n" + (result.stdout + result.stderr)[-2000:]
     )
 
 

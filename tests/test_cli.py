@@ -146,7 +146,7 @@ def test_init_writes_a_starter_that_loads_and_refuses_to_overwrite(tmp_path, cap
     assert str(path) in capsys.readouterr().out
     text = path.read_text()
     assert "keyring:prod-mlflow" in text
-    assert "# kind = \"alertmanager\"" in text
+    assert '# kind = "alertmanager"' in text
 
     usable_demo_kind(monkeypatch)
     settings = load_settings(path)
@@ -220,7 +220,14 @@ def test_audit_prints_one_line_per_entry(tmp_path, capsys):
     lines = captured.out.splitlines()
     assert len(lines) == 2
     first, second = lines
-    for word in ("2024-05-01T12:00:00+00:00", "alice", "promote", "churn v7 -> production", "requested", "reason=better auc"):
+    for word in (
+        "2024-05-01T12:00:00+00:00",
+        "alice",
+        "promote",
+        "churn v7 -> production",
+        "requested",
+        "reason=better auc",
+    ):
         assert word in first
     assert "bob" in second and "approve" in second and "refused" in second
     assert "not valid JSON" in captured.err
@@ -371,8 +378,12 @@ def test_a_reader_that_leaves_early_is_not_an_internal_error(tmp_path):
     os.close(read_end)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "mlops_tui", "backends"], stdout=write_end, stderr=subprocess.PIPE,
-            text=True, timeout=120, env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+            [sys.executable, "-m", "mlops_tui", "backends"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
         )
     finally:
         os.close(write_end)

@@ -65,8 +65,9 @@ def test_four_eyes_refusal_exits_1_with_the_reason(capsys, monkeypatch):
 def test_read_only_refuses_every_write(capsys):
     _, out, _ = run_cli(capsys, "promotions", "list", "--json", "--pending")
     request = json.loads(out)[0]
-    code, _, err = run_cli(capsys, "--read-only", "promotions", "reject", request["model"], request["version"],
-                           "--reason", "no")
+    code, _, err = run_cli(
+        capsys, "--read-only", "promotions", "reject", request["model"], request["version"], "--reason", "no"
+    )
     assert code == 1 and "read-only" in err
     code, _, err = run_cli(capsys, "promotions", "request", "churn-lgbm", "1", "--read-only")
     assert code == 1 and "read-only" in err
@@ -74,8 +75,9 @@ def test_read_only_refuses_every_write(capsys):
 
 def test_request_then_list_shows_it_pending(capsys, monkeypatch):
     monkeypatch.setenv("MLOPS_TUI_USER", "dana")
-    code, out, err = run_cli(capsys, "promotions", "request", "churn-lgbm", "3", "--to", "challenger",
-                             "--note", "try it")
+    code, out, err = run_cli(
+        capsys, "promotions", "request", "churn-lgbm", "3", "--to", "challenger", "--note", "try it"
+    )
     assert code == 0, err
     assert audit()[-1]["action"] == "request promotion"
 
@@ -140,8 +142,9 @@ def test_doctor_reports_each_backend(capsys):
 
 def test_doctor_fails_when_a_backend_is_down(tmp_path, capsys, monkeypatch):
     config = tmp_path / "config.toml"
-    config.write_text('[[backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://127.0.0.1:9"\n'
-                      'timeout_seconds = 2\n')
+    config.write_text(
+        '[[backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://127.0.0.1:9"\ntimeout_seconds = 2\n'
+    )
     code = main(["doctor", "--config", str(config), "--timeout", "10"])
     out, err = capsys.readouterr()
     assert code == 1

@@ -168,8 +168,7 @@ def test_top_level_backends_form_is_a_context_named_default(tmp_path, kinds):
     s = load_settings(
         write(
             tmp_path,
-            'read_only = true\n[[backends]]\nname = "am"\nkind = "alertmanager"\n'
-            'url = "http://am:9093"\n',
+            'read_only = true\n[[backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://am:9093"\n',
         )
     )
     assert list(s.contexts) == ["default"]
@@ -239,7 +238,7 @@ def test_unknown_top_level_key_suggests_the_closest(tmp_path):
 
 
 def test_unknown_context_key_suggests_the_closest(tmp_path):
-    err = error_for(tmp_path, '[contexts.prod]\nread_onyl = true\n')
+    err = error_for(tmp_path, "[contexts.prod]\nread_onyl = true\n")
     assert err.where == "contexts.prod.read_onyl"
     assert err.line == 2
     assert "Did you mean 'read_only'?" in err.fix
@@ -303,8 +302,7 @@ def test_duplicate_backend_names_in_a_context(tmp_path, kinds):
 
 def test_same_backend_name_in_two_contexts_is_fine(tmp_path, kinds):
     text = "".join(
-        f'[[contexts.{c}.backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://a"\n'
-        for c in ("a", "b")
+        f'[[contexts.{c}.backends]]\nname = "am"\nkind = "alertmanager"\nurl = "http://a"\n' for c in ("a", "b")
     )
     assert set(load_settings(write(tmp_path, text)).contexts) == {"a", "b"}
 
@@ -599,7 +597,11 @@ def _toml_literal(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_literal(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ "
+            + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_literal(v)}" for k, v in value.items())
+            + " }"
+        )
     raise AssertionError(value)
 
 
@@ -607,15 +609,28 @@ toml_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 scalars = st.one_of(st.booleans(), st.integers(), st.floats(), toml_text)
 toml_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(toml_text, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(toml_text, inner, max_size=3)),
     max_leaves=6,
 )
 key_names = st.one_of(
     st.sampled_from(
-        ["name", "kind", "url", "auth", "token", "password", "read_only", "backends", "theme",
-         "contexts", "default_context", "refresh_seconds", "user", "timeout_seconds", "type"]
+        [
+            "name",
+            "kind",
+            "url",
+            "auth",
+            "token",
+            "password",
+            "read_only",
+            "backends",
+            "theme",
+            "contexts",
+            "default_context",
+            "refresh_seconds",
+            "user",
+            "timeout_seconds",
+            "type",
+        ]
     ),
     st.text(alphabet=string.ascii_letters + "_-.", min_size=1, max_size=10),
 )
@@ -630,8 +645,7 @@ def mutated_configs(draw) -> str:
         i = draw(st.integers(0, len(lines) - 1)) if lines else 0
         op = draw(
             st.sampled_from(
-                ["value", "value", "value", "key", "key", "delete", "duplicate", "insert", "insert",
-                 "chars", "header"]
+                ["value", "value", "value", "key", "key", "delete", "duplicate", "insert", "insert", "chars", "header"]
             )
         )
         if not lines:
@@ -649,12 +663,24 @@ def mutated_configs(draw) -> str:
             lines.insert(i, f"{draw(key_names)} = {_toml_literal(draw(toml_values))}")
         elif op == "header":
             ctx = draw(st.sampled_from(["prod", "staging", "x y"]))
-            lines.insert(i, draw(st.sampled_from([f"[contexts.{ctx}]", f"[[contexts.{ctx}.backends]]",
-                                                  "[[backends]]", "[contexts]", f'[contexts."{ctx}"]'])))
+            lines.insert(
+                i,
+                draw(
+                    st.sampled_from(
+                        [
+                            f"[contexts.{ctx}]",
+                            f"[[contexts.{ctx}.backends]]",
+                            "[[backends]]",
+                            "[contexts]",
+                            f'[contexts."{ctx}"]',
+                        ]
+                    )
+                ),
+            )
         else:
             text = lines[i]
             at = draw(st.integers(0, len(text)))
-            lines[i] = text[:at] + draw(st.text(max_size=5)) + text[at + draw(st.integers(0, 3)):]
+            lines[i] = text[:at] + draw(st.text(max_size=5)) + text[at + draw(st.integers(0, 3)) :]
     return "\n".join(lines) + "\n"
 
 

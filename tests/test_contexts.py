@@ -31,8 +31,9 @@ CONFIG = textwrap.dedent("""
 def make_app(tmp_path, context=None, read_only=False):
     path = tmp_path / "config.toml"
     path.write_text(CONFIG)
-    runtime = build_runtime(load_settings(path), context=context, read_only=read_only, config_path=path,
-                            audit_path=tmp_path / "audit.jsonl")
+    runtime = build_runtime(
+        load_settings(path), context=context, read_only=read_only, config_path=path, audit_path=tmp_path / "audit.jsonl"
+    )
     return MlopsApp(runtime)
 
 

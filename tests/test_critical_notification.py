@@ -21,8 +21,15 @@ class Paging(Backend):
         if not Paging.fire:
             return []
         labels = {"alertname": "ModelDown", "severity": "critical", "model": "fraud-xgb"}
-        return [Alert(fingerprint="fp1", labels=labels, annotations={"summary": "fraud-xgb answers 503"},
-                      starts_at=datetime.now(timezone.utc), backend=self.name)]
+        return [
+            Alert(
+                fingerprint="fp1",
+                labels=labels,
+                annotations={"summary": "fraud-xgb answers 503"},
+                starts_at=datetime.now(timezone.utc),
+                backend=self.name,
+            )
+        ]
 
 
 async def test_a_new_critical_alert_notifies_and_rings_when_enabled(tmp_path):

@@ -36,9 +36,7 @@ COLUMNS: list[Column[Item]] = [
         width=10,
         style=lambda r: "bold red" if r.status == "FAILED" else None,
     ),
-    Column(
-        "score", "Score", _score_text, sort_key=lambda r: r.score, width=8, align="right"
-    ),
+    Column("score", "Score", _score_text, sort_key=lambda r: r.score, width=8, align="right"),
     Column("note", "Note", lambda r: r.note, width=30, priority=2),
 ]
 
@@ -247,11 +245,7 @@ async def test_filter_matches_brute_force() -> None:
             grid.set_filter(query)
             if rng.random() < 0.2:
                 grid.sort_by(rng.choice(["name", "score", "status"]), rng.random() < 0.5)
-            expected = {
-                item.id
-                for item in items
-                if any(query.lower() in c.text(item).lower() for c in visible)
-            }
+            expected = {item.id for item in items if any(query.lower() in c.text(item).lower() for c in visible)}
             assert {row.id for row in grid.visible_rows} == expected, query
         await pilot.pause()
 

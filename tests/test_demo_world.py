@@ -95,9 +95,7 @@ def test_the_clock_follows_speed_and_advance():
 def test_runs_and_experiments():
     w = make_world(runs=400)
     experiments = w.experiments()
-    assert {"fraud-detection", "churn-prediction", "demand-forecast", "search-ranking"} <= {
-        e.name for e in experiments
-    }
+    assert {"fraud-detection", "churn-prediction", "demand-forecast", "search-ranking"} <= {e.name for e in experiments}
     runs = w.runs()
     assert len(runs) == 400
     assert len({r.id for r in runs}) == 400
@@ -223,9 +221,7 @@ def test_deployment_metrics_and_health_change_over_time():
             elif d.health == DeploymentHealth.DOWN:
                 assert d.ready_replicas == 0
             else:
-                assert (
-                    d.latency_p95_ms > slo[d.name] or d.error_rate > ERROR_WARN or d.ready_replicas < d.replicas
-                )
+                assert d.latency_p95_ms > slo[d.name] or d.error_rate > ERROR_WARN or d.ready_replicas < d.replicas
     assert all(DeploymentHealth.HEALTHY in s and DeploymentHealth.DEGRADED in s for s in seen.values())
     assert any(DeploymentHealth.DOWN in s for s in seen.values())
 
@@ -343,11 +339,18 @@ def test_drift_events_agree_with_the_scores_the_drift_view_shows():
     w = make_world(runs=0)
     b, span = int(w.now_ts() // DRIFT_STEP), int(EVENT_HORIZON // DRIFT_STEP)
     for f, feat in enumerate(w._features):
-        flags = [w.drift_score(f, k).score > feat.threshold if feat.higher_is_drift
-                 else w.drift_score(f, k).score < feat.threshold for k in range(b - span - 1, b + 1)]
+        flags = [
+            w.drift_score(f, k).score > feat.threshold
+            if feat.higher_is_drift
+            else w.drift_score(f, k).score < feat.threshold
+            for k in range(b - span - 1, b + 1)
+        ]
         crossings = {k for k, (a, z) in zip(range(b - span, b + 1), zip(flags, flags[1:])) if a != z}
-        drift_events = {e.time for e in w.events() if e.kind == EventKind.DRIFT
-                        and e.model == feat.model and e.text.startswith(feat.spec.name + " ")}
+        drift_events = {
+            e.time
+            for e in w.events()
+            if e.kind == EventKind.DRIFT and e.model == feat.model and e.text.startswith(feat.spec.name + " ")
+        }
         assert drift_events == {datetime.fromtimestamp(k * DRIFT_STEP, UTC) for k in crossings}
 
 

@@ -72,8 +72,15 @@ class HostileBackend(Backend):
 
     async def list_versions(self):
         return [
-            ModelVersion(model=f"model{EVIL}", version=v, aliases=a, run_id="r1", tags={f"t{EVIL}": f"v{EVIL}"},
-                         source=f"src{EVIL}", backend=self.name)
+            ModelVersion(
+                model=f"model{EVIL}",
+                version=v,
+                aliases=a,
+                run_id="r1",
+                tags={f"t{EVIL}": f"v{EVIL}"},
+                source=f"src{EVIL}",
+                backend=self.name,
+            )
             for v, a in (("1", ("champion",)), ("2", ()))
         ]
 
@@ -81,34 +88,82 @@ class HostileBackend(Backend):
         return "1"
 
     async def list_promotions(self):
-        return [PromotionRequest(model=f"model{EVIL}", version="2", requester=f"req{EVIL}",
-                                 requested_at=NOW, note=f"note{EVIL}", backend=self.name)]
+        return [
+            PromotionRequest(
+                model=f"model{EVIL}",
+                version="2",
+                requester=f"req{EVIL}",
+                requested_at=NOW,
+                note=f"note{EVIL}",
+                backend=self.name,
+            )
+        ]
 
     async def list_deployments(self):
-        return [Deployment(name=f"dep{EVIL}", model=f"model{EVIL}", version="1", health=DeploymentHealth.DOWN,
-                           endpoint=f"http://x/{EVIL}", environment=f"env{EVIL}", backend=self.name)]
+        return [
+            Deployment(
+                name=f"dep{EVIL}",
+                model=f"model{EVIL}",
+                version="1",
+                health=DeploymentHealth.DOWN,
+                endpoint=f"http://x/{EVIL}",
+                environment=f"env{EVIL}",
+                backend=self.name,
+            )
+        ]
 
     async def list_health(self):
-        return [HealthSample(deployment=f"dep{EVIL}", time=NOW - timedelta(minutes=i), latency_p95_ms=100 + i)
-                for i in range(5)]
+        return [
+            HealthSample(deployment=f"dep{EVIL}", time=NOW - timedelta(minutes=i), latency_p95_ms=100 + i)
+            for i in range(5)
+        ]
 
     async def list_alerts(self):
-        labels = {"alertname": f"alert{EVIL}", "severity": "critical", "model": f"model{EVIL}",
-                  "deployment": f"dep{EVIL}", f"label{EVIL}": f"lv{EVIL}"}
-        return [Alert(fingerprint="f1", labels=labels, starts_at=NOW - timedelta(minutes=5),
-                      annotations={"summary": f"summary{EVIL}", "runbook_url": f"https://rb/{EVIL}"},
-                      generator_url=f"http://gen/{EVIL}", backend=self.name)]
+        labels = {
+            "alertname": f"alert{EVIL}",
+            "severity": "critical",
+            "model": f"model{EVIL}",
+            "deployment": f"dep{EVIL}",
+            f"label{EVIL}": f"lv{EVIL}",
+        }
+        return [
+            Alert(
+                fingerprint="f1",
+                labels=labels,
+                starts_at=NOW - timedelta(minutes=5),
+                annotations={"summary": f"summary{EVIL}", "runbook_url": f"https://rb/{EVIL}"},
+                generator_url=f"http://gen/{EVIL}",
+                backend=self.name,
+            )
+        ]
 
     async def list_silences(self):
         return []
 
     async def list_drift(self):
-        return [DriftScore(model=f"model{EVIL}", feature=f"feat{EVIL}", score=0.5, threshold=0.2,
-                           method=f"m{EVIL}", time=NOW - timedelta(hours=i), backend=self.name) for i in range(3)]
+        return [
+            DriftScore(
+                model=f"model{EVIL}",
+                feature=f"feat{EVIL}",
+                score=0.5,
+                threshold=0.2,
+                method=f"m{EVIL}",
+                time=NOW - timedelta(hours=i),
+                backend=self.name,
+            )
+            for i in range(3)
+        ]
 
     async def list_events(self):
-        return [Event(time=NOW - timedelta(minutes=30), model=f"model{EVIL}", kind=EventKind.PROMOTION,
-                      text=f"event{EVIL}", backend=self.name)]
+        return [
+            Event(
+                time=NOW - timedelta(minutes=30),
+                model=f"model{EVIL}",
+                kind=EventKind.PROMOTION,
+                text=f"event{EVIL}",
+                backend=self.name,
+            )
+        ]
 
 
 def test_visible_replaces_every_control_character():

@@ -21,16 +21,34 @@ SHIPPED = {p.name for p in (ROOT / "mlops_tui" / "themes").glob("*.toml")}
 def clean_copy(tmp_path: Path) -> Path:
     # A build/ or *.egg-info left in the working tree would hide a missing file.
     source = tmp_path / "src"
-    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".test-servers", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-        ".hypothesis", "screenshots", "tests", "bench"))
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            ".test-servers",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".hypothesis",
+            "screenshots",
+            "tests",
+            "bench",
+        ),
+    )
     return source
 
 
 def build_wheel(source: Path | str, out: Path) -> Path:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(source), "-w", str(out)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = out.glob("mlops_tui-*.whl")
     return wheel
@@ -52,7 +70,11 @@ def check_wheel(wheel: Path, tmp_path: Path) -> None:
         "print(themes.__file__); print(sorted(t.name for t in ts)); print(problems)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "PYTHONPATH": str(installed), "XDG_CONFIG_HOME": str(tmp_path / "config")},
     ).stdout.splitlines()
     assert out[0].startswith(str(installed))
@@ -68,7 +90,9 @@ def test_the_sdist_ships_the_themes_without_a_symlink_and_installs_whole(tmp_pat
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--sdist", "--outdir", str(dist), str(clean_copy(tmp_path))],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (sdist,) = dist.glob("mlops_tui-*.tar.gz")
     assert sdist.name == f"mlops_tui-{mlops_tui.__version__}.tar.gz"

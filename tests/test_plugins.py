@@ -85,12 +85,14 @@ def test_mlops_tui_backends_in_a_real_process_sees_the_plugin(acme_plugin):
 
 async def test_the_plugin_backend_shows_up_in_the_app(acme_plugin, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text(textwrap.dedent("""
+    config.write_text(
+        textwrap.dedent("""
         [[backends]]
         name = "acme-eu"
         kind = "acme"
         region = "eu-central"
-    """))
+    """)
+    )
     runtime = build_runtime(load_settings(config), config_path=config, audit_path=tmp_path / "audit.jsonl")
     app = MlopsApp(runtime)
     async with app.run_test(size=(160, 48)) as pilot:

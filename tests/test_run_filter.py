@@ -12,9 +12,16 @@ T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def run(name, status=RunStatus.FINISHED, **metrics):
-    return Run(id=name, experiment_id="1", name=name, status=status, start_time=T,
-               params={"model": "xgb" if name.startswith("x") else "lgbm"}, metrics=metrics,
-               tags={"team": "fraud"})
+    return Run(
+        id=name,
+        experiment_id="1",
+        name=name,
+        status=status,
+        start_time=T,
+        params={"model": "xgb" if name.startswith("x") else "lgbm"},
+        metrics=metrics,
+        tags={"team": "fraud"},
+    )
 
 
 RUNS = [run("x1", auc=0.95), run("x2", auc=0.85), run("l1", auc=0.97), run("x3", RunStatus.FAILED, auc=0.99)]

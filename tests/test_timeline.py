@@ -19,16 +19,30 @@ T = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 def snapshot() -> Snapshot:
     return Snapshot(
-        versions=(ModelVersion(model="fraud", version="9", created=T - timedelta(hours=3), user="bob"),
-                  ModelVersion(model="other", version="1", created=T - timedelta(hours=1))),
-        promotions=(PromotionRequest(model="fraud", version="9", requester="bob", requested_at=T - timedelta(hours=2),
-                                     state=PromotionState.APPROVED, decided_by="alice",
-                                     decided_at=T - timedelta(minutes=90)),),
-        drift=tuple(DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=T - timedelta(hours=h))
-                    for h, s in ((4, 0.1), (2, 0.15), (1, 0.3))),
+        versions=(
+            ModelVersion(model="fraud", version="9", created=T - timedelta(hours=3), user="bob"),
+            ModelVersion(model="other", version="1", created=T - timedelta(hours=1)),
+        ),
+        promotions=(
+            PromotionRequest(
+                model="fraud",
+                version="9",
+                requester="bob",
+                requested_at=T - timedelta(hours=2),
+                state=PromotionState.APPROVED,
+                decided_by="alice",
+                decided_at=T - timedelta(minutes=90),
+            ),
+        ),
+        drift=tuple(
+            DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=T - timedelta(hours=h))
+            for h, s in ((4, 0.1), (2, 0.15), (1, 0.3))
+        ),
         deployments=(Deployment(name="fraud-api", model="fraud", version="9"),),
-        health=(HealthSample(deployment="fraud-api", time=T - timedelta(minutes=40), ready=True),
-                HealthSample(deployment="fraud-api", time=T - timedelta(minutes=20), ready=False)),
+        health=(
+            HealthSample(deployment="fraud-api", time=T - timedelta(minutes=40), ready=True),
+            HealthSample(deployment="fraud-api", time=T - timedelta(minutes=20), ready=False),
+        ),
     )
 
 

@@ -213,9 +213,7 @@ class Backend(abc.ABC):
     async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         raise NotSupported(f"{self.kind} has no promotions")
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         raise NotSupported(f"{self.kind} has no promotions")
 
     # -- deployments ---------------------------------------------------------------------

@@ -190,9 +190,7 @@ class JsonHttp:
         try:
             response = await self.client().request(method, path, params=params, json=json_body)
         except httpx.TimeoutException:
-            raise BackendUnavailable(
-                f"{self.where} did not answer within {self.options.timeout_seconds:g}s"
-            ) from None
+            raise BackendUnavailable(f"{self.where} did not answer within {self.options.timeout_seconds:g}s") from None
         except httpx.TransportError as exc:
             raise BackendUnavailable(f"cannot reach {self.where}: {_transport_reason(exc)}") from None
         status = response.status_code
@@ -204,8 +202,7 @@ class JsonHttp:
         if status >= 400:
             said = server_message(response)
             raise HttpStatusFailure(
-                f"{self.where} answered HTTP {status} to {method} {path}"
-                + (f": {said}" if said else ""),
+                f"{self.where} answered HTTP {status} to {method} {path}" + (f": {said}" if said else ""),
                 status,
                 said,
             )

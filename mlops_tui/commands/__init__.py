@@ -20,8 +20,17 @@ from mlops_tui.commands import (
 
 # In the order `mlops-tui --help` lists them.
 MODULES = (
-    backend_kinds, starter_config, keyring_secrets, audit_log,
-    runs, models, promotions, alerts, doctor, cache, serve,
+    backend_kinds,
+    starter_config,
+    keyring_secrets,
+    audit_log,
+    runs,
+    models,
+    promotions,
+    alerts,
+    doctor,
+    cache,
+    serve,
 )
 
 

@@ -44,20 +44,26 @@ def register(sub, parents) -> None:
     a.add_argument("fingerprint")
     a.add_argument("--for", dest="length", type=duration, required=True, metavar="DURATION")
     a.add_argument("--comment", required=True)
-    a.add_argument("--matchers", metavar="TEXT", default=None,
-                   help='instead of the alert\'s labels, e.g. \'alertname="X" model=~"fraud.*"\'')
-    a.add_argument("--dry-run", action="store_true",
-                   help="print the active alerts the silence would hit; create nothing")
+    a.add_argument(
+        "--matchers",
+        metavar="TEXT",
+        default=None,
+        help='instead of the alert\'s labels, e.g. \'alertname="X" model=~"fraud.*"\'',
+    )
+    a.add_argument(
+        "--dry-run", action="store_true", help="print the active alerts the silence would hit; create nothing"
+    )
     a.set_defaults(handler=cmd_silence)
 
-    a = actions.add_parser("keep-acks", parents=opts,
-                           help="keep acks alive while their alerts fire (runs until SIGTERM/SIGINT)")
+    a = actions.add_parser(
+        "keep-acks", parents=opts, help="keep acks alive while their alerts fire (runs until SIGTERM/SIGINT)"
+    )
     a.set_defaults(handler=cmd_keep_acks)
 
-    a = actions.add_parser("history", parents=opts,
-                           help="firing intervals (Prometheus ALERTS) and this app's journal")
-    a.add_argument("--since", type=duration, default=None, metavar="DURATION",
-                   help="how far back (default: history_days, 7d)")
+    a = actions.add_parser("history", parents=opts, help="firing intervals (Prometheus ALERTS) and this app's journal")
+    a.add_argument(
+        "--since", type=duration, default=None, metavar="DURATION", help="how far back (default: history_days, 7d)"
+    )
     a.add_argument("--alert", metavar="NAME", default=None, help="only alerts of this name")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_history)
@@ -97,13 +103,29 @@ def cmd_list(args: argparse.Namespace) -> int:
         alerts = sorted(snap.active_alerts, key=lambda a: (a.severity.rank, a.starts_at))
         owners = {a.fingerprint: triage_in(a, snap) for a in alerts}
         if args.json:
-            print(json.dumps([{**a.model_dump(mode="json"), "triage": owners[a.fingerprint].as_json()}
-                              for a in alerts], indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    [{**a.model_dump(mode="json"), "triage": owners[a.fingerprint].as_json()} for a in alerts],
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
             return 0
         print_table(
             ["severity", "alert", "model", "deployment", "state", "since", "fingerprint", "summary"],
-            [[a.severity.value, a.name, a.model or "-", a.deployment or "-", owners[a.fingerprint].text(),
-              a.starts_at.isoformat(" ", "minutes"), a.fingerprint, a.summary] for a in alerts],
+            [
+                [
+                    a.severity.value,
+                    a.name,
+                    a.model or "-",
+                    a.deployment or "-",
+                    owners[a.fingerprint].text(),
+                    a.starts_at.isoformat(" ", "minutes"),
+                    a.fingerprint,
+                    a.summary,
+                ]
+                for a in alerts
+            ],
         )
     return 0
 
@@ -134,14 +156,19 @@ def cmd_silence(args: argparse.Namespace) -> int:
             settings = runtime.settings
             found = impact(matchers, AlertIndex(snap.active_alerts), settings.silence_warn_over if settings else 20)
             print(f"dry run: the silence {found.summary()}; nothing was created")
-            print_table(["alert", "model", "deployment", "fingerprint"],
-                        [[a.name, a.model or "-", a.deployment or "-", a.fingerprint]
-                         for a in sorted(found.hits, key=lambda a: (a.name, a.fingerprint))])
+            print_table(
+                ["alert", "model", "deployment", "fingerprint"],
+                [
+                    [a.name, a.model or "-", a.deployment or "-", a.fingerprint]
+                    for a in sorted(found.hits, key=lambda a: (a.name, a.fingerprint))
+                ],
+            )
             for warning in found.warnings:
                 print(f"warning: {warning}")
             return 0
-        ids = act(runtime.actions.silence([alert], args.length, args.comment,
-                                          matchers if args.matchers is not None else None))
+        ids = act(
+            runtime.actions.silence([alert], args.length, args.comment, matchers if args.matchers is not None else None)
+        )
     print(f"silenced {alert.name} ({alert.fingerprint}): silence {ids[0]}")
     return 0
 
@@ -179,9 +206,11 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
             runtime.start_journal()  # what it sees and does goes to the journal, as in the app
             keeper = runtime.new_ack_keeper(report=say)
             keeper.stopping = stop
-            say(f"keeping acks alive: ack_minutes={keeper.ack_minutes:g}, "
+            say(
+                f"keeping acks alive: ack_minutes={keeper.ack_minutes:g}, "
                 f"ack_max_hours={keeper.ack_max_hours:g}, as {runtime.user}"
-                + (" (read-only: nothing will be extended)" if runtime.read_only else ""))
+                + (" (read-only: nothing will be extended)" if runtime.read_only else "")
+            )
             asyncio.run(keeper.run())
     finally:
         for sig, handler in previous.items():
@@ -224,21 +253,40 @@ def cmd_history(args: argparse.Namespace) -> int:
     try:
         events = journal.events(since=datetime.now(timezone.utc) - since, alertname=args.alert)
         if args.alert:  # silences and acks carry the names they held in their detail
-            events += [e for e in journal.events(since=datetime.now(timezone.utc) - since)
-                       if not e.alertname and args.alert in (e.detail or {}).get("alertnames", [])]
+            events += [
+                e
+                for e in journal.events(since=datetime.now(timezone.utc) - since)
+                if not e.alertname and args.alert in (e.detail or {}).get("alertnames", [])
+            ]
             events.sort(key=lambda e: e.at)
     finally:
         journal.close()
     if args.json:
-        print(json.dumps({
-            "since_seconds": since.total_seconds(),
-            "prometheus": [{"backend": b, "labels": labels,
-                            "intervals": [{"starts_at": i.starts_at.isoformat(),
-                                           "ends_at": i.ends_at.isoformat() if i.ends_at else None}
-                                          for i in intervals]} for b, labels, intervals in series],
-            "prometheus_problems": problems,
-            "journal": [e.as_json() for e in events],
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "since_seconds": since.total_seconds(),
+                    "prometheus": [
+                        {
+                            "backend": b,
+                            "labels": labels,
+                            "intervals": [
+                                {
+                                    "starts_at": i.starts_at.isoformat(),
+                                    "ends_at": i.ends_at.isoformat() if i.ends_at else None,
+                                }
+                                for i in intervals
+                            ],
+                        }
+                        for b, labels, intervals in series
+                    ],
+                    "prometheus_problems": problems,
+                    "journal": [e.as_json() for e in events],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0 if not problems or series else 1
     if not sources:
         print("no Prometheus backend is configured: firing history comes from this app's journal only")
@@ -253,8 +301,17 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(f"firing intervals from Prometheus ALERTS ({len(rows)}):")
         print_table(["alert", "labels", "fired"], rows)
     print(f"journal ({len(events)} events):")
-    print_table(["at", "event", "alert", "by", "silence"],
-                [[e.at.astimezone().isoformat(" ", "seconds"), e.kind,
-                  e.alertname or ", ".join((e.detail or {}).get("alertnames", [])), e.actor, e.silence_id]
-                 for e in events])
+    print_table(
+        ["at", "event", "alert", "by", "silence"],
+        [
+            [
+                e.at.astimezone().isoformat(" ", "seconds"),
+                e.kind,
+                e.alertname or ", ".join((e.detail or {}).get("alertnames", [])),
+                e.actor,
+                e.silence_id,
+            ]
+            for e in events
+        ],
+    )
     return 1 if problems and not series else 0

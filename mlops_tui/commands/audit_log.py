@@ -16,9 +16,7 @@ from mlops_tui.services.text import printable
 _COLUMNS = {"time", "user", "context", "action", "target", "backend", "outcome", "detail"}
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
-) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("audit", parents=parents, help="show the local audit log")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_audit)

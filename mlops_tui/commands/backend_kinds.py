@@ -7,9 +7,7 @@ import json
 from typing import Any
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
-) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("backends", parents=parents, help="list installed backend kinds")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_backends)

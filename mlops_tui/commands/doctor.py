@@ -22,8 +22,7 @@ _EVIDENCE = {
 
 
 def register(sub, parents) -> None:
-    p = sub.add_parser("doctor", parents=[*parents, session_options()],
-                       help="check every backend of the context")
+    p = sub.add_parser("doctor", parents=[*parents, session_options()], help="check every backend of the context")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_doctor)
 
@@ -38,17 +37,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             for cap in sorted(backend.capabilities):
                 count = sum(1 for item in getattr(snap, _EVIDENCE[cap]) if item.backend == backend.name)
                 found.append(f"{cap.value}:{count}")
-            rows.append({
-                "backend": backend.name,
-                "kind": backend.kind,
-                "reachable": state not in (BackendState.UNREACHABLE, BackendState.PENDING),
-                "authorised": state != BackendState.UNAUTHORISED and state != BackendState.PENDING,
-                "ok": state in (BackendState.OK, BackendState.SLOW),
-                "state": state.value,
-                "version": status.version if status else "",
-                "capabilities": found,
-                "message": status.message if status else "",
-            })
+            rows.append(
+                {
+                    "backend": backend.name,
+                    "kind": backend.kind,
+                    "reachable": state not in (BackendState.UNREACHABLE, BackendState.PENDING),
+                    "authorised": state != BackendState.UNAUTHORISED and state != BackendState.PENDING,
+                    "ok": state in (BackendState.OK, BackendState.SLOW),
+                    "state": state.value,
+                    "version": status.version if status else "",
+                    "capabilities": found,
+                    "message": status.message if status else "",
+                }
+            )
         context = runtime.context
     if args.json:
         print(json.dumps({"context": context, "backends": rows}, indent=2))
@@ -57,7 +58,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         yes = {True: "yes", False: "NO"}
         print_table(
             ["backend", "kind", "reachable", "authorised", "version", "capabilities found", "problem"],
-            [[r["backend"], r["kind"], yes[r["reachable"]], yes[r["authorised"]], r["version"] or "-",
-              " ".join(r["capabilities"]), "" if r["ok"] else f"{r['state']}: {r['message']}"] for r in rows],
+            [
+                [
+                    r["backend"],
+                    r["kind"],
+                    yes[r["reachable"]],
+                    yes[r["authorised"]],
+                    r["version"] or "-",
+                    " ".join(r["capabilities"]),
+                    "" if r["ok"] else f"{r['state']}: {r['message']}",
+                ]
+                for r in rows
+            ],
         )
     return 0 if rows and all(r["ok"] for r in rows) else 1

@@ -11,9 +11,7 @@ from mlops_tui.config.errors import SecretError
 from mlops_tui.config.secrets import check_secret_name, delete_secret, list_secret_names, store_secret
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
-) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("auth", parents=parents, help="manage secrets in the OS keyring")
     actions = p.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
     a = actions.add_parser("set", parents=parents, help="store a secret (prompted, not echoed)")

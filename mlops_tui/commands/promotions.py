@@ -25,8 +25,12 @@ def register(sub, parents) -> None:
     a = actions.add_parser("request", parents=opts, help="request the promotion of a model version")
     a.add_argument("model")
     a.add_argument("version")
-    a.add_argument("--to", default=None, metavar="ALIAS",
-                   help="target alias, or stage (default: the backend's; champion for aliases)")
+    a.add_argument(
+        "--to",
+        default=None,
+        metavar="ALIAS",
+        help="target alias, or stage (default: the backend's; champion for aliases)",
+    )
     a.add_argument("--note", default="")
     a.set_defaults(handler=cmd_request)
 
@@ -46,9 +50,14 @@ def register(sub, parents) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_session(args) as (_, snap):
         pending = list(snap.pending_promotions)
-        decided = [] if args.pending else sorted(
-            (p for p in snap.promotions if p.state != PromotionState.PENDING),
-            key=lambda p: p.decided_at or p.requested_at, reverse=True,
+        decided = (
+            []
+            if args.pending
+            else sorted(
+                (p for p in snap.promotions if p.state != PromotionState.PENDING),
+                key=lambda p: p.decided_at or p.requested_at,
+                reverse=True,
+            )
         )
         requests = pending + decided
         if args.json:
@@ -56,8 +65,18 @@ def cmd_list(args: argparse.Namespace) -> int:
             return 0
         print_table(
             ["model", "version", "target", "state", "requester", "requested", "note"],
-            [[p.model, p.version, p.target, p.state.value, p.requester,
-              p.requested_at.isoformat(" ", "minutes"), p.note] for p in requests],
+            [
+                [
+                    p.model,
+                    p.version,
+                    p.target,
+                    p.state.value,
+                    p.requester,
+                    p.requested_at.isoformat(" ", "minutes"),
+                    p.note,
+                ]
+                for p in requests
+            ],
         )
     return 0
 
@@ -92,8 +111,12 @@ def cmd_approve(args: argparse.Namespace) -> int:
         champion = snap.versions_by_key.get((request.model, holder)) if holder else None
         cand_run = snap.runs_by_id.get(candidate.run_id)
         champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
-        print(printable(f"{request.model} v{request.version} -> {request.target} "
-                        f"(now v{holder or '-'}), requested by {request.requester}: {request.note}"))
+        print(
+            printable(
+                f"{request.model} v{request.version} -> {request.target} "
+                f"(now v{holder or '-'}), requested by {request.requester}: {request.note}"
+            )
+        )
         for c in compare_metrics(cand_run, champ_run):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))

@@ -15,8 +15,12 @@ def register(sub, parents) -> None:
     actions = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     a = actions.add_parser("list", parents=[*parents, session_options()], help="list runs")
     a.add_argument("--experiment", metavar="NAME", help="only this experiment")
-    a.add_argument("--filter", metavar="EXPR", default="",
-                   help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"")
+    a.add_argument(
+        "--filter",
+        metavar="EXPR",
+        default="",
+        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"",
+    )
     a.add_argument("--limit", type=int, default=0, help="at most this many runs (newest first)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_runs_list)
@@ -49,9 +53,13 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         print_table(
             ["run", "experiment", "status", "started", *keys],
             [
-                [r.name, names.get(r.experiment_id, r.experiment_id), r.status.value,
-                 r.start_time.isoformat(" ", "minutes"),
-                 *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys)]
+                [
+                    r.name,
+                    names.get(r.experiment_id, r.experiment_id),
+                    r.status.value,
+                    r.start_time.isoformat(" ", "minutes"),
+                    *(f"{r.metrics[k]:.4g}" if k in r.metrics else "-" for k in keys),
+                ]
                 for r in runs
             ],
         )

@@ -76,23 +76,36 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
         "app process with this command's config, context and identity. The URL printed at "
         f"start carries a random token (or ${TOKEN_ENV}); without it every request gets 403.",
     )
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1; others need --allow-remote)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others need --allow-remote)"
+    )
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
-    p.add_argument("--public-url", metavar="URL",
-                   help="the URL browsers use, when behind a reverse proxy (e.g. https://ops.example.com/mlops)")
-    p.add_argument("--allow-remote", action="store_true",
-                   help="allow listening on an address other than loopback")
-    p.add_argument("--max-sessions", type=_positive, default=DEFAULT_MAX_SESSIONS, metavar="N",
-                   help=f"refuse more than N open tabs at once (default {DEFAULT_MAX_SESSIONS})")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use, when behind a reverse proxy (e.g. https://ops.example.com/mlops)",
+    )
+    p.add_argument("--allow-remote", action="store_true", help="allow listening on an address other than loopback")
+    p.add_argument(
+        "--max-sessions",
+        type=_positive,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help=f"refuse more than N open tabs at once (default {DEFAULT_MAX_SESSIONS})",
+    )
     # The app's own options, accepted after `serve` too (before it they are the global ones).
     p.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="config context")
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="the demo world")
-    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
-                   help="refuse every write in every tab")
-    p.add_argument("--view", default=argparse.SUPPRESS, metavar="VIEW",
-                   choices=("overview", "runs", "models", "deploy", "alerts", "drift"),
-                   help="the view each tab opens first")
+    p.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse every write in every tab"
+    )
+    p.add_argument(
+        "--view",
+        default=argparse.SUPPRESS,
+        metavar="VIEW",
+        choices=("overview", "runs", "models", "deploy", "alerts", "drift"),
+        help="the view each tab opens first",
+    )
     p.set_defaults(handler=cmd_serve)
 
 
@@ -129,8 +142,10 @@ def read_token(environ: dict[str, str] | os._Environ = os.environ) -> tuple[str,
     given = environ.get(TOKEN_ENV, "").strip()
     if given:
         if len(given) < MIN_TOKEN_LENGTH:
-            raise ServeError(f"${TOKEN_ENV} is too short to guess-proof the server: use at least "
-                             f"{MIN_TOKEN_LENGTH} characters (or unset it for a random token)")
+            raise ServeError(
+                f"${TOKEN_ENV} is too short to guess-proof the server: use at least "
+                f"{MIN_TOKEN_LENGTH} characters (or unset it for a random token)"
+            )
         return given, True
     return secrets.token_urlsafe(32), False
 
@@ -156,7 +171,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise ServeError(
                 f"refusing to listen on {args.host}: only loopback (127.0.0.1) is allowed by "
                 "default. Anyone who reaches the port and has the token acts as you. Pass "
-                "--allow-remote to mean it, preferably behind a TLS proxy (see the README).")
+                "--allow-remote to mean it, preferably behind a TLS proxy (see the README)."
+            )
         if args.public_url and urlsplit(args.public_url).scheme not in ("http", "https"):
             raise ServeError(f"--public-url must start with http:// or https://, got {args.public_url!r}")
     except ServeError as exc:
@@ -184,14 +200,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions,
     )
     if not is_loopback(args.host):
-        print("\n".join([
-            "!" * 78,
-            f"!! WARNING: listening on {args.host}:{args.port}, not only on this machine.",
-            f"!! Anyone who can reach this port and has the token acts as {runtime.user!r}",
-            f"!! in context {runtime.context!r}{' (read-only)' if runtime.read_only else ''}.",
-            "!! This server speaks plain HTTP: put it behind a TLS proxy (see the README).",
-            "!" * 78,
-        ]), file=sys.stderr, flush=True)
+        print(
+            "\n".join(
+                [
+                    "!" * 78,
+                    f"!! WARNING: listening on {args.host}:{args.port}, not only on this machine.",
+                    f"!! Anyone who can reach this port and has the token acts as {runtime.user!r}",
+                    f"!! in context {runtime.context!r}{' (read-only)' if runtime.read_only else ''}.",
+                    "!! This server speaks plain HTTP: put it behind a TLS proxy (see the README).",
+                    "!" * 78,
+                ]
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
     shown = "…(from $" + TOKEN_ENV + ")" if token_given else token
     return server.run(url=f"{base_url(args.host, args.port, args.public_url)}/?token={shown}")
 
@@ -200,12 +222,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _page(status: int, title: str, text: str) -> Any:
     from aiohttp import web
 
-    body = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            "<style>body{background:#0c181f;color:#eee;font-family:monospace;padding:3em;"
-            "max-width:48em}</style></head>"
-            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>")
-    return web.Response(status=status, text=body, content_type="text/html",
-                        headers={"Cache-Control": "no-store"})
+    body = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{background:#0c181f;color:#eee;font-family:monospace;padding:3em;"
+        "max-width:48em}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
+    )
+    return web.Response(status=status, text=body, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 def _make_classes():
@@ -279,12 +302,25 @@ def _make_classes():
                     task.cancel()
 
     class GatedServer(Server):
-        def __init__(self, *, argv: list[str], runtime: Runtime, host: str, port: int,
-                     public_url: str | None, token: str, max_sessions: int) -> None:
+        def __init__(
+            self,
+            *,
+            argv: list[str],
+            runtime: Runtime,
+            host: str,
+            port: int,
+            public_url: str | None,
+            token: str,
+            max_sessions: int,
+        ) -> None:
             read_only = " (read-only)" if runtime.read_only else ""
-            super().__init__(" ".join(argv), host=host, port=port,
-                             title=f"mlops-tui · {runtime.context}{read_only}",
-                             public_url=public_url)
+            super().__init__(
+                " ".join(argv),
+                host=host,
+                port=port,
+                title=f"mlops-tui · {runtime.context}{read_only}",
+                public_url=public_url,
+            )
             self.argv = argv
             self.configured_public_url = public_url.rstrip("/") if public_url else None
             self._token = token.encode("utf-8")
@@ -302,8 +338,10 @@ def _make_classes():
         # -- access ------------------------------------------------------------------------
         def token_ok(self, request: web.Request) -> tuple[bool, bool]:
             """(allowed, from_query)."""
-            for candidate, from_query in ((request.query.get("token"), True),
-                                          (request.cookies.get(self.cookie_name), False)):
+            for candidate, from_query in (
+                (request.query.get("token"), True),
+                (request.cookies.get(self.cookie_name), False),
+            ):
                 if candidate and hmac.compare_digest(candidate.encode("utf-8"), self._token):
                     return True, from_query
             return False, False
@@ -312,8 +350,11 @@ def _make_classes():
             """On loopback, refuse a Host header that is not loopback (DNS rebinding)."""
             if self.configured_public_url or not is_loopback(self.host):
                 return True
-            name = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") \
+            name = (
+                (request.host or "").rsplit(":", 1)[0]
+                if not (request.host or "").startswith("[")
                 else (request.host or "").split("]")[0] + "]"
+            )
             return is_loopback(name)
 
         @web.middleware
@@ -325,11 +366,13 @@ def _make_classes():
                 return _page(403, "403 Forbidden", "This server only answers on 127.0.0.1.")
             allowed, from_query = self.token_ok(request)
             if not allowed:
-                log.warning("refused a request for %s from %s: no valid token",
-                            request.path, request.remote)
-                return _page(403, "403 Forbidden",
-                             "This mlops-tui page needs the token: open the URL that "
-                             "`mlops-tui serve` printed when it started (…/?token=…).")
+                log.warning("refused a request for %s from %s: no valid token", request.path, request.remote)
+                return _page(
+                    403,
+                    "403 Forbidden",
+                    "This mlops-tui page needs the token: open the URL that "
+                    "`mlops-tui serve` printed when it started (…/?token=…).",
+                )
             if from_query and request.path == "/":
                 # Trade the token in the URL for a cookie, and drop it from the address bar
                 # (history, screen shares). "./" keeps a --public-url path prefix.
@@ -337,19 +380,27 @@ def _make_classes():
                 response = web.HTTPFound("./" + (f"?{rest}" if rest else ""))
                 response.headers["Cache-Control"] = "no-store"
                 response.headers["Referrer-Policy"] = "no-referrer"
-                response.set_cookie(self.cookie_name, request.query["token"], httponly=True,
-                                    samesite="Strict", path=self.cookie_path,
-                                    secure=(self.configured_public_url or "").startswith("https:"))
+                response.set_cookie(
+                    self.cookie_name,
+                    request.query["token"],
+                    httponly=True,
+                    samesite="Strict",
+                    path=self.cookie_path,
+                    secure=(self.configured_public_url or "").startswith("https:"),
+                )
                 return response
             if request.path == "/" and len(self.sessions) >= self.max_sessions:
                 return self.too_many_page()
             return await handler(request)
 
         def too_many_page(self):
-            return _page(429, "Too many open sessions",
-                         f"{len(self.sessions)} of {self.max_sessions} mlops-tui sessions are "
-                         "open (the limit set by --max-sessions). Close another mlops-tui tab, "
-                         "then reload this page.")
+            return _page(
+                429,
+                "Too many open sessions",
+                f"{len(self.sessions)} of {self.max_sessions} mlops-tui sessions are "
+                "open (the limit set by --max-sessions). Close another mlops-tui tab, "
+                "then reload this page.",
+            )
 
         # -- the page ----------------------------------------------------------------------
         async def handle_index(self, request: web.Request) -> web.StreamResponse:
@@ -370,11 +421,13 @@ def _make_classes():
             text = text.replace("<head>", f"<head>\n    <title>{html.escape(self.title)}</title>", 1)
             text = _drop_font_cdn(text)
             response.text = text
-            response.headers.update({
-                "Cache-Control": "no-store",
-                "Referrer-Policy": "no-referrer",
-                "X-Frame-Options": "DENY",
-            })
+            response.headers.update(
+                {
+                    "Cache-Control": "no-store",
+                    "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "DENY",
+                }
+            )
             return response
 
         # -- one tab -----------------------------------------------------------------------
@@ -386,20 +439,26 @@ def _make_classes():
                 await websocket.prepare(request)
                 await websocket.send_bytes(
                     f"\r\n  mlops-tui: {self.max_sessions} sessions are open (--max-sessions);"
-                    "\r\n  close another tab, then reload this one.\r\n".encode())
+                    "\r\n  close another tab, then reload this one.\r\n".encode()
+                )
                 await websocket.close()
                 log.warning("refused a session: %d of %d open", len(self.sessions), self.max_sessions)
                 return websocket
-            app = AppProcess(self.argv, self.child_env, write_bytes=websocket.send_bytes,
-                             write_str=websocket.send_str, close=websocket.close,
-                             download_manager=self.download_manager, debug=False)
+            app = AppProcess(
+                self.argv,
+                self.child_env,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=False,
+            )
             self.sessions.add(app)  # before any await: the limit holds under a burst of tabs
             self.websockets.add(websocket)
             try:
                 await websocket.prepare(request)
                 await app.start(width, height)
-                log.info("session started: pid %s (%d of %d open)",
-                         app.pid, len(self.sessions), self.max_sessions)
+                log.info("session started: pid %s (%d of %d open)", app.pid, len(self.sessions), self.max_sessions)
                 await self._process_messages(websocket, app)
             except asyncio.CancelledError:
                 pass
@@ -441,17 +500,25 @@ def _make_classes():
                 logging.getLogger(name).setLevel(logging.INFO)
 
             def announce(*_: object) -> None:
-                print(f"mlops-tui serve: {self.title}, up to {self.max_sessions} tabs, "
-                      "each its own app process. Ctrl+C stops it.")
+                print(
+                    f"mlops-tui serve: {self.title}, up to {self.max_sessions} tabs, "
+                    "each its own app process. Ctrl+C stops it."
+                )
                 print(f"Open this URL in a browser:\n\n    {url}\n", flush=True)
 
             try:
                 # access_log=None: the access log would write every URL, token included.
-                web.run_app(self._make_app(), host=self.host, port=self.port, access_log=None,
-                            print=announce, shutdown_timeout=5.0, handle_signals=True)
+                web.run_app(
+                    self._make_app(),
+                    host=self.host,
+                    port=self.port,
+                    access_log=None,
+                    print=announce,
+                    shutdown_timeout=5.0,
+                    handle_signals=True,
+                )
             except OSError as exc:
-                print(f"mlops-tui: cannot listen on {self.host}:{self.port}: "
-                      f"{exc.strerror or exc}", file=sys.stderr)
+                print(f"mlops-tui: cannot listen on {self.host}:{self.port}: {exc.strerror or exc}", file=sys.stderr)
                 return 1
             return 0
 
@@ -472,7 +539,7 @@ def _drop_font_cdn(text: str) -> str:
         if end == -1:
             break
         if "fonts.googleapis.com" in text[start:end]:
-            return text[:start] + text[end + 1:]
+            return text[:start] + text[end + 1 :]
         start = text.find("<link", end)
     return text
 

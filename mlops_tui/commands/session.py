@@ -26,8 +26,7 @@ def session_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--context", metavar="NAME", default=argparse.SUPPRESS, help="config context")
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="use the demo world")
-    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
-                   help="refuse every write")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse every write")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the backends")
     return p
 
@@ -53,8 +52,7 @@ def open_session(args: argparse.Namespace, run_query: RunQuery | None = None) ->
         snapshot = runtime.hub.wait_for_first_poll(getattr(args, "timeout", 60.0))
         for status in snapshot.statuses:
             if status.state not in (BackendState.OK, BackendState.SLOW):
-                print(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}",
-                      file=sys.stderr)
+                print(f"mlops-tui: backend {status.name}: {status.state.value}: {status.message}", file=sys.stderr)
         yield runtime, snapshot
     finally:
         runtime.stop()

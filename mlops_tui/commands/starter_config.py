@@ -53,9 +53,7 @@ kind = "demo"
 """
 
 
-def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
-) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", parents=parents, help="write a commented starter config file")
     p.set_defaults(handler=cmd_init)
 

@@ -80,11 +80,7 @@ class ConfigError(Exception):
             lines.append(f"  where:   {spot}")
         lines.append(f"  problem: {self.problem}")
         if self.fix:
-            fix_lines = [
-                wrapped
-                for paragraph in self.fix.splitlines()
-                for wrapped in (_wrap(paragraph) or [""])
-            ]
+            fix_lines = [wrapped for paragraph in self.fix.splitlines() for wrapped in (_wrap(paragraph) or [""])]
             lines.append(f"  fix:     {fix_lines[0]}")
             lines.extend(f"           {rest}" for rest in fix_lines[1:])
         return "\n".join(lines)

@@ -132,8 +132,7 @@ class _Loader:
             self.fail(
                 ("backends",),
                 "top-level [[backends]] cannot be mixed with [contexts.*] tables",
-                "Move these backends into a context: write [[contexts.NAME.backends]] "
-                "instead of [[backends]].",
+                "Move these backends into a context: write [[contexts.NAME.backends]] instead of [[backends]].",
             )
         contexts: dict[str, Any] = {}
         if "backends" in raw:
@@ -226,9 +225,7 @@ class _Loader:
         return out
 
     # -- one backend ---------------------------------------------------------------------
-    def backend(
-        self, loc: Loc, context: str, item: Any, seen: dict[str, int], header: str
-    ) -> dict[str, Any]:
+    def backend(self, loc: Loc, context: str, item: Any, seen: dict[str, int], header: str) -> dict[str, Any]:
         if not isinstance(item, dict):
             self.fail(
                 loc,
@@ -240,8 +237,7 @@ class _Loader:
             self.fail(
                 loc,
                 "this backend has no name",
-                'Add name = "..." -- a label of your choice, unique within the context '
-                '(e.g. name = "mlflow-prod").',
+                'Add name = "..." -- a label of your choice, unique within the context (e.g. name = "mlflow-prod").',
             )
         name = item["name"]
         if not isinstance(name, str) or not name.strip():
@@ -305,8 +301,7 @@ class _Loader:
             except Exception as exc:  # a plugin's validator raising something odd
                 self.fail(
                     loc,
-                    f"backend {name!r}: the {kind} options could not be checked: "
-                    f"{type(exc).__name__}",
+                    f"backend {name!r}: the {kind} options could not be checked: {type(exc).__name__}",
                 )
         return {"name": name, "kind": kind, "options": options}
 
@@ -337,9 +332,7 @@ class _Loader:
             )
 
     # -- helpers -------------------------------------------------------------------------
-    def check_keys(
-        self, loc: Loc, table: dict[str, Any], valid: Sequence[str], what: str, hint: str
-    ) -> None:
+    def check_keys(self, loc: Loc, table: dict[str, Any], valid: Sequence[str], what: str, hint: str) -> None:
         for key in table:
             if key not in valid:
                 self.fail(
@@ -354,9 +347,7 @@ class _Loader:
         except ValidationError as exc:
             self.explain(exc, loc, model)
 
-    def explain(
-        self, exc: ValidationError, loc: Loc, model: type[BaseModel], what: str = "key"
-    ) -> typing.NoReturn:
+    def explain(self, exc: ValidationError, loc: Loc, model: type[BaseModel], what: str = "key") -> typing.NoReturn:
         errors = exc.errors(include_url=False)
         err = errors[0]
         where: Loc = (*loc, *err["loc"])

@@ -21,9 +21,7 @@ from mlops_tui.config.toml_lines import Loc
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-TOP_LEVEL_HINT = (
-    "Backends belong in [[contexts.NAME.backends]] tables (or top-level [[backends]])."
-)
+TOP_LEVEL_HINT = "Backends belong in [[contexts.NAME.backends]] tables (or top-level [[backends]])."
 
 
 def context_hint(name: str) -> str:
@@ -183,8 +181,7 @@ def toml_syntax_words(message: str) -> tuple[str, str]:
     if message.startswith("Invalid value"):
         return (
             "a value is not valid TOML",
-            'Values are strings in quotes ("text"), true/false, numbers, [lists] or '
-            "{ inline = tables }.",
+            'Values are strings in quotes ("text"), true/false, numbers, [lists] or { inline = tables }.',
         )
     if message.startswith("Unterminated string"):
         return ("a string is never closed", "Add the closing quote.")

@@ -66,8 +66,7 @@ def check_secret_name(name: str) -> str:
     if not isinstance(name, str) or _NAME_RE.fullmatch(name) is None:
         raise SecretError(
             f"{name!r} is not a usable secret name",
-            fix="Use letters, digits, '.', '_', '-' or '@', starting with a letter or digit "
-            "(for example prod-mlflow).",
+            fix="Use letters, digits, '.', '_', '-' or '@', starting with a letter or digit (for example prod-mlflow).",
         )
     return name
 

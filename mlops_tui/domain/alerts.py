@@ -182,8 +182,10 @@ def extended_ack_comment(silence: "Silence", by: str, at: datetime) -> str:
     started = ack_started_at(silence).astimezone(timezone.utc).isoformat(timespec="seconds")
     count = ack_extensions(silence) + 1
     stamp = at.astimezone(timezone.utc).isoformat(timespec="seconds")
-    return (f"{base} [acked {started.replace('+00:00', 'Z')}; extended {count}x]"
-            f" (last extended by {by} at {stamp.replace('+00:00', 'Z')})")
+    return (
+        f"{base} [acked {started.replace('+00:00', 'Z')}; extended {count}x]"
+        f" (last extended by {by} at {stamp.replace('+00:00', 'Z')})"
+    )
 
 
 # -- history (additive) ---------------------------------------------------------------------------

@@ -45,7 +45,8 @@ class AckPlan:
 def held_alerts(silence: Silence, alerts: Iterable[Alert]) -> list[Alert]:
     """The unresolved alerts this silence holds (the server says so, or its matchers do)."""
     return [
-        a for a in alerts
+        a
+        for a in alerts
         if a.state != AlertState.RESOLVED and (silence.id in a.silenced_by or silence.matches(a.labels))
     ]
 
@@ -92,9 +93,17 @@ class AckKeeper:
     one line per extension, expiry or failure (the app logs it; keep-acks prints it).
     """
 
-    def __init__(self, hub, actions, *, ack_minutes: float, ack_max_hours: float,
-                 report: Callable[[str], None] | None = None, interval: float = 1.0,
-                 on_event: Callable[[str, Silence, dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        hub,
+        actions,
+        *,
+        ack_minutes: float,
+        ack_max_hours: float,
+        report: Callable[[str], None] | None = None,
+        interval: float = 1.0,
+        on_event: Callable[[str, Silence, dict], None] | None = None,
+    ) -> None:
         self.hub = hub
         self.actions = actions
         self.ack_minutes = ack_minutes
@@ -117,8 +126,14 @@ class AckKeeper:
         self._seen_generation = snapshot.generation
         trusted = {s.name for s in snapshot.statuses if s.state in (BackendState.OK, BackendState.SLOW)}
         now = now or datetime.now(timezone.utc)
-        plan = plan_acks(snapshot.alerts, snapshot.silences, now, ack_minutes=self.ack_minutes,
-                         ack_max_hours=self.ack_max_hours, trusted=trusted)
+        plan = plan_acks(
+            snapshot.alerts,
+            snapshot.silences,
+            now,
+            ack_minutes=self.ack_minutes,
+            ack_max_hours=self.ack_max_hours,
+            trusted=trusted,
+        )
         for ext in plan.extend:
             s = ext.silence
             if s.id in self._set_until and self._set_until[s.id] > s.ends_at:
@@ -138,8 +153,7 @@ class AckKeeper:
             self.extensions += 1
             local = ext.ends_at.astimezone().strftime("%H:%M:%S")
             follow = "" if new_id == s.id else f" (now silence {new_id})"
-            self.report(f"extended ack {s.id}{follow} by {s.created_by} on {', '.join(ext.alerts)} "
-                        f"until {local}")
+            self.report(f"extended ack {s.id}{follow} by {s.created_by} on {', '.join(ext.alerts)} until {local}")
             self._event("ack extended", s, {"silence_id": new_id, "until": ext.ends_at.isoformat()})
         for s in plan.expiring:
             if s.id not in self._announced:
@@ -150,8 +164,9 @@ class AckKeeper:
         for s in plan.at_limit:
             if s.id not in self._announced:
                 self._announced.add(s.id)
-                self.report(f"ack {s.id} by {s.created_by} reached ack_max_hours "
-                            f"({self.ack_max_hours:g} h); left to expire")
+                self.report(
+                    f"ack {s.id} by {s.created_by} reached ack_max_hours ({self.ack_max_hours:g} h); left to expire"
+                )
                 self._event("ack at limit", s, {})
         return plan
 

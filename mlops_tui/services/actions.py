@@ -105,9 +105,7 @@ class Actions:
             note=note,
             backend=backend,
         )
-        await self._write(
-            "request promotion", label, backend, lambda b: b.request_promotion(request), note=note
-        )
+        await self._write("request promotion", label, backend, lambda b: b.request_promotion(request), note=note)
         return request
 
     async def current_holder(self, request: PromotionRequest) -> str | None:
@@ -255,9 +253,7 @@ class Actions:
     async def expire(self, silence: Silence) -> None:
         label = f"silence {silence.id}"
         self._check_writable("expire silence", label, silence.backend)
-        await self._write(
-            "expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id)
-        )
+        await self._write("expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id))
 
     # -- acks that mean ownership (on-call additions) ----------------------------------------
     def check_release(self, silence: Silence) -> None:
@@ -268,8 +264,11 @@ class Actions:
         """Expire an ack's silence: the alert is unowned again."""
         self.check_release(silence)
         await self._write(
-            "release ack", f"ack {silence.id}", silence.backend,
-            lambda b: b.expire_silence(silence.id), acked_by=silence.created_by,
+            "release ack",
+            f"ack {silence.id}",
+            silence.backend,
+            lambda b: b.expire_silence(silence.id),
+            acked_by=silence.created_by,
         )
 
     async def extend_ack(self, silence: Silence, ends_at: datetime) -> str:

@@ -56,8 +56,12 @@ class AlertHistory:
         e = self.last_ack
         if e is None:
             return "no ack seen"
-        ended = {"ack created": "still on", "ack extended": "still on (extended)",
-                 "ack expired": "expired", "ack released": "released"}.get(e.kind, e.kind)
+        ended = {
+            "ack created": "still on",
+            "ack extended": "still on (extended)",
+            "ack expired": "expired",
+            "ack released": "released",
+        }.get(e.kind, e.kind)
         ext = (e.detail or {}).get("extensions") or 0
         more = f", extended {ext}x" if ext else ""
         return f"by {e.actor}{more}; {ended} ({e.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
@@ -95,6 +99,7 @@ async def load_history(hub, journal: AlertJournal | None, alert: Alert, days: fl
             problems.append(f"{name}: {str(exc) or 'no answer in time'}")
     last_ack = None
     if journal is not None:
+
         def read():
             mine = journal.intervals(alert.fingerprint, now - since)
             return mine, journal.last_ack(dict(alert.labels))

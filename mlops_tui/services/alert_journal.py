@@ -54,9 +54,16 @@ class JournalEvent:
     detail: dict | None = None
 
     def as_json(self) -> dict:
-        return {"at": self.at.isoformat(), "kind": self.kind, "fingerprint": self.fingerprint,
-                "alertname": self.alertname, "labels": self.labels or {}, "silence_id": self.silence_id,
-                "actor": self.actor, "detail": self.detail or {}}
+        return {
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "fingerprint": self.fingerprint,
+            "alertname": self.alertname,
+            "labels": self.labels or {},
+            "silence_id": self.silence_id,
+            "actor": self.actor,
+            "detail": self.detail or {},
+        }
 
 
 class AlertJournal:
@@ -79,16 +86,34 @@ class AlertJournal:
             self._db.close()
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, kind: str, *, at: datetime | None = None, alert: Alert | None = None,
-               silence: Silence | None = None, actor: str = "", **detail) -> None:
+    def record(
+        self,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        alert: Alert | None = None,
+        silence: Silence | None = None,
+        actor: str = "",
+        **detail,
+    ) -> None:
         at = at or datetime.now(timezone.utc)
         labels = alert.labels if alert else {}
-        row = (at.timestamp(), kind, alert.fingerprint if alert else "", alert.name if alert else "",
-               json.dumps(labels, sort_keys=True), silence.id if silence else "",
-               actor or (silence.created_by if silence else ""), json.dumps(detail, default=str))
+        row = (
+            at.timestamp(),
+            kind,
+            alert.fingerprint if alert else "",
+            alert.name if alert else "",
+            json.dumps(labels, sort_keys=True),
+            silence.id if silence else "",
+            actor or (silence.created_by if silence else ""),
+            json.dumps(detail, default=str),
+        )
         with self._lock:
-            self._db.execute("INSERT INTO events (at, kind, fingerprint, alertname, labels, silence_id, actor,"
-                             " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.execute(
+                "INSERT INTO events (at, kind, fingerprint, alertname, labels, silence_id, actor,"
+                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
             self._writes += 1
             due = self._writes % 500 == 0
         if due:
@@ -99,12 +124,21 @@ class AlertJournal:
         cutoff = ((now or datetime.now(timezone.utc)) - self.max_age).timestamp()
         with self._lock:
             self._db.execute("DELETE FROM events WHERE at < ?", (cutoff,))
-            self._db.execute("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC "
-                             "LIMIT 1 OFFSET ?)", (self.max_rows,))
+            self._db.execute(
+                "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (self.max_rows,),
+            )
 
     # -- reading ---------------------------------------------------------------------------
-    def events(self, *, since: datetime | None = None, alertname: str | None = None,
-               fingerprint: str | None = None, silence_id: str | None = None, kinds: Sequence[str] = ()) -> list[JournalEvent]:
+    def events(
+        self,
+        *,
+        since: datetime | None = None,
+        alertname: str | None = None,
+        fingerprint: str | None = None,
+        silence_id: str | None = None,
+        kinds: Sequence[str] = (),
+    ) -> list[JournalEvent]:
         where, args = [], []
         if since is not None:
             where.append("at >= ?")
@@ -120,13 +154,26 @@ class AlertJournal:
         sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at, id"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [JournalEvent(datetime.fromtimestamp(r[0], timezone.utc), r[1], r[2], r[3], json.loads(r[4]),
-                             r[5], r[6], json.loads(r[7])) for r in rows]
+        return [
+            JournalEvent(
+                datetime.fromtimestamp(r[0], timezone.utc),
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]),
+                r[5],
+                r[6],
+                json.loads(r[7]),
+            )
+            for r in rows
+        ]
 
     def open_fingerprints(self) -> set[str]:
         """Alerts whose last journal entry says they appeared (not yet resolved)."""
-        sql = ("SELECT fingerprint, kind FROM events WHERE kind IN (?, ?) AND id IN "
-               "(SELECT MAX(id) FROM events WHERE kind IN (?, ?) GROUP BY fingerprint)")
+        sql = (
+            "SELECT fingerprint, kind FROM events WHERE kind IN (?, ?) AND id IN "
+            "(SELECT MAX(id) FROM events WHERE kind IN (?, ?) GROUP BY fingerprint)"
+        )
         with self._lock:
             rows = self._db.execute(sql, (APPEARED, RESOLVED, APPEARED, RESOLVED)).fetchall()
         return {fp for fp, kind in rows if kind == APPEARED}
@@ -162,9 +209,13 @@ class AlertJournal:
 
     def last_ack(self, labels: dict[str, str]) -> JournalEvent | None:
         """The newest ack event on this alert (by its labels): who, and how it ended."""
-        acks = [e for e in self.events(kinds=ACK_KINDS)
-                if (e.detail or {}).get("alertnames") and labels.get("alertname") in e.detail["alertnames"]
-                and all(labels.get(k) == v for k, v in ((e.detail or {}).get("equal") or {}).items())]
+        acks = [
+            e
+            for e in self.events(kinds=ACK_KINDS)
+            if (e.detail or {}).get("alertnames")
+            and labels.get("alertname") in e.detail["alertnames"]
+            and all(labels.get(k) == v for k, v in ((e.detail or {}).get("equal") or {}).items())
+        ]
         return acks[-1] if acks else None
 
 
@@ -174,8 +225,13 @@ def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict:
     names = sorted({a.name for a in alerts if silence.matches(a.labels)})
     if "alertname" in equal and equal["alertname"] not in names:
         names.append(equal["alertname"])
-    return {"alertnames": names, "equal": equal, "ends_at": silence.ends_at.isoformat(),
-            "comment": silence.comment, "extensions": ack_extensions(silence)}
+    return {
+        "alertnames": names,
+        "equal": equal,
+        "ends_at": silence.ends_at.isoformat(),
+        "comment": silence.comment,
+        "extensions": ack_extensions(silence),
+    }
 
 
 class JournalRecorder:
@@ -206,8 +262,11 @@ class JournalRecorder:
                 self.journal.record(APPEARED, at=max(alert.starts_at, now - timedelta(days=1)), alert=alert)
         if all(s.state in (BackendState.OK, BackendState.SLOW) for s in snap.statuses):
             # only when every backend was read: a missing alert of a failed one is unknown
-            last = {e.fingerprint: e for e in self.journal.events(kinds=(APPEARED,))
-                    if e.fingerprint in open_fps - active.keys()}
+            last = {
+                e.fingerprint: e
+                for e in self.journal.events(kinds=(APPEARED,))
+                if e.fingerprint in open_fps - active.keys()
+            }
             for fp in open_fps - active.keys():
                 prior = last.get(fp)
                 gone = Alert(fingerprint=fp, labels=(prior.labels or {}) if prior else {}, starts_at=now)
@@ -220,14 +279,28 @@ class JournalRecorder:
             if s.state == SilenceState.ACTIVE and (last_kind is None or ack_extensions(s) > extensions):
                 # an extension answered with a new id, or made in place, by any user's process
                 kind = f"{prefix} extended" if s.is_ack and ack_extensions(s) else f"{prefix} created"
-                self.journal.record(kind, at=ack_started_at(s) if kind == "ack created" else now, silence=s,
-                                    **silence_detail(s, snap.alerts))
+                self.journal.record(
+                    kind,
+                    at=ack_started_at(s) if kind == "ack created" else now,
+                    silence=s,
+                    **silence_detail(s, snap.alerts),
+                )
             elif s.state == SilenceState.EXPIRED and last_kind is not None and not last_kind.endswith("expired"):
-                successor = any(o.is_ack and o.state == SilenceState.ACTIVE and o.created_by == s.created_by
-                                and ack_started_at(o) == ack_started_at(s) for o in live.values()) if s.is_ack else False
+                successor = (
+                    any(
+                        o.is_ack
+                        and o.state == SilenceState.ACTIVE
+                        and o.created_by == s.created_by
+                        and ack_started_at(o) == ack_started_at(s)
+                        for o in live.values()
+                    )
+                    if s.is_ack
+                    else False
+                )
                 if not successor:
-                    self.journal.record(f"{prefix} expired", at=min(s.ends_at, now), silence=s,
-                                        **silence_detail(s, snap.alerts))
+                    self.journal.record(
+                        f"{prefix} expired", at=min(s.ends_at, now), silence=s, **silence_detail(s, snap.alerts)
+                    )
 
     def run(self) -> None:
         from mlops_tui.services.triage import set_flapping

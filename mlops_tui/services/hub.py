@@ -63,9 +63,7 @@ class BackendRunner:
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name=f"mlops-tui-backend-{backend.name}", daemon=True)
         backend._partial_hook = self._on_partial
 
     def _on_partial(self, partial: BackendData) -> None:
@@ -170,9 +168,7 @@ class BackendRunner:
             self.loop.call_soon_threadsafe(self._wake.set)
 
     def submit(self, coro: Awaitable[T], timeout: float | None = None) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(
-            asyncio.wait_for(coro, timeout or self.timeout), self.loop
-        )
+        return asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, timeout or self.timeout), self.loop)
 
     def stop(self) -> None:
         self._stopping = True
@@ -199,9 +195,7 @@ class Hub:
         self.on_snapshot = on_snapshot
         self._lock = threading.Lock()
         self._generation = 0
-        self._snapshot = Snapshot(
-            statuses=tuple(BackendStatus(name=b.name, kind=b.kind) for b in backends)
-        )
+        self._snapshot = Snapshot(statuses=tuple(BackendStatus(name=b.name, kind=b.kind) for b in backends))
         self.runners = {b.name: BackendRunner(self, b, refresh_seconds) for b in backends}
         self._started = False
 
@@ -277,9 +271,7 @@ class Hub:
             return future
         return runner.submit(call(runner.backend), timeout)
 
-    async def call(
-        self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None
-    ) -> T:
+    async def call(self, name: str, call: Callable[[Backend], Awaitable[T]], timeout: float | None = None) -> T:
         """Await `call(backend)` from any event loop (the UI's, the CLI's)."""
         return await asyncio.wrap_future(self.submit(name, call, timeout))
 

@@ -87,10 +87,16 @@ def parse(expression: str) -> list[Clause]:
                 "params.model = 'xgb', joined by AND"
             )
         kind, _, key = match["field"].partition(".")
-        kind = {"metric": "metrics", "param": "params", "parameters": "params", "parameter": "params",
-                "tag": "tags", "attribute": "attributes", "attr": "attributes", "run": "attributes"}.get(
-            kind.lower(), kind.lower()
-        )
+        kind = {
+            "metric": "metrics",
+            "param": "params",
+            "parameters": "params",
+            "parameter": "params",
+            "tag": "tags",
+            "attribute": "attributes",
+            "attr": "attributes",
+            "run": "attributes",
+        }.get(kind.lower(), kind.lower())
         key = key.strip('`"')
         raw = match["value"]
         op = " ".join(match["op"].upper().split())

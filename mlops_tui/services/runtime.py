@@ -47,8 +47,9 @@ class Runtime:
     def reopen(self, context: str) -> Runtime:
         """A new runtime for another context of the same settings (the app swaps to it)."""
         if self.settings is None or self.is_demo:
-            raise ConfigError(problem="the demo world has no other contexts",
-                              fix="start mlops-tui with a config file to use contexts")
+            raise ConfigError(
+                problem="the demo world has no other contexts", fix="start mlops-tui with a config file to use contexts"
+            )
         return build_runtime(
             self.settings,
             context=context,
@@ -79,8 +80,13 @@ class Runtime:
     def new_ack_keeper(self, **kwargs) -> AckKeeper:
         """Acks kept alive while their alert fires (services/ack_keeper.py)."""
         s = self.settings
-        return AckKeeper(self.hub, self.actions, ack_minutes=self.actions.ack_minutes,
-                         ack_max_hours=s.ack_max_hours if s else 12.0, **kwargs)
+        return AckKeeper(
+            self.hub,
+            self.actions,
+            ack_minutes=self.actions.ack_minutes,
+            ack_max_hours=s.ack_max_hours if s else 12.0,
+            **kwargs,
+        )
 
     def stop(self) -> None:
         if self.ack_keeper is not None:

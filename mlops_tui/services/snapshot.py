@@ -116,9 +116,7 @@ class Snapshot:
     def _inherit(self, previous: Snapshot) -> None:
         """Reuse lookups of `previous` whose source tuples did not change (100k runs)."""
         for prop, sources in _DERIVED.items():
-            if prop in previous.__dict__ and all(
-                getattr(self, src) is getattr(previous, src) for src in sources
-            ):
+            if prop in previous.__dict__ and all(getattr(self, src) is getattr(previous, src) for src in sources):
                 self.__dict__[prop] = previous.__dict__[prop]
 
     # -- lookups the screens need; computed once per snapshot ------------------------------
@@ -182,9 +180,7 @@ class Snapshot:
         return sorted((h for h in self.health if h.deployment == deployment), key=lambda h: h.time)
 
     def drift_history(self, model: str, feature: str) -> list[DriftScore]:
-        return sorted(
-            (d for d in self.drift if d.model == model and d.feature == feature), key=lambda d: d.time
-        )
+        return sorted((d for d in self.drift if d.model == model and d.feature == feature), key=lambda d: d.time)
 
     @cached_property
     def latest_drift(self) -> tuple[DriftScore, ...]:

@@ -19,17 +19,35 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         if p.model != model:
             continue
         if p.state == PromotionState.PENDING:
-            events.append(Event(time=p.requested_at, model=model, kind=EventKind.PROMOTION,
-                                text=f"v{p.version} → {p.target} requested by {p.requester}"))
+            events.append(
+                Event(
+                    time=p.requested_at,
+                    model=model,
+                    kind=EventKind.PROMOTION,
+                    text=f"v{p.version} → {p.target} requested by {p.requester}",
+                )
+            )
         elif p.decided_at is not None:
             verb = "approved" if p.state == PromotionState.APPROVED else "rejected"
             kind = EventKind.ALIAS_MOVED if p.state == PromotionState.APPROVED else EventKind.PROMOTION
-            events.append(Event(time=p.decided_at, model=model, kind=kind,
-                                text=f"v{p.version} → {p.target} {verb} by {p.decided_by}"))
+            events.append(
+                Event(
+                    time=p.decided_at,
+                    model=model,
+                    kind=kind,
+                    text=f"v{p.version} → {p.target} {verb} by {p.decided_by}",
+                )
+            )
     for v in snapshot.versions:
         if v.model == model and v.created is not None:
-            events.append(Event(time=v.created, model=model, kind=EventKind.NEW_VERSION,
-                                text=f"v{v.version} registered" + (f" by {v.user}" if v.user else "")))
+            events.append(
+                Event(
+                    time=v.created,
+                    model=model,
+                    kind=EventKind.NEW_VERSION,
+                    text=f"v{v.version} registered" + (f" by {v.user}" if v.user else ""),
+                )
+            )
     features: dict[tuple[str, str], list] = {}
     for d in snapshot.drift:
         if d.model == model:
@@ -39,8 +57,14 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         for before, after in zip(history, history[1:]):
             if before.drifted != after.drifted:
                 state = "crossed" if after.drifted else "back under"
-                events.append(Event(time=after.time, model=model, kind=EventKind.DRIFT,
-                                    text=f"{feature} {state} its threshold ({after.score:.3g} vs {after.threshold:g})"))
+                events.append(
+                    Event(
+                        time=after.time,
+                        model=model,
+                        kind=EventKind.DRIFT,
+                        text=f"{feature} {state} its threshold ({after.score:.3g} vs {after.threshold:g})",
+                    )
+                )
     samples: dict[str, list] = {}
     for h in snapshot.health:
         if h.deployment in deployments:
@@ -49,8 +73,15 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         history.sort(key=lambda h: h.time)
         for before, after in zip(history, history[1:]):
             if before.ready != after.ready:
-                events.append(Event(time=after.time, model=model, deployment=name, kind=EventKind.HEALTH,
-                                    text=f"{name} {'ready again' if after.ready else 'not ready'}"))
+                events.append(
+                    Event(
+                        time=after.time,
+                        model=model,
+                        deployment=name,
+                        kind=EventKind.HEALTH,
+                        text=f"{name} {'ready again' if after.ready else 'not ready'}",
+                    )
+                )
     return events
 
 
@@ -84,7 +115,16 @@ def earlier_firings(alert, intervals, before: datetime) -> list[Event]:
     for i in intervals:
         if i.starts_at >= before - timedelta(seconds=1):
             continue
-        lasted = f"for {((i.ends_at or before) - i.starts_at).total_seconds() / 60:.0f} min" if i.ends_at else "still firing"
-        out.append(Event(time=i.starts_at, model=alert.model, kind=EventKind.ALERT, deployment=alert.deployment,
-                         text=f"{alert.name} fired earlier ({lasted}, from {i.source or 'history'})"))
+        lasted = (
+            f"for {((i.ends_at or before) - i.starts_at).total_seconds() / 60:.0f} min" if i.ends_at else "still firing"
+        )
+        out.append(
+            Event(
+                time=i.starts_at,
+                model=alert.model,
+                kind=EventKind.ALERT,
+                deployment=alert.deployment,
+                text=f"{alert.name} fired earlier ({lasted}, from {i.source or 'history'})",
+            )
+        )
     return out

@@ -68,13 +68,13 @@ def since(when: datetime | None, now: datetime | None = None) -> str:
     return f"{int(seconds // 86400)}d ago"
 
 
-def triage(alert: Alert, silences_by_id: Mapping[str, Silence],
-           names: Mapping[str, str] | None = None) -> AlertTriage:
+def triage(alert: Alert, silences_by_id: Mapping[str, Silence], names: Mapping[str, str] | None = None) -> AlertTriage:
     """An ack outranks a silence, a silence outranks an inhibition: the first says who owns it."""
     if alert.state == AlertState.RESOLVED:
         return AlertTriage(Triage.RESOLVED)
-    holding = [s for sid in alert.silenced_by if (s := silences_by_id.get(sid)) is not None
-               and s.state != SilenceState.EXPIRED]
+    holding = [
+        s for sid in alert.silenced_by if (s := silences_by_id.get(sid)) is not None and s.state != SilenceState.EXPIRED
+    ]
     ack = next((s for s in holding if s.is_ack), None)
     if ack is not None:
         return AlertTriage(Triage.ACKED, ack, ack.created_by, ack_started_at(ack))
@@ -117,5 +117,4 @@ def triage_in(alert: Alert, snapshot: Snapshot) -> AlertTriage:
 
 def acked_alerts(snapshot: Snapshot) -> tuple[Alert, ...]:
     """Active alerts held by an ack (the Overview lists them under the firing ones)."""
-    return tuple(a for a in snapshot.active_alerts
-                 if a.silenced_by and triage_in(a, snapshot).state == Triage.ACKED)
+    return tuple(a for a in snapshot.active_alerts if a.silenced_by and triage_in(a, snapshot).state == Triage.ACKED)

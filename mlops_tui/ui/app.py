@@ -145,8 +145,12 @@ class MlopsApp(App):
         """Workers run with exit_on_error=False: their failures become a notification."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             log.error("worker %s failed: %r", event.worker.name, event.worker.error)
-            self.notify(str(event.worker.error) or type(event.worker.error).__name__,
-                        title="Something went wrong", severity="error", markup=False)
+            self.notify(
+                str(event.worker.error) or type(event.worker.error).__name__,
+                title="Something went wrong",
+                severity="error",
+                markup=False,
+            )
 
     def resume_gc(self) -> None:
         """Turn the collector back on once the first data is painted (`mlops-tui` pauses it
@@ -165,11 +169,7 @@ class MlopsApp(App):
             screen.update_status()
 
     def _notify_new_critical(self, alerts: tuple[Alert, ...]) -> None:
-        firing = {
-            a.fingerprint: a
-            for a in alerts
-            if a.state == AlertState.FIRING and a.severity == Severity.CRITICAL
-        }
+        firing = {a.fingerprint: a for a in alerts if a.state == AlertState.FIRING and a.severity == Severity.CRITICAL}
         if self._known_critical is None:
             self._known_critical = set(firing)
             return
@@ -251,8 +251,7 @@ class MlopsApp(App):
         try:
             new = self.runtime.reopen(name)
         except Exception as exc:  # ConfigError and friends: say it, keep the current context
-            self.notify(getattr(exc, "problem", None) or str(exc), title="Context", severity="error",
-                        markup=False)
+            self.notify(getattr(exc, "problem", None) or str(exc), title="Context", severity="error", markup=False)
             return
         old = self.runtime
         old.hub.on_snapshot = None

@@ -158,8 +158,13 @@ def request_columns() -> list[Column[PromotionRequest]]:
         # when narrow (the Overview at 80 columns), who asked goes before what and how long ago
         Column("requester", "Requested by", lambda p: p.requester, width=12, priority=1),
         Column(
-            "when", "When", lambda p: ago(p.requested_at), sort_key=lambda p: p.requested_at,
-            width=10, min_width=10, align="right",  # "20h00m ago" is ten cells
+            "when",
+            "When",
+            lambda p: ago(p.requested_at),
+            sort_key=lambda p: p.requested_at,
+            width=10,
+            min_width=10,
+            align="right",  # "20h00m ago" is ten cells
         ),
         Column(
             "state",
@@ -251,8 +256,15 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             style=lambda a: SEVERITY_STYLE[a.severity],
         ),
         Column("name", "Alert", lambda a: a.name, width=22, min_width=12),
-        Column("target", "Model / deployment", _alert_target, width=22, min_width=10, flex=True,
-               priority=1 if compact else 0),
+        Column(
+            "target",
+            "Model / deployment",
+            _alert_target,
+            width=22,
+            min_width=10,
+            flex=True,
+            priority=1 if compact else 0,
+        ),
         Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=2),
         Column(
             "age",

@@ -50,7 +50,7 @@ def number(value: float | None, digits: int = 4) -> str:
         return "-"
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return str(value)
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** -digits):
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-digits):
         return f"{value:.3g}"
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
 

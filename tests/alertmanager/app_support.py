@@ -43,9 +43,7 @@ def am_app(
     server's view of a write shows without waiting a whole interval.
     """
     monkeypatch.setenv("MLOPS_TUI_USER", user)
-    runtime = build_runtime(
-        None, backends=[backend], audit_path=tmp_path / "audit.jsonl", read_only=read_only
-    )
+    runtime = build_runtime(None, backends=[backend], audit_path=tmp_path / "audit.jsonl", read_only=read_only)
     if refresh_seconds is not None:
         for runner in runtime.hub.runners.values():
             runner.refresh_seconds = refresh_seconds
@@ -62,7 +60,7 @@ def toasts(app: MlopsApp) -> list[str]:
     out = []
     for toast in app.screen.query(Toast):
         r = toast.region
-        rows = [line[r.x:r.x + r.width] for line in lines[r.y:r.y + r.height]]
+        rows = [line[r.x : r.x + r.width] for line in lines[r.y : r.y + r.height]]
         out.append(" ".join(" ".join(rows).replace("▌", " ").split()))
     return out
 
@@ -79,8 +77,9 @@ async def wait_for_toast(app: MlopsApp, pilot, *words: str, timeout: float = 10.
     try:
         await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
     except AssertionError:
-        raise AssertionError(f"no notification says {words!r} within {timeout}s; "
-                             f"notifications: {toasts(app)!r}") from None
+        raise AssertionError(
+            f"no notification says {words!r} within {timeout}s; notifications: {toasts(app)!r}"
+        ) from None
     return found
 
 
@@ -115,4 +114,3 @@ def FakeOnPort(port: int, mode: Mode = "ok") -> FaultyAlertmanager:  # noqa: N80
     """The fault-injecting fake bound to a given port: an Alertmanager that 'comes back' at the
     address the app was already polling (a closed port until then)."""
     return FaultyAlertmanager(mode, port=port)
-

@@ -64,7 +64,7 @@ async def wait_for_status(app, pilot, words: str, timeout: float = 10.0) -> str:
 
 def polled_after(fake: FaultyAlertmanager, index: int) -> bool:
     """Whether the fake received a poll's GET of the alerts after its request number `index`."""
-    return any(method == "GET" and path.startswith("/api/v2/alerts") for method, path, _ in fake.requests[index + 1:])
+    return any(method == "GET" and path.startswith("/api/v2/alerts") for method, path, _ in fake.requests[index + 1 :])
 
 
 @pytest.fixture
@@ -171,9 +171,13 @@ async def test_the_keys_answer_while_a_poll_hangs(fake, tmp_path, monkeypatch):
     app = am_app(tmp_path, monkeypatch, backend_at(fake.url, timeout_seconds=60), refresh_seconds=None)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(lambda: fake.requests, timeout=5, pilot=pilot)  # the first poll is hanging
-        for key, kind, words in (("2", RunsScreen, "Runs"), ("3", ModelsScreen, "Models"),
-                                 ("5", AlertsScreen, "No active alerts"), ("1", OverviewScreen, "Overview"),
-                                 ("5", AlertsScreen, "No active alerts")):
+        for key, kind, words in (
+            ("2", RunsScreen, "Runs"),
+            ("3", ModelsScreen, "Models"),
+            ("5", AlertsScreen, "No active alerts"),
+            ("1", OverviewScreen, "Overview"),
+            ("5", AlertsScreen, "No active alerts"),
+        ):
             await pilot.press(key)
             await wait_for_screen(app, pilot, kind)
             await wait_for_text(app, pilot, words)

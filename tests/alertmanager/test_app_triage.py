@@ -156,8 +156,9 @@ async def test_s_silences_for_2h_with_a_required_comment_and_the_edited_matchers
         await pilot.press("s")
         await wait_for_screen(app, pilot, PromptDialog)
         # the matchers are shown, prefilled with the alert's labels
-        shown = await wait_for_text(app, pilot, "Silence 1 alert(s): ModelLatencyHigh", "Duration", "Matchers",
-                                    'alertname="ModelLatencyHigh"')
+        shown = await wait_for_text(
+            app, pilot, "Silence 1 alert(s): ModelLatencyHigh", "Duration", "Matchers", 'alertname="ModelLatencyHigh"'
+        )
         assert "Comment (required)" in shown
 
         await pilot.press("end", "ctrl+u", *"2h", "enter")  # duration
@@ -210,7 +211,8 @@ async def test_accepting_the_default_matchers_silences_exactly_the_alerts_labels
         await pilot.press("enter", *"planned load test", "enter", "enter")  # defaults: 1h, the labels
         await wait_until(
             lambda: new_silences(alertmanager_server, before) or "Not silenced" in screen(app),
-            timeout=10, pilot=pilot,
+            timeout=10,
+            pilot=pilot,
         )
         made = new_silences(alertmanager_server, before)
         assert made, f"no silence was created; screen:\n{screen(app)}"
@@ -271,8 +273,9 @@ async def test_u_expires_the_silence_on_the_selected_alert_and_it_fires_again(
         await pilot.press("u")
         await confirm(app, pilot, f"Expire silence {sid} by bob:", "maintenance window")
 
-        await wait_until(lambda: alertmanager_server.silence(sid)["status"]["state"] == "expired",
-                         timeout=10, pilot=pilot)
+        await wait_until(
+            lambda: alertmanager_server.silence(sid)["status"]["state"] == "expired", timeout=10, pilot=pilot
+        )
         await wait_for_row(app, pilot, "ModelLatencyHigh", "firing")
         await wait_for_text(app, pilot, f"Expired silence {sid}")
     [entry] = [e for e in audit_lines(tmp_path) if e["action"] == "expire silence"]
@@ -355,8 +358,9 @@ async def test_v_lists_the_active_silences_with_the_ack_and_u_there_expires_one(
         await cursor_to(pilot, grid, lambda s: s.id == other)
         await pilot.press("u")
         await confirm(app, pilot, f"Expire silence {other} by bob:", "churn retraining")
-        await wait_until(lambda: alertmanager_server.silence(other)["status"]["state"] == "expired",
-                         timeout=10, pilot=pilot)
+        await wait_until(
+            lambda: alertmanager_server.silence(other)["status"]["state"] == "expired", timeout=10, pilot=pilot
+        )
         assert alertmanager_server.silence(ack["id"])["status"]["state"] == "active"  # only that one
         shown = await wait_for_text(app, pilot, f"Silences ({len(live) - 1} active or pending)")
         assert "churn retraining" not in shown and "ACK!" in shown
@@ -380,8 +384,13 @@ async def test_c_copies_the_selected_alert_as_markdown(alertmanager_case, tmp_pa
     assert "- **Summary:** p95 over 300ms" in copied
     assert "- **Runbook:** https://runbooks.example/ModelLatencyHigh" in copied
     assert "| label | value |" in copied
-    for name, value in (("alertname", "ModelLatencyHigh"), ("severity", "warning"), ("model", "fraud"),
-                        ("deployment", "fraud-prod"), ("test", case.tag)):
+    for name, value in (
+        ("alertname", "ModelLatencyHigh"),
+        ("severity", "warning"),
+        ("model", "fraud"),
+        ("deployment", "fraud-prod"),
+        ("test", case.tag),
+    ):
         assert f"| {name} | {value} |" in copied
 
 
@@ -390,8 +399,15 @@ async def test_enter_opens_the_detail_with_labels_annotations_runbook_and_genera
     alertmanager_case, tmp_path, monkeypatch
 ):
     case = alertmanager_case
-    alert = case.alert("ModelLatencyHigh", "warning", "fraud", "fraud-prod", summary="p95 over 300ms",
-                       runbook_url="https://runbooks.example/latency", team="ml-platform")
+    alert = case.alert(
+        "ModelLatencyHigh",
+        "warning",
+        "fraud",
+        "fraud-prod",
+        summary="p95 over 300ms",
+        runbook_url="https://runbooks.example/latency",
+        team="ml-platform",
+    )
     alert["annotations"]["description"] = "p95 latency above 300ms for 10 minutes"
     case.post(alert)
     app = am_app(tmp_path, monkeypatch, case.backend())
@@ -409,8 +425,13 @@ async def test_enter_opens_the_detail_with_labels_annotations_runbook_and_genera
 
         assert value_of("runbook (o)") == "https://runbooks.example/latency"
         assert value_of("generator") == "http://prometheus.example/graph?g0.expr=ModelLatencyHigh"
-        for key, value in (("alertname", "ModelLatencyHigh"), ("severity", "warning"), ("team", "ml-platform"),
-                           ("test", case.tag), ("description", "p95 latency above 300ms for 10 minutes")):
+        for key, value in (
+            ("alertname", "ModelLatencyHigh"),
+            ("severity", "warning"),
+            ("team", "ml-platform"),
+            ("test", case.tag),
+            ("description", "p95 latency above 300ms for 10 minutes"),
+        ):
             assert value_of(key) == value
         assert "firing" in shown
         await pilot.press("escape")
@@ -441,9 +462,7 @@ async def test_read_only_refuses_the_ack_and_sends_nothing(
 
 
 # -- 9. notification ---------------------------------------------------------------------------
-async def test_a_newly_firing_critical_alert_is_notified_in_another_view(
-    alertmanager_case, tmp_path, monkeypatch
-):
+async def test_a_newly_firing_critical_alert_is_notified_in_another_view(alertmanager_case, tmp_path, monkeypatch):
     from mlops_tui.ui.screens.runs import RunsScreen
 
     case = alertmanager_case

@@ -120,9 +120,7 @@ async def test_silence_is_written_exactly_then_suppresses_then_expires(alertmana
         assert sent.starts_at - timedelta(seconds=1) <= started <= sent.starts_at + timedelta(seconds=5)
         assert raw["status"]["state"] == "active"
 
-        alerts = await poll_alerts(
-            backend, lambda al: any(a.state is AlertState.SUPPRESSED for a in al)
-        )
+        alerts = await poll_alerts(backend, lambda al: any(a.state is AlertState.SUPPRESSED for a in al))
         by_name = {a.name: a for a in alerts}
         assert by_name["ModelLatencyHigh"].state is AlertState.SUPPRESSED
         assert by_name["ModelLatencyHigh"].silenced_by == (sid,)

@@ -152,8 +152,12 @@ def test_silence_025_and_without_is_equal():
 
 def test_silence_state_derived_when_missing():
     now = datetime.now(timezone.utc)
-    raw = {**SILENCE_025, "status": {}, "startsAt": format_time(now + timedelta(hours=1)),
-           "endsAt": format_time(now + timedelta(hours=2))}
+    raw = {
+        **SILENCE_025,
+        "status": {},
+        "startsAt": format_time(now + timedelta(hours=1)),
+        "endsAt": format_time(now + timedelta(hours=2)),
+    }
     assert silence_from_wire(raw).state is SilenceState.PENDING
     raw.update(startsAt=format_time(now - timedelta(hours=2)), endsAt=format_time(now - timedelta(hours=1)))
     assert silence_from_wire(raw).state is SilenceState.EXPIRED
@@ -249,8 +253,9 @@ def test_is_drift_alert_by_label_or_name():
     assert not is_drift_alert(_alert("FeatureDriftHigh"), only_label)
     off = DriftRules.parse("", "")
     assert not is_drift_alert(_alert("FeatureDriftHigh", kind="drift"), off)
-    backend = AlertmanagerBackend("am", Options(url="http://am", drift_label='team="ds"',
-                                                drift_alertname_contains="Skew"))
+    backend = AlertmanagerBackend(
+        "am", Options(url="http://am", drift_label='team="ds"', drift_alertname_contains="Skew")
+    )
     assert backend.is_drift_alert(_alert("TrainServeSkew"))
     assert backend.is_drift_alert(_alert("X", team="ds"))
     assert not backend.is_drift_alert(_alert("FeatureDriftHigh"))

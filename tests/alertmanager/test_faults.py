@@ -139,8 +139,11 @@ async def test_hang_times_out(fake):
 
 
 async def test_hub_reports_each_fault_as_state(tmp_path):
-    with FaultyAlertmanager("hang") as hang, FaultyAlertmanager("unauthorized") as denied, \
-            FaultyAlertmanager("malformed") as garbage:
+    with (
+        FaultyAlertmanager("hang") as hang,
+        FaultyAlertmanager("unauthorized") as denied,
+        FaultyAlertmanager("malformed") as garbage,
+    ):
         hub = Hub(
             [
                 AlertmanagerBackend("hang", AlertmanagerBackend.Options(url=hang.url, timeout_seconds=0.5)),
@@ -151,9 +154,7 @@ async def test_hub_reports_each_fault_as_state(tmp_path):
         )
         hub.start()
         try:
-            await wait_until(
-                lambda: all(s.state != BackendState.PENDING for s in hub.snapshot.statuses), timeout=10
-            )
+            await wait_until(lambda: all(s.state != BackendState.PENDING for s in hub.snapshot.statuses), timeout=10)
             states = {s.name: s for s in hub.snapshot.statuses}
         finally:
             hub.stop()

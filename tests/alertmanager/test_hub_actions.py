@@ -122,8 +122,7 @@ async def test_silence_with_chosen_matchers_and_duration(alertmanager_case, aler
     length = parse_time(raw["endsAt"], "e") - parse_time(raw["startsAt"], "s")
     assert timedelta(hours=2) - timedelta(seconds=3) <= length <= timedelta(hours=2)
     await wait_until(
-        lambda: len(hub.snapshot.alerts) == 2
-        and all(a.state is AlertState.SUPPRESSED for a in hub.snapshot.alerts),
+        lambda: len(hub.snapshot.alerts) == 2 and all(a.state is AlertState.SUPPRESSED for a in hub.snapshot.alerts),
         timeout=5,
     )
 

@@ -133,8 +133,7 @@ async def test_second_poll_downloads_no_report_again(evidently_server, make_evid
     second = await backend.list_drift()
     assert log.downloads() == []
     assert sorted(log.paths) == sorted(
-        ["/api/projects"]
-        + [f"/api/projects/{evidently_server.project_id(p)}/snapshots" for p in ("fraud", "churn")]
+        ["/api/projects"] + [f"/api/projects/{evidently_server.project_id(p)}/snapshots" for p in ("fraud", "churn")]
     )
     assert second == first
 

@@ -122,9 +122,7 @@ def test_snapshots_are_sorted_and_times_utc():
     assert [s.id for s in newest(snaps, 2)] == ["b", "c"]
 
 
-@pytest.mark.parametrize(
-    "body", [{}, [1], [{"timestamp": "2026-11-01T00:00:00Z"}], [{"id": "a", "timestamp": "soon"}]]
-)
+@pytest.mark.parametrize("body", [{}, [1], [{"timestamp": "2026-11-01T00:00:00Z"}], [{"id": "a", "timestamp": "soon"}]])
 def test_bad_snapshot_lists_are_wire_errors(body):
     with pytest.raises(WireError):
         snapshots_from_wire(body)

@@ -86,8 +86,11 @@ class FaultyAlertmanager(FakeServer):
                     if mode == "post_silences_500":
                         return self._send(500, "failed to create silence: storage is full")
                     sid = str(uuid.uuid4())
-                    fake.silences[sid] = {**(body if isinstance(body, dict) else {}), "id": sid,
-                                          "status": {"state": "active"}}
+                    fake.silences[sid] = {
+                        **(body if isinstance(body, dict) else {}),
+                        "id": sid,
+                        "status": {"state": "active"},
+                    }
                     return self._send(200, {"silenceID": sid})
                 if method == "DELETE" and path.startswith("/api/v2/silence/"):
                     sid = path.rsplit("/", 1)[1]

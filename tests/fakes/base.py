@@ -25,9 +25,7 @@ class FakeServer:
         self._server.daemon_threads = True
         # a client that gave up on a hanging answer is what these fakes are for: no traceback
         self._server.handle_error = lambda request, client_address: None
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def hang(self) -> None:
         """Hold the current request (in its handler thread) until released or `hang_seconds` pass."""

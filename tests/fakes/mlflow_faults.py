@@ -53,9 +53,7 @@ class FaultyMlflow(FakeServer):
             def log_message(self, *args) -> None:  # keep pytest output clean
                 pass
 
-            def _send(
-                self, status: int, data: bytes, content_type: str = "application/json"
-            ) -> None:
+            def _send(self, status: int, data: bytes, content_type: str = "application/json") -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)

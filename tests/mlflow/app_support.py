@@ -79,9 +79,7 @@ def mlflow_app(tmp_path: Path, backend: MlflowBackend, *, read_only: bool = Fals
 
     Set MLOPS_TUI_USER (monkeypatch) before calling: the user is read here.
     """
-    runtime = build_runtime(
-        None, backends=[backend], audit_path=tmp_path / "audit.jsonl", read_only=read_only
-    )
+    runtime = build_runtime(None, backends=[backend], audit_path=tmp_path / "audit.jsonl", read_only=read_only)
     return MlopsApp(runtime)
 
 
@@ -99,9 +97,7 @@ async def wait_for_state(app: MlopsApp, pilot, state: str, timeout: float = 10.0
 
 
 async def wait_for_version(app: MlopsApp, pilot, model: str, version: str, timeout: float = 15.0) -> None:
-    await wait_until(
-        lambda: (model, version) in app.snapshot.versions_by_key, timeout=timeout, pilot=pilot
-    )
+    await wait_until(lambda: (model, version) in app.snapshot.versions_by_key, timeout=timeout, pilot=pilot)
     await pilot.pause()  # the screens took the snapshot; let them repaint
 
 
@@ -119,8 +115,8 @@ def toast_text(app: MlopsApp, title: str, width: int = 60) -> str:
             continue
         words = []
         for below in lines[i:]:
-            inside = below[at + 1:at + width].strip()
-            if below[at:at + 1] != "▌" or not inside:
+            inside = below[at + 1 : at + width].strip()
+            if below[at : at + 1] != "▌" or not inside:
                 break
             words.append(inside)
         return " ".join(" ".join(words).split())
@@ -139,9 +135,7 @@ async def wait_for_toast(app: MlopsApp, pilot, title: str, timeout: float = 8.0)
     try:
         await wait_until(shown, timeout=timeout, interval=0.1, pilot=pilot)
     except AssertionError:
-        raise AssertionError(
-            f"no notification {title!r} within {timeout}s; screen:\n{screen(app)}"
-        ) from None
+        raise AssertionError(f"no notification {title!r} within {timeout}s; screen:\n{screen(app)}") from None
     return words
 
 
@@ -163,9 +157,7 @@ async def narrow(pilot, model: str) -> None:
 
 
 # -- the server, through REST -------------------------------------------------------------------------
-def seed_versions(
-    server: MlflowServer, model: str, experiment_id: str, metrics: list[dict[str, float]]
-) -> list[str]:
+def seed_versions(server: MlflowServer, model: str, experiment_id: str, metrics: list[dict[str, float]]) -> list[str]:
     """A registered model with one version per metrics dict, each from a finished run."""
     server.create_model(model)
     versions = []
@@ -176,8 +168,14 @@ def seed_versions(
 
 
 def seed_request(
-    server: MlflowServer, model: str, version: str, requester: str, *, target: str = "champion",
-    note: str = "", requested_at: str = "2026-01-05T09:00:00Z",
+    server: MlflowServer,
+    model: str,
+    version: str,
+    requester: str,
+    *,
+    target: str = "champion",
+    note: str = "",
+    requested_at: str = "2026-01-05T09:00:00Z",
 ) -> None:
     """A pending promotion request written as tags, as `mlops-tui promotions request` would."""
     tags = {"target": target, "requester": requester, "requested_at": requested_at}
@@ -263,8 +261,26 @@ class Forwarder:
 
 
 __all__ = [
-    "PROMOTION", "READ_POSTS", "REQUEST_TAGS", "SIZE", "Forwarder", "RecordingMlflowBackend",
-    "audit_lines", "cursor_to_row", "mlflow_app", "mlflow_backend", "narrow", "promotion_tags",
-    "screen", "seed_request", "seed_versions", "status_of", "toast_text", "type_text",
-    "wait_for_state", "wait_for_text", "wait_for_toast", "wait_for_version",
+    "PROMOTION",
+    "READ_POSTS",
+    "REQUEST_TAGS",
+    "SIZE",
+    "Forwarder",
+    "RecordingMlflowBackend",
+    "audit_lines",
+    "cursor_to_row",
+    "mlflow_app",
+    "mlflow_backend",
+    "narrow",
+    "promotion_tags",
+    "screen",
+    "seed_request",
+    "seed_versions",
+    "status_of",
+    "toast_text",
+    "type_text",
+    "wait_for_state",
+    "wait_for_text",
+    "wait_for_toast",
+    "wait_for_version",
 ]

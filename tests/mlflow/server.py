@@ -92,8 +92,7 @@ class MlflowServer(LocalServer):
         self._mlflow = str(ensure_mlflow())
         self.directory.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(parents=True, exist_ok=True)
-        self.launch(timeout, port=self.port, interval=0.2, env=server_env(), cwd=self.directory,
-                    start_new_session=True)
+        self.launch(timeout, port=self.port, interval=0.2, env=server_env(), cwd=self.directory, start_new_session=True)
         return self
 
     def command(self, port: int) -> list[str]:
@@ -118,9 +117,7 @@ class MlflowServer(LocalServer):
         params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Call `/api/2.0/mlflow/<path>`; raises RestError on an error status."""
-        response = self.http.request(
-            method, API + "/" + path.lstrip("/"), json=json, params=params
-        )
+        response = self.http.request(method, API + "/" + path.lstrip("/"), json=json, params=params)
         try:
             body = response.json() if response.content else {}
         except ValueError:
@@ -189,9 +186,7 @@ class MlflowServer(LocalServer):
             },
         )
 
-    def finish_run(
-        self, run_id: str, *, status: str = "FINISHED", end_ms: int | None = None
-    ) -> None:
+    def finish_run(self, run_id: str, *, status: str = "FINISHED", end_ms: int | None = None) -> None:
         self.rest(
             "POST",
             "runs/update",
@@ -213,9 +208,7 @@ class MlflowServer(LocalServer):
         return str(self.rest("POST", "model-versions/create", body)["model_version"]["version"])
 
     def set_alias(self, model: str, alias: str, version: str) -> None:
-        self.rest(
-            "POST", "registered-models/alias", {"name": model, "alias": alias, "version": version}
-        )
+        self.rest("POST", "registered-models/alias", {"name": model, "alias": alias, "version": version})
 
     def version_tags(self, model: str, version: str) -> dict[str, str]:
         mv = self.rest("GET", "model-versions/get", params={"name": model, "version": version})
@@ -223,9 +216,7 @@ class MlflowServer(LocalServer):
 
     def alias_version(self, model: str, alias: str) -> str | None:
         try:
-            answer = self.rest(
-                "GET", "registered-models/alias", params={"name": model, "alias": alias}
-            )
+            answer = self.rest("GET", "registered-models/alias", params={"name": model, "alias": alias})
         except RestError:
             return None
         return str(answer["model_version"]["version"])
@@ -235,15 +226,11 @@ class MlflowServer(LocalServer):
         self.create_model(model)
         out = []
         for i in range(versions):
-            run_id = self.create_run(
-                experiment_id, name=f"{model}-train-{i}", metrics={"auc": 0.8 + i / 100}
-            )
+            run_id = self.create_run(experiment_id, name=f"{model}-train-{i}", metrics={"auc": 0.8 + i / 100})
             out.append(self.create_version(model, run_id))
         return out
 
 
-def bulk_runs(
-    specs: Iterable[dict[str, Any]], server: MlflowServer, experiment_id: str
-) -> list[str]:
+def bulk_runs(specs: Iterable[dict[str, Any]], server: MlflowServer, experiment_id: str) -> list[str]:
     """Create many runs (each spec: create_run's keyword arguments); returns their ids."""
     return [server.create_run(experiment_id, **spec) for spec in specs]

@@ -42,9 +42,7 @@ async def show_runs(app, pilot) -> str:
     return screen(app)
 
 
-async def test_a_server_that_is_down_is_unreachable_until_it_comes_back(
-    mlflow_server, mlflow_experiment, tmp_path
-):
+async def test_a_server_that_is_down_is_unreachable_until_it_comes_back(mlflow_server, mlflow_experiment, tmp_path):
     exp_id, exp_name = mlflow_experiment
     run_name = f"alive-{uuid.uuid4().hex[:6]}"
     mlflow_server.create_run(exp_id, name=run_name, metrics={"auc": 0.91})
@@ -101,8 +99,13 @@ async def test_a_hanging_server_is_unreachable_and_the_keys_answer_meanwhile(tmp
         app = mlflow_app(tmp_path, mlflow_backend(fake.url, timeout_seconds=3))
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(lambda: fake.requests, timeout=3, pilot=pilot)  # the poll is waiting
-            for key, kind in [("2", RunsScreen), ("3", ModelsScreen), ("4", DeploymentsScreen),
-                              ("1", OverviewScreen), ("2", RunsScreen)]:
+            for key, kind in [
+                ("2", RunsScreen),
+                ("3", ModelsScreen),
+                ("4", DeploymentsScreen),
+                ("1", OverviewScreen),
+                ("2", RunsScreen),
+            ]:
                 await pilot.press(key)
                 await pilot.pause()
                 assert type(app.screen) is kind
@@ -142,9 +145,7 @@ async def test_an_invalid_run_filter_is_a_query_error_and_the_backend_stays_ok(
         await wait_for_text(app, pilot, "Runs (1)")
 
 
-async def test_a_filter_typed_in_the_runs_view_is_applied_by_the_server(
-    mlflow_server, mlflow_experiment, tmp_path
-):
+async def test_a_filter_typed_in_the_runs_view_is_applied_by_the_server(mlflow_server, mlflow_experiment, tmp_path):
     exp_id, exp_name = mlflow_experiment
     mlflow_server.create_run(exp_id, name="good", metrics={"auc": 0.93})
     mlflow_server.create_run(exp_id, name="weak", metrics={"auc": 0.31})
@@ -165,9 +166,7 @@ async def test_a_filter_typed_in_the_runs_view_is_applied_by_the_server(
 # -- what the app does not do yet ---------------------------------------------------------------
 
 
-async def test_a_filter_only_the_server_can_judge_is_left_to_the_server(
-    mlflow_server, mlflow_experiment, tmp_path
-):
+async def test_a_filter_only_the_server_can_judge_is_left_to_the_server(mlflow_server, mlflow_experiment, tmp_path):
     exp_id, exp_name = mlflow_experiment
     mlflow_server.create_run(exp_id, name="good", metrics={"auc": 0.93})
     mlflow_server.create_run(exp_id, name="weak", metrics={"auc": 0.31})

@@ -73,7 +73,8 @@ async def open_models_at_request(app, pilot, model: str, version: str) -> DataGr
     await wait_for_version(app, pilot, model, version)
     await wait_until(
         lambda: any(p.key == (model, version) for p in app.snapshot.pending_promotions),
-        timeout=10, pilot=pilot,
+        timeout=10,
+        pilot=pilot,
     )
     await pilot.press("3")
     await pilot.pause()
@@ -129,7 +130,8 @@ async def test_carol_requests_and_bob_approves_through_the_keyboard(
         await wait_for_version(app, pilot, model, v2)
         await wait_until(
             lambda: any(p.key == (model, v2) for p in app.snapshot.pending_promotions),
-            timeout=10, pilot=pilot,
+            timeout=10,
+            pilot=pilot,
         )
         await pilot.press("3")
         await pilot.pause()
@@ -140,8 +142,7 @@ async def test_carol_requests_and_bob_approves_through_the_keyboard(
         assert all(p.state == PromotionState.PENDING for p in rows[: ours + 1])
         await narrow(pilot, model)
         assert grid.visible_rows[0].key == (model, v2)
-        assert re.search(rf"{re.escape(model)}\s+{v2} champion\s+carol\s+.*pending\s+better auc",
-                         screen(app))
+        assert re.search(rf"{re.escape(model)}\s+{v2} champion\s+carol\s+.*pending\s+better auc", screen(app))
 
         await cursor_to_row(pilot, grid, lambda p: p.key == (model, v2))
         await pilot.press("a")
@@ -170,9 +171,7 @@ async def test_carol_requests_and_bob_approves_through_the_keyboard(
         await wait_for_writes(app, pilot)  # the second press handled, and any write it started done
 
     assert mlflow_server.alias_version(model, "champion") == v2
-    answer = mlflow_server.rest(
-        "GET", "registered-models/alias", params={"name": model, "alias": "champion"}
-    )
+    answer = mlflow_server.rest("GET", "registered-models/alias", params={"name": model, "alias": "champion"})
     assert str(answer["model_version"]["version"]) == v2
     tags = promotion_tags(mlflow_server, model, v2)
     assert not REQUEST_TAGS & tags.keys()
@@ -214,9 +213,7 @@ async def test_x_rejects_with_a_reason_and_leaves_the_alias(
     assert tags["mlops_tui.promotion.decided_by"] == "bob"
     assert tags["mlops_tui.promotion.reason"] == "slower"
     entries = audit_lines(tmp_path)
-    assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [
-        ("reject promotion", "ok", "bob")
-    ]
+    assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [("reject promotion", "ok", "bob")]
     assert entries[0]["detail"]["reason"] == "slower"
 
 
@@ -243,9 +240,7 @@ async def test_four_eyes_carol_cannot_approve_her_own_request(
     assert mlflow_server.alias_version(model, "champion") == v1
     assert promotion_tags(mlflow_server, model, v2) == before  # still pending, untouched
     entries = audit_lines(tmp_path)
-    assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [
-        ("approve promotion", "refused", "carol")
-    ]
+    assert [(e["action"], e["outcome"], e["user"]) for e in entries] == [("approve promotion", "refused", "carol")]
 
 
 async def test_an_alias_moved_behind_the_apps_back_is_a_conflict(
@@ -265,9 +260,7 @@ async def test_an_alias_moved_behind_the_apps_back_is_a_conflict(
         assert f"now held by v{v1}" in await wait_for_text(app, pilot, "Policy checks")
 
         # someone else moves the alias while the dialog is open
-        mlflow_server.rest(
-            "POST", "registered-models/alias", {"name": model, "alias": "champion", "version": v3}
-        )
+        mlflow_server.rest("POST", "registered-models/alias", {"name": model, "alias": "champion", "version": v3})
         await pilot.press("y")
         words = await wait_for_toast(app, pilot, "Not approved")
         assert "conflict" in words and f"version {v3}" in words
@@ -366,6 +359,4 @@ async def test_stages_mode_approval_of_a_request_for_the_default_target(
         assert f"{model} v{v2} is now champion" in words
 
     assert stages_of(mlflow_server, model) == {v1: "Archived", v2: "Production"}
-    assert [(e["action"], e["outcome"]) for e in audit_lines(tmp_path)] == [
-        ("approve promotion", "ok")
-    ]
+    assert [(e["action"], e["outcome"]) for e in audit_lines(tmp_path)] == [("approve promotion", "ok")]

@@ -106,9 +106,7 @@ async def test_another_server_experiment_set_or_filter_gets_nothing_from_the_cac
         await first.close()
         others = [
             MlflowBackend("m", MlflowBackend.Options(url=fake.url, experiments=["fake"])),
-            MlflowBackend(
-                "m", MlflowBackend.Options(url=fake.url.replace("127.0.0.1", "localhost"))
-            ),
+            MlflowBackend("m", MlflowBackend.Options(url=fake.url.replace("127.0.0.1", "localhost"))),
         ]
         filtered = MlflowBackend("m", MlflowBackend.Options(url=fake.url))
         filtered.run_query = RunQuery(filter="metrics.auc > 0.5")

@@ -6,8 +6,11 @@ from tests.doctor_support import doctor, found
 def test_doctor_checks_the_real_mlflow_server(tmp_path, capsys, mlflow_server, mlflow_experiment):
     experiment_id, experiment_name = mlflow_experiment
     mlflow_server.create_run(experiment_id)
-    code, report = doctor(tmp_path, capsys, f'name = "mlflow"\nkind = "mlflow"\nurl = "{mlflow_server.url}"\n'
-                                            f'experiments = ["{experiment_name}"]\n')
+    code, report = doctor(
+        tmp_path,
+        capsys,
+        f'name = "mlflow"\nkind = "mlflow"\nurl = "{mlflow_server.url}"\nexperiments = ["{experiment_name}"]\n',
+    )
     assert code == 0, report
     assert report["reachable"] and report["authorised"]
     assert report["version"] == mlflow_server.server_version()
@@ -15,8 +18,11 @@ def test_doctor_checks_the_real_mlflow_server(tmp_path, capsys, mlflow_server, m
 
 
 def test_doctor_fails_on_an_unknown_experiment(tmp_path, capsys, mlflow_server):
-    code, report = doctor(tmp_path, capsys, f'name = "mlflow"\nkind = "mlflow"\nurl = "{mlflow_server.url}"\n'
-                                            'experiments = ["no-such-experiment"]\n')
+    code, report = doctor(
+        tmp_path,
+        capsys,
+        f'name = "mlflow"\nkind = "mlflow"\nurl = "{mlflow_server.url}"\nexperiments = ["no-such-experiment"]\n',
+    )
     assert code == 1
     assert report["reachable"] and not report["ok"]
     assert "no-such-experiment" in report["message"]

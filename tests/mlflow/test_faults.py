@@ -40,9 +40,7 @@ async def test_connection_refused_is_unavailable():
 async def test_401_is_unauthorized_and_never_shows_the_secret(monkeypatch):
     monkeypatch.setenv("MLFLOW_TOKEN_FOR_TEST", SECRET)
     with FaultyMlflow("401") as fake:
-        backend = backend_for(
-            fake.url, auth={"type": "bearer", "token": "env:MLFLOW_TOKEN_FOR_TEST"}
-        )
+        backend = backend_for(fake.url, auth={"type": "bearer", "token": "env:MLFLOW_TOKEN_FOR_TEST"})
         exc = await poll_error(backend)
     assert isinstance(exc, Unauthorized)
     assert "refused the credentials (HTTP 401)" in str(exc)
@@ -90,9 +88,7 @@ async def test_a_hanging_server_times_out_and_the_hub_says_so():
 async def test_bearer_token_from_an_env_reference_is_sent(monkeypatch):
     monkeypatch.setenv("MLFLOW_TOKEN_FOR_TEST", SECRET)
     with FaultyMlflow("ok") as fake:
-        backend = backend_for(
-            fake.url, auth={"type": "bearer", "token": "env:MLFLOW_TOKEN_FOR_TEST"}
-        )
+        backend = backend_for(fake.url, auth={"type": "bearer", "token": "env:MLFLOW_TOKEN_FOR_TEST"})
         data = await backend.fetch()
         await backend.close()
     assert [r.name for r in data.runs] == ["only"]
@@ -148,9 +144,7 @@ async def test_without_auth_settings_mlflows_own_variables_apply(monkeypatch, en
 
 
 async def test_a_missing_secret_is_unauthorized_naming_the_variable_not_a_value():
-    backend = backend_for(
-        "http://127.0.0.1:9", auth={"type": "bearer", "token": "env:NOT_SET_ANYWHERE"}
-    )
+    backend = backend_for("http://127.0.0.1:9", auth={"type": "bearer", "token": "env:NOT_SET_ANYWHERE"})
     with pytest.raises(Unauthorized, match="NOT_SET_ANYWHERE is not set"):
         await backend.open()
 

@@ -23,9 +23,7 @@ REQUEST_TAGS = {
 
 
 def promotion_tags(server: MlflowServer, model: str, version: str) -> dict[str, str]:
-    return {
-        k: v for k, v in server.version_tags(model, version).items() if k.startswith("mlops_tui.")
-    }
+    return {k: v for k, v in server.version_tags(model, version).items() if k.startswith("mlops_tui.")}
 
 
 def request_for(
@@ -55,9 +53,7 @@ async def test_models_and_versions_carry_aliases_even_where_search_drops_them(
         {"name": model, "version": v1, "stage": "Staging", "archive_existing_versions": False},
     )
     # The server's own search leaves the aliases out of versions: the reason we read them per model.
-    searched = mlflow_server.rest(
-        "GET", "model-versions/search", params={"filter": f"name='{model}'"}
-    )
+    searched = mlflow_server.rest("GET", "model-versions/search", params={"filter": f"name='{model}'"})
     assert not any(v.get("aliases") for v in searched["model_versions"])
 
     backend = make_backend()
@@ -75,9 +71,7 @@ async def test_models_and_versions_carry_aliases_even_where_search_drops_them(
     assert versions[v1].created is not None
 
 
-async def test_alias_holder_reads_the_server_now(
-    mlflow_server, mlflow_experiment, mlflow_model_name, make_backend
-):
+async def test_alias_holder_reads_the_server_now(mlflow_server, mlflow_experiment, mlflow_model_name, make_backend):
     model = mlflow_model_name
     v1, v2 = mlflow_server.seed_model(model, mlflow_experiment[0])
     backend = make_backend()
@@ -127,9 +121,7 @@ async def test_request_then_approve_moves_the_alias_and_records_the_decision(
     }
     assert not REQUEST_TAGS & tags.keys()
     history = [p for p in await backend.list_promotions() if p.model == model]
-    assert [(p.version, p.state, p.decided_by) for p in history] == [
-        (v2, PromotionState.APPROVED, "bob")
-    ]
+    assert [(p.version, p.state, p.decided_by) for p in history] == [(v2, PromotionState.APPROVED, "bob")]
 
     timeline = [e for e in await backend.list_events() if e.model == model]
     decisions = [(e.time, e.text) for e in timeline if e.kind == EventKind.PROMOTION]
@@ -201,9 +193,9 @@ async def test_stages_mode_transitions_and_archives_the_previous_holder(
 
     stages = {
         v["version"]: v["current_stage"]
-        for v in mlflow_server.rest(
-            "GET", "model-versions/search", params={"filter": f"name='{model}'"}
-        )["model_versions"]
+        for v in mlflow_server.rest("GET", "model-versions/search", params={"filter": f"name='{model}'"})[
+            "model_versions"
+        ]
     }
     assert stages == {v1: "Archived", v2: "Production"}
     assert await backend.alias_holder(model, "champion") == v2
@@ -226,9 +218,7 @@ async def test_four_eyes_approval_through_the_hub_and_actions(
         audit = AuditLog(tmp_path / "audit.jsonl")
         alice = Actions(hub, audit, user="alice")
         bob = Actions(hub, audit, user="bob")
-        request = await alice.request_promotion(
-            "prod-mlflow", model, v2, "champion", note="ship it"
-        )
+        request = await alice.request_promotion("prod-mlflow", model, v2, "champion", note="ship it")
 
         with pytest.raises(ActionRefused, match="four-eyes"):
             await alice.approve(request, expected_holder=v1)

@@ -51,9 +51,7 @@ def hundred_twenty(mlflow_server: MlflowServer) -> tuple[str, str]:
     return exp, name
 
 
-async def test_lists_experiments_and_runs_with_their_details(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_lists_experiments_and_runs_with_their_details(mlflow_server, mlflow_experiment, make_backend):
     exp_id, exp_name = mlflow_experiment
     mlflow_server.rest(
         "POST",
@@ -68,17 +66,13 @@ async def test_lists_experiments_and_runs_with_their_details(
         tags={"team": "fraud"},
         user="alice",
     )
-    running = mlflow_server.create_run(
-        exp_id, name="lr-1", params={"model": "lr"}, status="RUNNING"
-    )
+    running = mlflow_server.create_run(exp_id, name="lr-1", params={"model": "lr"}, status="RUNNING")
     failed = mlflow_server.create_run(exp_id, name="broken", status="FAILED")
 
     backend = make_backend(experiments=[exp_name])
     data = await backend.fetch()
 
-    assert [(e.id, e.name, e.tags) for e in data.experiments] == [
-        (exp_id, exp_name, {"team": "fraud"})
-    ]
+    assert [(e.id, e.name, e.tags) for e in data.experiments] == [(exp_id, exp_name, {"team": "fraud"})]
     by_id = {r.id: r for r in data.runs}
     assert set(by_id) == {done, running, failed}
     run = by_id[done]
@@ -93,9 +87,7 @@ async def test_lists_experiments_and_runs_with_their_details(
     assert data.query_error == "" and data.progress == ""
 
 
-async def test_filter_and_order_are_applied_by_the_server(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_filter_and_order_are_applied_by_the_server(mlflow_server, mlflow_experiment, make_backend):
     exp_id, exp_name = mlflow_experiment
     for name, model, auc in [
         ("a", "xgb", 0.95),
@@ -107,9 +99,7 @@ async def test_filter_and_order_are_applied_by_the_server(
     backend = make_backend(experiments=[exp_name])
     await backend.open()
     searches = record_searches(backend)
-    backend.run_query = RunQuery(
-        filter="metrics.auc > 0.9 and params.model = 'xgb'", order_by=("metrics.auc DESC",)
-    )
+    backend.run_query = RunQuery(filter="metrics.auc > 0.9 and params.model = 'xgb'", order_by=("metrics.auc DESC",))
 
     data = await backend.fetch()
 
@@ -122,9 +112,7 @@ async def test_filter_and_order_are_applied_by_the_server(
     assert [r.name for r in data.runs] == ["b", "d", "a", "c"]
 
 
-async def test_invalid_filter_is_a_query_error_not_a_broken_backend(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_invalid_filter_is_a_query_error_not_a_broken_backend(mlflow_server, mlflow_experiment, make_backend):
     exp_id, exp_name = mlflow_experiment
     mlflow_server.create_run(exp_id, name="only", metrics={"auc": 0.9})
     backend = make_backend(experiments=[exp_name])
@@ -147,9 +135,7 @@ async def test_invalid_filter_is_a_query_error_not_a_broken_backend(
         assert "Invalid clause" in status.query_error
         hub.set_run_query(RunQuery(filter="metrics.auc > 0.5"))
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not (
-            hub.snapshot.runs and hub.snapshot.statuses[0].query_error == ""
-        ):
+        while time.monotonic() < deadline and not (hub.snapshot.runs and hub.snapshot.statuses[0].query_error == ""):
             time.sleep(0.05)
         assert [r.name for r in hub.snapshot.runs] == ["only"]
         assert hub.snapshot.statuses[0].query_error == ""
@@ -172,9 +158,7 @@ async def test_pages_past_the_first_are_loaded_and_each_page_shown(hundred_twent
     assert [r.name for r in data.runs[:3]] == ["p119", "p118", "p117"]
 
 
-async def test_refresh_brings_new_finished_and_deleted_runs(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_refresh_brings_new_finished_and_deleted_runs(mlflow_server, mlflow_experiment, make_backend):
     exp_id, exp_name = mlflow_experiment
     old = ms(600)
     keep = mlflow_server.create_run(exp_id, name="keep", metrics={"auc": 0.8}, start_ms=old)
@@ -202,9 +186,7 @@ async def test_refresh_brings_new_finished_and_deleted_runs(
     assert searches and all("filter" in s for s in searches if s["run_view_type"] == "ACTIVE_ONLY")
 
 
-async def test_refresh_keeps_the_server_order_of_a_metric_sort(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_refresh_keeps_the_server_order_of_a_metric_sort(mlflow_server, mlflow_experiment, make_backend):
     exp_id, exp_name = mlflow_experiment
     for name, auc in [("mid", 0.85), ("low", 0.7), ("nan", float("nan")), ("high", 0.9)]:
         mlflow_server.create_run(exp_id, name=name, metrics={"auc": auc}, start_ms=ms(300))
@@ -249,9 +231,7 @@ async def test_metric_history_is_every_logged_step(mlflow_server, mlflow_experim
     assert await backend.metric_history(run, "never-logged") == []
 
 
-async def test_a_long_load_outlives_the_poll_timeout_and_still_completes(
-    hundred_twenty, make_backend
-):
+async def test_a_long_load_outlives_the_poll_timeout_and_still_completes(hundred_twenty, make_backend):
     """Paging through many runs is not killed by the hub's per-poll timeout."""
     _, exp_name = hundred_twenty
     backend = make_backend(experiments=[exp_name], page_size=1, timeout_seconds=1.0)
@@ -296,9 +276,7 @@ async def test_a_restored_run_comes_back(mlflow_server, mlflow_experiment, make_
     assert [r.name for r in (await backend.fetch()).runs] == ["flaky", "stays"]
 
 
-async def test_the_periodic_full_reload_catches_what_refreshes_cannot(
-    mlflow_server, mlflow_experiment, make_backend
-):
+async def test_the_periodic_full_reload_catches_what_refreshes_cannot(mlflow_server, mlflow_experiment, make_backend):
     """A tag added to a finished run is invisible to the cheap refresh; the background full
     reload picks it up, and the old list stays on screen while it runs."""
     exp_id, exp_name = mlflow_experiment

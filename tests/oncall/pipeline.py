@@ -141,16 +141,22 @@ class PipelineCase:
         return self.am.alerts(*filters)
 
     def wait_firing(self, name: str, timeout: float = 30) -> dict[str, Any]:
-        return wait_until(lambda: next(iter(self.am_alerts(name)), None), timeout,
-                          f"{name} for {self.model} never reached Alertmanager")
+        return wait_until(
+            lambda: next(iter(self.am_alerts(name)), None),
+            timeout,
+            f"{name} for {self.model} never reached Alertmanager",
+        )
 
     def wait_resolved(self, name: str, timeout: float = 30) -> None:
         wait_until(lambda: not self.am_alerts(name), timeout, f"{name} for {self.model} never resolved")
 
     def silences(self) -> list[dict[str, Any]]:
         """This test's silences (their matchers name this model)."""
-        return [s for s in self.am.silences()
-                if any(m["name"] == "model" and m["value"] == self.model for m in s["matchers"])]
+        return [
+            s
+            for s in self.am.silences()
+            if any(m["name"] == "model" and m["value"] == self.model for m in s["matchers"])
+        ]
 
     def cleanup(self) -> None:
         for feature in ("down", "latency"):

@@ -18,22 +18,35 @@ from tests.helpers import wait_for_data, wait_for_text
 from tests.oncall.pipeline import PipelineCase
 
 
-def oncall_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: PipelineCase, *, read_only: bool = False,
-               **settings) -> MlopsApp:
+def oncall_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: PipelineCase, *, read_only: bool = False, **settings
+) -> MlopsApp:
     """The app on the pipeline's Alertmanager (filtered to this test's model), polling every 1 s."""
     monkeypatch.setenv("MLOPS_TUI_USER", USER)
     backend = AlertmanagerBackend("am", AlertmanagerBackend.Options(url=case.am.url, filters=[case.filter]))
-    runtime = build_runtime(Settings(refresh_seconds=1.0, **settings), backends=[backend],
-                            audit_path=tmp_path / "audit.jsonl", read_only=read_only)
+    runtime = build_runtime(
+        Settings(refresh_seconds=1.0, **settings),
+        backends=[backend],
+        audit_path=tmp_path / "audit.jsonl",
+        read_only=read_only,
+    )
     return MlopsApp(runtime)
 
 
 def write_config(tmp_path: Path, case: PipelineCase, **top: object) -> Path:
     """A config file for headless commands on this test's slice of the pipeline."""
-    lines = [f"{k} = {v!r}".replace("'", '"') if not isinstance(v, bool) else f"{k} = {str(v).lower()}"
-             for k, v in {"refresh_seconds": 1.0, **top}.items()]
-    lines += ["[contexts.default]", "[[contexts.default.backends]]", 'name = "am"', 'kind = "alertmanager"',
-              f'url = "{case.am.url}"', f"filters = ['{case.filter}']"]
+    lines = [
+        f"{k} = {v!r}".replace("'", '"') if not isinstance(v, bool) else f"{k} = {str(v).lower()}"
+        for k, v in {"refresh_seconds": 1.0, **top}.items()
+    ]
+    lines += [
+        "[contexts.default]",
+        "[[contexts.default.backends]]",
+        'name = "am"',
+        'kind = "alertmanager"',
+        f'url = "{case.am.url}"',
+        f"filters = ['{case.filter}']",
+    ]
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -13,14 +13,37 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
 
 def alert(name: str, fp: str, *, state=AlertState.FIRING, silenced=(), inhibited=(), **labels) -> Alert:
-    return Alert(fingerprint=fp, labels={"alertname": name, **labels}, starts_at=NOW - timedelta(hours=1),
-                 state=state, silenced_by=silenced, inhibited_by=inhibited, backend="am")
+    return Alert(
+        fingerprint=fp,
+        labels={"alertname": name, **labels},
+        starts_at=NOW - timedelta(hours=1),
+        state=state,
+        silenced_by=silenced,
+        inhibited_by=inhibited,
+        backend="am",
+    )
 
 
-def ack(sid: str, name: str, *, started=NOW - timedelta(minutes=12), ends=NOW + timedelta(minutes=3),
-        comment="ACK! acknowledged by erin in mlops-tui", by="erin", state=SilenceState.ACTIVE) -> Silence:
-    return Silence(id=sid, matchers=(Matcher(name="alertname", value=name),), starts_at=started, ends_at=ends,
-                   created_by=by, comment=comment, state=state, backend="am")
+def ack(
+    sid: str,
+    name: str,
+    *,
+    started=NOW - timedelta(minutes=12),
+    ends=NOW + timedelta(minutes=3),
+    comment="ACK! acknowledged by erin in mlops-tui",
+    by="erin",
+    state=SilenceState.ACTIVE,
+) -> Silence:
+    return Silence(
+        id=sid,
+        matchers=(Matcher(name="alertname", value=name),),
+        starts_at=started,
+        ends_at=ends,
+        created_by=by,
+        comment=comment,
+        state=state,
+        backend="am",
+    )
 
 
 # -- triage ---------------------------------------------------------------------------------------
@@ -30,8 +53,7 @@ def test_acked_silenced_inhibited_and_firing_read_differently():
     silences = {"s1": a, "s2": plain}
     acked = triage(alert("Down", "f1", state=AlertState.SUPPRESSED, silenced=("s1",)), silences)
     silenced = triage(alert("Slow", "f2", state=AlertState.SUPPRESSED, silenced=("s2",)), silences)
-    inhibited = triage(alert("Latency", "f3", state=AlertState.SUPPRESSED, inhibited=("f1",)), silences,
-                       {"f1": "Down"})
+    inhibited = triage(alert("Latency", "f3", state=AlertState.SUPPRESSED, inhibited=("f1",)), silences, {"f1": "Down"})
     firing = triage(alert("Other", "f4"), silences)
 
     assert acked.state == Triage.ACKED and acked.words(NOW) == "acked by erin 12m ago"
@@ -66,22 +88,27 @@ def test_since_words():
 def test_an_extended_comment_keeps_the_first_ack_time_and_counts():
     a = ack("s1", "Down", started=datetime(2026, 11, 30, 11, 48, tzinfo=timezone.utc))
     once = extended_ack_comment(a, "bob", NOW)
-    assert once == ("ACK! acknowledged by erin in mlops-tui [acked 2026-11-30T11:48:00Z; extended 1x]"
-                    " (last extended by bob at 2026-11-30T12:00:00Z)")
+    assert once == (
+        "ACK! acknowledged by erin in mlops-tui [acked 2026-11-30T11:48:00Z; extended 1x]"
+        " (last extended by bob at 2026-11-30T12:00:00Z)"
+    )
     # Alertmanager answers an update with a new silence starting now: the comment still knows
     later = a.model_copy(update={"comment": once, "starts_at": NOW})
     assert ack_started_at(later) == datetime(2026, 11, 30, 11, 48, tzinfo=timezone.utc)
     twice = extended_ack_comment(later, "erin", NOW + timedelta(minutes=10))
-    assert twice == ("ACK! acknowledged by erin in mlops-tui [acked 2026-11-30T11:48:00Z; extended 2x]"
-                     " (last extended by erin at 2026-11-30T12:10:00Z)")
+    assert twice == (
+        "ACK! acknowledged by erin in mlops-tui [acked 2026-11-30T11:48:00Z; extended 2x]"
+        " (last extended by erin at 2026-11-30T12:10:00Z)"
+    )
     assert ack_extensions(later.model_copy(update={"comment": twice})) == 2
     assert later.model_copy(update={"comment": twice}).is_ack
 
 
 # -- the keeper's plan ------------------------------------------------------------------------------
 def plan(alerts, silences, **kw):
-    return plan_acks(alerts, silences, NOW, ack_minutes=kw.pop("ack_minutes", 15),
-                     ack_max_hours=kw.pop("ack_max_hours", 12), **kw)
+    return plan_acks(
+        alerts, silences, NOW, ack_minutes=kw.pop("ack_minutes", 15), ack_max_hours=kw.pop("ack_max_hours", 12), **kw
+    )
 
 
 def test_margin_is_half_the_ack_at_most_five_minutes():
@@ -159,9 +186,12 @@ async def test_the_keeper_does_not_try_in_read_only_and_says_so_once():
             calls.append(silence.id)
 
     def snap(generation):
-        return Snapshot(generation=generation, statuses=(BackendStatus(name="am", kind="alertmanager",
-                                                                       state=BackendState.OK),),
-                        alerts=(firing,), silences=(a,))
+        return Snapshot(
+            generation=generation,
+            statuses=(BackendStatus(name="am", kind="alertmanager", state=BackendState.OK),),
+            alerts=(firing,),
+            silences=(a,),
+        )
 
     hub = SimpleNamespace(snapshot=snap(1), backend=lambda name: None)
     keeper = AckKeeper(hub, ReadOnlyActions(), ack_minutes=15, ack_max_hours=12, report=lines.append)

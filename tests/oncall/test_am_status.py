@@ -37,8 +37,9 @@ inhibit_rules: []
 """
     assert receivers_from_config(config) == ("null", "pager", "team-ml")
     # as Alertmanager 0.25 sends it back in status.config.original (lists not indented)
-    assert receivers_from_config('route:\n  receiver: "null"\nreceivers:\n- name: "null"\n- name: b\ntemplates: []\n') \
-        == ("null", "b")
+    assert receivers_from_config(
+        'route:\n  receiver: "null"\nreceivers:\n- name: "null"\n- name: b\ntemplates: []\n'
+    ) == ("null", "b")
 
 
 def status(name, cluster="ready", peers=()):
@@ -65,8 +66,18 @@ async def test_colon_am_shows_version_uptime_cluster_and_receivers(oncall, tmp_p
         await wait_for_data(app, pilot)
         await pilot.press("colon", "a", "m", "enter")
         await wait_until(lambda: isinstance(app.screen, AlertmanagerStatusScreen), timeout=5, pilot=pilot)
-        shown = await wait_for_text(app, pilot, "no split seen", "version", oncall.am.version, "up since",
-                                    "cluster", "disabled", "receivers", "null")
+        shown = await wait_for_text(
+            app,
+            pilot,
+            "no split seen",
+            "version",
+            oncall.am.version,
+            "up since",
+            "cluster",
+            "disabled",
+            "receivers",
+            "null",
+        )
         assert " ago)" in shown and "⚠" not in shown
 
 
@@ -76,8 +87,10 @@ async def test_two_alertmanagers_that_are_not_one_cluster_are_flagged_from_the_s
     other = AlertmanagerServer(tmp_path / "am-b", "b").start()
     try:
         monkeypatch.setenv("MLOPS_TUI_USER", USER)
-        backends = [AlertmanagerBackend("am-a", AlertmanagerBackend.Options(url=oncall.am.url)),
-                    AlertmanagerBackend("am-b", AlertmanagerBackend.Options(url=other.url))]
+        backends = [
+            AlertmanagerBackend("am-a", AlertmanagerBackend.Options(url=oncall.am.url)),
+            AlertmanagerBackend("am-b", AlertmanagerBackend.Options(url=other.url)),
+        ]
         runtime = build_runtime(Settings(refresh_seconds=1.0), backends=backends, audit_path=tmp_path / "a.jsonl")
         app = MlopsApp(runtime)
         async with app.run_test(size=(160, 48)) as pilot:

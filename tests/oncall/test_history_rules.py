@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from mlops_tui.backends.prometheus.alert_history import alerts_query, intervals_by_series, intervals_from_matrix, step_for
+from mlops_tui.backends.prometheus.alert_history import (
+    alerts_query,
+    intervals_by_series,
+    intervals_from_matrix,
+    step_for,
+)
 from mlops_tui.domain import Alert, AlertState, BackendState, BackendStatus, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import FiringInterval
 from mlops_tui.services.alert_history import AlertHistory, is_flapping
@@ -22,9 +27,19 @@ def at(seconds: float) -> datetime:
 
 
 def matrix(*series) -> dict:
-    return {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"__name__": "ALERTS", "alertstate": "firing", **labels},
-         "values": [[T0.timestamp() + s, "1"] for s in seconds]} for labels, seconds in series]}}
+    return {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [
+                {
+                    "metric": {"__name__": "ALERTS", "alertstate": "firing", **labels},
+                    "values": [[T0.timestamp() + s, "1"] for s in seconds],
+                }
+                for labels, seconds in series
+            ],
+        },
+    }
 
 
 def test_points_in_runs_become_intervals_and_a_run_reaching_the_end_still_fires():
@@ -46,14 +61,18 @@ def test_step_and_query():
     assert step_for(timedelta(minutes=10)) == 1
     assert step_for(timedelta(days=7)) == 61  # 604800 s / 10000 points, rounded up
     assert alerts_query('Di"sk') == 'ALERTS{alertname="Di\\"sk",alertstate="firing"}'
-    assert alerts_query("Down", {"model": "a\\b", "alertstate": "x"}) == 'ALERTS{alertname="Down",alertstate="firing",model="a\\\\b"}'
+    assert (
+        alerts_query("Down", {"model": "a\\b", "alertstate": "x"})
+        == 'ALERTS{alertname="Down",alertstate="firing",model="a\\\\b"}'
+    )
     assert alerts_query(None) == 'ALERTS{alertstate="firing"}'
 
 
 def test_flapping_is_more_than_threshold_starts_within_an_hour():
     def starts(*minutes):
-        return [FiringInterval(starts_at=T0 + timedelta(minutes=m), ends_at=T0 + timedelta(minutes=m + 1))
-                for m in minutes]
+        return [
+            FiringInterval(starts_at=T0 + timedelta(minutes=m), ends_at=T0 + timedelta(minutes=m + 1)) for m in minutes
+        ]
 
     assert not is_flapping(starts(0, 20, 40), 3)
     assert is_flapping(starts(0, 20, 40, 59), 3)
@@ -61,11 +80,15 @@ def test_flapping_is_more_than_threshold_starts_within_an_hour():
 
 
 def test_summary_and_strip():
-    intervals = (FiringInterval(starts_at=T0 - timedelta(days=6), ends_at=T0 - timedelta(days=6) + timedelta(minutes=10),
-                                source="prometheus"),
-                 FiringInterval(starts_at=T0 - timedelta(hours=1), ends_at=T0 - timedelta(minutes=40),
-                                source="prometheus"),
-                 FiringInterval(starts_at=T0 - timedelta(minutes=30), ends_at=None, source="prometheus"))
+    intervals = (
+        FiringInterval(
+            starts_at=T0 - timedelta(days=6),
+            ends_at=T0 - timedelta(days=6) + timedelta(minutes=10),
+            source="prometheus",
+        ),
+        FiringInterval(starts_at=T0 - timedelta(hours=1), ends_at=T0 - timedelta(minutes=40), source="prometheus"),
+        FiringInterval(starts_at=T0 - timedelta(minutes=30), ends_at=None, source="prometheus"),
+    )
     h = AlertHistory(intervals, 7, "prometheus", now=T0)
     assert h.summary() == "fired 3 times in 7 days (median 20 min) (prometheus)"
     assert h.strip(7) == "·█····█"  # a cell a day, oldest left: 6 days ago, then the last day
@@ -75,17 +98,27 @@ def test_summary_and_strip():
 
 # -- the journal ----------------------------------------------------------------------------------
 def snap(generation, alerts=(), silences=(), state=BackendState.OK):
-    return Snapshot(generation=generation, statuses=(BackendStatus(name="am", kind="alertmanager", state=state),),
-                    alerts=tuple(alerts), silences=tuple(silences))
+    return Snapshot(
+        generation=generation,
+        statuses=(BackendStatus(name="am", kind="alertmanager", state=state),),
+        alerts=tuple(alerts),
+        silences=tuple(silences),
+    )
 
 
 def test_the_journal_records_firings_and_acks_and_survives_a_restart(tmp_path):
     path = tmp_path / "state" / "journal.sqlite3"
     t0 = datetime.now(timezone.utc) - timedelta(minutes=5)  # the journal orders by real times
     alert = Alert(fingerprint="f1", labels=LABELS, starts_at=t0, backend="am")
-    ack = Silence(id="s1", matchers=(Matcher(name="alertname", value="Down"),), starts_at=t0,
-                  ends_at=t0 + timedelta(minutes=15), created_by="erin",
-                  comment="ACK! acknowledged by erin in mlops-tui", backend="am")
+    ack = Silence(
+        id="s1",
+        matchers=(Matcher(name="alertname", value="Down"),),
+        starts_at=t0,
+        ends_at=t0 + timedelta(minutes=15),
+        created_by="erin",
+        comment="ACK! acknowledged by erin in mlops-tui",
+        backend="am",
+    )
     hub = SimpleNamespace(snapshot=snap(1, [alert]))
     journal = AlertJournal(path)
     recorder = JournalRecorder(hub, journal)

@@ -34,12 +34,19 @@ def active(silences):
 def post_ack(case, name: str, *, by: str = "erin", seconds: float = 20) -> str:
     """An ack made on the server by someone else, ending in `seconds`."""
     now = datetime.now(timezone.utc)
-    r = case.am.http.post("/api/v2/silences", json={
-        "matchers": [{"name": "alertname", "value": name, "isRegex": False, "isEqual": True},
-                     {"name": "model", "value": case.model, "isRegex": False, "isEqual": True}],
-        "startsAt": iso(now), "endsAt": iso(now + timedelta(seconds=seconds)),
-        "createdBy": by, "comment": f"ACK! acknowledged by {by} in mlops-tui",
-    })
+    r = case.am.http.post(
+        "/api/v2/silences",
+        json={
+            "matchers": [
+                {"name": "alertname", "value": name, "isRegex": False, "isEqual": True},
+                {"name": "model", "value": case.model, "isRegex": False, "isEqual": True},
+            ],
+            "startsAt": iso(now),
+            "endsAt": iso(now + timedelta(seconds=seconds)),
+            "createdBy": by,
+            "comment": f"ACK! acknowledged by {by} in mlops-tui",
+        },
+    )
     r.raise_for_status()
     return r.json()["silenceID"]
 
@@ -83,8 +90,12 @@ async def test_an_ack_is_extended_while_its_alert_fires_and_left_to_expire_once_
         oncall.wait_resolved(DOWN)
         await wait_on(pilot, lambda: DOWN not in screen(app), 15, "the app still lists the resolved alert")
         count = len(extensions(tmp_path))
-        await wait_on(pilot, lambda: not active(oncall.silences()), 75,
-                      f"the ack outlived its resolved alert:\n{oncall.silences()}")
+        await wait_on(
+            pilot,
+            lambda: not active(oncall.silences()),
+            75,
+            f"the ack outlived its resolved alert:\n{oncall.silences()}",
+        )
         assert len(extensions(tmp_path)) == count
         assert not [s for s in oncall.silences() if f"extended {count + 1}x" in s["comment"]]
 
@@ -100,8 +111,12 @@ async def test_u_releases_an_ack_after_a_confirm_and_the_alert_is_unowned_again(
         await cursor_to(pilot, alerts_grid(app), named(DOWN))
         await pilot.press("u")
         await confirm(app, pilot, "Release the ack by erin", sid)
-        await wait_on(pilot, lambda: oncall.am.silence(sid)["status"]["state"] == "expired", 10,
-                      "the ack's silence was not expired")
+        await wait_on(
+            pilot,
+            lambda: oncall.am.silence(sid)["status"]["state"] == "expired",
+            10,
+            "the ack's silence was not expired",
+        )
         await wait_for_row(app, pilot, DOWN, "◆ firing")
         # the detail still lists the ack that held it, now expired
         await pilot.press("enter")
@@ -128,9 +143,7 @@ async def test_u_on_an_ack_is_refused_in_read_only_before_any_confirm(oncall, tm
     assert entry["outcome"] == "refused"
 
 
-async def test_an_inhibited_alert_shows_as_inhibited_naming_its_inhibitor_and_i_hides_it(
-    oncall, tmp_path, monkeypatch
-):
+async def test_an_inhibited_alert_shows_as_inhibited_naming_its_inhibitor_and_i_hides_it(oncall, tmp_path, monkeypatch):
     oncall.switch("latency", True)
     oncall.switch("down", True)
     oncall.wait_firing(DOWN)
@@ -169,8 +182,13 @@ def test_keep_acks_extends_an_ack_logs_it_and_exits_0_on_sigterm(oncall, tmp_pat
     monkeypatch.setenv("MLOPS_TUI_USER", "keeper-bot")
     log = tmp_path / "keep-acks.log"
     with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "mlops_tui", "--config", str(config), "alerts", "keep-acks"],
-                                stdout=subprocess.DEVNULL, stderr=err, cwd=REPO, env=os.environ.copy())
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mlops_tui", "--config", str(config), "alerts", "keep-acks"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=REPO,
+            env=os.environ.copy(),
+        )
     try:
         from tests.server_process import wait_until as wait_sync
 
@@ -208,8 +226,14 @@ def test_alerts_list_says_who_acked_in_the_table_and_the_json(oncall, tmp_path, 
     listed = {a["labels"]["alertname"]: a["triage"] for a in json.loads(capsys.readouterr().out)}
     assert listed[DOWN]["state"] == "acked" and listed[DOWN]["acked_by"] == "erin"
     assert listed[DOWN]["silence_id"] == sid and listed[DOWN]["acked_at"]
-    assert listed[SLOW] == {"state": "inhibited", "acked_by": None, "acked_at": None, "silence_id": None,
-                            "inhibited_by": [DOWN], "flapping": False}
+    assert listed[SLOW] == {
+        "state": "inhibited",
+        "acked_by": None,
+        "acked_at": None,
+        "silence_id": None,
+        "inhibited_by": [DOWN],
+        "flapping": False,
+    }
     assert main(["--config", str(config), "alerts", "list"]) == 0
     table = capsys.readouterr().out
     [down_line] = [line for line in table.splitlines() if f" {DOWN} " in line and SLOW not in line]

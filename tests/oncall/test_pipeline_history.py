@@ -25,13 +25,17 @@ DOWN = "OncallModelDown"
 def evaluations(prom) -> float:
     """How many times Prometheus has evaluated the oncall rule group (its own /metrics)."""
     text = prom.http.get("/metrics").text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("prometheus_rule_group_iterations_total") and "oncall" in line)
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("prometheus_rule_group_iterations_total") and "oncall" in line
+    )
 
 
 def firing_in_prometheus(case) -> bool:
-    return bool(case.pipeline.prometheus.query(f'ALERTS{{alertname="{DOWN}",model="{case.model}",'
-                                               f'alertstate="firing"}}'))
+    return bool(
+        case.pipeline.prometheus.query(f'ALERTS{{alertname="{DOWN}",model="{case.model}",alertstate="firing"}}')
+    )
 
 
 def fire_once(case) -> None:
@@ -49,9 +53,19 @@ def fire_once(case) -> None:
 
 def config_with_prometheus(tmp_path, case):
     path = write_config(tmp_path, case)
-    path.write_text(path.read_text() + "\n".join([
-        "[[contexts.default.backends]]", 'name = "prom"', 'kind = "prometheus"',
-        f'url = "{case.pipeline.prometheus.url}"', 'drift_metric = "oncall_switch"', ""]))
+    path.write_text(
+        path.read_text()
+        + "\n".join(
+            [
+                "[[contexts.default.backends]]",
+                'name = "prom"',
+                'kind = "prometheus"',
+                f'url = "{case.pipeline.prometheus.url}"',
+                'drift_metric = "oncall_switch"',
+                "",
+            ]
+        )
+    )
     return path
 
 
@@ -80,11 +94,15 @@ async def test_two_firings_are_two_intervals_in_alerts_history_and_the_detail(on
     oncall.switch("down", True)
     oncall.wait_firing(DOWN)
     monkeypatch.setenv("MLOPS_TUI_USER", USER)
-    backends = [AlertmanagerBackend("am", AlertmanagerBackend.Options(url=oncall.am.url, filters=[oncall.filter])),
-                PrometheusBackend("prom", PrometheusBackend.Options(url=oncall.pipeline.prometheus.url,
-                                                                    drift_metric="oncall_switch"))]
-    runtime = build_runtime(Settings(refresh_seconds=1.0, history_days=0.01), backends=backends,
-                            audit_path=tmp_path / "audit.jsonl")
+    backends = [
+        AlertmanagerBackend("am", AlertmanagerBackend.Options(url=oncall.am.url, filters=[oncall.filter])),
+        PrometheusBackend(
+            "prom", PrometheusBackend.Options(url=oncall.pipeline.prometheus.url, drift_metric="oncall_switch")
+        ),
+    ]
+    runtime = build_runtime(
+        Settings(refresh_seconds=1.0, history_days=0.01), backends=backends, audit_path=tmp_path / "audit.jsonl"
+    )
     app = MlopsApp(runtime)
     async with app.run_test(size=(160, 60)) as pilot:
         await open_alerts(app, pilot, DOWN)
@@ -113,8 +131,11 @@ async def test_the_journal_records_what_the_app_saw_and_survives_a_restart(oncal
             j.close()
 
     def mine(events):
-        return [(e.kind, e.actor) for e in events
-                if (e.labels or {}).get("model") == oncall.model or oncall.model in str(e.detail)]
+        return [
+            (e.kind, e.actor)
+            for e in events
+            if (e.labels or {}).get("model") == oncall.model or oncall.model in str(e.detail)
+        ]
 
     app = oncall_app(tmp_path, monkeypatch, oncall)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -122,8 +143,12 @@ async def test_the_journal_records_what_the_app_saw_and_survives_a_restart(oncal
         await cursor_to(pilot, alerts_grid(app), named(DOWN))
         await pilot.press("a")
         await confirm(app, pilot, DOWN)
-        await wait_on(pilot, lambda: ("ack created", USER) in mine(journal_events()), 15,
-                      f"the journal never recorded the ack: {journal_events()}")
+        await wait_on(
+            pilot,
+            lambda: ("ack created", USER) in mine(journal_events()),
+            15,
+            f"the journal never recorded the ack: {journal_events()}",
+        )
     assert alert_journal_path().parent.name == "mlops-tui"  # in the (test's own) state dir
     assert mine(journal_events())[0] == ("alert appeared", "")
 

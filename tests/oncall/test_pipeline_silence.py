@@ -38,8 +38,9 @@ async def test_the_dialog_counts_what_the_matchers_hit_and_a_wide_silence_needs_
         await wait_for_text(app, pilot, f"matches 1 active alert: {DOWN}")
 
         await set_matchers(app, pilot, f'model="{oncall.model}"')
-        shown = await wait_for_text(app, pilot, f"matches 2 active alerts: {SLOW}, {DOWN}",
-                                    "⚠ it matches alerts of 2 different names")
+        shown = await wait_for_text(
+            app, pilot, f"matches 2 active alerts: {SLOW}, {DOWN}", "⚠ it matches alerts of 2 different names"
+        )
         await set_matchers(app, pilot, f'model=~"{oncall.model}" alertname!~"Oncall.*"')
         await wait_for_text(app, pilot, "matches 0 active alerts", "⚠ it matches no active alert")
         await set_matchers(app, pilot, f'model="{oncall.model}" alertname=~"OncallModel.*"')
@@ -69,8 +70,7 @@ def test_dry_run_lists_exactly_the_matching_alerts_and_creates_nothing(oncall, t
     others = {a["fingerprint"] for a in oncall.am_alerts()}
     config = write_config(tmp_path, oncall)
     before = oncall.am.silences()
-    argv = ["--config", str(config), "alerts", "silence", fingerprint, "--for", "1h", "--comment", "x",
-            "--dry-run"]
+    argv = ["--config", str(config), "alerts", "silence", fingerprint, "--for", "1h", "--comment", "x", "--dry-run"]
     assert main([*argv, "--matchers", f'model="{oncall.model}" alertname=~"Oncall(Model|Latency).*"']) == 0
     out = capsys.readouterr().out
     assert out.startswith("dry run: the silence matches 2 active alerts") and "nothing was created" in out

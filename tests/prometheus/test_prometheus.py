@@ -91,8 +91,9 @@ async def test_history_follows_the_gauge(prometheus_server):
 
 
 async def test_selector_and_labels_are_configurable(prometheus_server):
-    backend = backend_for(prometheus_server, drift_metric='model_drift_score{model="fraud"}',
-                          model_label="feature", feature_label="model")
+    backend = backend_for(
+        prometheus_server, drift_metric='model_drift_score{model="fraud"}', model_label="feature", feature_label="model"
+    )
     scores = by_key(await backend.list_drift())
     await backend.close()
     assert set(scores) == {("amount", "fraud"), ("country", "fraud")}

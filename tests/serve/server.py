@@ -16,8 +16,16 @@ from typing import Any
 
 from tests.server_process import LocalServer, ServerError, ensure_installed
 
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Runs in the page before textual.js: textual-serve keeps its xterm Terminal in a closure, so
 # catch the object that owns it when its constructor assigns `this.fitAddon`, then read the
@@ -41,8 +49,12 @@ OVERVIEW_PAINTED = ("Firing alerts (", "Latest runs (of ", "demo ok")
 ALERTS_VIEW = "a ack  s silence"
 
 
-WS_HEADERS = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-              "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode()}
+WS_HEADERS = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+}
 
 
 @contextmanager
@@ -140,8 +152,16 @@ class ServeServer(LocalServer):
     NAME = "mlops-tui serve"
     STOP_TIMEOUT = 15.0
 
-    def __init__(self, root: Path, token: str, *, max_sessions: int = 4, extra: list[str] | None = None,
-                 env: dict[str, str] | None = None, app_options: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        token: str,
+        *,
+        max_sessions: int = 4,
+        extra: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        app_options: list[str] | None = None,
+    ) -> None:
         super().__init__(root / "serve.log")
         self.root = root
         self.token = token
@@ -173,8 +193,18 @@ class ServeServer(LocalServer):
         return f"{self.url}/?token={self.token if token is None else token}"
 
     def command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "mlops_tui", *self.app_options, "serve", "--port", str(port),
-                "--max-sessions", str(self.max_sessions), *self.extra]
+        return [
+            sys.executable,
+            "-m",
+            "mlops_tui",
+            *self.app_options,
+            "serve",
+            "--port",
+            str(port),
+            "--max-sessions",
+            str(self.max_sessions),
+            *self.extra,
+        ]
 
     def ready(self) -> bool:
         self.exited()

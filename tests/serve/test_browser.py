@@ -48,8 +48,14 @@ def open_app(context, server, *, token: str | None = None):
 def test_without_the_token_the_page_and_websocket_get_403_and_start_no_app(served, context):
     before = served.log_tail(100_000).count("session started")
     with httpx.Client(base_url=served.url, timeout=10) as http:
-        for url in ("/", "/?token=", "/?token=wrong-token-0123456789abcdef", f"/?token={TOKEN}x",
-                    "/ws?width=80&height=24", "/ws?token=nope&width=80&height=24"):
+        for url in (
+            "/",
+            "/?token=",
+            "/?token=wrong-token-0123456789abcdef",
+            f"/?token={TOKEN}x",
+            "/ws?width=80&height=24",
+            "/ws?token=nope&width=80&height=24",
+        ):
             response = http.get(url, headers=WS_HEADERS if url.startswith("/ws") else None)
             assert response.status_code == 403, url
             assert served.apps() == [], f"{url} started an app process"
@@ -58,8 +64,13 @@ def test_without_the_token_the_page_and_websocket_get_403_and_start_no_app(serve
         # The right token from a page that names another host (DNS rebinding) is refused too.
         rebound = http.get(f"/?token={TOKEN}", headers={"Host": f"evil.example:{served.port}"})
         assert rebound.status_code == 403
-        assert http.get("/ws", headers={**WS_HEADERS, "Host": "evil.example",
-                                        "Cookie": f"mlops-tui-token-{served.port}={TOKEN}"}).status_code == 403
+        assert (
+            http.get(
+                "/ws",
+                headers={**WS_HEADERS, "Host": "evil.example", "Cookie": f"mlops-tui-token-{served.port}={TOKEN}"},
+            ).status_code
+            == 403
+        )
 
     # And in the browser: a 403 page that says what to do, and no process behind it.
     page = context.new_page()
@@ -84,13 +95,16 @@ def test_the_page_shows_the_overview_and_acks_an_alert_via_web(served, context):
     png = page.screenshot()
     (REPO / "screenshots").mkdir(exist_ok=True)
     (REPO / "screenshots" / "web.png").write_bytes(png)
-    colours = page.evaluate("""async (data) => {
+    colours = page.evaluate(
+        """async (data) => {
         const img = new Image(); img.src = 'data:image/png;base64,' + data; await img.decode();
         const c = new OffscreenCanvas(img.width, img.height), g = c.getContext('2d');
         g.drawImage(img, 0, 0);
         const px = g.getImageData(0, 0, img.width, img.height).data, seen = new Set();
         for (let i = 0; i < px.length; i += 4) seen.add((px[i] << 16) | (px[i+1] << 8) | px[i+2]);
-        return seen.size; }""", base64.b64encode(png).decode())
+        return seen.size; }""",
+        base64.b64encode(png).decode(),
+    )
     assert colours > 50, f"the screenshot looks blank ({colours} colours)"
 
     page.keyboard.press("5")

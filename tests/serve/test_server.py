@@ -28,10 +28,13 @@ def test_a_short_token_from_the_environment_is_refused(monkeypatch, capsys):
     assert "too short" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [
-    ["--config", "c.toml", "--context", "prod", "--read-only", "--view", "alerts", "serve"],
-    ["--config", "c.toml", "serve", "--context", "prod", "--read-only"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "c.toml", "--context", "prod", "--read-only", "--view", "alerts", "serve"],
+        ["--config", "c.toml", "serve", "--context", "prod", "--read-only"],
+    ],
+)
 def test_each_tab_runs_the_app_with_the_options_serve_was_given(argv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     args = build_parser().parse_args(argv)
@@ -46,7 +49,10 @@ def test_each_tab_runs_the_app_with_the_options_serve_was_given(argv, tmp_path, 
 def test_a_tab_app_process_gets_the_options_and_via_web_but_not_the_token(tmp_path):
     server = start_server(tmp_path, extra=["--read-only", "--view", "alerts"])
     try:
-        with websocket(server.port, "/ws?width=100&height=30",) as (_, head):
+        with websocket(
+            server.port,
+            "/ws?width=100&height=30",
+        ) as (_, head):
             assert head.startswith(b"HTTP/1.1 403")  # no token, no cookie
         assert server.apps() == []
         with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -110,8 +116,9 @@ def test_behind_a_proxy_the_page_uses_the_public_url(tmp_path):
             entry = http.get(f"/?token={TOKEN}", headers={"Host": "ops.example.com"})
             assert entry.status_code == 302 and "Secure" in entry.headers["set-cookie"]
             assert "Path=/mlops/" in entry.headers["set-cookie"]
-            page = http.get("/", headers={"Host": "ops.example.com",
-                                          "Cookie": entry.headers["set-cookie"].split(";")[0]})
+            page = http.get(
+                "/", headers={"Host": "ops.example.com", "Cookie": entry.headers["set-cookie"].split(";")[0]}
+            )
         assert page.status_code == 200
         assert 'data-session-websocket-url="wss://ops.example.com/mlops/ws"' in page.text
         assert f"{public}/static/js/textual.js" in page.text

@@ -46,10 +46,10 @@ def box(text: str, title: str) -> str:
     left = lines[top].rindex("╭", 0, at)
     right = lines[top].index("╮", at)
     inside = []
-    for line in lines[top + 1:]:
-        if line[left:left + 1] == "╰":
+    for line in lines[top + 1 :]:
+        if line[left : left + 1] == "╰":
             break
-        inside.append(line[left + 1:right].rstrip())
+        inside.append(line[left + 1 : right].rstrip())
     return "\n".join(inside)
 
 
@@ -94,7 +94,23 @@ async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout:
 
 
 __all__ = [
-    "INCIDENT_EPOCH", "SIZE", "USER", "audit_lines", "box", "cursor_to", "demo_app", "focused_grid", "grid",
-    "incident_app", "poll_now", "screen", "type_text", "wait_for_data", "wait_for_dialog",
-    "wait_for_generation", "wait_for_match", "wait_for_text", "wait_for_writes",
+    "INCIDENT_EPOCH",
+    "SIZE",
+    "USER",
+    "audit_lines",
+    "box",
+    "cursor_to",
+    "demo_app",
+    "focused_grid",
+    "grid",
+    "incident_app",
+    "poll_now",
+    "screen",
+    "type_text",
+    "wait_for_data",
+    "wait_for_dialog",
+    "wait_for_generation",
+    "wait_for_match",
+    "wait_for_text",
+    "wait_for_writes",
 ]

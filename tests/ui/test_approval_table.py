@@ -21,12 +21,15 @@ def rendered(holder: str | None, rows: list[MetricComparison]) -> list[str]:
 
 
 def test_each_metric_reads_candidate_champion_delta_and_which_side_is_better():
-    lines = rendered("6", [
-        MetricComparison("auc", 0.875, 0.75),  # higher is better: the candidate
-        MetricComparison("rmse", 3.5, 3.0),  # lower is better: the current holder
-        MetricComparison("f1", 0.5, 0.5),
-        MetricComparison("mae", None, 1.25),  # only the holder has it
-    ])
+    lines = rendered(
+        "6",
+        [
+            MetricComparison("auc", 0.875, 0.75),  # higher is better: the candidate
+            MetricComparison("rmse", 3.5, 3.0),  # lower is better: the current holder
+            MetricComparison("f1", 0.5, 0.5),
+            MetricComparison("mae", None, 1.25),  # only the holder has it
+        ],
+    )
     assert lines == [
         "metric candidate v7 champion v6 delta better",
         "auc 0.875 0.75 +0.1250 ▲ candidate",

@@ -47,7 +47,8 @@ async def test_overview_shows_what_on_call_checks_first_and_tab_moves_between_pa
         firing = snap.firing_alerts
         assert firing, "the pinned demo moment has firing alerts"
         by_severity = "  ".join(
-            f"{n} {sev}" for sev in ("critical", "warning", "info")
+            f"{n} {sev}"
+            for sev in ("critical", "warning", "info")
             if (n := sum(1 for a in firing if a.severity.value == sev))
         )
         assert f"Firing alerts ({len(firing)}): {by_severity}" in text

@@ -25,8 +25,16 @@ async def test_question_mark_on_models_lists_its_promotion_keys(tmp_path):
         await pilot.press("3", "question_mark")
         text = await wait_for_dialog(app, pilot, HelpScreen, "Keys: Models  (esc closes)")
         rows = help_rows(text)
-        for keys, does in [("a", "Approve"), ("x", "Reject"), ("p", "Request promotion"), ("/", "Filter"),
-                           ("s", "Sort"), ("S", "Reverse"), ("tab", "Next list"), ("esc", "Back")]:
+        for keys, does in [
+            ("a", "Approve"),
+            ("x", "Reject"),
+            ("p", "Request promotion"),
+            ("/", "Filter"),
+            ("s", "Sort"),
+            ("S", "Reverse"),
+            ("tab", "Next list"),
+            ("esc", "Back"),
+        ]:
             assert has_key(rows, keys, does), f"{keys} {does} missing from:\n{rows}"
         assert not has_key(rows, "a", "Ack")
         await pilot.press("escape")
@@ -41,8 +49,15 @@ async def test_question_mark_on_alerts_lists_ack_and_silence(tmp_path):
         await wait_for_data(app, pilot)
         await pilot.press("5", "question_mark")
         rows = help_rows(await wait_for_dialog(app, pilot, HelpScreen, "Keys: Alerts"))
-        for keys, does in [("a", "Ack"), ("s", "Silence"), ("u", "Unsilence"), ("c", "Copy md"),
-                           ("b", "Group by"), ("space", "Mark"), ("S", "Reverse")]:
+        for keys, does in [
+            ("a", "Ack"),
+            ("s", "Silence"),
+            ("u", "Unsilence"),
+            ("c", "Copy md"),
+            ("b", "Group by"),
+            ("space", "Mark"),
+            ("S", "Reverse"),
+        ]:
             assert has_key(rows, keys, does), f"{keys} {does} missing from:\n{rows}"
         assert not has_key(rows, "s", "Sort")  # `s` silences on this screen
         assert not has_key(rows, "a", "Approve")

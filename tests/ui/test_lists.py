@@ -28,7 +28,7 @@ def list_lines(app) -> list[str]:
     lines = screen(app).splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("│Run "))
     out = []
-    for line in lines[header + 1:]:
+    for line in lines[header + 1 :]:
         if not line.startswith("│"):
             break
         out.append(line.strip("│ ▁▂▃▄▅▆▇█"))

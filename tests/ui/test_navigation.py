@@ -93,7 +93,7 @@ async def test_colon_command_line_switches_view_cancels_and_quits(tmp_path):
 
 
 async def test_a_command_typed_in_one_burst_runs_and_colon_in_a_filter_is_text(tmp_path):
-    """":alerts⏎" typed fast (or pasted) arrives as keys already queued when ":" is handled."""
+    """ ":alerts⏎" typed fast (or pasted) arrives as keys already queued when ":" is handled."""
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_data(app, pilot)

@@ -185,8 +185,9 @@ async def test_x_rejects_with_a_required_reason(tmp_path, monkeypatch):
         await wait_for_text(app, pilot, f"{request.model} v{request.version} rejected")
 
         def decided():
-            stored = [p for p in app.snapshot.promotions
-                      if p.key == request.key and p.requested_at == request.requested_at]
+            stored = [
+                p for p in app.snapshot.promotions if p.key == request.key and p.requested_at == request.requested_at
+            ]
             return stored and stored[0].state == PromotionState.REJECTED
 
         await wait_until(decided, timeout=5, pilot=pilot)
@@ -208,8 +209,9 @@ async def test_p_requests_a_promotion_that_then_shows_as_pending(tmp_path, monke
         versions = focused_grid(app)
         assert versions.id == "versions"
         version = await cursor_to(
-            pilot, versions, lambda v: "challenger" in v.aliases and "champion" not in v.aliases
-            and v.key not in pending_keys
+            pilot,
+            versions,
+            lambda v: "challenger" in v.aliases and "champion" not in v.aliases and v.key not in pending_keys,
         )
         await pilot.press("p")
         text = await wait_for_dialog(app, pilot, PromptDialog, "Request promotion of")
@@ -221,9 +223,7 @@ async def test_p_requests_a_promotion_that_then_shows_as_pending(tmp_path, monke
         await pilot.press("enter")
         await wait_for_text(app, pilot, f"Requested {version.model} v{version.version} → champion")
         text = await wait_for_text(app, pilot, f"Promotion requests ({pending_before + 1} pending)")
-        assert re.search(
-            rf"{version.model}\s+{version.version} champion\s+{USER}\s+.*pending\s+beats v6 offline", text
-        )
+        assert re.search(rf"{version.model}\s+{version.version} champion\s+{USER}\s+.*pending\s+beats v6 offline", text)
         assert re.search(rf"{version.model}\s+{version.version} challenger ⧗", text)
         mine = [p for p in app.snapshot.pending_promotions if p.key == version.key]
         assert len(mine) == 1 and mine[0].requester == USER and mine[0].note == "beats v6 offline"

@@ -40,8 +40,11 @@ async def test_keys_answer_while_a_slow_backend_is_still_polling(tmp_path):
     app = demo_app(tmp_path, backends=[slow])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        for key, screen_type, title in [("2", RunsScreen, "Runs (0)"), ("5", AlertsScreen, "Alerts (0 firing"),
-                                        ("1", OverviewScreen, "Firing alerts (0)")]:
+        for key, screen_type, title in [
+            ("2", RunsScreen, "Runs (0)"),
+            ("5", AlertsScreen, "Alerts (0 firing"),
+            ("1", OverviewScreen, "Firing alerts (0)"),
+        ]:
             await pilot.press(key)
             await pilot.pause()
             # the view answered the key while the first poll is still out

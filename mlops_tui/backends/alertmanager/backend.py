@@ -121,9 +121,7 @@ class AlertmanagerBackend(Backend):
     async def create_silence(self, silence: Silence) -> str:
         if not silence.matchers:
             raise BadResponse("a silence needs at least one matcher")
-        response = await self.http.request(
-            "POST", f"{API}/silences", json_body=silence_to_wire(silence)
-        )
+        response = await self.http.request("POST", f"{API}/silences", json_body=silence_to_wire(silence))
         body = self.http.decode(response, "the new silence")
         sid = body.get("silenceID") if isinstance(body, dict) else None
         if not isinstance(sid, str) or not sid:

@@ -164,11 +164,7 @@ def silence_from_wire(raw: Any, backend: str = "") -> Silence:
     if state is None:  # unknown or missing: derive it the way Alertmanager does
         now = datetime.now(timezone.utc)
         state = (
-            SilenceState.EXPIRED
-            if ends_at <= now
-            else SilenceState.PENDING
-            if starts_at > now
-            else SilenceState.ACTIVE
+            SilenceState.EXPIRED if ends_at <= now else SilenceState.PENDING if starts_at > now else SilenceState.ACTIVE
         )
     created_by, comment = raw.get("createdBy", ""), raw.get("comment", "")
     try:

@@ -52,9 +52,7 @@ class DemoBackend(Backend):
         opts = self.options
         assert isinstance(opts, DemoBackend.Options)
         self.demo_options: DemoBackend.Options = opts
-        self.world = DemoWorld(
-            seed=opts.seed, runs=opts.runs, speed=opts.speed, epoch=opts.epoch, backend=name
-        )
+        self.world = DemoWorld(seed=opts.seed, runs=opts.runs, speed=opts.speed, epoch=opts.epoch, backend=name)
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -107,9 +105,7 @@ class DemoBackend(Backend):
     async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         self.world.approve_promotion(request, approver, at)
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         self.world.reject_promotion(request, approver, at, reason)
 
     # -- deployments ---------------------------------------------------------------------

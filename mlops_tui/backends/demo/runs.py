@@ -176,9 +176,7 @@ _run_new = Run.__new__
 
 def _pick_constructor():
     """Use the fast path only if it builds exactly what model_construct builds."""
-    args = (
-        "0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo"
-    )
+    args = ("0" * 32, "1", "n", RunStatus.FINISHED, ts_to_dt(0.0), None, "u", {"a": "1"}, {"m": 1.0}, {}, "demo")
     try:
         fast, slow = _make_run_fast(*args), _make_run_construct(*args)
         same = (
@@ -224,8 +222,7 @@ class RunBook:
         # family -> param -> value index -> quality effect
         self._effects = {
             fam: [
-                [_rand.signed(seed, "effect", fam, key, i) for i in range(len(values))]
-                for key, values in spec.params
+                [_rand.signed(seed, "effect", fam, key, i) for i in range(len(values))] for key, values in spec.params
             ]
             for fam, spec in FAMILIES.items()
         }
@@ -387,9 +384,7 @@ class RunBook:
         while self.pending and self.pending[0].finish_ts <= now_ts:
             p = self.pending.pop(0)
             old = self.runs[p.position]
-            new = old.model_copy(
-                update={"status": p.status, "end_time": ts_to_dt(p.finish_ts), "metrics": p.metrics}
-            )
+            new = old.model_copy(update={"status": p.status, "end_time": ts_to_dt(p.finish_ts), "metrics": p.metrics})
             self.runs[p.position] = new
             plan = self._running_plan.pop(new.id, None)
             if plan is not None and p.status != RunStatus.FINISHED:
@@ -440,9 +435,7 @@ class RunBook:
             else:
                 value = final_value
             points.append(
-                MetricPoint.model_construct(
-                    step=i, value=round(value, 5), timestamp=ts_to_dt(start_ts + span * x)
-                )
+                MetricPoint.model_construct(step=i, value=round(value, 5), timestamp=ts_to_dt(start_ts + span * x))
             )
         return tuple(points)
 

@@ -82,8 +82,11 @@ ALIAS_ORDER = ("champion", "challenger")
 _WALL_SLACK = 300.0  # a silence starting within 5 min of the wall clock means "from now"
 
 # kind -> (alertname, share of incidents)
-_INCIDENT_KINDS = (("latency", "ModelLatencyHigh", 0.45), ("errors", "ModelErrorRateHigh", 0.30),
-                   ("replicas", "DeploymentNotReady", 0.25))
+_INCIDENT_KINDS = (
+    ("latency", "ModelLatencyHigh", 0.45),
+    ("errors", "ModelErrorRateHigh", 0.30),
+    ("replicas", "DeploymentNotReady", 0.25),
+)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -206,8 +209,11 @@ class DemoWorld:
         self._readings: dict[tuple[int, int], Reading] = {}
         self._samples: dict[tuple[int, int], HealthSample] = {}
         self._deploy_phase = [
-            (_rand.unit(seed, "phase", d.name, 1) * math.tau, _rand.unit(seed, "phase", d.name, 2) * math.tau,
-             (20.0 + 30.0 * _rand.unit(seed, "period", d.name)) * 60.0)
+            (
+                _rand.unit(seed, "phase", d.name, 1) * math.tau,
+                _rand.unit(seed, "phase", d.name, 2) * math.tau,
+                (20.0 + 30.0 * _rand.unit(seed, "period", d.name)) * 60.0,
+            )
             for d in DEPLOYMENTS
         ]
         # each deployment's incident windows start at its own offset, so that no moment
@@ -392,8 +398,9 @@ class DemoWorld:
         )
         self._requests[i] = updated
         if approve:
-            self._event(ts, request.model, EventKind.PROMOTION,
-                        f"{approver} approved v{request.version} -> {request.target}")
+            self._event(
+                ts, request.model, EventKind.PROMOTION, f"{approver} approved v{request.version} -> {request.target}"
+            )
             self._move_alias(request.model, request.target, int(request.version), approver, ts)
         else:
             text = f"{approver} rejected v{request.version} -> {request.target}"
@@ -409,7 +416,10 @@ class DemoWorld:
         for i in range(len(self._requests) - 1, -1, -1):
             r = self._requests[i]
             if (r.model, r.version, r.target, r.requested_at) == (
-                request.model, request.version, request.target, request.requested_at
+                request.model,
+                request.version,
+                request.target,
+                request.requested_at,
             ):
                 return i
         return -1
@@ -487,12 +497,20 @@ class DemoWorld:
         self._check_version(request.model, request.version)
         for r in self._requests:
             if r.state == PromotionState.PENDING and (r.model, r.version, r.target) == (
-                request.model, request.version, request.target
+                request.model,
+                request.version,
+                request.target,
             ):
                 return  # already pending: asking twice is asking once
         stored = request.model_copy(
-            update={"state": PromotionState.PENDING, "decided_by": "", "decided_at": None, "reason": "",
-                    "requested_at": _as_utc(request.requested_at), "backend": self.backend}
+            update={
+                "state": PromotionState.PENDING,
+                "decided_by": "",
+                "decided_at": None,
+                "reason": "",
+                "requested_at": _as_utc(request.requested_at),
+                "backend": self.backend,
+            }
         )
         self._add_request(stored, self.now_ts())
 
@@ -628,10 +646,15 @@ class DemoWorld:
     def health(self) -> tuple[HealthSample, ...]:
         """The last 30 one-minute samples of every deployment, oldest first per deployment."""
         minute = int(self.now_ts() // HEALTH_STEP)
-        return self._cached("health", minute, lambda: tuple(
-            self._sample(d, m) for d in range(len(DEPLOYMENTS))
-            for m in range(minute - HEALTH_SAMPLES + 1, minute + 1)
-        ))
+        return self._cached(
+            "health",
+            minute,
+            lambda: tuple(
+                self._sample(d, m)
+                for d in range(len(DEPLOYMENTS))
+                for m in range(minute - HEALTH_SAMPLES + 1, minute + 1)
+            ),
+        )
 
     def _sample(self, d: int, minute: int) -> HealthSample:
         key = (d, minute)
@@ -664,9 +687,18 @@ class DemoWorld:
                     level, amp1, amp2, noise = 0.25 + 0.25 * r.random(), 0.12, 0.05, 0.04
                 out.append(
                     _Feature(
-                        spec.name, f, threshold, hib, level, amp1, amp2,
-                        (3.0 + 6.0 * r.random()) * HOUR, (1.0 + 1.5 * r.random()) * HOUR,
-                        r.random() * math.tau, r.random() * math.tau, noise,
+                        spec.name,
+                        f,
+                        threshold,
+                        hib,
+                        level,
+                        amp1,
+                        amp2,
+                        (3.0 + 6.0 * r.random()) * HOUR,
+                        (1.0 + 1.5 * r.random()) * HOUR,
+                        r.random() * math.tau,
+                        r.random() * math.tau,
+                        noise,
                         _rand.derive(self.seed, "drift", spec.name, f.name),
                     )
                 )
@@ -744,9 +776,13 @@ class DemoWorld:
     def drift(self) -> tuple[DriftScore, ...]:
         """The last 24 scores (5-minute spacing) of every feature, oldest first per feature."""
         b = int(self.now_ts() // DRIFT_STEP)
-        return self._cached("drift", b, lambda: tuple(
-            self.drift_score(f, k) for f in range(len(self._features)) for k in range(b - DRIFT_SAMPLES + 1, b + 1)
-        ))
+        return self._cached(
+            "drift",
+            b,
+            lambda: tuple(
+                self.drift_score(f, k) for f in range(len(self._features)) for k in range(b - DRIFT_SAMPLES + 1, b + 1)
+            ),
+        )
 
     def _drift_streak_start(self, f: int, b: int) -> int:
         """First bucket of the drifted streak that includes bucket b."""
@@ -786,12 +822,16 @@ class DemoWorld:
             stale_at = created.timestamp() + spec.stale_days * DAY
             if stale_at <= ts:
                 age = (ts - created.timestamp()) / DAY
-                labels = {"alertname": "ModelStale", "severity": "info", "model": spec.name,
-                          "team": TEAM_BY_MODEL[spec.name]}
+                labels = {
+                    "alertname": "ModelStale",
+                    "severity": "info",
+                    "model": spec.name,
+                    "team": TEAM_BY_MODEL[spec.name],
+                }
                 ann = {
                     "summary": f"{spec.name} champion v{champion} is {age:.0f} days old",
                     "description": f"The champion of {spec.name} was trained more than {spec.stale_days:.0f} days "
-                                   "ago; schedule a retrain or promote the challenger.",
+                    "ago; schedule a retrain or promote the challenger.",
                 }
                 expr = f'model_version_age_days{{model="{spec.name}",alias="champion"}} > {spec.stale_days:.0f}'
                 raw.append((labels, ann, stale_at, expr))
@@ -832,16 +872,22 @@ class DemoWorld:
         if inc.kind == "latency":
             limit = spec.slo_latency_ms * (2.0 if inc.severity == "critical" else 1.0)
             summary = f"p95 latency of {spec.name} is {reading.latency_ms:.0f} ms (SLO {spec.slo_latency_ms:.0f} ms)"
-            description = (f"{spec.name} serving {spec.model} has answered slower than {limit:.0f} ms at p95 "
-                           "for more than 5 minutes.")
-            expr = (f"histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{{{sel}}}[5m])))"
-                    f" > {limit / 1000:g}")
+            description = (
+                f"{spec.name} serving {spec.model} has answered slower than {limit:.0f} ms at p95 "
+                "for more than 5 minutes."
+            )
+            expr = (
+                f"histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{{{sel}}}[5m])))"
+                f" > {limit / 1000:g}"
+            )
         elif inc.kind == "errors":
             limit = ERROR_CRIT if inc.severity == "critical" else ERROR_WARN
             summary = f"{spec.name} is failing {100 * (reading.error_rate or 0):.1f}% of requests"
             description = f"Error rate of {spec.name} above {100 * limit:.0f}% for 5 minutes."
-            expr = (f"sum(rate(model_requests_total{{{sel},code=~\"5..\"}}[5m])) / "
-                    f"sum(rate(model_requests_total{{{sel}}}[5m])) > {limit:g}")
+            expr = (
+                f'sum(rate(model_requests_total{{{sel},code=~"5.."}}[5m])) / '
+                f"sum(rate(model_requests_total{{{sel}}}[5m])) > {limit:g}"
+            )
         else:
             summary = f"{spec.name} has {reading.ready}/{spec.replicas} replicas ready"
             description = f"Pods of {spec.name} are not ready; the model may be unavailable or under capacity."
@@ -863,26 +909,42 @@ class DemoWorld:
         cmp = ">" if feat.higher_is_drift else "<"
         what = "prediction distribution" if prediction else f"feature {feat.spec.name}"
         summary = f"{what} of {feat.model} drifted ({feat.spec.method} {score.score:g} {cmp} {feat.threshold:g})"
-        description = (f"The {feat.spec.method} statistic between the training reference and the last hour of "
-                       f"traffic for {what} of {feat.model} crossed its threshold.")
+        description = (
+            f"The {feat.spec.method} statistic between the training reference and the last hour of "
+            f"traffic for {what} of {feat.model} crossed its threshold."
+        )
         expr = f'model_drift_score{{model="{feat.model}",feature="{feat.spec.name}"}} {cmp} {feat.threshold:g}'
         return labels, {"summary": summary, "description": description}, start, expr
 
     # -- silences -------------------------------------------------------------------------
     def _seed_silences(self) -> None:
         e = self._epoch_ts
-        self._store_silence(Silence(
-            id="", matchers=(Matcher(name="alertname", value="DeploymentNotReady"),
-                             Matcher(name="deployment", value="churn-batch-scorer")),
-            starts_at=ts_to_dt(e - HOUR), ends_at=ts_to_dt(e + 3 * HOUR), created_by="dave",
-            comment="Batch node pool is being drained for the cluster upgrade.",
-        ))
-        self._store_silence(Silence(
-            id="", matchers=(Matcher(name="alertname", value="ModelLatencyHigh"),
-                             Matcher(name="deployment", value="ranker-online")),
-            starts_at=ts_to_dt(e - 6 * HOUR), ends_at=ts_to_dt(e - 5 * HOUR), created_by="carol",
-            comment="ACK! looking at the GPU node pool",
-        ))
+        self._store_silence(
+            Silence(
+                id="",
+                matchers=(
+                    Matcher(name="alertname", value="DeploymentNotReady"),
+                    Matcher(name="deployment", value="churn-batch-scorer"),
+                ),
+                starts_at=ts_to_dt(e - HOUR),
+                ends_at=ts_to_dt(e + 3 * HOUR),
+                created_by="dave",
+                comment="Batch node pool is being drained for the cluster upgrade.",
+            )
+        )
+        self._store_silence(
+            Silence(
+                id="",
+                matchers=(
+                    Matcher(name="alertname", value="ModelLatencyHigh"),
+                    Matcher(name="deployment", value="ranker-online"),
+                ),
+                starts_at=ts_to_dt(e - 6 * HOUR),
+                ends_at=ts_to_dt(e - 5 * HOUR),
+                created_by="carol",
+                comment="ACK! looking at the GPU node pool",
+            )
+        )
 
     def _next_silence_id(self) -> str:
         self._silence_counter += 1
@@ -906,7 +968,8 @@ class DemoWorld:
         """Active, pending and recently expired silences."""
         ts = self.now_ts()
         current = [
-            s for s in self._current_silences(ts)
+            s
+            for s in self._current_silences(ts)
             if s.state != SilenceState.EXPIRED or s.ends_at.timestamp() >= ts - SILENCE_RETENTION
         ]
         key = (self._silence_rev, tuple((s.id, s.state) for s in current))
@@ -1011,9 +1074,11 @@ class DemoWorld:
                     cmp = (">" if hib else "<") if drifted else ("<=" if hib else ">=")
                     state = "drifted" if drifted else "back within threshold"
                     event = Event(
-                        time=ts_to_dt(k * DRIFT_STEP), model=feat.model, kind=EventKind.DRIFT,
+                        time=ts_to_dt(k * DRIFT_STEP),
+                        model=feat.model,
+                        kind=EventKind.DRIFT,
                         text=f"{feat.spec.name} {state} ({feat.spec.method} {self._score(f, k):g} {cmp} "
-                             f"{feat.threshold:g})",
+                        f"{feat.threshold:g})",
                         backend=self.backend,
                     )
                     self._crossings[(f, k)] = event
@@ -1078,8 +1143,10 @@ def _version_timings(spec: ModelSpec, r) -> list[Timing]:
 def _health(spec: DeploymentSpec, latency: float | None, error: float | None, ready: int) -> DeploymentHealth:
     if ready == 0 or (error is not None and error >= 0.25):
         return DeploymentHealth.DOWN
-    if ready < spec.replicas or (latency is not None and latency > spec.slo_latency_ms) or (
-        error is not None and error > ERROR_WARN
+    if (
+        ready < spec.replicas
+        or (latency is not None and latency > spec.slo_latency_ms)
+        or (error is not None and error > ERROR_WARN)
     ):
         return DeploymentHealth.DEGRADED
     return DeploymentHealth.HEALTHY

@@ -78,9 +78,7 @@ class EvidentlyOptions(HttpBackendOptions):
     @classmethod
     def _check_secret(cls, value: str | None) -> str | None:
         if value is not None and not is_secret_ref(value):
-            raise ValueError(
-                'must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself'
-            )
+            raise ValueError('must be a secret reference such as "keyring:NAME" or "env:VAR", not the secret itself')
         return value
 
 
@@ -208,9 +206,7 @@ class EvidentlyBackend(Backend):
         scores: list[DriftScore] = []
         for project, snapshot in wanted:
             model = model_for(project, snapshot, o.model_from, o.model_tag)
-            scores += scores_for(
-                list(self._reports[snapshot.id]), model=model, time=snapshot.time, backend=self.name
-            )
+            scores += scores_for(list(self._reports[snapshot.id]), model=model, time=snapshot.time, backend=self.name)
         return scores
 
     async def _projects(self) -> list[ProjectRef]:
@@ -229,8 +225,7 @@ class EvidentlyBackend(Backend):
             if len(known) > 200:
                 known = known[:199] + "…"
             raise NotFound(
-                f"{self.http.where} has no project named {', '.join(map(repr, missing))} "
-                f"(its projects: {known})"
+                f"{self.http.where} has no project named {', '.join(map(repr, missing))} (its projects: {known})"
             )
         return chosen
 

@@ -272,9 +272,7 @@ def model_for(
     return project.name or project.id
 
 
-def scores_for(
-    columns: list[ColumnDrift], *, model: str, time: datetime, backend: str = ""
-) -> list[DriftScore]:
+def scores_for(columns: list[ColumnDrift], *, model: str, time: datetime, backend: str = "") -> list[DriftScore]:
     return [
         DriftScore(
             model=model,

@@ -89,9 +89,7 @@ class AuthOptions(BaseModel):
 
 class MlflowBackend(Backend):
     kind = "mlflow"
-    description = (
-        "An MLflow tracking server and model registry (runs, models, promotions), over REST."
-    )
+    description = "An MLflow tracking server and model registry (runs, models, promotions), over REST."
     capabilities = frozenset({Capability.RUNS, Capability.REGISTRY, Capability.PROMOTIONS})
     server_side_run_query = True
 
@@ -157,9 +155,7 @@ class MlflowBackend(Backend):
         if not url:
             raise BackendError("no MLflow URL: set url in the config or MLFLOW_TRACKING_URI")
         if not _is_http_url(url):
-            raise BackendError(
-                "MLFLOW_TRACKING_URI is not an http(s) URL; mlops-tui talks to a tracking server"
-            )
+            raise BackendError("MLFLOW_TRACKING_URI is not an http(s) URL; mlops-tui talks to a tracking server")
         self.url = url
         headers = self._auth_headers(display_host(url))
         self._client = RestClient(
@@ -227,9 +223,7 @@ class MlflowBackend(Backend):
         loop = asyncio.get_running_loop()
         self._poll_memo = {}
         self._runs_progress = ""
-        self._poll_deadline = loop.time() + min(
-            self.opts.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS
-        )
+        self._poll_deadline = loop.time() + min(self.opts.timeout_seconds * _RUNS_SHARE_OF_POLL, _RUNS_WAIT_SECONDS)
         try:
             data = await super().fetch()
         finally:
@@ -274,8 +268,7 @@ class MlflowBackend(Backend):
             missing = [n for n in wanted if n not in by_name]
             if missing:
                 raise NotFound(
-                    f"no active experiment named {', '.join(repr(n) for n in missing)} on "
-                    f"{self.client.host}"
+                    f"no active experiment named {', '.join(repr(n) for n in missing)} on {self.client.host}"
                 )
             found = [by_name[n] for n in wanted]
         self._experiments = tuple(found)
@@ -297,15 +290,11 @@ class MlflowBackend(Backend):
         assert self._runs is not None
         if not self._cache_checked:
             await self._publish_cached_runs()
-        runs, self._runs_progress = await self._runs.runs(
-            self._query_key(experiments), self._poll_deadline
-        )
+        runs, self._runs_progress = await self._runs.runs(self._query_key(experiments), self._poll_deadline)
         return runs
 
     def _report_runs(self, runs: tuple[Run, ...] | None, progress: str) -> None:
-        self.report_partial(
-            BackendData(experiments=self._experiments, runs=runs, progress=progress)
-        )
+        self.report_partial(BackendData(experiments=self._experiments, runs=runs, progress=progress))
 
     async def metric_history(self, run_id: str, key: str) -> Sequence[MetricPoint]:
         points: list[dict] = []
@@ -336,12 +325,8 @@ class MlflowBackend(Backend):
             log.info("runs cache ignored: %s", type(exc).__name__)
             self._runs.state = None
             return
-        self._experiments = tuple(
-            Experiment(id=i, name=n, tags=t, backend=self.name) for i, n, t in cached.experiments
-        )
-        self.report_partial(
-            BackendData(experiments=self._experiments, runs=runs, progress="checking for new runs…")
-        )
+        self._experiments = tuple(Experiment(id=i, name=n, tags=t, backend=self.name) for i, n, t in cached.experiments)
+        self.report_partial(BackendData(experiments=self._experiments, runs=runs, progress="checking for new runs…"))
 
     async def _save_cache(self, state: RunState) -> None:
         if self._cache_path is None:
@@ -415,9 +400,7 @@ class MlflowBackend(Backend):
                 latest[name] = number
         return sorted(
             (
-                convert.registered_model(
-                    m, convert.alias_map(m), latest.get(str(m.get("name")), ""), self.name
-                )
+                convert.registered_model(m, convert.alias_map(m), latest.get(str(m.get("name")), ""), self.name)
                 for m in models
             ),
             key=lambda m: m.name,
@@ -430,10 +413,7 @@ class MlflowBackend(Backend):
     async def _build_versions(self) -> list[ModelVersion]:
         aliases = await self._aliases()
         versions = await self._once("versions", self._load_versions)
-        out = [
-            convert.model_version(v, aliases.get(str(v.get("name")), {}), self.name)
-            for v in versions
-        ]
+        out = [convert.model_version(v, aliases.get(str(v.get("name")), {}), self.name) for v in versions]
         out.sort(key=convert.version_sort_key)
         return out
 
@@ -441,9 +421,7 @@ class MlflowBackend(Backend):
         try:
             if self.opts.use_stages:
                 return await self._stage_holder(model, self._stage_for(alias))
-            answer = await self.client.get(
-                "/registered-models/alias", {"name": model, "alias": alias}
-            )
+            answer = await self.client.get("/registered-models/alias", {"name": model, "alias": alias})
         except NotFound:  # no such model (404 RESOURCE_DOES_NOT_EXIST): nobody holds it
             return None
         except ApiError as exc:
@@ -459,9 +437,7 @@ class MlflowBackend(Backend):
         return STAGES.get(target.strip().lower()) or self.opts.target_stage
 
     async def _stage_holder(self, model: str, stage: str) -> str | None:
-        answer = await self.client.post(
-            "/registered-models/get-latest-versions", {"name": model, "stages": [stage]}
-        )
+        answer = await self.client.post("/registered-models/get-latest-versions", {"name": model, "stages": [stage]})
         held = [
             str(v.get("version"))
             for v in answer.get("model_versions") or ()
@@ -512,11 +488,7 @@ class MlflowBackend(Backend):
                 text = f"v{p.version} {p.state.value} for {p.target} by {p.decided_by}"
                 text += f": {p.reason}" if p.reason else ""
             at = p.decided_at or p.requested_at
-            events.append(
-                Event(
-                    time=at, model=p.model, kind=EventKind.PROMOTION, text=text, backend=self.name
-                )
-            )
+            events.append(Event(time=at, model=p.model, kind=EventKind.PROMOTION, text=text, backend=self.name))
         events.sort(key=lambda e: e.time)
         return events
 
@@ -533,20 +505,14 @@ class MlflowBackend(Backend):
 
     async def _delete_tags(self, model: str, version: str, keys: Sequence[str]) -> None:
         for key in keys:
-            await self.client.delete(
-                "/model-versions/delete-tag", {"name": model, "version": version, "key": key}
-            )
+            await self.client.delete("/model-versions/delete-tag", {"name": model, "version": version, "key": key})
 
     async def request_promotion(self, request: PromotionRequest) -> None:
         current = await self._version_tags(request.model, request.version)
         new = tags_scheme.request_tags(request)
         await self._set_tags(request.model, request.version, new)
         # A new request starts clean: no decision of an earlier one, no stale note.
-        stale = [
-            k
-            for k in (*tags_scheme.DECISION_TAGS, tags_scheme.NOTE)
-            if k in current and k not in new
-        ]
+        stale = [k for k in (*tags_scheme.DECISION_TAGS, tags_scheme.NOTE) if k in current and k not in new]
         await self._delete_tags(request.model, request.version, stale)
 
     async def _check_still_pending(self, request: PromotionRequest) -> dict[str, str]:
@@ -555,26 +521,17 @@ class MlflowBackend(Backend):
         state = tags.get(tags_scheme.STATE)
         if state:
             by = tags.get(tags_scheme.DECIDED_BY, "someone")
-            raise PromotionConflict(
-                f"{label}: the request was already {state} by {by}; nothing was changed"
-            )
+            raise PromotionConflict(f"{label}: the request was already {state} by {by}; nothing was changed")
         if not tags_scheme.is_pending(tags):
-            raise PromotionConflict(
-                f"{label} has no pending promotion request any more; nothing was changed"
-            )
-        if (
-            tags.get(tags_scheme.TARGET) != request.target
-            or tags.get(tags_scheme.REQUESTER) != request.requester
-        ):
+            raise PromotionConflict(f"{label} has no pending promotion request any more; nothing was changed")
+        if tags.get(tags_scheme.TARGET) != request.target or tags.get(tags_scheme.REQUESTER) != request.requester:
             raise PromotionConflict(
                 f"{label}: the request changed since you opened it (now {tags.get(tags_scheme.TARGET)} "
                 f"requested by {tags.get(tags_scheme.REQUESTER)}); nothing was changed"
             )
         return tags
 
-    async def approve_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime
-    ) -> None:
+    async def approve_promotion(self, request: PromotionRequest, approver: str, at: datetime) -> None:
         tags = await self._check_still_pending(request)
         if self.opts.use_stages:
             await self.client.post(
@@ -593,9 +550,7 @@ class MlflowBackend(Backend):
             )
         await self._decide(request, tags, PromotionState.APPROVED, approver, at, "")
 
-    async def reject_promotion(
-        self, request: PromotionRequest, approver: str, at: datetime, reason: str
-    ) -> None:
+    async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         tags = await self._check_still_pending(request)
         await self._decide(request, tags, PromotionState.REJECTED, approver, at, reason)
 
@@ -610,11 +565,7 @@ class MlflowBackend(Backend):
     ) -> None:
         decision = tags_scheme.decision_tags(state, by, at, reason)
         await self._set_tags(request.model, request.version, decision)
-        gone = [
-            k
-            for k in (*tags_scheme.REQUEST_TAGS, tags_scheme.REASON)
-            if k in current and k not in decision
-        ]
+        gone = [k for k in (*tags_scheme.REQUEST_TAGS, tags_scheme.REASON) if k in current and k not in decision]
         await self._delete_tags(request.model, request.version, gone)
 
 

@@ -64,9 +64,7 @@ def cache_path(url: str, experiments: Sequence[str]) -> Path:
 
 class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):  # noqa: D401 - pickle's hook
-        raise pickle.UnpicklingError(
-            f"the runs cache may hold plain data only, not {module}.{name}"
-        )
+        raise pickle.UnpicklingError(f"the runs cache may hold plain data only, not {module}.{name}")
 
 
 def load(path: Path, key: str) -> CachedRuns | None:

@@ -87,9 +87,7 @@ class RestClient:
             try:
                 tls = ssl.create_default_context(cafile=ca_bundle)
             except (OSError, ssl.SSLError) as exc:
-                raise BackendError(
-                    f"cannot use ca_bundle {ca_bundle}: {exc.strerror or exc}"
-                ) from None
+                raise BackendError(f"cannot use ca_bundle {ca_bundle}: {exc.strerror or exc}") from None
         else:
             tls = verify
         try:
@@ -142,8 +140,7 @@ class RestClient:
             ) from None
         if not isinstance(body, dict):
             raise BadResponse(
-                f"MLflow at {self.host} answered {path.removeprefix(API_PREFIX)} with JSON of an "
-                "unexpected shape"
+                f"MLflow at {self.host} answered {path.removeprefix(API_PREFIX)} with JSON of an unexpected shape"
             )
         return body
 
@@ -151,17 +148,11 @@ class RestClient:
         try:
             return await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise BackendUnavailable(
-                f"MLflow at {self.host} did not answer within {self.timeout_seconds:g}s"
-            ) from None
+            raise BackendUnavailable(f"MLflow at {self.host} did not answer within {self.timeout_seconds:g}s") from None
         except httpx.TransportError as exc:
-            raise BackendUnavailable(
-                f"cannot reach MLflow at {self.host}: {_transport_reason(exc)}"
-            ) from None
+            raise BackendUnavailable(f"cannot reach MLflow at {self.host}: {_transport_reason(exc)}") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
-            raise BackendUnavailable(
-                f"cannot talk to MLflow at {self.host}: {type(exc).__name__}"
-            ) from None
+            raise BackendUnavailable(f"cannot talk to MLflow at {self.host}: {type(exc).__name__}") from None
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code

@@ -162,9 +162,7 @@ def registered_model(
     )
 
 
-def model_version(
-    wire: Mapping[str, Any], aliases: Mapping[str, str], backend: str
-) -> ModelVersion:
+def model_version(wire: Mapping[str, Any], aliases: Mapping[str, str], backend: str) -> ModelVersion:
     """A model version; `aliases` (alias -> version, read from the model) fill what search drops."""
     version = str(wire.get("version", ""))
     names = {str(a) for a in wire.get("aliases") or ()}

@@ -154,10 +154,7 @@ class RunSync:
         state = self.state
         if state is None or state.query != query:
             await self._full_load(query, background=False)
-        elif (
-            self.full_reload_seconds > 0
-            and time.time() - state.loaded_at > self.full_reload_seconds
-        ):
+        elif self.full_reload_seconds > 0 and time.time() - state.loaded_at > self.full_reload_seconds:
             await self._full_load(query, background=True)
         else:
             # A cancelled load of another query may have left its pages in `current`.
@@ -204,9 +201,7 @@ class RunSync:
         async def collect(extra: str, view: str = "ACTIVE_ONLY", into: list | None = None) -> None:
             sink = found if into is None else into
             # No order_by: the merge below sorts locally, and unordered searches are cheaper.
-            await self._pages(
-                experiment_ids, and_filter(user_filter, extra), (), view, sink.extend, query
-            )
+            await self._pages(experiment_ids, and_filter(user_filter, extra), (), view, sink.extend, query)
 
         deleted_rows: list[RunRow] = []
         active_rows: list[RunRow] = []
@@ -221,9 +216,7 @@ class RunSync:
         restored: list[RunRow] = []
         if state.deleted is not None:
             back = [run_id for run_id in state.deleted - deleted if run_id not in state.rows]
-            await asyncio.gather(
-                *(collect(self._ids_clause(chunk), into=restored) for chunk in _chunks(back))
-            )
+            await asyncio.gather(*(collect(self._ids_clause(chunk), into=restored) for chunk in _chunks(back)))
 
         changed = False
         seen_active = {row[0] for row in active_rows}
@@ -366,9 +359,7 @@ def _clause_getter(clause: str) -> tuple[Callable[[RunRow], object], bool] | Non
     return (lambda row: row[index]), descending
 
 
-def _sort_once(
-    rows: list[RunRow], get: Callable[[RunRow], object], descending: bool
-) -> list[RunRow]:
+def _sort_once(rows: list[RunRow], get: Callable[[RunRow], object], descending: bool) -> list[RunRow]:
     """One stable sort; as in MLflow, NaN comes after numbers and missing values last."""
     present, nan, missing = [], [], []
     for row in rows:

@@ -35,8 +35,9 @@ def quote(value: str) -> str:
 def alerts_query(alertname: str | None, labels: Mapping[str, str] | None = None) -> str:
     if not alertname:
         return 'ALERTS{alertstate="firing"}'
-    extra = "".join(f',{k}="{quote(v)}"' for k, v in sorted((labels or {}).items())
-                    if k not in IGNORED and k != "alertname")
+    extra = "".join(
+        f',{k}="{quote(v)}"' for k, v in sorted((labels or {}).items()) if k not in IGNORED and k != "alertname"
+    )
     return f'ALERTS{{alertname="{quote(alertname)}",alertstate="firing"{extra}}}'
 
 
@@ -73,8 +74,9 @@ def _runs(times: list[float], step: float, end_ts: float) -> list[FiringInterval
     return out
 
 
-def intervals_from_matrix(body: Any, alert_labels: Mapping[str, str], *, step: float,
-                          end: datetime) -> list[FiringInterval]:
+def intervals_from_matrix(
+    body: Any, alert_labels: Mapping[str, str], *, step: float, end: datetime
+) -> list[FiringInterval]:
     """One alert's firing intervals in a query_range answer, oldest first. Raises ValueError
     on a shape that is not a Prometheus matrix."""
     times: list[float] = []
@@ -102,20 +104,21 @@ def _interval(start: float, last: float, step: float, end_ts: float) -> FiringIn
     )
 
 
-async def _query(http, api: str, alertname: str | None, since: timedelta, end: datetime,
-                 labels: Mapping[str, str] | None = None) -> tuple[Any, float]:
+async def _query(
+    http, api: str, alertname: str | None, since: timedelta, end: datetime, labels: Mapping[str, str] | None = None
+) -> tuple[Any, float]:
     step = step_for(since)
     start = end - timedelta(seconds=step * math.ceil(since.total_seconds() / step))  # `end` is a point
     query = alerts_query(alertname, labels)
     if step > 1:  # a firing shorter than the step still shows in the step that holds it
         query = f"max_over_time({query}[{step:g}s])"
-    params = {"query": query, "start": f"{start.timestamp():.3f}",
-              "end": f"{end.timestamp():.3f}", "step": f"{step:g}"}
+    params = {"query": query, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}", "step": f"{step:g}"}
     return await http.get_json(f"{api}/query_range", params=params, what="the alert history"), step
 
 
-async def fetch_alert_history(http, api: str, alertname: str, labels: Mapping[str, str],
-                              since: timedelta, now: datetime | None = None) -> list[FiringInterval]:
+async def fetch_alert_history(
+    http, api: str, alertname: str, labels: Mapping[str, str], since: timedelta, now: datetime | None = None
+) -> list[FiringInterval]:
     """One alert's intervals; `http` is the backend's JsonHttp, `api` its API prefix."""
     end = now or datetime.now(timezone.utc)
     # all its labels first: one series, fast even with thousands of alerts of that name
@@ -124,9 +127,14 @@ async def fetch_alert_history(http, api: str, alertname: str, labels: Mapping[st
         return intervals_from_matrix(body, labels, step=step, end=end)
     # none: Alertmanager's copy may carry external labels the TSDB lacks; match a subset,
     # unless that name has so many series that reading them all would be slow
-    count = await http.get_json(f"{api}/query", params={
-        "query": f"count(count_over_time({alerts_query(alertname)}[{since.total_seconds():.0f}s]))",
-        "time": f"{end.timestamp():.3f}"}, what="the alert history")
+    count = await http.get_json(
+        f"{api}/query",
+        params={
+            "query": f"count(count_over_time({alerts_query(alertname)}[{since.total_seconds():.0f}s]))",
+            "time": f"{end.timestamp():.3f}",
+        },
+        what="the alert history",
+    )
     try:
         series = int(float(count["data"]["result"][0]["value"][1])) if count["data"]["result"] else 0
     except (KeyError, IndexError, TypeError, ValueError):
@@ -137,8 +145,9 @@ async def fetch_alert_history(http, api: str, alertname: str, labels: Mapping[st
     return intervals_from_matrix(body, labels, step=step, end=end)
 
 
-async def fetch_history_series(http, api: str, alertname: str | None, since: timedelta,
-                               now: datetime | None = None) -> list[tuple[dict[str, str], list[FiringInterval]]]:
+async def fetch_history_series(
+    http, api: str, alertname: str | None, since: timedelta, now: datetime | None = None
+) -> list[tuple[dict[str, str], list[FiringInterval]]]:
     """Every alert series (of one name, or all) with its intervals."""
     end = now or datetime.now(timezone.utc)
     body, step = await _query(http, api, alertname, since, end)

@@ -27,8 +27,16 @@ class SilenceDialog(PromptDialog):
     SilenceDialog #impact.warn { color: $warning; }
     """
 
-    def __init__(self, title: str, intro: Text | str, fields: list[tuple[str, str, str, bool]], *,
-                 alerts: Sequence[Alert], parse: Callable[[str], list[Matcher]], warn_over: int = 20) -> None:
+    def __init__(
+        self,
+        title: str,
+        intro: Text | str,
+        fields: list[tuple[str, str, str, bool]],
+        *,
+        alerts: Sequence[Alert],
+        parse: Callable[[str], list[Matcher]],
+        warn_over: int = 20,
+    ) -> None:
         super().__init__(title, intro, fields)
         self.index = AlertIndex(alerts)
         self.parse = parse
@@ -48,7 +56,7 @@ class SilenceDialog(PromptDialog):
         line = self.query_one("#impact", Static)
         if not parsed:
             self.impact = None
-            line.update(Text("matchers: name=\"value\", name!=\"v\", name=~\"re\", name!~\"re\""))
+            line.update(Text('matchers: name="value", name!="v", name=~"re", name!~"re"'))
             line.remove_class("warn")
             return
         self.impact = found = impact(parsed, self.index, self.warn_over)
@@ -84,8 +92,10 @@ class SilenceDialog(PromptDialog):
         if self.impact is not None and self.impact.warnings:
             self.awaiting_y = values
             self.query_one("#problem", Static).update(
-                Text("⚠ " + "; ".join(self.impact.warnings) + ". Press y to create it anyway, "
-                     "or edit the fields (esc cancels).")
+                Text(
+                    "⚠ " + "; ".join(self.impact.warnings) + ". Press y to create it anyway, "
+                    "or edit the fields (esc cancels)."
+                )
             )
             self.set_focus(None)  # so that y is a key, not a letter typed into a field
             return

@@ -71,19 +71,22 @@ def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
     t = triage_in(alert, snapshot)
     rows = [("state", t.text())]
     if t.state == Triage.ACKED and t.silence is not None:
-        rows += [("acked by", t.acked_by), ("acked at", f"{local_time(t.acked_at)} ({ago(t.acked_at)})"),
-                 ("ack ends", f"{local_time(t.silence.ends_at)} ({ago(t.silence.ends_at)})"),
-                 ("ack silence", t.silence.id)]
+        rows += [
+            ("acked by", t.acked_by),
+            ("acked at", f"{local_time(t.acked_at)} ({ago(t.acked_at)})"),
+            ("ack ends", f"{local_time(t.silence.ends_at)} ({ago(t.silence.ends_at)})"),
+            ("ack silence", t.silence.id),
+        ]
     elif t.state == Triage.SILENCED and t.silence is not None:
-        rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment),
-                 ("silence", t.silence.id)]
+        rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment), ("silence", t.silence.id)]
     if alert.inhibited_by:
         names = alert_names(snapshot)
         rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
     for s in expired_silences_for(alert, snapshot):
         kind = "ack" if s.is_ack else "silence"
-        rows.append((f"expired {kind}", f"by {s.created_by}, ended {local_time(s.ends_at)} ({ago(s.ends_at)}): "
-                                         f"{s.comment}"))
+        rows.append(
+            (f"expired {kind}", f"by {s.created_by}, ended {local_time(s.ends_at)} ({ago(s.ends_at)}): {s.comment}")
+        )
     return rows
 
 
@@ -114,8 +117,10 @@ class AlertActionsMixin(ExpireSilence):
             return
         minutes = self.mlops.runtime.actions.ack_minutes
         names = ", ".join(visible(a.name) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
-        body = Text(f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
-                    f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})")
+        body = Text(
+            f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
+            f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})"
+        )
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -157,14 +162,18 @@ class AlertActionsMixin(ExpireSilence):
                 return
             parsed = parse_matchers(values.get("matchers", "")) if len(alerts) == 1 else None
             if len(alerts) == 1 and not parsed:
-                self.notify("matchers must look like name=\"value\"", severity="error")
+                self.notify('matchers must look like name="value"', severity="error")
                 return
             self.run_silence(alerts, length, values["comment"], parsed)
 
         settings = self.mlops.runtime.settings
         warn_over = settings.silence_warn_over if settings else 20
-        self.app.push_screen(SilenceDialog("Silence", intro, fields, alerts=self.snapshot.active_alerts,
-                                           parse=parse_matchers, warn_over=warn_over), done)
+        self.app.push_screen(
+            SilenceDialog(
+                "Silence", intro, fields, alerts=self.snapshot.active_alerts, parse=parse_matchers, warn_over=warn_over
+            ),
+            done,
+        )
 
     @work(group="actions", exit_on_error=False)
     async def run_silence(self, alerts, length: timedelta, comment: str, matchers) -> None:
@@ -196,8 +205,10 @@ class AlertActionsMixin(ExpireSilence):
         except ActionRefused as exc:
             self.notify(str(exc), title="Not released", severity="error", timeout=8, markup=False)
             return
-        body = Text(f"Release the ack by {visible(ack.created_by)} ({ago(ack_started_at(ack))}): "
-                    f"its silence {visible(ack.id)} is expired and the alert is unowned again.")
+        body = Text(
+            f"Release the ack by {visible(ack.created_by)} ({ago(ack_started_at(ack))}): "
+            f"its silence {visible(ack.id)} is expired and the alert is unowned again."
+        )
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -272,8 +283,13 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         self.show_inhibited = True
 
     def compose_body(self) -> ComposeResult:
-        grid = AlertGrid(alert_columns(self.snapshot), row_key=lambda a: a.fingerprint, markable=True,
-                         id="alerts", empty_text="No active alerts")
+        grid = AlertGrid(
+            alert_columns(self.snapshot),
+            row_key=lambda a: a.fingerprint,
+            markable=True,
+            id="alerts",
+            empty_text="No active alerts",
+        )
         yield grid
 
     def on_mount(self) -> None:
@@ -359,8 +375,9 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         recorder = runtime.journal_recorder
         settings = runtime.settings
         try:
-            history = await load_history(runtime.hub, recorder.journal if recorder else None, alert,
-                                         settings.history_days if settings else 7.0)
+            history = await load_history(
+                runtime.hub, recorder.journal if recorder else None, alert, settings.history_days if settings else 7.0
+            )
         except Exception as exc:  # said, never a traceback
             self.query_one("#alert-history", KeyValues).show([("fired", f"history unknown: {exc}")])
             return
@@ -369,8 +386,9 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         rows = [("fired", history.summary())]
         if history.source:
             rows.append((f"last {history.days:g}d", history.strip()))
-            rows.append(("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold)
-                         else "no"))
+            rows.append(
+                ("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold) else "no")
+            )
         rows.append(("last ack", history.last_ack_text() if recorder else "no journal"))
         self.query_one("#alert-history", KeyValues).show(rows)
         self.show_snapshot(self.snapshot)
@@ -438,8 +456,11 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         )
         events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
         if self.history is not None:  # earlier firings of this alert, once its history is in
-            events = sorted([*events, *earlier_firings(alert, self.history.intervals, alert.starts_at)],
-                            key=lambda e: e.time, reverse=True)
+            events = sorted(
+                [*events, *earlier_firings(alert, self.history.intervals, alert.starts_at)],
+                key=lambda e: e.time,
+                reverse=True,
+            )
         self.query_one("#alert-timeline", KeyValues).show(
             [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )

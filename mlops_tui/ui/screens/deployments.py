@@ -21,8 +21,9 @@ class DeploymentsScreen(BaseScreen):
     VIEW = "deploy"
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(deployment_columns(self.snapshot), row_key=lambda d: d.name, id="deployments",
-                       empty_text="No deployments")
+        yield DataGrid(
+            deployment_columns(self.snapshot), row_key=lambda d: d.name, id="deployments", empty_text="No deployments"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#deployments", DataGrid).focus()
@@ -69,8 +70,12 @@ class DeploymentDetailScreen(BaseScreen):
                 yield Static("error rate", id="errors-label")
                 yield Sparkline([], id="errors-chart")
             yield Static("Alerts on this deployment", classes="section")
-            yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
-                           id="deployment-alerts", empty_text="no alert")
+            yield DataGrid(
+                alert_columns(self.snapshot, compact=True),
+                row_key=lambda a: a.fingerprint,
+                id="deployment-alerts",
+                empty_text="no alert",
+            )
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         d = snapshot.deployments_by_name.get(self.deployment_name)
@@ -106,7 +111,9 @@ class DeploymentDetailScreen(BaseScreen):
                 f"p95 latency\n{min(latencies):.0f}–{max(latencies):.0f} ms"
             )
         if errors:
-            self.query_one("#errors-label", Static).update(f"error rate\n{min(errors)*100:.2f}–{max(errors)*100:.2f}%")
+            self.query_one("#errors-label", Static).update(
+                f"error rate\n{min(errors) * 100:.2f}–{max(errors) * 100:.2f}%"
+            )
         alerts = [a for a in snapshot.active_alerts if a.deployment == d.name]
         grid = self.query_one("#deployment-alerts", DataGrid)
         grid.set_columns(alert_columns(snapshot, compact=True))

@@ -31,10 +31,18 @@ class DriftScreen(BaseScreen):
     """
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(drift_columns(self.snapshot), row_key=lambda d: (d.model, d.feature, d.backend),
-                       id="drift", empty_text="No drift scores")
-        yield DataGrid(alert_columns(self.snapshot, compact=True), row_key=lambda a: a.fingerprint,
-                       id="drift-alerts", empty_text="No drift alert")
+        yield DataGrid(
+            drift_columns(self.snapshot),
+            row_key=lambda d: (d.model, d.feature, d.backend),
+            id="drift",
+            empty_text="No drift scores",
+        )
+        yield DataGrid(
+            alert_columns(self.snapshot, compact=True),
+            row_key=lambda a: a.fingerprint,
+            id="drift-alerts",
+            empty_text="No drift alert",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#drift", DataGrid).focus()
@@ -113,8 +121,10 @@ class DriftHistoryScreen(BaseScreen):
         self.query_one("#drift-head", Static).update(head)
         self.query_one("#drift-chart", Sparkline).data = [d.score for d in history]
         rows = [
-            (local_time(d.time), Text(f"{number(d.score)}  {'drift' if d.drifted else 'ok'}",
-                                      style="red" if d.drifted else ""))
+            (
+                local_time(d.time),
+                Text(f"{number(d.score)}  {'drift' if d.drifted else 'ok'}", style="red" if d.drifted else ""),
+            )
             for d in reversed(history)
         ]
         self.query_one("#drift-table", Static).update(key_value_table(rows))

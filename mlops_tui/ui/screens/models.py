@@ -50,10 +50,18 @@ class ModelsScreen(BaseScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(request_columns(), row_key=lambda p: (p.model, p.version, p.requested_at), id="requests",
-                       empty_text="No promotion requests")
-        yield DataGrid(version_columns(self.snapshot), row_key=lambda v: v.key, id="versions",
-                       empty_text="No registered model versions")
+        yield DataGrid(
+            request_columns(),
+            row_key=lambda p: (p.model, p.version, p.requested_at),
+            id="requests",
+            empty_text="No promotion requests",
+        )
+        yield DataGrid(
+            version_columns(self.snapshot),
+            row_key=lambda v: v.key,
+            id="versions",
+            empty_text="No registered model versions",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#requests", DataGrid).focus()
@@ -167,8 +175,10 @@ class ModelsScreen(BaseScreen):
         if request is None or request.state != PromotionState.PENDING:
             self.notify("Select a pending promotion request to reject", severity="warning")
             return
-        intro = Text(f"Reject {visible(request.model)} v{visible(request.version)} → {visible(request.target)}"
-                     f", requested by {visible(request.requester)}?")
+        intro = Text(
+            f"Reject {visible(request.model)} v{visible(request.version)} → {visible(request.target)}"
+            f", requested by {visible(request.requester)}?"
+        )
 
         def done(values: dict[str, str] | None) -> None:
             if values:
@@ -187,7 +197,11 @@ class ModelsScreen(BaseScreen):
 
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
-        version = self.query_one("#versions", DataGrid).cursor_row if self.focused is self.query_one("#versions", DataGrid) else self._selected_version()
+        version = (
+            self.query_one("#versions", DataGrid).cursor_row
+            if self.focused is self.query_one("#versions", DataGrid)
+            else self._selected_version()
+        )
         if version is None:
             self.notify("Select a model version to request its promotion", severity="warning")
             return
@@ -202,7 +216,12 @@ class ModelsScreen(BaseScreen):
                 "Request promotion",
                 intro,
                 [
-                    ("target", "Target alias (or stage)", self.mlops.runtime.actions.default_target(version.backend), True),
+                    (
+                        "target",
+                        "Target alias (or stage)",
+                        self.mlops.runtime.actions.default_target(version.backend),
+                        True,
+                    ),
                     ("note", "Note", "", False),
                 ],
             ),

@@ -85,8 +85,12 @@ class OverviewScreen(BaseScreen):
         alerts.set_rows((*firing, *acked))
         counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
-        alerts.border_title = (f"Firing alerts ({len(firing)}" + (f", {len(acked)} acked" if acked else "") + ")"
-                               + (f": {summary}" if summary else ""))
+        alerts.border_title = (
+            f"Firing alerts ({len(firing)}"
+            + (f", {len(acked)} acked" if acked else "")
+            + ")"
+            + (f": {summary}" if summary else "")
+        )
         alerts.border_subtitle = "enter: open alert"
         deployments.set_rows(snapshot.unhealthy_deployments)
         deployments.border_title = (

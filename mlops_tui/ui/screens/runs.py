@@ -25,8 +25,13 @@ from mlops_tui.ui.widgets.query_bar import QueryBar
 
 
 # Runs-view columns and the MLflow order_by key that sorts the same way on the server.
-_ORDER_KEYS = {"name": "attributes.run_name", "status": "attributes.status", "start": "attributes.start_time",
-               "user": "attributes.user_id", "duration": "attributes.end_time"}
+_ORDER_KEYS = {
+    "name": "attributes.run_name",
+    "status": "attributes.status",
+    "start": "attributes.start_time",
+    "user": "attributes.user_id",
+    "duration": "attributes.end_time",
+}
 
 
 def order_by_for(column: str | None, reverse: bool) -> tuple[str, ...]:
@@ -119,7 +124,9 @@ class RunsScreen(BaseScreen):
     def on_data_grid_sort_changed(self, event: DataGrid.SortChanged) -> None:
         # The server returns pages in this order, so the first page is the top of the sort.
         if event.grid.id == "runs" and self._server_side():
-            self.mlops.runtime.hub.set_run_query(RunQuery(filter=self._query, order_by=order_by_for(event.column, event.reverse)))
+            self.mlops.runtime.hub.set_run_query(
+                RunQuery(filter=self._query, order_by=order_by_for(event.column, event.reverse))
+            )
 
     def action_back(self) -> None:
         bar = self.query_one(QueryBar)

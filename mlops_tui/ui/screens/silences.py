@@ -46,13 +46,31 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
 
     return [
         Column("kind", "Kind", lambda s: "ack" if s.is_ack else "silence", width=7),
-        Column("state", "State", lambda s: s.state.value, width=8,
-               style=lambda s: "green" if s.state == SilenceState.ACTIVE else "yellow"),
+        Column(
+            "state",
+            "State",
+            lambda s: s.state.value,
+            width=8,
+            style=lambda s: "green" if s.state == SilenceState.ACTIVE else "yellow",
+        ),
         Column("by", "Created by", lambda s: s.created_by, width=12),
-        Column("until", "Until", lambda s: f"{local_time(s.ends_at)} ({ago(s.ends_at)})",
-               sort_key=lambda s: s.ends_at, width=28, priority=1),
-        Column("alerts", "Alerts", silenced_alerts, width=7, align="right", priority=2,
-               style=lambda s: "bold yellow" if hits.get(s.id) == 0 else None),
+        Column(
+            "until",
+            "Until",
+            lambda s: f"{local_time(s.ends_at)} ({ago(s.ends_at)})",
+            sort_key=lambda s: s.ends_at,
+            width=28,
+            priority=1,
+        ),
+        Column(
+            "alerts",
+            "Alerts",
+            silenced_alerts,
+            width=7,
+            align="right",
+            priority=2,
+            style=lambda s: "bold yellow" if hits.get(s.id) == 0 else None,
+        ),
         Column("comment", "Comment", lambda s: s.comment, width=24, min_width=10, flex=True, priority=3),
         Column("matchers", "Matchers", matchers_text, width=30, min_width=12, flex=True),
     ]
@@ -62,8 +80,10 @@ class ExpireSilence:
     """Confirm, then expire a silence through the actions service (Alerts and Silences views)."""
 
     def confirm_expire(self, silence: Silence) -> None:
-        body = Text(f"Expire {'ack' if silence.is_ack else 'silence'} {visible(silence.id)} by "
-                    f"{visible(silence.created_by)}: {visible(silence.comment)}\n{visible(matchers_text(silence))}")
+        body = Text(
+            f"Expire {'ack' if silence.is_ack else 'silence'} {visible(silence.id)} by "
+            f"{visible(silence.created_by)}: {visible(silence.comment)}\n{visible(matchers_text(silence))}"
+        )
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -84,12 +104,18 @@ class ExpireSilence:
 class SilencesScreen(ExpireSilence, BaseScreen):
     VIEW = "alerts"
     CRUMB = "silences"
-    BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire"),
-                Binding("m", "app.open_am_status", "Alertmanager status", id="silences.am_status")]
+    BINDINGS = [
+        Binding("u", "expire", "Expire", id="silences.expire"),
+        Binding("m", "app.open_am_status", "Alertmanager status", id="silences.am_status"),
+    ]
 
     def compose_body(self) -> ComposeResult:
-        yield DataGrid(silence_columns(self.snapshot), row_key=lambda s: (s.backend, s.id), id="silences",
-                       empty_text="No active or pending silences")
+        yield DataGrid(
+            silence_columns(self.snapshot),
+            row_key=lambda s: (s.backend, s.id),
+            id="silences",
+            empty_text="No active or pending silences",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#silences", DataGrid).focus()
@@ -102,7 +128,8 @@ class SilencesScreen(ExpireSilence, BaseScreen):
         grid.set_rows(sorted(live, key=lambda s: s.ends_at))
         idle = sum(1 for s in live if hits.get(s.id) == 0)
         grid.border_title = f"Silences ({len(live)} active or pending" + (
-            f"; {idle} match no active alert)" if idle else ")")
+            f"; {idle} match no active alert)" if idle else ")"
+        )
         grid.border_subtitle = "u expire  m Alertmanager status  esc back to alerts"
 
     def action_expire(self) -> None:

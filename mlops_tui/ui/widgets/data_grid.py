@@ -205,9 +205,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="grid.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="grid.page_down"),
         Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="grid.half_page_up"),
-        Binding(
-            "ctrl+d", "half_page_down", "Half page down", show=False, id="grid.half_page_down"
-        ),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="grid.half_page_down"),
         Binding("enter", "select", "Select", show=False, id="grid.select"),
         Binding("s", "cycle_sort", "Sort", show=True, id="grid.sort"),
         Binding("S", "reverse_sort", "Reverse", show=True, id="grid.reverse"),
@@ -613,9 +611,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         if self._sort_column is None:
             return range(len(self._rows))
         if self._full_order is None:
-            self._full_order = self._whole_list_sorted(
-                self._column_by_key[self._sort_column], self._sort_reverse
-            )
+            self._full_order = self._whole_list_sorted(self._column_by_key[self._sort_column], self._sort_reverse)
         return self._full_order
 
     def _keys_for(self, column: Column[T]) -> tuple[list[Any], bool]:
@@ -838,9 +834,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
                 excess = total() - available
                 while excess > 0:
                     shrinkable = [
-                        i
-                        for i, c in enumerate(columns)
-                        if (c.flex or not shrink_flex) and widths[i] > c.min_width
+                        i for i, c in enumerate(columns) if (c.flex or not shrink_flex) and widths[i] > c.min_width
                     ]
                     if not shrinkable:
                         break

@@ -27,8 +27,9 @@ class QueryBar(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="metrics.auc > 0.9 and params.model = 'xgb'   (enter applies, esc closes)",
-                    id="query-input")
+        yield Input(
+            placeholder="metrics.auc > 0.9 and params.model = 'xgb'   (enter applies, esc closes)", id="query-input"
+        )
         yield Static("", id="query-problem")
         yield Static("", id="query-active")
 
@@ -54,12 +55,9 @@ class QueryBar(Vertical):
     def show_state(self, applied: str, problem: str, where: str) -> None:
         """What filter is in force and, if the server refused it, its words."""
         self.applied, self.problem = applied, problem
-        self.query_one("#query-problem", Static).update(
-            Text(f"✖ {visible(problem)}") if problem else ""
-        )
+        self.query_one("#query-problem", Static).update(Text(f"✖ {visible(problem)}") if problem else "")
         self.query_one("#query-active", Static).update(
-            Text(f"filter ({where}): {visible(applied)}   f edits, enter on an empty line clears")
-            if applied else ""
+            Text(f"filter ({where}): {visible(applied)}   f edits, enter on an empty line clears") if applied else ""
         )
         if applied or problem:
             self.add_class("-shown")

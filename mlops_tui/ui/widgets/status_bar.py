@@ -47,9 +47,7 @@ class StatusBar(Static):
     }
     """
 
-    def show(
-        self, statuses: tuple[BackendStatus, ...], context: str, user: str, read_only: bool
-    ) -> None:
+    def show(self, statuses: tuple[BackendStatus, ...], context: str, user: str, read_only: bool) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("ctx ", style="dim")
         text.append(visible(context), style="bold")
