@@ -408,6 +408,11 @@ class Backend(abc.ABC, Generic[OptionsT]):
     async def expire_silence(self, silence_id: str) -> None:
         raise NotSupported(f"{self.kind} cannot expire silences")
 
+    async def update_silence(self, silence: Silence) -> str:
+        """Change an existing silence (e.g. a later endsAt); returns the id it has now, which
+        may be a new one (Alertmanager can expire the old silence and create another)."""
+        raise NotSupported(f"{self.kind} cannot update silences")
+
     # -- drift ---------------------------------------------------------------------------
     async def list_drift(self) -> Sequence[DriftScore]:
         raise NotSupported(f"{self.kind} has no drift")

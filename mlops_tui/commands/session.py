@@ -92,6 +92,7 @@ def list_output(
     items: Sequence[Any],
     header: list[str],
     row: Callable[[Any], list[str]],
+    extra: Callable[[Any], dict[str, Any]] | None = None,
 ) -> int:
     """Print a list command's answer, as a table or `--json`; 1 when it is not the whole answer.
 
@@ -115,7 +116,12 @@ def list_output(
         ]
         print(
             json.dumps(
-                {"sources": sources, "items": [i.model_dump(mode="json") for i in items]}, indent=2, ensure_ascii=False
+                {
+                    "sources": sources,
+                    "items": [{**i.model_dump(mode="json"), **(extra(i) if extra else {})} for i in items],
+                },
+                indent=2,
+                ensure_ascii=False,
             )
         )
     else:

@@ -86,6 +86,12 @@ class Settings(BaseModel):
     four_eyes: bool = True
     bell: bool = False
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    # on-call: an ack lasts ack_minutes and is kept alive while its alert fires, up to ack_max_hours
+    ack_minutes: float = Field(15.0, gt=0, allow_inf_nan=False)
+    ack_max_hours: float = Field(12.0, gt=0, allow_inf_nan=False)
+    silence_warn_over: int = Field(20, ge=0)  # a silence hitting more alerts asks twice
+    history_days: float = Field(7.0, gt=0, allow_inf_nan=False)  # alert history shown and kept
+    flap_threshold: int = Field(3, ge=1)  # more firings than this in an hour: flapping
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)  # what guards promotions
 

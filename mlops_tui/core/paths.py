@@ -46,3 +46,8 @@ def demo_dir() -> Path:
 def audit_log_path(demo: bool = False) -> Path:
     """The append-only audit log, one JSON object per line (the demo world has its own)."""
     return (demo_dir() if demo else data_dir()) / "audit.jsonl"
+
+
+def alert_journal_path() -> Path:
+    """The on-call journal (SQLite): what this app saw of alerts, silences and acks."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False) / "alert-journal.sqlite3"

@@ -1,6 +1,7 @@
 """Alerts as Alertmanager knows them, and silences (an ack is a short silence)."""
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from mlops_tui.domain.base import DomainModel
@@ -126,3 +127,87 @@ class Silence(DomainModel):
 
     def matches(self, labels: dict[str, str]) -> bool:
         return all(m.matches(labels) for m in self.matchers)
+
+
+# -- triage: who owns an alert (additive; see services/triage.py) ------------------------------
+class Triage(StrEnum):
+    """What a person should read about an alert: one word and one symbol each, never colour alone."""
+
+    FIRING = "firing"
+    ACKED = "acked"
+    SILENCED = "silenced"
+    INHIBITED = "inhibited"
+    RESOLVED = "resolved"
+
+    @property
+    def symbol(self) -> str:
+        return _TRIAGE_SYMBOL[self]
+
+
+_TRIAGE_SYMBOL = {
+    Triage.FIRING: "◆",  # not ●: that is the list's mark
+    Triage.ACKED: "✓",
+    Triage.SILENCED: "~",
+    Triage.INHIBITED: "⊘",
+    Triage.RESOLVED: "○",
+}
+
+# An extended ack keeps when it was first acked in its comment, because Alertmanager may
+# answer an update with a new silence whose startsAt is the update's time.
+_ACKED_AT = re.compile(r"\[acked (\S+?)(?:; extended (\d+)x)?\]")
+
+
+def ack_started_at(silence: "Silence") -> datetime:
+    """When the ack was first made: the `[acked TIME]` note in its comment, else its start."""
+    found = _ACKED_AT.search(silence.comment)
+    if found:
+        try:
+            when = datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return silence.starts_at
+
+
+def ack_extensions(silence: "Silence") -> int:
+    """How many times the ack was extended, as its comment says."""
+    found = _ACKED_AT.search(silence.comment)
+    return int(found.group(2)) if found and found.group(2) else 0
+
+
+def extended_ack_comment(silence: "Silence", by: str, at: datetime) -> str:
+    """The comment after one more extension: the original text, then `[acked T; extended Nx]`."""
+    base = _ACKED_AT.sub("", silence.comment).rstrip()
+    base = re.sub(r"\s*\(last extended by .*?\)$", "", base)
+    started = ack_started_at(silence).astimezone(UTC).isoformat(timespec="seconds")
+    count = ack_extensions(silence) + 1
+    stamp = at.astimezone(UTC).isoformat(timespec="seconds")
+    return (
+        f"{base} [acked {started.replace('+00:00', 'Z')}; extended {count}x]"
+        f" (last extended by {by} at {stamp.replace('+00:00', 'Z')})"
+    )
+
+
+# -- history (additive) ---------------------------------------------------------------------------
+class FiringInterval(DomainModel):
+    """One stretch of time an alert fired; `ends_at` None: it still fires."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    source: str = ""  # "prometheus" (ALERTS) or "journal" (what this app saw)
+
+    def minutes(self, now: datetime) -> float:
+        return max(0.0, ((self.ends_at or now) - self.starts_at).total_seconds() / 60)
+
+
+# -- Alertmanager status (additive) -----------------------------------------------------------------
+class AlertmanagerStatus(DomainModel):
+    """`GET /api/v2/status` of one Alertmanager, in the app's words."""
+
+    backend: str
+    version: str = ""
+    uptime_since: datetime | None = None
+    cluster_name: str = ""
+    cluster_status: str = ""  # ready, settling, disabled
+    peers: tuple[str, ...] = ()  # "name (address)"
+    receivers: tuple[str, ...] = ()

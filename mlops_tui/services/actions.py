@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend
@@ -411,3 +411,45 @@ class Actions:
         label = f"silence {silence.id}"
         self._check_writable("expire silence", label, silence.backend)
         await self._write("expire silence", label, silence.backend, lambda b: b.expire_silence(silence.id))
+
+    # -- acks that mean ownership (on-call additions) ----------------------------------------
+    def check_release(self, silence: Silence) -> None:
+        """Refuse a release before any confirm is shown (read-only); the refusal is audited."""
+        self._check_writable("release ack", f"ack {silence.id}", silence.backend)
+
+    async def release_ack(self, silence: Silence) -> None:
+        """Expire an ack's silence: the alert is unowned again."""
+        self.check_release(silence)
+        await self._write(
+            "release ack",
+            f"ack {silence.id}",
+            silence.backend,
+            lambda b: b.expire_silence(silence.id),
+            acked_by=silence.created_by,
+        )
+
+    async def extend_ack(self, silence: Silence, ends_at: datetime) -> str:
+        """Move an ack's end to `ends_at`, noting the extension in its comment; returns the id
+        the silence has now (Alertmanager may answer with a new one)."""
+        from mlops_tui.domain.alerts import extended_ack_comment
+
+        label = f"ack {silence.id}"
+        self._check_writable("extend ack", label, silence.backend)
+        if not silence.is_ack:
+            raise self._refuse("extend ack", label, silence.backend, "only an ack is kept alive")
+        updated = silence.model_copy(
+            update={"ends_at": ends_at, "comment": extended_ack_comment(silence, self.user, utcnow())}
+        )
+        detail = {"acked_by": silence.created_by, "until": ends_at.isoformat(timespec="seconds")}
+        try:
+            new_id = await self.hub.call(silence.backend, lambda b: b.update_silence(updated))
+        except BackendError as exc:
+            message = redact(str(exc))
+            self._record("extend ack", label, "failed", silence.backend, error=message, **detail)
+            raise ActionRefused(f"extend ack failed: {message}") from exc
+        except TimeoutError as exc:
+            self._record("extend ack", label, "failed", silence.backend, error="no answer in time", **detail)
+            raise ActionRefused("extend ack failed: the server did not answer in time") from exc
+        self._record("extend ack", label, "ok", silence.backend, silence_id=new_id, **detail)
+        self.hub.refresh(silence.backend)
+        return new_id

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,15 @@ from mlops_tui.config.identity import current_user
 from mlops_tui.config.loader import backend_error, options_error
 from mlops_tui.config.settings import BackendConfig, ContextConfig, Settings
 from mlops_tui.core.errors import ConfigError
-from mlops_tui.core.paths import audit_log_path
+from mlops_tui.core.paths import alert_journal_path, audit_log_path
+from mlops_tui.services.ack_keeper import AckKeeper
 from mlops_tui.services.actions import Actions
+from mlops_tui.services.alert_journal import AlertJournal, JournalRecorder
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
 
 DEMO_CONTEXT = "demo"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +42,8 @@ class Runtime:
     theme: str = "oncall-dark"
     bell: bool = False
     forced_read_only: bool = False  # --read-only: holds in every context
+    ack_keeper: AckKeeper | None = None
+    journal_recorder: JournalRecorder | None = None
 
     @property
     def contexts(self) -> list[str]:
@@ -56,10 +63,42 @@ class Runtime:
             audit_path=self.audit.path,
         )
 
-    def start(self) -> None:
+    def start(self, keep_acks: bool = False) -> None:
+        """`keep_acks`: also run the ack keeper and the alert journal (the app, keep-acks)."""
         self.hub.start()
+        if keep_acks:
+            if not self.is_demo:  # the demo world's made-up alerts stay out of the user's journal
+                self.start_journal()
+            self.ack_keeper = self.new_ack_keeper().start()
+
+    def start_journal(self) -> None:
+        try:
+            threshold = self.settings.flap_threshold if self.settings else 3
+            self.journal_recorder = JournalRecorder(self.hub, self.open_journal(), flap_threshold=threshold).start()
+        except Exception:  # a journal that cannot open must not stop the app
+            log.exception("the alert journal could not be opened")
+
+    def open_journal(self) -> AlertJournal:
+        days = self.settings.history_days if self.settings else 7.0
+        return AlertJournal(alert_journal_path(), max_age=timedelta(days=max(30.0, days)))
+
+    def new_ack_keeper(self, **kwargs) -> AckKeeper:
+        """Acks kept alive while their alert fires (services/ack_keeper.py)."""
+        s = self.settings
+        return AckKeeper(
+            self.hub,
+            self.actions,
+            ack_minutes=self.actions.ack_minutes,
+            ack_max_hours=s.ack_max_hours if s else 12.0,
+            **kwargs,
+        )
 
     def stop(self) -> None:
+        if self.ack_keeper is not None:
+            self.ack_keeper.stop()
+        if self.journal_recorder is not None:
+            self.journal_recorder.stop()
+            self.journal_recorder.journal.close()
         self.hub.stop()
 
 
@@ -172,6 +211,7 @@ def build_runtime(
         read_only=ro,
         four_eyes=settings.four_eyes if settings else True,
         policy=settings.policy if settings else None,
+        ack_minutes=settings.ack_minutes if settings else 15.0,
     )
     return Runtime(
         hub=hub,

@@ -121,3 +121,25 @@ def what_changed(
     window = [e for e in merged if start <= e.time <= end]
     window.sort(key=lambda e: e.time, reverse=True)
     return window[:limit]
+
+
+# -- on-call: earlier firings of the same alert (alert history), kept apart from the above ------
+def earlier_firings(alert, intervals, before: datetime) -> list[Event]:
+    """`intervals` (FiringInterval) of `alert` that began before `before`, as timeline events."""
+    out = []
+    for i in intervals:
+        if i.starts_at >= before - timedelta(seconds=1):
+            continue
+        lasted = (
+            f"for {((i.ends_at or before) - i.starts_at).total_seconds() / 60:.0f} min" if i.ends_at else "still firing"
+        )
+        out.append(
+            Event(
+                time=i.starts_at,
+                model=alert.model,
+                kind=EventKind.ALERT,
+                deployment=alert.deployment,
+                text=f"{alert.name} fired earlier ({lasted}, from {i.source or 'history'})",
+            )
+        )
+    return out

@@ -124,7 +124,7 @@ class MlopsApp(App[None]):
         hub = self.runtime.hub
         hub.on_snapshot = self._from_hub
         if self._start_hub:
-            self.runtime.start()
+            self.runtime.start(keep_acks=True)  # acks kept alive while this app runs
         if hub.snapshot.generation > self.snapshot.generation:
             self._from_hub(hub.snapshot)  # published before the app listened
         self.set_interval(1.0, self._tick)
@@ -271,6 +271,8 @@ class MlopsApp(App[None]):
             self.action_help()
         elif verb in ("silences", "silence"):
             self.open_silences()
+        elif verb in ("am", "alertmanager"):
+            self.open_am_status()
         elif verb in ("ctx", "context"):
             if len(words) < 2:
                 known = ", ".join(self.runtime.contexts) or "none (demo world)"
@@ -297,7 +299,7 @@ class MlopsApp(App[None]):
         self._known_critical = None
         self._alerts_answered = set()
         new.hub.on_snapshot = self._from_hub
-        new.start()
+        new.start(keep_acks=self._start_hub)
         screen = self.screen
         if isinstance(screen, BaseScreen):
             screen.show_snapshot(self.snapshot)
@@ -352,6 +354,9 @@ class MlopsApp(App[None]):
     def action_open_silences(self) -> None:
         self.open_silences()
 
+    def action_open_am_status(self) -> None:
+        self.open_am_status()
+
     def open_alerts_for(self, text: str) -> None:
         """The Alerts view narrowed to `text` (a model or deployment name)."""
         self.switch_view("alerts")
@@ -365,6 +370,9 @@ class MlopsApp(App[None]):
 
     def open_silences(self) -> None:
         self._open("alerts", _screen("silences", "SilencesScreen")())
+
+    def open_am_status(self) -> None:
+        self._open("alerts", _screen("am_status", "AlertmanagerStatusScreen")())
 
     def open_alert(self, fingerprint: str) -> None:
         self._open("alerts", _screen("alerts", "AlertDetailScreen")(fingerprint))

@@ -23,6 +23,7 @@ from mlops_tui.domain import (
     Severity,
 )
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.triage import triage_in
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import Column
@@ -398,16 +399,8 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
 
 # -- alerts --------------------------------------------------------------------------------
 def alert_state_text(alert: Alert, snapshot: Snapshot) -> str:
-    if alert.state == AlertState.RESOLVED:
-        return "resolved"
-    silence = snapshot.silence_for(alert)
-    if alert.state == AlertState.SUPPRESSED:
-        if silence is None:
-            return "inhibited" if alert.inhibited_by else "silenced"
-        if silence.is_ack:
-            return f"acked by {silence.created_by} {ago(silence.starts_at)}"
-        return f"silenced until {local_time(silence.ends_at, with_date=False)} by {silence.created_by}"
-    return "firing"
+    # one wording for list, detail, Overview and headless output: services/triage.py
+    return triage_in(alert, snapshot).text()
 
 
 def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Alert]]:
@@ -446,12 +439,12 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "state",
             "State",
             lambda a: alert_state_text(a, snapshot),
-            width=26,
+            width=30,  # "✓ acked by <user> 12m ago": the symbol takes two cells
             min_width=8,
             # flex: on a wide screen it takes its share of the spare width, so that
             # "silenced until 09:28 by <user>" is read whole; on a narrow one it gives way first
             flex=True,
-            priority=3 if compact else 0,
+            priority=1 if compact else 0,  # the Overview lists acked alerts too: who owns it beats the summary
             style=lambda a: "bold" if a.state == AlertState.FIRING else "dim",
         ),
     ]

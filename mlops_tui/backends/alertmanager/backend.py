@@ -127,3 +127,26 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
             if exc.status == 404 or "not found" in said or (exc.status == 422 and "silenceid" in said):
                 raise NotFound(f"{self.http.where} has no silence {silence_id}") from None
             raise
+
+    # -- on-call additions: ack extension ------------------------------------------------
+    async def update_silence(self, silence: Silence) -> str:
+        """POST the silence with its id: Alertmanager updates it, or expires it and answers
+        with a new silenceID (it does so when startsAt differs); the caller follows that id."""
+        body_out = {**silence_to_wire(silence), "id": silence.id}
+        response = await self.http.request("POST", f"{API}/silences", json_body=body_out)
+        body = self.http.decode(response, "the updated silence")
+        sid = body.get("silenceID") if isinstance(body, dict) else None
+        if not isinstance(sid, str) or not sid:
+            raise BadResponse(f"{self.http.where} updated a silence but sent back no silenceID")
+        return sid
+
+    # -- on-call addition: the status panel ---------------------------------------------------
+    async def status(self):
+        """Version, uptime, cluster and peers, and the receivers of the loaded config."""
+        from mlops_tui.backends.alertmanager.convert import status_from_wire
+
+        body = await self.http.get_json(f"{API}/status", what="the status")
+        try:
+            return status_from_wire(body, self.name)
+        except WireError as exc:
+            raise BadResponse(f"{self.http.where} sent a status we cannot read: {exc}") from None

@@ -7,6 +7,7 @@ the expected shape raises `WireError`, which the backend reports as a BadRespons
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -204,3 +205,44 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(p) for p in err["loc"])
     return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+# -- status (on-call addition) -------------------------------------------------------------------
+_RECEIVER = re.compile(r"""^\s*-\s*name:\s*(?:"([^"]*)"|'([^']*)'|(\S[^#]*?))\s*(?:#.*)?$""")
+
+
+def receivers_from_config(original: str) -> tuple[str, ...]:
+    """The receiver names of an Alertmanager config (YAML) without a YAML parser: the
+    `- name:` items of the top-level `receivers:` block."""
+    out, inside = [], False
+    for line in original.splitlines():
+        # a top-level key ends the block; Alertmanager re-marshals lists unindented ("- name:")
+        if line and not line[0].isspace() and not line.startswith(("#", "-")):
+            inside = line.split(":", 1)[0].strip() == "receivers"
+            continue
+        if inside and (m := _RECEIVER.match(line)):
+            out.append(next(g for g in m.groups() if g is not None))
+    return tuple(out)
+
+
+def status_from_wire(raw: Any, backend: str = ""):
+    from mlops_tui.domain.alerts import AlertmanagerStatus
+
+    body = _mapping(raw, "status")
+    cluster = _mapping(body.get("cluster"), "cluster")
+    info = _mapping(body.get("versionInfo"), "versionInfo")
+    config = _mapping(body.get("config"), "config")
+    peers = []
+    for p in cluster.get("peers") or []:
+        p = _mapping(p, "cluster.peers[]")
+        peers.append(f"{p.get('name', '?')} ({p.get('address', '?')})")
+    original = config.get("original")
+    return AlertmanagerStatus(
+        backend=backend,
+        version=str(info.get("version") or ""),
+        uptime_since=parse_time(body.get("uptime"), "uptime"),
+        cluster_name=str(cluster.get("name") or ""),
+        cluster_status=str(cluster.get("status") or ""),
+        peers=tuple(peers),
+        receivers=receivers_from_config(original) if isinstance(original, str) else (),
+    )

@@ -13,6 +13,7 @@ import math
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -163,3 +164,22 @@ class PrometheusBackend(Backend[PrometheusOptions]):
             )
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent a drift answer we cannot read: {exc}") from None
+
+    # -- on-call addition: alert history from ALERTS (alert_history.py) -------------------
+    async def alert_history(self, alertname: str, labels: dict[str, str], since: timedelta):
+        """The alert's firing intervals over `since`, oldest first."""
+        from mlops_tui.backends.prometheus.alert_history import fetch_alert_history
+
+        try:
+            return await fetch_alert_history(self.http, API, alertname, labels, since)
+        except ValueError as exc:
+            raise BadResponse(f"{self.http.where} sent an alert history we cannot read: {exc}") from None
+
+    async def alert_history_series(self, alertname: str | None, since: timedelta):
+        """Every ALERTS series (of one alert name, or all) with its firing intervals."""
+        from mlops_tui.backends.prometheus.alert_history import fetch_history_series
+
+        try:
+            return await fetch_history_series(self.http, API, alertname, since)
+        except ValueError as exc:
+            raise BadResponse(f"{self.http.where} sent an alert history we cannot read: {exc}") from None

@@ -12,13 +12,17 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mlops_tui.domain import Alert, AlertState, Matcher
+from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
+from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.alert_history import AlertHistory, load_history
+from mlops_tui.services.silence_match import matchers_text, matching, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.services.timeline import what_changed
+from mlops_tui.services.timeline import earlier_firings, what_changed
+from mlops_tui.services.triage import alert_names, triage_in
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
-from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.dialogs.silence import SilenceDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import literal, visible
 from mlops_tui.ui.screens.base import BaseScreen
@@ -55,7 +59,7 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
     lines = [
         f"### {alert.severity.value.upper()}: {alert.name}",
         "",
-        f"- **State:** {alert_state_text(alert, snapshot)}",
+        f"- **State:** {triage_in(alert, snapshot).text(symbol=False)}",
         f"- **Started:** {alert.starts_at.isoformat()} ({ago(alert.starts_at)})",
     ]
     if alert.model:
@@ -74,6 +78,44 @@ def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
     lines += ["", "| label | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(alert.labels.items())]
     return "\n".join(visible(line) for line in lines)
+
+
+def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
+    """The detail's Ownership section: acked by whom since when, silenced, inhibited by what."""
+    t = triage_in(alert, snapshot)
+    rows = [("state", t.text())]
+    if t.state == Triage.ACKED and t.silence is not None:
+        rows += [
+            ("acked by", t.acked_by),
+            ("acked at", f"{local_time(t.acked_at)} ({ago(t.acked_at)})"),
+            ("ack ends", f"{local_time(t.silence.ends_at)} ({ago(t.silence.ends_at)})"),
+            ("ack silence", t.silence.id),
+        ]
+    elif t.state == Triage.SILENCED and t.silence is not None:
+        rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment), ("silence", t.silence.id)]
+    if alert.inhibited_by:
+        names = alert_names(snapshot)
+        rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
+    for s in expired_silences_for(alert, snapshot):
+        kind = "ack" if s.is_ack else "silence"
+        rows.append(
+            (f"expired {kind}", f"by {s.created_by}, ended {local_time(s.ends_at)} ({ago(s.ends_at)}): {s.comment}")
+        )
+    return rows
+
+
+def expired_silences_for(alert: Alert, snapshot: Snapshot, days: float = 7.0) -> list[Silence]:
+    """Expired silences (as long as Alertmanager keeps them) that matched the alert, newest first."""
+    since = snapshot.taken_at - timedelta(days=days)
+    found = []
+    for s in snapshot.silences:
+        if s.state == SilenceState.EXPIRED and s.ends_at >= since:
+            try:
+                if matching(s.matchers, [alert]):
+                    found.append(s)
+            except re.error:
+                continue
+    return sorted(found, key=lambda s: s.ends_at, reverse=True)[:5]
 
 
 class AlertActionsMixin(ExpireSilence):
@@ -138,7 +180,14 @@ class AlertActionsMixin(ExpireSilence):
                 return
             self.run_silence(alerts, length, values["comment"], parsed)
 
-        self.app.push_screen(PromptDialog("Silence", intro, fields), done)
+        settings = self.mlops.runtime.settings
+        warn_over = settings.silence_warn_over if settings else 20
+        self.app.push_screen(
+            SilenceDialog(
+                "Silence", intro, fields, alerts=self.snapshot.active_alerts, parse=parse_matchers, warn_over=warn_over
+            ),
+            done,
+        )
 
     @work(group="actions", exit_on_error=False)
     async def run_silence(self, alerts: list[Alert], length: timedelta, comment: str, matchers: list[Matcher]) -> None:
@@ -153,11 +202,42 @@ class AlertActionsMixin(ExpireSilence):
     def action_expire(self) -> None:
         snap = self.snapshot
         alerts = self._alert_targets()
+        acks = [t.silence for a in alerts if (t := triage_in(a, snap)).state == Triage.ACKED and t.silence]
+        if acks:
+            self.confirm_release(acks[0])
+            return
         silences = [s for a in alerts if (s := snap.silence_for(a)) is not None]
         if not silences:
             self.notify("The selected alert is not silenced", severity="warning")
             return
         self.confirm_expire(silences[0])
+
+    def confirm_release(self, ack: Silence) -> None:
+        """`u` on an acked alert: release the ack (refused in read-only before any confirm)."""
+        try:
+            self.mlops.runtime.actions.check_release(ack)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not released", severity="error", timeout=8, markup=False)
+            return
+        body = Text(
+            f"Release the ack by {visible(ack.created_by)} ({ago(ack_started_at(ack))}): "
+            f"its silence {visible(ack.id)} is expired and the alert is unowned again."
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_release(ack)
+
+        self.app.push_screen(ConfirmDialog("Release ack", body), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_release(self, ack: Silence) -> None:
+        try:
+            await self.mlops.runtime.actions.release_ack(ack)
+        except ActionRefused as exc:
+            self.notify(str(exc), title="Not released", severity="error", timeout=8, markup=False)
+            return
+        self.notify(f"Released the ack by {ack.created_by}", title="Released", markup=False)
 
     def action_copy(self) -> None:
         alerts = self._alert_targets()
@@ -189,46 +269,6 @@ def parse_duration(text: str) -> timedelta | None:
     return length if timedelta(0) < length <= MAX_SILENCE else None
 
 
-_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))\s*')
-_OPS = {"=": (False, True), "!=": (False, False), "=~": (True, True), "!~": (True, False)}
-
-
-def quote_matcher_value(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def matchers_text(labels: dict[str, str]) -> str:
-    """The dialog's editable text for `labels`: name="value" pairs, values escaped."""
-    return " ".join(f'{k}="{quote_matcher_value(v)}"' for k, v in sorted(labels.items()))
-
-
-def parse_matchers(text: str) -> list[Matcher]:
-    """`name="value"` (also `!=`, `=~`, `!~`) pairs separated by spaces; [] when unreadable.
-
-    Quoted values may hold anything (query="code!=200" stays one matcher); a bare value ends
-    at the first space.
-    """
-    out: list[Matcher] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = _MATCHER.match(text, pos)
-        if match is None:
-            return []
-        name, op, quoted, bare = match.groups()
-        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
-        is_regex, is_equal = _OPS[op]
-        if is_regex:
-            try:
-                re.compile(value)
-            except re.error:
-                return []
-        out.append(Matcher(name=name, value=value, is_regex=is_regex, is_equal=is_equal))
-        pos = match.end()
-    return out
-
-
 class AlertGrid(DataGrid[Alert]):
     """The alert list. Here `s` silences (the screen's binding): the grid lets the key through."""
 
@@ -243,7 +283,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
         Binding("s", "silence", "Silence", id="alerts.silence"),
-        Binding("u", "expire", "Unsilence", id="alerts.expire"),
+        Binding("u", "expire", "Unsilence / release ack", id="alerts.expire"),
+        Binding("i", "toggle_inhibited", "Inhibited", id="alerts.inhibited"),
         Binding("c", "copy", "Copy md", id="alerts.copy"),
         Binding("b", "group", "Group by", id="alerts.group"),
         Binding("R", "toggle_resolved", "Show resolved", show=False, id="alerts.resolved"),
@@ -254,6 +295,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         super().__init__()
         self.grouping = "severity"
         self.show_resolved = False
+        self.show_inhibited = True
 
     def compose_body(self) -> ComposeResult:
         grid = AlertGrid(
@@ -271,13 +313,23 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#alerts", DataGrid)
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
+        hidden = 0
+        if not self.show_inhibited:
+            shown = tuple(a for a in alerts if triage_in(a, snapshot).state != Triage.INHIBITED)
+            alerts, hidden = shown, len(alerts) - len(shown)
         grid.set_data(alert_columns(snapshot), order_alerts(alerts, self.grouping))
         firing = len(snapshot.firing_alerts)
         grid.border_title = (
             f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+            + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
-        grid.border_subtitle = "space mark  a ack  s silence  u unsilence  b group"
+        grid.border_subtitle = "space mark  a ack  s silence  u unsilence/release  i inhibited  b group"
         self.honest_empty(grid, "alerts", snapshot=snapshot)
+
+    def action_toggle_inhibited(self) -> None:
+        self.show_inhibited = not self.show_inhibited
+        self.show_snapshot(self.snapshot)
+        self.notify("Inhibited alerts shown" if self.show_inhibited else "Inhibited alerts hidden")
 
     def _alert_targets(self) -> list[Alert]:
         grid = self.query_one("#alerts", DataGrid)
@@ -307,7 +359,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alert.ack"),
         Binding("s", "silence", "Silence", id="alert.silence"),
-        Binding("u", "expire", "Unsilence", id="alert.expire"),
+        Binding("u", "expire", "Unsilence / release ack", id="alert.expire"),
         Binding("c", "copy", "Copy md", id="alert.copy"),
         Binding("m", "open_model", "Open model", id="alert.model"),
         Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),
@@ -321,6 +373,40 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     def __init__(self, fingerprint: str) -> None:
         super().__init__()
         self.fingerprint = fingerprint
+        self.history: AlertHistory | None = None
+
+    def on_mount(self) -> None:
+        self.query_one("#alert-history", KeyValues).show([("fired", "loading…")])
+        self.load_alert_history()
+        self.set_interval(30.0, self.load_alert_history)
+
+    @work(exclusive=True, group="alert-history", exit_on_error=False)
+    async def load_alert_history(self) -> None:
+        """Prometheus ALERTS and the journal, off the UI thread (services/alert_history.py)."""
+        alert = self.alert
+        runtime = self.mlops.runtime
+        if alert is None:
+            return
+        recorder = runtime.journal_recorder
+        settings = runtime.settings
+        try:
+            history = await load_history(
+                runtime.hub, recorder.journal if recorder else None, alert, settings.history_days if settings else 7.0
+            )
+        except Exception as exc:  # said, never a traceback
+            self.query_one("#alert-history", KeyValues).show([("fired", f"history unknown: {exc}")])
+            return
+        self.history = history
+        threshold = settings.flap_threshold if settings else 3
+        rows = [("fired", history.summary())]
+        if history.source:
+            rows.append((f"last {history.days:g}d", history.strip()))
+            rows.append(
+                ("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold) else "no")
+            )
+        rows.append(("last ack", history.last_ack_text() if recorder else "no journal"))
+        self.query_one("#alert-history", KeyValues).show(rows)
+        self.show_snapshot(self.snapshot)
 
     @property
     def alert(self) -> Alert | None:
@@ -346,6 +432,11 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             yield KeyValues(id="alert-labels")
             yield Static("Annotations", classes="section")
             yield KeyValues(id="alert-annotations")
+            # on-call sections, below the alert's own facts (the head line already says its state)
+            yield Static("Ownership (a ack, u release)", classes="section")
+            yield KeyValues(id="alert-ownership")
+            yield Static("History", classes="section")
+            yield KeyValues(id="alert-history")
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)
@@ -370,6 +461,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 ("backend", alert.backend),
             ]
         )
+        self.query_one("#alert-ownership", KeyValues).show(ownership_rows(alert, snapshot))
         run_id = self._run_id(snapshot, alert)
         self.query_one("#alert-related", KeyValues).show(
             [
@@ -379,6 +471,12 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
             ]
         )
         events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
+        if self.history is not None:  # earlier firings of this alert, once its history is in
+            events = sorted(
+                [*events, *earlier_firings(alert, self.history.intervals, alert.starts_at)],
+                key=lambda e: e.time,
+                reverse=True,
+            )
         self.query_one("#alert-timeline", KeyValues).show(
             [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
         )

@@ -10,6 +10,7 @@ from textual.containers import Grid
 
 from mlops_tui.domain import Alert, Deployment, PromotionRequest, Run, Severity
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.triage import acked_alerts
 from mlops_tui.ui.columns import (
     MISMATCH,
     SEVERITY_STYLE,
@@ -82,10 +83,16 @@ class OverviewScreen(BaseScreen):
         promotions = self.query_one("#ov-promotions", DataGrid)
         runs = self.query_one("#ov-runs", DataGrid)
         firing = snapshot.firing_alerts
-        alerts.set_data(alert_columns(snapshot, compact=True), firing)
+        acked = acked_alerts(snapshot)  # still firing, and owned: shown with who acked them
+        alerts.set_data(alert_columns(snapshot, compact=True), (*firing, *acked))
         counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
-        alerts.border_title = f"Firing alerts ({len(firing)})" + (f": {summary}" if summary else "")
+        alerts.border_title = (
+            f"Firing alerts ({len(firing)}"
+            + (f", {len(acked)} acked" if acked else "")
+            + ")"
+            + (f": {summary}" if summary else "")
+        )
         alerts.border_subtitle = "enter: open alert"
         # not healthy first (worst first), then the healthy ones that serve another version than expected
         unhealthy = snapshot.unhealthy_deployments

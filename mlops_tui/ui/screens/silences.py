@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -11,6 +12,7 @@ from textual.binding import Binding
 
 from mlops_tui.domain import Silence, SilenceState
 from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.silence_match import AlertIndex
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.format import ago, local_time
@@ -24,9 +26,24 @@ def matchers_text(silence: Silence) -> str:
     return " ".join(f'{m.name}{ops[(m.is_regex, m.is_equal)]}"{m.value}"' for m in silence.matchers)
 
 
-def silence_columns(snapshot: Snapshot) -> list[Column[Silence]]:
+def silence_hits(snapshot: Snapshot) -> dict[str, int]:
+    """silence id -> how many active alerts its matchers match (Alertmanager's rules)."""
+    index = AlertIndex(snapshot.active_alerts)
+    out = {}
+    for s in snapshot.silences:
+        try:
+            out[s.id] = len(index.matching(s.matchers))
+        except re.error:  # a regex Python reads differently from Go: say unknown, not none
+            out[s.id] = -1
+    return out
+
+
+def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> list[Column[Silence]]:
+    hits = silence_hits(snapshot) if hits is None else hits
+
     def silenced_alerts(s: Silence) -> str:
-        return str(sum(1 for a in snapshot.alerts if s.id in a.silenced_by))
+        n = hits.get(s.id, -1)
+        return "⚠ none" if n == 0 else "?" if n < 0 else str(n)
 
     return [
         Column("kind", "Kind", lambda s: "ack" if s.is_ack else "silence", width=7),
@@ -46,7 +63,15 @@ def silence_columns(snapshot: Snapshot) -> list[Column[Silence]]:
             width=28,
             priority=1,
         ),
-        Column("alerts", "Alerts", silenced_alerts, width=6, align="right", priority=2),
+        Column(
+            "alerts",
+            "Alerts",
+            silenced_alerts,
+            width=7,
+            align="right",
+            priority=2,
+            style=lambda s: "bold yellow" if hits.get(s.id) == 0 else None,
+        ),
         Column("comment", "Comment", lambda s: s.comment, width=24, min_width=10, flex=True, priority=3),
         Column("matchers", "Matchers", matchers_text, width=30, min_width=12, flex=True),
     ]
@@ -86,7 +111,10 @@ class ExpireSilence(_MixinBase):
 class SilencesScreen(ExpireSilence, BaseScreen):
     VIEW = "alerts"
     CRUMB = "silences"
-    BINDINGS = [Binding("u", "expire", "Expire", id="silences.expire")]
+    BINDINGS = [
+        Binding("u", "expire", "Expire", id="silences.expire"),
+        Binding("m", "app.open_am_status", "Alertmanager status", id="silences.am_status"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(
@@ -101,10 +129,14 @@ class SilencesScreen(ExpireSilence, BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#silences", DataGrid)
+        hits = silence_hits(snapshot)
         live = [s for s in snapshot.silences if s.state != SilenceState.EXPIRED]
-        grid.set_data(silence_columns(snapshot), sorted(live, key=lambda s: s.ends_at))
-        grid.border_title = f"Silences ({len(live)} active or pending)"
-        grid.border_subtitle = "u expire  esc back to alerts"
+        grid.set_data(silence_columns(snapshot, hits), sorted(live, key=lambda s: s.ends_at))
+        idle = sum(1 for s in live if hits.get(s.id) == 0)
+        grid.border_title = f"Silences ({len(live)} active or pending" + (
+            f"; {idle} match no active alert)" if idle else ")"
+        )
+        grid.border_subtitle = "u expire  m Alertmanager status  esc back to alerts"
         self.honest_empty(grid, "silences", snapshot=snapshot)
 
     def action_expire(self) -> None:
