@@ -6,13 +6,27 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Protocol, cast
 
-from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
+from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, print_table, session_options
 from mlops_tui.core.text import printable
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import triage_in
+
+if TYPE_CHECKING:
+    from mlops_tui.domain.alerts import FiringInterval
+    from mlops_tui.services.runtime import Runtime
+
+
+class _HistorySeriesSource(Protocol):
+    """A backend that reads every alert series' history (the Prometheus one)."""
+
+    async def alert_history_series(
+        self, alertname: str | None, since: timedelta
+    ) -> list[tuple[dict[str, str], list[FiringInterval]]]: ...
 
 
 def duration(text: str) -> timedelta:
@@ -83,7 +97,7 @@ def _alert(snap: Snapshot, fingerprint: str) -> Alert:
     return found[0]
 
 
-def _mark_flapping(runtime) -> None:
+def _mark_flapping(runtime: Runtime) -> None:
     """Flapping alerts as the journal knows them (the app's recorder does this continuously)."""
     from mlops_tui.core.paths import alert_journal_path
     from mlops_tui.services.alert_journal import AlertJournal
@@ -189,7 +203,7 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f"{datetime.now().astimezone().isoformat(timespec='seconds')} {line}", file=sys.stderr, flush=True)
 
-    def on_signal(signum, _frame) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         say(f"{signal.Signals(signum).name}: stopping")
         stop.set()
 
@@ -212,7 +226,7 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
     return 0
 
 
-def _span(start, end) -> str:
+def _span(start: datetime, end: datetime | None) -> str:
     if end is None:
         return f"{start.astimezone().isoformat(' ', 'seconds')} - now (firing)"
     seconds = int((end - start).total_seconds())
@@ -237,7 +251,9 @@ def cmd_history(args: argparse.Namespace) -> int:
             sources.append(backend.name)
             try:
                 # the backend's own loop does the work (works from any caller, async or not)
-                got = runtime.hub.submit(backend.name, lambda b: b.alert_history_series(args.alert, since)).result()
+                got = runtime.hub.submit(
+                    backend.name, lambda b: cast(_HistorySeriesSource, b).alert_history_series(args.alert, since)
+                ).result()
             except (BackendError, TimeoutError) as exc:
                 problems.append(f"{backend.name}: {str(exc) or 'no answer in time'}")
                 continue

@@ -14,9 +14,14 @@ import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import ack_started_at
+
+if TYPE_CHECKING:
+    from mlops_tui.services.actions import Actions
+    from mlops_tui.services.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +100,14 @@ class AckKeeper:
 
     def __init__(
         self,
-        hub,
-        actions,
+        hub: Hub,
+        actions: Actions,
         *,
         ack_minutes: float,
         ack_max_hours: float,
         report: Callable[[str], None] | None = None,
         interval: float = 1.0,
-        on_event: Callable[[str, Silence, dict], None] | None = None,
+        on_event: Callable[[str, Silence, dict[str, str]], None] | None = None,
     ) -> None:
         self.hub = hub
         self.actions = actions
@@ -183,7 +188,7 @@ class AckKeeper:
             return f"{backend.kind} cannot update silences"
         return ""
 
-    def _event(self, kind: str, silence: Silence, detail: dict) -> None:
+    def _event(self, kind: str, silence: Silence, detail: dict[str, str]) -> None:
         if self.on_event is not None:
             try:
                 self.on_event(kind, silence, detail)

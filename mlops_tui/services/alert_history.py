@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, cast
 
 from mlops_tui.backends.errors import BackendError
 from mlops_tui.domain import Alert
 from mlops_tui.domain.alerts import FiringInterval
 from mlops_tui.services.alert_journal import AlertJournal, JournalEvent
+
+if TYPE_CHECKING:
+    from mlops_tui.services.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class AlertHistory:
         return f"by {e.actor}{more}; {ended} ({e.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
 
 
-def is_flapping(intervals, threshold: int) -> bool:
+def is_flapping(intervals: Iterable[FiringInterval], threshold: int) -> bool:
     """More than `threshold` firings starting within any one hour."""
     starts = sorted(i.starts_at for i in intervals)
     lo = 0
@@ -79,28 +84,38 @@ def is_flapping(intervals, threshold: int) -> bool:
     return False
 
 
-def _prometheus_names(hub) -> list[str]:
+class _HistorySource(Protocol):
+    """A backend that reads alert history (the Prometheus one)."""
+
+    async def alert_history(self, alertname: str, labels: dict[str, str], since: timedelta) -> list[FiringInterval]: ...
+
+
+def _prometheus_names(hub: Hub) -> list[str]:
     return [b.name for b in hub.backends if hasattr(b, "alert_history")]
 
 
-async def load_history(hub, journal: AlertJournal | None, alert: Alert, days: float) -> AlertHistory:
+async def load_history(hub: Hub, journal: AlertJournal | None, alert: Alert, days: float) -> AlertHistory:
     """Prometheus first (every configured one, first answer wins), then the journal."""
     since = timedelta(days=days)
     now = datetime.now(UTC)
-    problems = []
+    problems: list[str] = []
     intervals: list[FiringInterval] | None = None
     source = ""
     for name in _prometheus_names(hub):
         try:
-            intervals = list(await hub.call(name, lambda b: b.alert_history(alert.name, dict(alert.labels), since)))
+            intervals = list(
+                await hub.call(
+                    name, lambda b: cast(_HistorySource, b).alert_history(alert.name, dict(alert.labels), since)
+                )
+            )
             source = "prometheus"
             break
         except (BackendError, TimeoutError) as exc:
             problems.append(f"{name}: {str(exc) or 'no answer in time'}")
-    last_ack = None
+    last_ack: JournalEvent | None = None
     if journal is not None:
 
-        def read():
+        def read() -> tuple[list[FiringInterval], JournalEvent | None]:
             mine = journal.intervals(alert.fingerprint, now - since)
             return mine, journal.last_ack(dict(alert.labels))
 

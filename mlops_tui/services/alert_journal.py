@@ -14,9 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import FiringInterval, ack_extensions, ack_started_at
+
+if TYPE_CHECKING:
+    from mlops_tui.services.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +52,12 @@ class JournalEvent:
     kind: str
     fingerprint: str = ""
     alertname: str = ""
-    labels: dict | None = None
+    labels: dict[str, str] | None = None
     silence_id: str = ""
     actor: str = ""
-    detail: dict | None = None
+    detail: dict[str, Any] | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
             "kind": self.kind,
@@ -94,7 +98,7 @@ class AlertJournal:
         alert: Alert | None = None,
         silence: Silence | None = None,
         actor: str = "",
-        **detail,
+        **detail: Any,
     ) -> None:
         at = at or datetime.now(UTC)
         labels = alert.labels if alert else {}
@@ -139,7 +143,8 @@ class AlertJournal:
         silence_id: str | None = None,
         kinds: Sequence[str] = (),
     ) -> list[JournalEvent]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[float | str] = []
         if since is not None:
             where.append("at >= ?")
             args.append(since.timestamp())
@@ -212,7 +217,8 @@ class AlertJournal:
         acks = [
             e
             for e in self.events(kinds=ACK_KINDS)
-            if (e.detail or {}).get("alertnames")
+            if e.detail
+            and e.detail.get("alertnames")
             and labels.get("alertname") in e.detail["alertnames"]
             and all(labels.get(k) == v for k, v in ((e.detail or {}).get("equal") or {}).items())
         ]
@@ -220,7 +226,7 @@ class AlertJournal:
 
 
 # -- what changed between two snapshots ----------------------------------------------------------
-def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict:
+def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict[str, Any]:
     equal = {m.name: m.value for m in silence.matchers if m.is_equal and not m.is_regex}
     names = sorted({a.name for a in alerts if silence.matches(a.labels)})
     if "alertname" in equal and equal["alertname"] not in names:
@@ -237,7 +243,7 @@ def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict:
 class JournalRecorder:
     """Watches the hub's snapshots on its own thread and journals what changed."""
 
-    def __init__(self, hub, journal: AlertJournal, interval: float = 1.0, flap_threshold: int = 3) -> None:
+    def __init__(self, hub: Hub, journal: AlertJournal, interval: float = 1.0, flap_threshold: int = 3) -> None:
         self.hub = hub
         self.journal = journal
         self.flap_threshold = flap_threshold

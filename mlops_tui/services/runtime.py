@@ -82,7 +82,7 @@ class Runtime:
         days = self.settings.history_days if self.settings else 7.0
         return AlertJournal(alert_journal_path(), max_age=timedelta(days=max(30.0, days)))
 
-    def new_ack_keeper(self, **kwargs) -> AckKeeper:
+    def new_ack_keeper(self, **kwargs: Any) -> AckKeeper:
         """Acks kept alive while their alert fires (services/ack_keeper.py)."""
         s = self.settings
         return AckKeeper(

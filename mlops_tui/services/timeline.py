@@ -9,9 +9,11 @@ Evidently without any of them knowing about it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from mlops_tui.domain import DriftScore, Event, EventKind, HealthSample, PromotionState
+from mlops_tui.domain import Alert, DriftScore, Event, EventKind, HealthSample, PromotionState
+from mlops_tui.domain.alerts import FiringInterval
 from mlops_tui.services.snapshot import Snapshot
 
 
@@ -124,9 +126,9 @@ def what_changed(
 
 
 # -- on-call: earlier firings of the same alert (alert history), kept apart from the above ------
-def earlier_firings(alert, intervals, before: datetime) -> list[Event]:
+def earlier_firings(alert: Alert, intervals: Iterable[FiringInterval], before: datetime) -> list[Event]:
     """`intervals` (FiringInterval) of `alert` that began before `before`, as timeline events."""
-    out = []
+    out: list[Event] = []
     for i in intervals:
         if i.starts_at >= before - timedelta(seconds=1):
             continue

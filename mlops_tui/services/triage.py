@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from mlops_tui.domain import Alert, AlertState, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
@@ -43,7 +44,7 @@ class AlertTriage:
             return f"inhibited by {names}" if names else "inhibited"
         return self.state.value
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "state": self.state.value,
             "acked_by": self.acked_by or None,
@@ -102,7 +103,7 @@ def alert_names(snapshot: Snapshot) -> dict[str, str]:
 _FLAPPING: frozenset[str] = frozenset()
 
 
-def set_flapping(fingerprints) -> None:
+def set_flapping(fingerprints: Iterable[str]) -> None:
     global _FLAPPING
     _FLAPPING = frozenset(fingerprints)
 

@@ -24,6 +24,7 @@ from mlops_tui.backends.base import Backend, Capability
 from mlops_tui.backends.errors import BadResponse, NotFound
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
 from mlops_tui.domain import Alert, Silence
+from mlops_tui.domain.alerts import AlertmanagerStatus
 
 API = "/api/v2"
 
@@ -141,7 +142,7 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
         return sid
 
     # -- on-call addition: the status panel ---------------------------------------------------
-    async def status(self):
+    async def status(self) -> AlertmanagerStatus:
         """Version, uptime, cluster and peers, and the receivers of the loaded config."""
         from mlops_tui.backends.alertmanager.convert import status_from_wire
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
+
+if TYPE_CHECKING:
+    from mlops_tui.domain.alerts import AlertmanagerStatus
 
 
 class WireError(ValueError):
@@ -225,7 +228,7 @@ def receivers_from_config(original: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def status_from_wire(raw: Any, backend: str = ""):
+def status_from_wire(raw: Any, backend: str = "") -> AlertmanagerStatus:
     from mlops_tui.domain.alerts import AlertmanagerStatus
 
     body = _mapping(raw, "status")

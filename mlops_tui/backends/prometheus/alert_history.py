@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_tui.domain.alerts import FiringInterval
+
+if TYPE_CHECKING:
+    from mlops_tui.backends.http import JsonHttp
 
 MAX_POINTS = 11_000
 IGNORED = {"__name__", "alertstate"}
@@ -45,7 +48,7 @@ def _series_of(alert_labels: Mapping[str, str], metric: Mapping[str, str]) -> bo
     return all(alert_labels.get(k) == v for k, v in metric.items() if k not in IGNORED)
 
 
-def _matrix(body: Any) -> list[dict]:
+def _matrix(body: Any) -> list[dict[str, Any]]:
     if not isinstance(body, dict) or body.get("status") != "success":
         raise ValueError("not a successful answer")
     data = body.get("data")
@@ -54,22 +57,23 @@ def _matrix(body: Any) -> list[dict]:
     return [s for s in data.get("result") or [] if isinstance(s, dict)]
 
 
-def _firing_times(series: dict) -> list[float]:
+def _firing_times(series: dict[str, Any]) -> list[float]:
     return [float(ts) for ts, value in series.get("values") or [] if value not in ("0", "NaN")]
 
 
 def _runs(times: list[float], step: float, end_ts: float) -> list[FiringInterval]:
     out: list[FiringInterval] = []
     gap = step * 1.5
-    run_start = prev = None
+    run_start: float | None = None
+    prev: float | None = None
     for ts in sorted(set(times)):
-        if prev is not None and ts - prev > gap:
+        if prev is not None and run_start is not None and ts - prev > gap:
             out.append(_interval(run_start, prev, step, end_ts))
             run_start = None
         if run_start is None:
             run_start = ts
         prev = ts
-    if prev is not None:
+    if prev is not None and run_start is not None:
         out.append(_interval(run_start, prev, step, end_ts))
     return out
 
@@ -88,7 +92,7 @@ def intervals_from_matrix(
 
 def intervals_by_series(body: Any, *, step: float, end: datetime) -> list[tuple[dict[str, str], list[FiringInterval]]]:
     """Every series' intervals (labels without __name__/alertstate), by alertname then labels."""
-    out = []
+    out: list[tuple[dict[str, str], list[FiringInterval]]] = []
     for series in _matrix(body):
         labels = {k: v for k, v in (series.get("metric") or {}).items() if k not in IGNORED}
         out.append((labels, _runs(_firing_times(series), step, end.timestamp())))
@@ -105,7 +109,12 @@ def _interval(start: float, last: float, step: float, end_ts: float) -> FiringIn
 
 
 async def _query(
-    http, api: str, alertname: str | None, since: timedelta, end: datetime, labels: Mapping[str, str] | None = None
+    http: JsonHttp,
+    api: str,
+    alertname: str | None,
+    since: timedelta,
+    end: datetime,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[Any, float]:
     step = step_for(since)
     start = end - timedelta(seconds=step * math.ceil(since.total_seconds() / step))  # `end` is a point
@@ -117,7 +126,7 @@ async def _query(
 
 
 async def fetch_alert_history(
-    http, api: str, alertname: str, labels: Mapping[str, str], since: timedelta, now: datetime | None = None
+    http: JsonHttp, api: str, alertname: str, labels: Mapping[str, str], since: timedelta, now: datetime | None = None
 ) -> list[FiringInterval]:
     """One alert's intervals; `http` is the backend's JsonHttp, `api` its API prefix."""
     end = now or datetime.now(UTC)
@@ -146,7 +155,7 @@ async def fetch_alert_history(
 
 
 async def fetch_history_series(
-    http, api: str, alertname: str | None, since: timedelta, now: datetime | None = None
+    http: JsonHttp, api: str, alertname: str | None, since: timedelta, now: datetime | None = None
 ) -> list[tuple[dict[str, str], list[FiringInterval]]]:
     """Every alert series (of one name, or all) with its intervals."""
     end = now or datetime.now(UTC)

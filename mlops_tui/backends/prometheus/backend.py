@@ -24,6 +24,7 @@ from mlops_tui.backends.http import HttpBackendOptions, JsonHttp
 from mlops_tui.backends.prometheus.convert import WireError, drift_from_matrix, parse_duration
 from mlops_tui.backends.prometheus.serving import SeriesCache, ServingTarget, poll_serving, unknown_metrics
 from mlops_tui.domain import Deployment, DriftScore, HealthSample
+from mlops_tui.domain.alerts import FiringInterval
 
 API = "/api/v1"
 MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
@@ -166,7 +167,7 @@ class PrometheusBackend(Backend[PrometheusOptions]):
             raise BadResponse(f"{self.http.where} sent a drift answer we cannot read: {exc}") from None
 
     # -- on-call addition: alert history from ALERTS (alert_history.py) -------------------
-    async def alert_history(self, alertname: str, labels: dict[str, str], since: timedelta):
+    async def alert_history(self, alertname: str, labels: dict[str, str], since: timedelta) -> list[FiringInterval]:
         """The alert's firing intervals over `since`, oldest first."""
         from mlops_tui.backends.prometheus.alert_history import fetch_alert_history
 
@@ -175,7 +176,9 @@ class PrometheusBackend(Backend[PrometheusOptions]):
         except ValueError as exc:
             raise BadResponse(f"{self.http.where} sent an alert history we cannot read: {exc}") from None
 
-    async def alert_history_series(self, alertname: str | None, since: timedelta):
+    async def alert_history_series(
+        self, alertname: str | None, since: timedelta
+    ) -> list[tuple[dict[str, str], list[FiringInterval]]]:
         """Every ALERTS series (of one alert name, or all) with its firing intervals."""
         from mlops_tui.backends.prometheus.alert_history import fetch_history_series
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import events
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from mlops_tui.domain import Alert, Matcher
@@ -47,7 +48,9 @@ class SilenceDialog(PromptDialog):
     def on_mount(self) -> None:
         matchers = self.query("#field-matchers")
         if matchers:
-            self.query_one("#field-matchers", Input).parent.mount(Static("", id="impact"), after="#field-matchers")
+            parent = self.query_one("#field-matchers", Input).parent
+            if isinstance(parent, Widget):
+                parent.mount(Static("", id="impact"), after="#field-matchers")
             self.recount()
 
     def recount(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
+from mlops_tui.domain.base import utcnow
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.alert_history import AlertHistory, load_history
 from mlops_tui.services.silence_match import matchers_text, matching, parse_matchers, quote_matcher_value  # noqa: F401
@@ -106,7 +107,7 @@ def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
 
 def expired_silences_for(alert: Alert, snapshot: Snapshot, days: float = 7.0) -> list[Silence]:
     """Expired silences (as long as Alertmanager keeps them) that matched the alert, newest first."""
-    since = snapshot.taken_at - timedelta(days=days)
+    since = utcnow() - timedelta(days=days)
     found = []
     for s in snapshot.silences:
         if s.state == SilenceState.EXPIRED and s.ends_at >= since:

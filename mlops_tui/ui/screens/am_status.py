@@ -4,6 +4,8 @@ flagged."""
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,12 +14,19 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from mlops_tui.backends.errors import BackendError
+from mlops_tui.domain.alerts import AlertmanagerStatus
 from mlops_tui.services.am_status import split_problems
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.key_values import KeyValues
+
+
+class _StatusSource(Protocol):
+    """A backend that reports its server status (the Alertmanager one)."""
+
+    async def status(self) -> AlertmanagerStatus: ...
 
 
 class AlertmanagerStatusScreen(BaseScreen):
@@ -46,10 +55,11 @@ class AlertmanagerStatusScreen(BaseScreen):
     async def load_status(self) -> None:
         hub = self.mlops.runtime.hub
         names = [b.name for b in hub.backends if hasattr(b, "status") and b.kind == "alertmanager"]
-        statuses, failures = [], []
+        statuses: list[AlertmanagerStatus] = []
+        failures: list[tuple[str, str]] = []
         for name in names:
             try:
-                statuses.append(await hub.call(name, lambda b: b.status()))
+                statuses.append(await hub.call(name, lambda b: cast(_StatusSource, b).status()))
             except (BackendError, TimeoutError) as exc:
                 failures.append((name, str(exc) or "no answer in time"))
         box = self.query_one("#am-status", VerticalScroll)
@@ -66,21 +76,23 @@ class AlertmanagerStatusScreen(BaseScreen):
                 verdict.append(f"⚠ {visible(p)}\n", style="bold yellow")
         else:
             verdict.append(f"✓ {len(statuses)} Alertmanager(s); no split seen\n", style="green")
-        widgets = [Static(verdict, id="am-verdict")]
+        widgets: list[Static] = [Static(verdict, id="am-verdict")]
+        tables: list[tuple[KeyValues, list[tuple[str, object]]]] = []
         for s in statuses:
             widgets.append(Static(Text(visible(s.backend)), classes="section"))
             kv = KeyValues()
             widgets.append(kv)
-            kv.rows = [
+            rows: list[tuple[str, object]] = [
                 ("version", s.version or "-"),
                 ("up since", f"{local_time(s.uptime_since)} ({ago(s.uptime_since)})" if s.uptime_since else "-"),
                 ("cluster", f"{s.cluster_status or '-'}" + (f" ({s.cluster_name})" if s.cluster_name else "")),
                 ("peers", ", ".join(s.peers) if s.peers else "none"),
                 ("receivers", ", ".join(s.receivers) if s.receivers else "none in the config"),
             ]
+            tables.append((kv, rows))
         for name, why in failures:
             widgets.append(Static(Text(visible(name)), classes="section"))
             widgets.append(Static(Text(f"status unknown: {visible(why)}")))
         await box.mount(*widgets)
-        for kv in box.query(KeyValues):
-            kv.show(kv.rows)
+        for kv, rows in tables:
+            kv.show(rows)
