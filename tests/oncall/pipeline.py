@@ -92,6 +92,10 @@ class PipelinePrometheus(PrometheusServer):
         super().__init__(workdir, exporter)
         self.alertmanager = alertmanager
 
+    def _target_up(self) -> bool:
+        targets = self.http.get("/api/v1/targets").json()["data"]["activeTargets"]
+        return any(t["health"] == "up" and t["labels"].get("job") == "oncall" for t in targets)
+
     def start(self) -> PipelinePrometheus:
         self._binary = ensure_installed(PROM_BINARY, "install-prometheus.sh")
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -222,7 +222,7 @@ def test_alerts_list_says_who_acked_in_the_table_and_the_json(oncall, tmp_path, 
     wait_sync(lambda: [a for a in oncall.am_alerts(SLOW) if a["status"]["inhibitedBy"]], 30, "not inhibited")
     config = write_config(tmp_path, oncall)
     assert main(["--config", str(config), "alerts", "list", "--json"]) == 0
-    listed = {a["labels"]["alertname"]: a["triage"] for a in json.loads(capsys.readouterr().out)}
+    listed = {a["labels"]["alertname"]: a["triage"] for a in json.loads(capsys.readouterr().out)["items"]}
     assert listed[DOWN]["state"] == "acked" and listed[DOWN]["acked_by"] == "erin"
     assert listed[DOWN]["silence_id"] == sid and listed[DOWN]["acked_at"]
     assert listed[SLOW] == {
