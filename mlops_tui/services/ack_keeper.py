@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import ack_started_at
+from mlops_tui.services.background import BackgroundJob
 
 if TYPE_CHECKING:
     from mlops_tui.services.actions import Actions
@@ -91,12 +91,14 @@ def plan_acks(
     return AckPlan(tuple(extend), tuple(expiring), tuple(at_limit))
 
 
-class AckKeeper:
+class AckKeeper(BackgroundJob):
     """Runs `plan_acks` on each new snapshot of `hub` and carries it out through `actions`.
 
     Its own thread and event loop: a slow Alertmanager never holds a key press. `report` gets
     one line per extension, expiry or failure (the app logs it; keep-acks prints it).
     """
+
+    thread_name = "ack-keeper"
 
     def __init__(
         self,
@@ -116,8 +118,7 @@ class AckKeeper:
         self.report = report or log.info
         self.on_event = on_event  # (kind, silence, detail): the alert journal listens here
         self.interval = interval
-        self.stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._seen_generation = -1
         self._set_until: dict[str, datetime] = {}  # silence id -> the end we gave it
         self._announced: set[str] = set()
@@ -205,12 +206,5 @@ class AckKeeper:
                 log.exception("ack keeper step failed")
             await asyncio.get_running_loop().run_in_executor(None, self.stopping.wait, self.interval)
 
-    def start(self) -> AckKeeper:
-        self._thread = threading.Thread(target=lambda: asyncio.run(self.run()), name="ack-keeper", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def main(self) -> None:
+        asyncio.run(self.run())

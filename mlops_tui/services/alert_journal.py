@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import FiringInterval, ack_extensions, ack_started_at
+from mlops_tui.services.background import BackgroundJob
 
 if TYPE_CHECKING:
     from mlops_tui.services.hub import Hub
@@ -240,16 +241,17 @@ def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict[str, Any]:
     }
 
 
-class JournalRecorder:
+class JournalRecorder(BackgroundJob):
     """Watches the hub's snapshots on its own thread and journals what changed."""
+
+    thread_name = "alert-journal"
 
     def __init__(self, hub: Hub, journal: AlertJournal, interval: float = 1.0, flap_threshold: int = 3) -> None:
         self.hub = hub
         self.journal = journal
         self.flap_threshold = flap_threshold
         self.interval = interval
-        self.stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._seen_generation = -1
 
     def step(self) -> None:
@@ -308,7 +310,7 @@ class JournalRecorder:
                         f"{prefix} expired", at=min(s.ends_at, now), silence=s, **silence_detail(s, snap.alerts)
                     )
 
-    def run(self) -> None:
+    def main(self) -> None:
         from mlops_tui.services.triage import set_flapping
 
         while not self.stopping.is_set():
@@ -318,13 +320,3 @@ class JournalRecorder:
             except Exception:
                 log.exception("alert journal step failed")
             self.stopping.wait(self.interval)
-
-    def start(self) -> JournalRecorder:
-        self._thread = threading.Thread(target=self.run, name="alert-journal", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)

@@ -41,17 +41,24 @@ class PromptDialog(ModalScreen[dict[str, str] | None]):
             yield Static("enter submits   esc cancels", classes="keys")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        values = self.submitted_values(event.input)
+        if values is not None:
+            self.dismiss(values)
+
+    def submitted_values(self, field: Input) -> dict[str, str] | None:
+        """enter in `field`: the next field takes the focus, or, on the last one, every value
+        when the required ones are filled (else None, with what is missing said)."""
         inputs = list(self.query(Input))
-        index = inputs.index(event.input)
+        index = inputs.index(field)
         if index < len(inputs) - 1:
             inputs[index + 1].focus()
-            return
+            return None
         values = {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
         missing = [label for key, label, _, required in self.fields if required and not values[key]]
         if missing:
             self.query_one("#problem", Static).update(Text(f"required: {', '.join(missing)}"))
-            return
-        self.dismiss(values)
+            return None
+        return values
 
     def action_cancel(self) -> None:
         self.dismiss(None)

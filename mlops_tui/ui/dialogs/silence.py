@@ -82,15 +82,8 @@ class SilenceDialog(PromptDialog):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # this dialog decides, not PromptDialog's handler
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index < len(inputs) - 1:
-            inputs[index + 1].focus()
-            return
-        values = {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
-        missing = [label for key, label, _, required in self.fields if required and not values[key]]
-        if missing:
-            self.query_one("#problem", Static).update(Text(f"required: {', '.join(missing)}"))
+        values = self.submitted_values(event.input)
+        if values is None:
             return
         if self.impact is not None and self.impact.warnings:
             self.awaiting_y = values
