@@ -208,7 +208,7 @@ def test_a_backend_name_from_the_config_cannot_write_the_clipboard_from_stderr(t
     main(["alerts", "list", "--config", str(config), "--timeout", "5"])
     out, err = capsys.readouterr()
     assert "\x1b" not in out + err and "\x07" not in out + err
-    assert "mlops-tui: backend am\\x1b]52;c;ZXZpbA==\\x07\\x0aFAKE: all healthy: " in err
+    assert "mlops-tui: alerts incomplete: am\\x1b]52;c;ZXZpbA==\\x07\\x0aFAKE: all healthy unreachable" in err
     assert not any(line.startswith("FAKE") for line in err.splitlines())
 
 

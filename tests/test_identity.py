@@ -81,17 +81,17 @@ def test_a_headless_command_refuses_with_exit_2_and_writes_nothing(capsys, monke
     assert "identity problem" in err and "MLOPS_TUI_USER" in err
     assert "Traceback" not in err
     assert "\u200b" not in err and "\u202e" not in err
-    assert not audit_log_path().exists()
+    assert not audit_log_path().exists() and not audit_log_path(demo=True).exists()
 
 
 def test_the_audit_log_and_the_approval_name_the_normalised_identity(capsys, monkeypatch):
     code = main(["--demo", "promotions", "list", "--json", "--pending"])
-    request = json.loads(capsys.readouterr().out)[0]
+    request = json.loads(capsys.readouterr().out)["items"][0]
     monkeypatch.setenv("MLOPS_TUI_USER", "ＺＥＤ")
     code = main(["--demo", "promotions", "approve", request["model"], request["version"], "--yes"])
     _, err = capsys.readouterr()
     assert code == 0, err
-    entry = json.loads(audit_log_path().read_text().splitlines()[-1])
+    entry = json.loads(audit_log_path(demo=True).read_text().splitlines()[-1])
     assert entry["user"] == "zed"
 
 

@@ -191,7 +191,7 @@ def test_a_secret_echoed_as_data_is_masked_in_every_headless_channel(tmp_path, c
         assert code == 0, as_json
         ack_code, ack = cli(capsys, config, "alerts", "ack", "0123456789abcdef", "--debug")
     assert "TokenEcho ••••••" in table  # the alert is listed, the secret in it masked
-    alerts = json.loads(as_json)
+    alerts = json.loads(as_json)["items"]
     assert alerts[0]["labels"]["leaked"] == "••••••"
     assert alerts[0]["annotations"]["summary"] == "the caller sent ••••••"
     assert ack_code == 1 and "••••••" in ack  # the server's 500 quoted the secret

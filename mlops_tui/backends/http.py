@@ -233,9 +233,19 @@ class JsonHttp:
         params: Any = None,
         json_body: Any = None,
     ) -> httpx.Response:
-        """Send one request; any failure comes back as a backend error."""
+        """Send one request; any failure comes back as a backend error.
+
+        A GET that finds its kept-alive connection reset (the server restarted or stopped since
+        the last poll) is sent once more on a new connection, as browsers do, so the answer
+        says what the server is now ("connection refused"), not what the stale socket said.
+        """
         try:
-            response = await self.client().request(method, path, params=params, json=json_body)
+            try:
+                response = await self.client().request(method, path, params=params, json=json_body)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if method != "GET":
+                    raise
+                response = await self.client().request(method, path, params=params, json=json_body)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # everything httpx raises
             raise transport_failure(exc, self.where, self.options.timeout_seconds) from None
         status = response.status_code

@@ -114,16 +114,12 @@ def list_output(
             }
             for s in coverage.sources
         ]
-        print(
-            json.dumps(
-                {
-                    "sources": sources,
-                    "items": [{**i.model_dump(mode="json"), **(extra(i) if extra else {})} for i in items],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        answer = {
+            "sources": sources,
+            "items": [{**i.model_dump(mode="json"), **(extra(i) if extra else {})} for i in items],
+        }
+        # secrets echoed back as data masked, hidden characters written as \uXXXX escapes
+        print(inert_json(json.dumps(redact_data(answer), indent=2, ensure_ascii=False)))
     else:
         print_table(header, [row(i) for i in items])
     if coverage.complete:

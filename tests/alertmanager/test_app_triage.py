@@ -372,6 +372,7 @@ async def test_v_lists_the_active_silences_with_the_ack_and_u_there_expires_one(
 async def test_c_copies_the_selected_alert_as_markdown(alertmanager_case, tmp_path, monkeypatch):
     case = alertmanager_case
     case.post(case.alert("ModelLatencyHigh", "warning", "fraud", "fraud-prod", summary="p95 over 300ms"))
+    monkeypatch.setenv("MLOPS_TUI_OSC52", "1")  # a terminal known to take OSC 52: "Copied", not "Saved"
     app = am_app(tmp_path, monkeypatch, case.backend())
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_alerts(app, pilot, "ModelLatencyHigh")

@@ -57,7 +57,7 @@ def test_headless_table_and_json_show_hidden_characters_and_cut_long_names(alert
     assert max(len(line) for line in table.splitlines()) < 2_000  # the 10,000-character name is cut
     assert "Long" + "N" * 400 in table and "N…" in table
     # the JSON escapes them (\u202e): inert on screen, the same data for a program
-    alerts = {a["labels"]["alertname"]: a for a in json.loads(as_json)}
+    alerts = {a["labels"]["alertname"]: a for a in json.loads(as_json)["items"]}
     assert BIDI_NAME in alerts and LONG_NAME in alerts
     assert alerts["HugeAnnotation"]["annotations"]["description"] == HUGE
 
