@@ -136,7 +136,7 @@ def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
     row = next(line for line in out.splitlines() if line.startswith(model))
     assert "approved (OVERRIDE)" in row and "[override: fraud spike, holder is leaking]" in row
     code, out, _ = cli(capsys, "--config", str(config), "promotions", "list", "--json")
-    (listed,) = [p for p in json.loads(out) if p["model"] == model]
+    (listed,) = [p for p in json.loads(out)["items"] if p["model"] == model]
     assert listed["override"] == "fraud spike, holder is leaking"
 
 
