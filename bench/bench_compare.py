@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import math
 import random
 
-from mlops_tui.backends.base import Backend, Capability
+from mlops_tui.backends.base import Backend, Capability, RunQuery
 from mlops_tui.domain import Experiment, MetricPoint, Run, RunStatus
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
@@ -76,7 +76,7 @@ class BenchBackend(Backend):
     async def list_experiments(self):
         return [Experiment(id="1", name="bench", backend="bench")]
 
-    async def list_runs(self):
+    async def list_runs(self, query: RunQuery):
         return self.runs
 
     async def metric_history(self, run_id: str, key: str):
