@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
@@ -10,13 +9,7 @@ from mlops_tui.backends.errors import BackendUnavailable
 from mlops_tui.domain import Alert, BackendState, BackendStatus
 from mlops_tui.services.hub import Hub
 from mlops_tui.services.snapshot import Snapshot
-
-
-def wait_until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
+from tests.server_process import wait_until
 
 
 def status(name, state=BackendState.OK, caps=("alerts", "silences"), **kw) -> BackendStatus:
@@ -115,7 +108,7 @@ def test_hub_statuses_carry_capabilities_and_failure_start():
     assert hub.snapshot.coverage("alerts").sources[0].name == "am-eu"
     hub.start()
     try:
-        wait_until(lambda: hub.snapshot.status_of("am-eu").state == BackendState.UNREACHABLE)
+        wait_until(lambda: hub.snapshot.status_of("am-eu").state == BackendState.UNREACHABLE, 10, "am-eu unreachable")
         first = hub.snapshot.status_of("am-eu").since
         assert first is not None
         cov = hub.snapshot.coverage("alerts")
@@ -123,10 +116,10 @@ def test_hub_statuses_carry_capabilities_and_failure_start():
         assert cov.describe().endswith("(connection refused)")
         # a failure that goes on keeps the time it began
         generation = hub.snapshot.generation
-        wait_until(lambda: hub.snapshot.generation > generation + 2)
+        wait_until(lambda: hub.snapshot.generation > generation + 2, 10, "two more polls")
         assert hub.snapshot.status_of("am-eu").since == first
         backend.down = False
-        wait_until(lambda: hub.snapshot.coverage("alerts").complete)
+        wait_until(lambda: hub.snapshot.coverage("alerts").complete, 10, "alerts complete again")
         assert hub.snapshot.status_of("am-eu").since is None
     finally:
         hub.stop()

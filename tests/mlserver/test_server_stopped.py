@@ -3,21 +3,12 @@ refresh, and the other backends keep refreshing."""
 
 from __future__ import annotations
 
-import time
-
 from mlops_tui.backends.mlflow.backend import MlflowBackend
 from mlops_tui.backends.oip.backend import OipBackend
 from mlops_tui.domain import BackendState, DeploymentHealth
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.hub import Hub
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} within {timeout}s")
-        time.sleep(0.05)
+from tests.server_process import wait_until
 
 
 def test_stopping_mlserver_makes_its_deployment_not_answering_and_others_go_on(own_mlserver, mlflow_server):
@@ -29,7 +20,7 @@ def test_stopping_mlserver_makes_its_deployment_not_answering_and_others_go_on(o
     hub = Hub([serving, registry], refresh_seconds=0.5)
     hub.start()
     try:
-        wait_for(
+        wait_until(
             lambda: (
                 (d := hub.snapshot.deployments_by_name.get("fraud-prod")) is not None
                 and d.health == DeploymentHealth.HEALTHY
@@ -39,7 +30,7 @@ def test_stopping_mlserver_makes_its_deployment_not_answering_and_others_go_on(o
         )
         own_mlserver.stop()
         stopped_at = utcnow()
-        wait_for(
+        wait_until(
             lambda: hub.snapshot.deployments_by_name["fraud-prod"].reason == "server not answering: connection refused",
             10,
             "no 'server not answering'",
@@ -52,6 +43,6 @@ def test_stopping_mlserver_makes_its_deployment_not_answering_and_others_go_on(o
             s = hub.snapshot.status_of("mlflow")
             return s.state == BackendState.OK and s.last_ok is not None and s.last_ok > stopped_at
 
-        wait_for(mlflow_polled_since_stop, 10, "MLflow stopped refreshing")
+        wait_until(mlflow_polled_since_stop, 10, "MLflow stopped refreshing")
     finally:
         hub.stop()
