@@ -13,11 +13,12 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,6 +106,20 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0, *, group: bool = 
         except ProcessLookupError:
             return
         proc.wait(timeout)
+
+
+def started(server: Any) -> Iterator[Any]:
+    """For a fixture, `yield from started(server)`: starts it (a failed start fails the test
+    with the server's own words, not a traceback) and stops it by PID when the test is done."""
+    try:
+        server.start()
+    except ServerError as exc:
+        server.stop()
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class LocalServer:

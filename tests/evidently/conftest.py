@@ -16,7 +16,7 @@ import pytest
 
 from mlops_tui.backends.evidently.backend import EvidentlyBackend
 from tests.evidently.server import EvidentlyServer, cached_workspace
-from tests.server_process import ServerError
+from tests.server_process import ServerError, started
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +33,7 @@ def evidently_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def evidently_server(evidently_workspace: Path) -> Iterator[EvidentlyServer]:
     server = EvidentlyServer(evidently_workspace)
-    try:
-        server.start()
-    except ServerError as exc:
-        server.stop()
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(server)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from tests.mlflow.conftest import mlflow_server  # noqa: F401  (the real MLflow, shared)
 from tests.mlserver.server import MLServerProcess
 from tests.prometheus.server import DriftExporter, PrometheusServer
-from tests.server_process import ServerError
+from tests.server_process import ServerError, started
 
 
 @pytest.fixture(scope="session")
@@ -19,30 +19,14 @@ def mlserver(tmp_path_factory) -> Iterator[MLServerProcess]:
     """One MLServer for the session: fraud-detector v6 and churn v3. Tests that unload a
     model load it again before they end."""
     server = MLServerProcess(tmp_path_factory.mktemp("mlserver"), {"fraud-detector": "6", "churn": "3"})
-    try:
-        server.start()
-    except ServerError as exc:
-        server.stop()
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(server)
 
 
 @pytest.fixture
 def own_mlserver(tmp_path) -> Iterator[MLServerProcess]:
     """An MLServer of this test's own, for tests that stop it."""
     server = MLServerProcess(tmp_path / "own-mlserver", {"fraud-detector": "6"})
-    try:
-        server.start()
-    except ServerError as exc:
-        server.stop()
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(server)
 
 
 @pytest.fixture(scope="session")

@@ -8,21 +8,13 @@ import pytest
 from mlops_tui.backends.mlflow_serving.backend import MlflowServingBackend
 from mlops_tui.domain import DeploymentHealth
 from tests.mlserver.scoring_server import ScoringServer
-from tests.server_process import ServerError
+from tests.server_process import started
 
 
 @pytest.fixture
 def scoring(tmp_path):
     server = ScoringServer(tmp_path / "scoring")
-    try:
-        server.start()
-    except ServerError as exc:
-        server.stop()
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(server)
 
 
 async def test_scoring_server_health_and_the_configured_version(scoring):
