@@ -29,6 +29,9 @@ class FaultProxy:
         self.upstream = (upstream_host, upstream_port)
         self.port = free_port()
         self.fault: str | None = None
+        # Added before each chunk a client sends upstream: a slow network or a loaded server
+        # without breaking anything (set from any thread; read on the proxy's loop).
+        self.latency_seconds = 0.0
         self.connections = 0
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.base_events.Server | None = None
@@ -161,9 +164,11 @@ class FaultProxy:
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         self._writers.add(up_writer)
 
-        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delayed: bool) -> None:
             try:
                 while data := await src.read(65536):
+                    if delayed and self.latency_seconds:
+                        await asyncio.sleep(self.latency_seconds)
                     dst.write(data)
                     await dst.drain()
             except (ConnectionError, asyncio.CancelledError):
@@ -172,7 +177,7 @@ class FaultProxy:
                 dst.close()
 
         try:
-            await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+            await asyncio.gather(copy(reader, up_writer, True), copy(up_reader, writer, False))
         finally:
             self._writers.discard(up_writer)
             up_writer.close()
