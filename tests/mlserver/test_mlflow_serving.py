@@ -21,7 +21,7 @@ async def test_scoring_server_health_and_the_configured_version(scoring):
     backend = MlflowServingBackend("scoring", MlflowServingBackend.Options(deployments=[
         {"name": "churn-prod", "url": scoring.url, "model": "churn", "version": "4",
          "registered_model": "churn", "alias": "champion"},
-    ]))  # fmt: skip
+    ], timeout_seconds=30, server_timeout_seconds=20))  # fmt: skip  # generous: a loaded CI machine is slow, not down
     try:
         (d,) = await backend.list_deployments()
         assert (d.health, d.ready, d.live, d.version, d.reason) == (DeploymentHealth.HEALTHY, True, True, "4", "")
