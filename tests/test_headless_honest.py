@@ -116,6 +116,7 @@ def big_mlflow(tmp_path_factory):
         yield server, EXPERIMENT
 
 
+@pytest.mark.timeout(300)  # seeding 10,000 runs and starting MLflow alone can take ~75 s on a loaded machine
 def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path, capsys, monkeypatch):
     server, experiment = big_mlflow
     config = tmp_path / "config.toml"
