@@ -223,16 +223,17 @@ async def test_metric_history_is_every_logged_step(mlflow_server, mlflow_experim
     assert await backend.metric_history(run, "never-logged") == []
 
 
+@pytest.mark.timeout(240)  # the module's 120-run fixture may be built in this test's setup
 async def test_a_long_load_outlives_the_poll_timeout_and_still_completes(hundred_twenty, mlflow_server, make_backend):
     """Paging through many runs is not killed by the hub's per-poll timeout."""
     _, exp_name = hundred_twenty
-    # 120 pages of one run, each request held 60 ms on the way: the whole load takes at least
-    # 7 s, well past the 3 s per-poll timeout, while one poll's own few requests fit in it even
+    # 40 pages of three runs, each request held 150 ms on the way: the whole load takes at least
+    # 6 s, well past the 3 s per-poll timeout, while one poll's own few requests fit in it even
     # on a loaded machine.
     proxy = FaultProxy(mlflow_server.port).start()
-    proxy.latency_seconds = 0.06
+    proxy.latency_seconds = 0.15
     timeout = 3.0
-    backend = make_backend(url=proxy.url, experiments=[exp_name], page_size=1, timeout_seconds=timeout)
+    backend = make_backend(url=proxy.url, experiments=[exp_name], page_size=3, timeout_seconds=timeout)
     hub = Hub([backend], refresh_seconds=60)
     progress_seen: list[str] = []
     states: list[BackendState] = []
@@ -247,7 +248,7 @@ async def test_a_long_load_outlives_the_poll_timeout_and_still_completes(hundred
     started = time.monotonic()
     hub.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not (
             len(hub.snapshot.runs) == 120 and hub.snapshot.statuses[0].progress == ""
         ):
