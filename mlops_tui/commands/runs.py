@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
         "--filter",
         metavar="EXPR",
         default="",
-        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"",
+        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model_type = 'xgboost'\"",
     )
     a.add_argument("--limit", type=int, default=0, help="at most this many runs (newest first)")
     a.add_argument("--json", action="store_true")
