@@ -171,7 +171,7 @@ def request_columns() -> list[Column[PromotionRequest]]:
             sort_key=lambda p: p.requested_at,
             width=10,
             min_width=10,
-            align="right",  # "20h00m ago" is ten cells
+            align="right",  # "just now", "20h ago", "in 45m": at most ten cells
         ),
         Column(
             "state",
@@ -431,7 +431,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "Age",
             lambda a: ago(a.starts_at),
             sort_key=lambda a: -a.starts_at.timestamp(),
-            width=10,  # "20h00m ago" is ten cells
+            width=10,  # "just now", "20h ago", "in 45m": at most ten cells
             min_width=7,
             align="right",
         ),
