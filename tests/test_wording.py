@@ -134,6 +134,18 @@ def test_a_stage_column_only_when_some_version_has_a_stage():
     assert any_stage([version("None"), version("Production")])
 
 
+def test_the_models_view_shows_stage_only_when_a_version_has_one():
+    from mlops_tui.services.snapshot import Snapshot
+    from mlops_tui.ui.columns import version_columns
+
+    def keys(*stages: str) -> list[str]:
+        versions = tuple(version(s).model_copy(update={"version": str(i)}) for i, s in enumerate(stages))
+        return [c.key for c in version_columns(Snapshot(versions=versions))]
+
+    assert "stage" not in keys("None", "None")  # MLflow 2+ aliases
+    assert "stage" in keys("None", "Production")  # a team still on stages
+
+
 def test_models_list_drops_the_stage_column_in_an_aliases_world(capsys):
     code, out, err = run_cli(capsys, "models", "list")
     assert code == 0, err
