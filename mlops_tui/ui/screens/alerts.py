@@ -152,7 +152,12 @@ class AlertActionsMixin(ExpireSilence):
         minutes = self.mlops.runtime.actions.ack_minutes
         body = Text(
             f"Ack {plural(len(alerts), 'alert')} for {minutes:g} minutes: {named_alerts(alerts)}\n"
-            f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})"
+            + (
+                "(a silence matching the alert's labels"
+                if len(alerts) == 1
+                else "(a silence for each, matching its labels"
+            )
+            + f", created by {visible(self.mlops.runtime.user)})"
         )
 
         def done(yes: bool | None) -> None:
