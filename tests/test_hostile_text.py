@@ -244,11 +244,11 @@ def test_a_nan_drift_score_is_no_crossing_in_what_changed():
     from mlops_tui.services.timeline import what_changed
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    scores = [0.5, float("nan"), 0.6, 0.1]  # drifted, no value, drifted, back under
+    scores = [0.5, float("nan"), 0.6, 0.1]  # drifted, no value, drifted, back within
     drift = tuple(
         DriftScore(model="fraud", feature="amount", score=s, threshold=0.2, time=start + timedelta(minutes=i))
         for i, s in enumerate(scores)
     )
     events = what_changed(Snapshot(drift=drift), "fraud", None, before=start + timedelta(hours=1))
     texts = [e.text for e in events]
-    assert texts == ["amount back under its threshold (0.1 vs 0.2)"]
+    assert texts == ["amount back within its threshold (dist 0.1 ≤ 0.2)"]

@@ -51,7 +51,7 @@ def test_the_hours_before_an_alert_show_promotion_new_version_drift_and_health()
     kinds = [e.kind for e in events]
     assert kinds == [EventKind.HEALTH, EventKind.DRIFT, EventKind.ALIAS_MOVED, EventKind.NEW_VERSION]
     assert "approved by alice" in events[2].text
-    assert "amount crossed" in events[1].text
+    assert "amount crossed its threshold (dist 0.3 > 0.2)" in events[1].text  # the direction, said
     assert "not ready" in events[0].text
 
 

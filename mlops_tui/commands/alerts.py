@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, print_table, session_options
 from mlops_tui.core.text import printable
+from mlops_tui.core.wording import plural
 from mlops_tui.domain import Alert, AlertState
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import triage_in
@@ -222,7 +223,7 @@ def cmd_keep_acks(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    say(f"stopped after {keeper.extensions} extension(s)")
+    say(f"stopped after {plural(keeper.extensions, 'extension')}")
     return 0
 
 

@@ -13,6 +13,8 @@ from mlops_tui.commands.session import (
     print_table,
     session_options,
 )
+from mlops_tui.core.wording import any_stage
+from mlops_tui.domain import ModelVersion
 from mlops_tui.services.promotion_history import OUTSIDE, HolderChange, holder_at, holder_history
 
 
@@ -43,14 +45,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
 def cmd_models_list(args: argparse.Namespace) -> int:
     with open_session(args, capability="registry") as (_, snap):
         versions = sorted(snap.versions, key=lambda v: (v.model, -int(v.version) if v.version.isdigit() else 0))
-        return list_output(
-            args,
-            snap,
-            "registry",
-            versions,
-            ["model", "version", "aliases", "stage", "status", "run"],
-            lambda v: [v.model, v.version, ",".join(v.aliases) or "-", v.stage, v.status, v.run_id],
-        )
+        # MLflow 2+ aliases: a stage column would say "None" on every line
+        staged = any_stage(versions)
+        header = ["model", "version", "aliases", *(["stage"] if staged else []), "status", "run"]
+
+        def row(v: ModelVersion) -> list[str]:
+            stage = [v.stage] if staged else []
+            return [v.model, v.version, ",".join(v.aliases) or "-", *stage, v.status, v.run_id]
+
+        return list_output(args, snap, "registry", versions, header, row)
 
 
 def _parse_at(text: str) -> datetime:

@@ -143,8 +143,9 @@ def _backend_of(snap: Snapshot, model: str, version: str) -> str:
 def cmd_request(args: argparse.Namespace) -> int:
     with open_session(args) as (runtime, snap):
         backend = _backend_of(snap, args.model, args.version)
-        act(runtime.actions.request_promotion(backend, args.model, args.version, args.to, args.note))
-    print(f"requested {args.model} v{args.version} -> {args.to or 'the default target'}")
+        request = act(runtime.actions.request_promotion(backend, args.model, args.version, args.to, args.note))
+    # the alias the request was filed for, also when --to was left out and the backend chose it
+    print(printable(f"requested {request.model} v{request.version} -> {request.target}"))
     return 0
 
 

@@ -9,6 +9,7 @@ from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.commands import compare
 from mlops_tui.commands.session import CommandFailed, list_output, open_session, session_options
 from mlops_tui.services import run_filter
+from mlops_tui.services.metric_order import metric_order
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: 
         "--filter",
         metavar="EXPR",
         default="",
-        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model = 'xgb'\"",
+        help="MLflow filter syntax, e.g. \"metrics.auc > 0.9 and params.model_type = 'xgboost'\"",
     )
     a.add_argument("--limit", type=int, default=0, help="at most this many runs (newest first)")
     a.add_argument("--json", action="store_true")
@@ -48,7 +49,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         runs.sort(key=lambda r: r.start_time, reverse=True)
         if args.limit:
             runs = runs[: args.limit]
-        keys = sorted({k for r in runs[:200] for k in r.metrics})[:4]
+        keys = metric_order(snap.runs, runs, count=4)  # the Runs view's order, one more column
         return list_output(
             args,
             snap,

@@ -17,6 +17,7 @@ from mlops_tui.backends.errors import BackendError, PromotionConflict, Promotion
 from mlops_tui.config.identity import same_identity
 from mlops_tui.config.policy import PolicyConfig, PolicyRules
 from mlops_tui.core.secrets import redact
+from mlops_tui.core.wording import plural
 from mlops_tui.domain import (
     Alert,
     Matcher,
@@ -230,10 +231,10 @@ class Actions:
         if bad:
             names = "; ".join(f"{c.name} ({c.detail})" if c.detail else c.name for c in bad)
             if not rules.break_glass:
-                return f"policy: {len(bad)} check(s) failed: {names}; break-glass is off for {request.model}"
+                return f"policy: {plural(len(bad), 'check')} failed: {names}; break-glass is off for {request.model}"
             if not override.strip():
                 return (
-                    f"policy: {len(bad)} check(s) failed: {names}; approving anyway needs an "
+                    f"policy: {plural(len(bad), 'check')} failed: {names}; approving anyway needs an "
                     "override reason (break-glass)"
                 )
         return None

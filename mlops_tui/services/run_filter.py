@@ -1,6 +1,6 @@
 """MLflow's run filter syntax, evaluated locally for backends that cannot filter on the server.
 
-`metrics.auc > 0.9 and params.model = 'xgb' and tags.team = 'fraud' and attributes.status = 'FINISHED'`:
+`metrics.auc > 0.9 and params.model_type = 'xgboost' and tags.team = 'fraud' and attributes.status = 'FINISHED'`:
 comparisons joined by AND, as MLflow accepts them; a bad expression raises InvalidFilter with
 words a person can act on, like the server's own message.
 """
@@ -85,7 +85,7 @@ def parse(expression: str) -> list[Clause]:
         if match is None:
             raise InvalidFilter(
                 f"cannot read {part.strip()!r}: write comparisons like metrics.auc > 0.9 or "
-                "params.model = 'xgb', joined by AND"
+                "params.model_type = 'xgboost', joined by AND"
             )
         kind, _, key = match["field"].partition(".")
         kind = {

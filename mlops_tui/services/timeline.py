@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from mlops_tui.core.wording import drift_score_text
 from mlops_tui.domain import Alert, DriftScore, Event, EventKind, HealthSample, PromotionState
 from mlops_tui.domain.alerts import FiringInterval
 from mlops_tui.services.snapshot import Snapshot
@@ -60,13 +61,14 @@ def _derived(snapshot: Snapshot, model: str, deployments: set[str]) -> list[Even
         history = sorted((d for d in history if d.has_value), key=lambda d: d.time)  # NaN crosses nothing
         for before, after in itertools.pairwise(history):
             if before.drifted != after.drifted:
-                state = "crossed" if after.drifted else "back under"
+                # "under" would be wrong for a p-value, which drifts below its threshold
+                state = "crossed" if after.drifted else "back within"
                 events.append(
                     Event(
                         time=after.time,
                         model=model,
                         kind=EventKind.DRIFT,
-                        text=f"{feature} {state} its threshold ({after.score:.3g} vs {after.threshold:g})",
+                        text=f"{feature} {state} its threshold ({drift_score_text(after)})",
                     )
                 )
     samples: dict[str, list[HealthSample]] = {}

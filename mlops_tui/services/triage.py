@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_tui.core.wording import ago
 from mlops_tui.domain import Alert, AlertState, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.snapshot import Snapshot
@@ -56,17 +57,11 @@ class AlertTriage:
 
 
 def since(when: datetime | None, now: datetime | None = None) -> str:
-    """`12m ago` (the same words as the UI's ago(), for headless output too)."""
+    """`12m ago`: the app's one way of saying an age (core.wording.ago), never in the future."""
     if when is None:
         return ""
-    seconds = max(0.0, ((now or datetime.now(UTC)) - when).total_seconds())
-    if seconds < 60:
-        return f"{int(seconds)}s ago"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m ago"
-    return f"{int(seconds // 86400)}d ago"
+    now = now or datetime.now(UTC)
+    return ago(min(when, now), now)
 
 
 def triage(alert: Alert, silences_by_id: Mapping[str, Silence], names: Mapping[str, str] | None = None) -> AlertTriage:

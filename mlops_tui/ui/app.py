@@ -337,10 +337,11 @@ class MlopsApp(App[None]):
 
     def open_compare_versions(self, model: str) -> None:
         from mlops_tui.services.compare import MetricDirections
+        from mlops_tui.ui.format import plural
 
         count = sum(1 for v in self.snapshot.versions if v.model == model)
         if count < 2:
-            self.notify(f"{model} has {count} version(s): nothing to compare", severity="warning", markup=False)
+            self.notify(f"{model} has {plural(count, 'version')}: nothing to compare", severity="warning", markup=False)
             return
         directions = MetricDirections.from_settings(self.runtime.settings)
         self._open("models", _screen("compare", "VersionCompareScreen")(model, directions))

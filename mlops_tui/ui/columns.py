@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from operator import attrgetter
 
 from rich.cells import cell_len
 
+from mlops_tui.core.wording import any_stage, drift_score_text
 from mlops_tui.domain import (
     Alert,
     AlertState,
@@ -22,6 +22,7 @@ from mlops_tui.domain import (
     RunStatus,
     Severity,
 )
+from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import triage_in
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
@@ -65,11 +66,8 @@ def health_text(health: DeploymentHealth) -> str:
 
 # -- runs ----------------------------------------------------------------------------------
 def top_metric_keys(runs: tuple[Run, ...], count: int = 3) -> list[str]:
-    counter: Counter[str] = Counter()
-    step = max(1, len(runs) // 500)  # a sample is enough to pick the common metrics
-    for run in runs[::step]:
-        counter.update(run.metrics.keys())
-    return [k for k, _ in counter.most_common(count)]
+    """The metric columns of a list of runs (services.metric_order, shared with the CLI)."""
+    return metric_order(runs, count=count)
 
 
 def run_columns(snapshot: Snapshot, metric_keys: list[str], compact: bool = False) -> list[Column[Run]]:
@@ -132,7 +130,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
         run = runs.get(v.run_id)
         return run.name if run else v.run_id[:12]
 
-    return [
+    columns = [
         Column("model", "Model", lambda v: v.model, width=18, min_width=10),
         Column("version", "Ver", lambda v: v.version, sort_key=lambda v: _int(v.version), width=4, align="right"),
         Column(
@@ -155,6 +153,8 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
             priority=4,
         ),
     ]
+    # a column of "None" on every row (MLflow 2+ uses aliases) says nothing
+    return columns if any_stage(snapshot.versions) else [c for c in columns if c.key != "stage"]
 
 
 def request_columns() -> list[Column[PromotionRequest]]:
@@ -171,7 +171,7 @@ def request_columns() -> list[Column[PromotionRequest]]:
             sort_key=lambda p: p.requested_at,
             width=10,
             min_width=10,
-            align="right",  # "20h00m ago" is ten cells
+            align="right",  # "just now", "20h ago", "in 45m": at most ten cells
         ),
         Column(
             "state",
@@ -431,7 +431,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "Age",
             lambda a: ago(a.starts_at),
             sort_key=lambda a: -a.starts_at.timestamp(),
-            width=10,  # "20h00m ago" is ten cells
+            width=10,  # "just now", "20h ago", "in 45m": at most ten cells
             min_width=7,
             align="right",
         ),
@@ -456,15 +456,6 @@ def _alert_target(alert: Alert) -> str:
 
 
 # -- drift ---------------------------------------------------------------------------------
-def drift_score_text(d: DriftScore) -> str:
-    """A drift score as a person reads it: NaN is "no value", infinities are ±Inf."""
-    if not d.has_value:
-        return "no value"
-    if d.score in (float("inf"), float("-inf")):
-        return "+Inf" if d.score > 0 else "-Inf"
-    return number(d.score)
-
-
 def drift_score_key(d: DriftScore) -> tuple[bool, float]:
     """Sorts scores with no value after all others (NaN would scramble a sort)."""
     return (not d.has_value, d.score if d.has_value else 0.0)
@@ -481,15 +472,8 @@ def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
     return [
         Column("model", "Model", lambda d: d.model, width=18, min_width=10),
         Column("feature", "Feature", lambda d: d.feature, width=22, min_width=10, flex=True),
-        Column("score", "Score", drift_score_text, sort_key=drift_score_key, width=8, align="right"),
-        Column(
-            "threshold",
-            "Threshold",
-            lambda d: ("> " if d.higher_is_drift else "< ") + number(d.threshold),
-            sort_key=lambda d: d.threshold,
-            width=9,
-            align="right",
-        ),
+        # `p 0.035 < 0.05`, `dist 0.31 > 0.2`: the score, its kind and which way it drifts, in one cell
+        Column("score", "Score vs threshold", drift_score_text, sort_key=drift_score_key, width=18, align="right"),
         Column("method", "Method", lambda d: d.method, width=12, priority=2),
         Column(
             "drifted",

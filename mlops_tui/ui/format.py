@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
+
+from mlops_tui.core.wording import ago, number, plural
 
 _BARS = "▁▂▃▄▅▆▇█"
 
-
-def ago(when: datetime | None, now: datetime | None = None) -> str:
-    if when is None:
-        return "-"
-    now = now or datetime.now(UTC)
-    seconds = (now - when).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
-    if seconds < 60:
-        text = f"{int(seconds)}s"
-    elif seconds < 3600:
-        text = f"{int(seconds // 60)}m"
-    elif seconds < 86400:
-        text = f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
-    else:
-        text = f"{int(seconds // 86400)}d"
-    return f"in {text}" if future else f"{text} ago"
+__all__ = ["ago", "duration", "local_time", "millis", "number", "percent", "plural", "sparkline"]
 
 
 def local_time(when: datetime | None, with_date: bool = True) -> str:
@@ -43,16 +29,6 @@ def duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
     return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
-
-
-def number(value: float | None, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return str(value)
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-digits):
-        return f"{value:.3g}"
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
 
 
 def percent(value: float | None) -> str:

@@ -81,7 +81,10 @@ def test_a_silence_we_cannot_read_is_still_silenced_not_firing():
 def test_since_words():
     assert since(NOW - timedelta(seconds=5), NOW) == "5s ago"
     assert since(NOW - timedelta(minutes=12, seconds=59), NOW) == "12m ago"
-    assert since(NOW - timedelta(hours=2, minutes=3), NOW) == "2h03m ago"
+    assert since(NOW - timedelta(hours=2, minutes=3), NOW) == "2h ago"
+    assert since(NOW - timedelta(hours=20, minutes=59), NOW) == "20h ago"
+    assert since(NOW - timedelta(days=2, hours=5), NOW) == "2d ago"
+    assert since(NOW, NOW) == "just now"
 
 
 # -- the ack's own record of its age and extensions -----------------------------------------------

@@ -52,7 +52,7 @@ async def test_question_mark_on_alerts_lists_ack_and_silence(tmp_path):
         for keys, does in [
             ("a", "Ack"),
             ("s", "Silence"),
-            ("u", "Unsilence / release ack"),
+            ("u", "Expire silence / release ack"),
             ("c", "Copy md"),
             ("b", "Group by"),
             ("space", "Mark"),

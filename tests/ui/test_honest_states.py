@@ -205,11 +205,11 @@ async def test_copy_claims_the_clipboard_only_when_it_surely_has_it(tmp_path, mo
             lambda: isinstance(app.screen, AlertsScreen) and app.screen.query_one("#alerts").cursor_row, pilot=pilot
         )
         await pilot.press("c")
-        text = await wait_for_text(app, pilot, "Saved 1 alert(s) as Markdown to")
+        text = await wait_for_text(app, pilot, "Saved 1 alert as Markdown to")
         assert "Copied" not in text
         saved = Path(os.environ["XDG_STATE_HOME"]) / "mlops-tui" / "clipboard.txt"
         assert saved.read_text() == app.clipboard and app.clipboard.startswith("### ")
 
         monkeypatch.setenv("MLOPS_TUI_OSC52", "1")
         await pilot.press("c")
-        await wait_for_text(app, pilot, "Copied 1 alert(s) as Markdown to", "(OSC 52)")  # the toast wraps
+        await wait_for_text(app, pilot, "Copied 1 alert as Markdown to", "(OSC 52)")  # the toast wraps

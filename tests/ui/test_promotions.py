@@ -182,7 +182,7 @@ async def test_x_rejects_with_a_required_reason(tmp_path, monkeypatch):
         assert question in text
 
         await pilot.press("enter")  # no reason yet
-        await wait_for_text(app, pilot, "required: Reason (required)")
+        await wait_for_text(app, pilot, "Reason is required")
         assert isinstance(app.screen, PromptDialog)
         assert audit_lines(tmp_path) == []
 

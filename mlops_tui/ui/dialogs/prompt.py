@@ -54,11 +54,23 @@ class PromptDialog(ModalScreen[dict[str, str] | None]):
             inputs[index + 1].focus()
             return None
         values = {key: self.query_one(f"#field-{key}", Input).value.strip() for key, *_ in self.fields}
-        missing = [label for key, label, _, required in self.fields if required and not values[key]]
+        missing = [field_name(label) for key, label, _, required in self.fields if required and not values[key]]
         if missing:
-            self.query_one("#problem", Static).update(Text(f"required: {', '.join(missing)}"))
+            self.query_one("#problem", Static).update(Text(missing_words(missing)))
             return None
         return values
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def field_name(label: str) -> str:
+    """`Reason (required)` -> `Reason`: the label without its hint in brackets."""
+    return label.split(" (", 1)[0].strip() or label
+
+
+def missing_words(names: list[str]) -> str:
+    """`Reason is required`, `Duration and Comment are required`: said once, in words."""
+    if len(names) == 1:
+        return f"{names[0]} is required"
+    return f"{', '.join(names[:-1])} and {names[-1]} are required"

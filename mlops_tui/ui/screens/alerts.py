@@ -24,7 +24,7 @@ from mlops_tui.services.triage import alert_names, triage_in
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.silence import SilenceDialog
-from mlops_tui.ui.format import ago, local_time
+from mlops_tui.ui.format import ago, local_time, plural
 from mlops_tui.ui.literal import literal, visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.silences import ExpireSilence
@@ -119,6 +119,25 @@ def expired_silences_for(alert: Alert, snapshot: Snapshot, days: float = 7.0) ->
     return sorted(found, key=lambda s: s.ends_at, reverse=True)[:5]
 
 
+LISTED_IN_DIALOG = 5  # alerts named in an ack/silence dialog; the rest are counted
+
+
+def alert_with_target(alert: Alert) -> str:
+    """`PredictionDriftHigh (churn / churn-online)`: the name alone does not tell two alerts apart."""
+    target = " / ".join(visible(p, 100) for p in (alert.model, alert.deployment) if p)
+    return f"{visible(alert.name, 200)} ({target})" if target else visible(alert.name, 200)
+
+
+def named_alerts(alerts: list[Alert]) -> str:
+    """Each alert with its model and deployment, one per line when there are several."""
+    if len(alerts) == 1:
+        return alert_with_target(alerts[0])
+    lines = [f"\n  {alert_with_target(a)}" for a in alerts[:LISTED_IN_DIALOG]]
+    if len(alerts) > LISTED_IN_DIALOG:
+        lines.append(f"\n  … and {len(alerts) - LISTED_IN_DIALOG} more")
+    return "".join(lines)
+
+
 class AlertActionsMixin(ExpireSilence):
     """ack / silence / expire, shared by the list and the detail screen."""
 
@@ -131,10 +150,14 @@ class AlertActionsMixin(ExpireSilence):
             self.notify("Select an alert to ack", severity="warning")
             return
         minutes = self.mlops.runtime.actions.ack_minutes
-        names = ", ".join(visible(a.name, 200) for a in alerts[:5]) + (" …" if len(alerts) > 5 else "")
         body = Text(
-            f"Ack {len(alerts)} alert(s) for {minutes:g} minutes: {names}\n"
-            f"(a silence matching the alert's labels, created by {visible(self.mlops.runtime.user)})"
+            f"Ack {plural(len(alerts), 'alert')} for {minutes:g} minutes: {named_alerts(alerts)}\n"
+            + (
+                "(a silence matching the alert's labels"
+                if len(alerts) == 1
+                else "(a silence for each, matching its labels"
+            )
+            + f", created by {visible(self.mlops.runtime.user)})"
         )
 
         def done(yes: bool | None) -> None:
@@ -150,7 +173,7 @@ class AlertActionsMixin(ExpireSilence):
         except ActionRefused as exc:
             self.notify(str(exc), title="Not acked", severity="error", timeout=8, markup=False)
             return
-        self.notify(f"Acked {len(alerts)} alert(s)", title="Acked", markup=False)
+        self.notify(f"Acked {plural(len(alerts), 'alert')}", title="Acked", markup=False)
         self._after_write()
 
     def action_silence(self) -> None:
@@ -166,7 +189,7 @@ class AlertActionsMixin(ExpireSilence):
         ]
         if len(alerts) == 1:
             fields.append(("matchers", "Matchers", matchers, True))
-        intro = Text(f"Silence {len(alerts)} alert(s): {visible(first.name, 200)}" + (" …" if len(alerts) > 1 else ""))
+        intro = Text(f"Silence {plural(len(alerts), 'alert')}: {named_alerts(alerts)}")
 
         def done(values: dict[str, str] | None) -> None:
             if not values:
@@ -197,7 +220,7 @@ class AlertActionsMixin(ExpireSilence):
         except ActionRefused as exc:
             self.notify(str(exc), title="Not silenced", severity="error", timeout=8, markup=False)
             return
-        self.notify(f"Silenced {len(alerts)} alert(s)", title="Silenced", markup=False)
+        self.notify(f"Silenced {plural(len(alerts), 'alert')}", title="Silenced", markup=False)
         self._after_write()
 
     def action_expire(self) -> None:
@@ -245,7 +268,7 @@ class AlertActionsMixin(ExpireSilence):
         if not alerts:
             return
         self.copy_for_user(
-            "\n\n".join(alert_markdown(a, self.snapshot) for a in alerts), f"{len(alerts)} alert(s) as Markdown"
+            "\n\n".join(alert_markdown(a, self.snapshot) for a in alerts), f"{plural(len(alerts), 'alert')} as Markdown"
         )
 
     def _after_write(self) -> None:
@@ -284,7 +307,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
         Binding("s", "silence", "Silence", id="alerts.silence"),
-        Binding("u", "expire", "Unsilence / release ack", id="alerts.expire"),
+        Binding("u", "expire", "Expire silence / release ack", id="alerts.expire"),
         Binding("i", "toggle_inhibited", "Inhibited", id="alerts.inhibited"),
         Binding("c", "copy", "Copy md", id="alerts.copy"),
         Binding("b", "group", "Group by", id="alerts.group"),
@@ -324,7 +347,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
             + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
-        grid.border_subtitle = "space mark  a ack  s silence  u unsilence/release  i inhibited  b group"
+        grid.border_subtitle = "space mark  a ack  s silence  u expire silence/release ack  i inhibited  b group"
         self.honest_empty(grid, "alerts", snapshot=snapshot)
 
     def action_toggle_inhibited(self) -> None:
@@ -360,7 +383,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alert.ack"),
         Binding("s", "silence", "Silence", id="alert.silence"),
-        Binding("u", "expire", "Unsilence / release ack", id="alert.expire"),
+        Binding("u", "expire", "Expire silence / release ack", id="alert.expire"),
         Binding("c", "copy", "Copy md", id="alert.copy"),
         Binding("m", "open_model", "Open model", id="alert.model"),
         Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),

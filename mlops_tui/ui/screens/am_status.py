@@ -17,7 +17,7 @@ from mlops_tui.backends.errors import BackendError
 from mlops_tui.domain.alerts import AlertmanagerStatus
 from mlops_tui.services.am_status import split_problems
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.format import ago, local_time
+from mlops_tui.ui.format import ago, local_time, plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.key_values import KeyValues
@@ -75,7 +75,7 @@ class AlertmanagerStatusScreen(BaseScreen):
             for p in problems:
                 verdict.append(f"⚠ {visible(p)}\n", style="bold yellow")
         else:
-            verdict.append(f"✓ {len(statuses)} Alertmanager(s); no split seen\n", style="green")
+            verdict.append(f"✓ {plural(len(statuses), 'Alertmanager')}; no split seen\n", style="green")
         widgets: list[Static] = [Static(verdict, id="am-verdict")]
         tables: list[tuple[KeyValues, list[tuple[str, object]]]] = []
         for s in statuses:

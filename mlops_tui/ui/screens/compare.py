@@ -23,6 +23,7 @@ from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import compare as cmp
 from mlops_tui.services import compare_loading
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui.format import plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
@@ -418,7 +419,7 @@ class CompareScreen(BaseScreen):
         if xticks is not None:
             plt.xticks(list(xticks[0]), list(xticks[1]))
         plot.replot()
-        note = Text(f"{metric}: {len(series)} line(s), at most {width} points each; esc closes the chart")
+        note = Text(f"{metric}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart")
         for problem in problems:
             note.append(f"\n{visible(problem)}", style="yellow")
         self.query_one("#compare-chart-note", Static).update(note)

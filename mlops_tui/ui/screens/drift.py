@@ -1,4 +1,5 @@
-"""Drift: every model's features with score, threshold, method, verdict and history."""
+"""Drift: every model's features with score against threshold (`p 0.035 < 0.05`, `dist 0.31 > 0.2`),
+method, verdict and history."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
+from mlops_tui.core.wording import drift_rule, drift_score_text, drift_verdict
 from mlops_tui.domain import DriftScore
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.columns import alert_columns, drift_columns, drift_score_text
-from mlops_tui.ui.format import local_time, number
+from mlops_tui.ui.columns import alert_columns, drift_columns
+from mlops_tui.ui.format import local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
@@ -133,7 +135,7 @@ class DriftHistoryScreen(BaseScreen):
         last = history[-1]
         head = Text()
         head.append(visible(f"{last.model} / {last.feature}"), style="bold")
-        head.append(f"  method {visible(last.method)}  threshold {number(last.threshold)}  ")
+        head.append(f"  method {visible(last.method)}  {drift_rule(last)}  ")
         if last.drifted:
             head.append("✖ drifted", style="bold red")
         elif last.has_value:
@@ -146,7 +148,7 @@ class DriftHistoryScreen(BaseScreen):
             (
                 local_time(d.time),
                 Text(
-                    f"{drift_score_text(d)}  {'drift' if d.drifted else 'ok' if d.has_value else 'no value'}",
+                    f"{drift_score_text(d)}  {drift_verdict(d)}",
                     style="red" if d.drifted else "" if d.has_value else "yellow",
                 ),
             )

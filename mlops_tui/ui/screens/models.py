@@ -9,15 +9,17 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from mlops_tui.core.wording import has_stage
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.policy import compare_metrics
 from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
-from mlops_tui.ui.format import ago, local_time
+from mlops_tui.ui.format import ago, local_time, plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
@@ -197,7 +199,7 @@ class ModelsScreen(BaseScreen):
         def done(yes: bool | None) -> None:
             if yes and needs_override:
                 intro = Text(
-                    f"{sum(not c.passed for c in checks)} policy check(s) failed for "
+                    f"{plural(sum(not c.passed for c in checks), 'policy check')} failed for "
                     f"{visible(request.model)} v{visible(request.version)}. Break glass: the reason "
                     "is recorded in the version's tags and the audit log."
                 )
@@ -433,7 +435,7 @@ class VersionDetailScreen(BaseScreen):
                 ("model", v.model),
                 ("version", v.version),
                 ("aliases", ", ".join(v.aliases) or "-"),
-                ("stage", v.stage),
+                *([("stage", v.stage)] if has_stage(v.stage) else []),
                 ("status", v.status),
                 ("created", f"{local_time(v.created)} ({ago(v.created)})"),
                 ("created by", v.user or "-"),
@@ -444,7 +446,7 @@ class VersionDetailScreen(BaseScreen):
         run_grid = self.query_one("#version-run", DataGrid)
         run = snapshot.runs_by_id.get(v.run_id)
         run_grid.set_data(
-            run_columns(snapshot, sorted(run.metrics)[:3] if run else [], compact=True), [run] if run else []
+            run_columns(snapshot, metric_order(snapshot.runs, [run]) if run else [], compact=True), [run] if run else []
         )
         run_grid.styles.height = 4  # border, header, the one row, border
         serving = [d for d in snapshot.deployments if d.model == v.model and d.version == v.version]

@@ -15,6 +15,7 @@ from mlops_tui.backends.base import RunQuery
 from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.domain import MetricPoint, Run
 from mlops_tui.services import run_filter
+from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import RUN_STATUS_STYLE, run_columns, top_metric_keys
 from mlops_tui.ui.format import duration, local_time, number
@@ -222,7 +223,8 @@ class RunDetailScreen(BaseScreen):
         box = self.query_one("#run-metrics", Vertical)
         box.remove_children()
         rows = []
-        for key, value in sorted(run.metrics.items()):
+        for key in metric_order(self.snapshot.runs, [run], count=None):  # the list's column order
+            value = run.metrics[key]
             points = self.histories.get(key)
             label = Text()
             label.append(visible(key), style="bold")

@@ -112,7 +112,7 @@ class SilencesScreen(ExpireSilence, BaseScreen):
     VIEW = "alerts"
     CRUMB = "silences"
     BINDINGS = [
-        Binding("u", "expire", "Expire", id="silences.expire"),
+        Binding("u", "expire", "Expire silence", id="silences.expire"),
         Binding("m", "app.open_am_status", "Alertmanager status", id="silences.am_status"),
     ]
 
@@ -136,7 +136,7 @@ class SilencesScreen(ExpireSilence, BaseScreen):
         grid.border_title = f"Silences ({len(live)} active or pending" + (
             f"; {idle} match no active alert)" if idle else ")"
         )
-        grid.border_subtitle = "u expire  m Alertmanager status  esc back to alerts"
+        grid.border_subtitle = "u expire silence  m Alertmanager status  esc back to alerts"
         self.honest_empty(grid, "silences", snapshot=snapshot)
 
     def action_expire(self) -> None:

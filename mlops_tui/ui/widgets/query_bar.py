@@ -28,7 +28,8 @@ class QueryBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder="metrics.auc > 0.9 and params.model = 'xgb'   (enter applies, esc closes)", id="query-input"
+            placeholder="metrics.auc > 0.9 and params.model_type = 'xgboost'   (enter applies, esc closes)",
+            id="query-input",
         )
         yield Static("", id="query-problem")
         yield Static("", id="query-active")
