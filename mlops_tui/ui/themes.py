@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from textual.app import App
@@ -23,6 +24,7 @@ from textual.theme import Theme
 from mlops_tui.core.paths import config_path, theme_choice_path
 from mlops_tui.ui.textual_internals import refresh_truecolor_filter
 
+K = TypeVar("K", bound=Hashable)
 FALLBACK = "textual-dark"
 DEFAULT = "oncall-dark"
 
@@ -145,6 +147,22 @@ def ink(role: str, emphasis: str = "") -> str:
         with_app_colours(Theme(DEFAULT, primary="#5fafff").to_color_system().generate())
         colour = _ink[role]
     return f"{emphasis} {colour}".strip()
+
+
+class InkMap(Mapping[K, str]):
+    """A table of styles by key (a severity, a health…) resolved in the current theme on lookup."""
+
+    def __init__(self, roles: dict[K, tuple[str, str]]) -> None:
+        self._roles = roles
+
+    def __getitem__(self, key: K) -> str:
+        return ink(*self._roles[key])
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._roles)
+
+    def __len__(self) -> int:
+        return len(self._roles)
 
 
 # -- loading -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from mlops_tui.ui.columns import alert_columns, drift_columns, drift_score_text
 from mlops_tui.ui.format import local_time, number
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import key_value_table
 
@@ -135,11 +136,11 @@ class DriftHistoryScreen(BaseScreen):
         head.append(visible(f"{last.model} / {last.feature}"), style="bold")
         head.append(f"  method {visible(last.method)}  threshold {number(last.threshold)}  ")
         if last.drifted:
-            head.append("✖ drifted", style="bold red")
+            head.append("✖ drifted", style=ink("critical", "bold"))
         elif last.has_value:
-            head.append("✓ no drift", style="green")
+            head.append("✓ no drift", style=ink("ok"))
         else:
-            head.append("? no value: the latest score is NaN", style="bold yellow")
+            head.append("? no value: the latest score is NaN", style=ink("warning", "bold"))
         self.query_one("#drift-head", Static).update(head)
         self.query_one("#drift-chart", Sparkline).data = chart_points(history)
         rows = [
@@ -147,7 +148,7 @@ class DriftHistoryScreen(BaseScreen):
                 local_time(d.time),
                 Text(
                     f"{drift_score_text(d)}  {'drift' if d.drifted else 'ok' if d.has_value else 'no value'}",
-                    style="red" if d.drifted else "" if d.has_value else "yellow",
+                    style=ink("critical") if d.drifted else "" if d.has_value else ink("warning"),
                 ),
             )
             for d in reversed(history)

@@ -18,6 +18,7 @@ from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 
@@ -52,7 +53,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
             "State",
             lambda s: s.state.value,
             width=8,
-            style=lambda s: "green" if s.state == SilenceState.ACTIVE else "yellow",
+            style=lambda s: ink("ok") if s.state == SilenceState.ACTIVE else ink("warning"),
         ),
         Column("by", "Created by", lambda s: s.created_by, width=12),
         Column(
@@ -70,7 +71,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
             width=7,
             align="right",
             priority=2,
-            style=lambda s: "bold yellow" if hits.get(s.id) == 0 else None,
+            style=lambda s: ink("warning", "bold") if hits.get(s.id) == 0 else None,
         ),
         Column("comment", "Comment", lambda s: s.comment, width=24, min_width=10, flex=True, priority=3),
         Column("matchers", "Matchers", matchers_text, width=30, min_width=12, flex=True),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from mlops_tui.ui.themes import ink
+
 VIEWS = (
     ("1", "overview", "Overview"),
     ("2", "runs", "Runs"),
@@ -53,7 +55,7 @@ class TopBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("mlops-tui ", style="bold")
         if self.demo:
-            text.append(" DEMO ", style="bold reverse magenta")
+            text.append(" DEMO ", style=ink("info", "bold reverse"))
             text.append(" ")
         for key, mode, label in VIEWS:
             current = mode == self.current
