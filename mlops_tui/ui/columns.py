@@ -24,6 +24,7 @@ from mlops_tui.domain import (
 )
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import triage_in
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.themes import InkMap, ink
@@ -46,10 +47,10 @@ HEALTH_STYLE = InkMap(
     }
 )
 HEALTH_SYMBOL = {
-    DeploymentHealth.HEALTHY: "●",
-    DeploymentHealth.DEGRADED: "◐",
-    DeploymentHealth.DOWN: "✖",
-    DeploymentHealth.UNKNOWN: "?",
+    DeploymentHealth.HEALTHY: glyphs.HEALTHY,
+    DeploymentHealth.DEGRADED: glyphs.DEGRADED,
+    DeploymentHealth.DOWN: glyphs.FAILED,
+    DeploymentHealth.UNKNOWN: glyphs.UNKNOWN,
 }
 RUN_STATUS_STYLE = InkMap(
     {
@@ -145,7 +146,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
         Column(
             "aliases",
             "Aliases",
-            lambda v: ", ".join(v.aliases) + (" ⧗" if v.key in pending else ""),
+            lambda v: ", ".join(v.aliases) + (f" {glyphs.PENDING}" if v.key in pending else ""),
             width=20,
             style=lambda v: "bold" if "champion" in v.aliases else None,
         ),
@@ -193,13 +194,13 @@ def request_columns() -> list[Column[PromotionRequest]]:
 
 
 # -- deployments ---------------------------------------------------------------------------
-UNKNOWN = "?"  # a value nobody can tell: never shown as 0 or as nothing
-OVER = "▲"  # a value over its threshold (beside the highlight: never colour alone)
-MISMATCH = "≠"
+UNKNOWN = glyphs.UNKNOWN  # a value nobody can tell: never shown as 0 or as nothing
+OVER = glyphs.OVER  # a value over its threshold (beside the highlight: never colour alone)
+MISMATCH = glyphs.NOT_EQUAL
 MATCHED = "="
 SERIES_WIDTH = 6  # cells of a column's sparkline: ten minutes each
 SERIES_SPAN = timedelta(hours=1)
-_BARS = "▁▂▃▄▅▆▇█"
+_BARS = glyphs.BARS
 
 
 def mismatch_text(d: Deployment) -> str:
@@ -478,7 +479,7 @@ def drift_score_key(d: DriftScore) -> tuple[bool, float]:
 
 
 def drift_verdict(d: DriftScore) -> str:
-    return "✖ drift" if d.drifted else "✓ ok" if d.has_value else "? no value"
+    return f"{glyphs.FAILED} drift" if d.drifted else f"{glyphs.OK} ok" if d.has_value else f"{glyphs.UNKNOWN} no value"
 
 
 def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:

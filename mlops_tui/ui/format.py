@@ -6,7 +6,9 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-_BARS = "▁▂▃▄▅▆▇█"
+from mlops_tui.ui import glyphs
+
+_BARS = glyphs.BARS
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import Deployment, PromotionRequest
 from mlops_tui.services.policy import CheckResult, MetricComparison
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, number
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.themes import ink
@@ -29,8 +30,8 @@ def comparison_table(request: PromotionRequest, holder: str | None, rows: list[M
     table.add_column("better")
     for row in rows:
         better = {
-            "candidate": ("▲ candidate", ink("ok")),
-            "champion": ("▼ current", ink("down")),
+            "candidate": (f"{glyphs.BETTER} candidate", ink("ok")),
+            "champion": (f"{glyphs.WORSE} current", ink("down")),
             "equal": ("= equal", ""),
         }
         label, style = better.get(row.better, ("", ""))
@@ -48,7 +49,9 @@ def comparison_table(request: PromotionRequest, holder: str | None, rows: list[M
 def checks_text(checks: list[CheckResult]) -> Text:
     text = Text()
     for check in checks:
-        mark, style = ("✓ pass", ink("ok")) if check.passed else ("✖ FAIL", ink("down", "bold"))
+        mark, style = (
+            (f"{glyphs.OK} pass", ink("ok")) if check.passed else (f"{glyphs.FAILED} FAIL", ink("down", "bold"))
+        )
         text.append(f"{mark}  ", style=style)
         text.append(visible(check.name))
         if check.detail:
@@ -79,7 +82,7 @@ def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -
         return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}", style="dim")
     text = Text()
     text.append(
-        f"≠ {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
+        f"{glyphs.NOT_EQUAL} {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
         style=ink("warning", "bold"),
     )
     for d in behind:

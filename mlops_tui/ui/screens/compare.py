@@ -23,6 +23,7 @@ from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import compare as cmp
 from mlops_tui.services import compare_loading
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.themes import ink
@@ -30,7 +31,7 @@ from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 # One marker and one colour per column (Okabe-Ito, readable by most colour-blind people);
 # the column header carries the same marker as the chart's line.
-MARKERS = ("●", "■", "▲", "◆", "✚", "✖", "★", "○")
+MARKERS = glyphs.CHART_MARKERS
 COLORS = (
     (0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167),
     (86, 180, 233), (213, 94, 0), (240, 228, 66), (150, 150, 150),
@@ -74,7 +75,7 @@ def grid_lines(comparison: cmp.Comparison, differences_only: bool) -> list[Line]
         if r.group != group:
             group = r.group
             count = f"{shown[group]} of {total[group]} differ" if differences_only else f"{total[group]}"
-            lines.append(Line(("", group), f"▾ {group} ({count})"))
+            lines.append(Line(("", group), f"{glyphs.GROUP_OPEN} {group} ({count})"))
         lines.append(Line((r.group, r.key), "  " + r.label, r.cells, r.best, r))
     return lines
 

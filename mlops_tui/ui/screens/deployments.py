@@ -14,6 +14,7 @@ from textual.widgets import Sparkline, Static
 from mlops_tui.domain import Deployment, ModelVersion
 from mlops_tui.domain.deployments import TensorSpec
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import (
     HEALTH_STYLE,
     MATCHED,
@@ -95,7 +96,11 @@ def tensor_table(inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
 def _yes_no(value: bool | None, yes: str, no: str) -> Text:
     if value is None:
         return Text(f"{UNKNOWN} unknown", style="dim")
-    return Text(f"✓ {yes}", style=ink("ok")) if value else Text(f"✖ {no}", style=ink("down", "bold"))
+    return (
+        Text(f"{glyphs.OK} {yes}", style=ink("ok"))
+        if value
+        else Text(f"{glyphs.FAILED} {no}", style=ink("down", "bold"))
+    )
 
 
 class DeploymentsScreen(BaseScreen):

@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 
 from mlops_tui.domain import DriftScore
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import alert_columns, drift_columns, drift_score_text
 from mlops_tui.ui.format import local_time, number
 from mlops_tui.ui.literal import visible
@@ -136,9 +137,9 @@ class DriftHistoryScreen(BaseScreen):
         head.append(visible(f"{last.model} / {last.feature}"), style="bold")
         head.append(f"  method {visible(last.method)}  threshold {number(last.threshold)}  ")
         if last.drifted:
-            head.append("✖ drifted", style=ink("critical", "bold"))
+            head.append(f"{glyphs.FAILED} drifted", style=ink("critical", "bold"))
         elif last.has_value:
-            head.append("✓ no drift", style=ink("ok"))
+            head.append(f"{glyphs.OK} no drift", style=ink("ok"))
         else:
             head.append("? no value: the latest score is NaN", style=ink("warning", "bold"))
         self.query_one("#drift-head", Static).update(head)

@@ -14,6 +14,7 @@ from mlops_tui.domain import Silence, SilenceState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.silence_match import AlertIndex
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
@@ -44,7 +45,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
 
     def silenced_alerts(s: Silence) -> str:
         n = hits.get(s.id, -1)
-        return "⚠ none" if n == 0 else "?" if n < 0 else str(n)
+        return f"{glyphs.WARN} none" if n == 0 else "?" if n < 0 else str(n)
 
     return [
         Column("kind", "Kind", lambda s: "ack" if s.is_ack else "silence", width=7),

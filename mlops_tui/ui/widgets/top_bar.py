@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.themes import ink
 
 VIEWS = (
@@ -62,7 +63,7 @@ class TopBar(Static):
             style = "bold reverse" if current else ""
             text.append(f" {key} {SHORT.get(mode, label)} " if current or not compact else f" {key} ", style=style)
         if self.crumb:
-            text.append("  › ", style="dim")
+            text.append(f"  {glyphs.CRUMB} ", style="dim")
             text.append(self.crumb, style="bold")
         if self.demo and not self.crumb:
             text.append(f"   {DEMO_HINT}", style="dim italic")
