@@ -15,6 +15,7 @@ from mlops_tui.commands import (
     models,
     promotions,
     runs,
+    screenshots,
     serve,
     starter_config,
 )
@@ -33,6 +34,7 @@ MODULES = (
     doctor,
     cache,
     serve,
+    screenshots,
 )
 
 

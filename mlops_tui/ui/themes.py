@@ -196,11 +196,16 @@ def _problem(path: Path, exc: Exception) -> str:
     return f"{path}: {exc}; fix: check the file can be read"
 
 
-def load_themes() -> tuple[list[Theme], list[str]]:
+def shipped_themes() -> list[Theme]:
+    """The themes shipped with the app (not the user's)."""
+    return load_themes([_shipped_dir()])[0]
+
+
+def load_themes(folders: list[Path] | None = None) -> tuple[list[Theme], list[str]]:
     """Every theme file that loads, and one line per file that does not."""
     themes: list[Theme] = []
     problems: list[str] = []
-    for folder in theme_dirs():
+    for folder in theme_dirs() if folders is None else folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
