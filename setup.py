@@ -27,8 +27,11 @@ class BuildWithThemes(build_py):  # type: ignore[misc]
             shutil.copy2(theme, target / theme.name)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        outputs: list[str] = super().get_outputs(include_bytecode)
+        if getattr(self, "editable_mode", False):
+            return outputs
         target = Path(self.build_lib) / "mlops_tui" / "themes"
-        return [*super().get_outputs(include_bytecode), *(str(target / t.name) for t in sorted(THEMES.glob("*.toml")))]
+        return [*outputs, *(str(target / t.name) for t in sorted(THEMES.glob("*.toml")))]
 
 
 setup(cmdclass={"build_py": BuildWithThemes})
