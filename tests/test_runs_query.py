@@ -29,7 +29,7 @@ async def test_a_bad_query_says_why_next_to_the_filter_and_keeps_the_runs(tmp_pa
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("2", "f", *"auc >> 1", "enter")
-        await wait_for_text(app, pilot, "✖ cannot read 'auc >> 1'")
+        await wait_for_text(app, pilot, "× cannot read 'auc >> 1'")
         assert len(app.screen.query_one("#runs").visible_rows) == len(app.snapshot.runs)
         assert app.snapshot.statuses[0].state.value == "ok"  # not a backend error
 

@@ -16,6 +16,7 @@ from mlops_tui.commands import (
     models,
     promotions,
     runs,
+    screenshots,
     serve,
     starter_config,
 )
@@ -35,6 +36,7 @@ MODULES = (
     doctor,
     cache,
     serve,
+    screenshots,
 )
 
 

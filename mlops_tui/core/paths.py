@@ -51,3 +51,8 @@ def audit_log_path(demo: bool = False) -> Path:
 def alert_journal_path() -> Path:
     """The on-call journal (SQLite): what this app saw of alerts, silences and acks."""
     return platformdirs.user_state_path(APP_NAME, appauthor=False) / "alert-journal.sqlite3"
+
+
+def theme_choice_path() -> Path:
+    """The theme last chosen in the app (`:theme`, the palette): state, never written to the config."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False) / "theme.json"

@@ -22,7 +22,7 @@ from mlops_tui.ui.commands import ViewCommands
 from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
-from mlops_tui.ui.themes import register_themes
+from mlops_tui.ui.themes import register_themes, remember_theme, remembered_theme, with_app_colours
 from mlops_tui.ui.widgets.top_bar import VIEWS
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class MlopsApp(App[None]):
         super().__init__()
         self.runtime = runtime
         self.initial_view = VIEW_ALIASES.get(initial_view, "overview")
-        self._theme_problems = register_themes(self, runtime.theme)
+        self._theme_problems = register_themes(self, remembered_theme(runtime.theme))
         self.snapshot: Snapshot = runtime.hub.snapshot
         self._start_hub = start_hub
         self._known_critical: set[str] | None = None  # every alert seen this session
@@ -134,6 +134,13 @@ class MlopsApp(App[None]):
                 self.call_after_refresh(self.resume_gc)
         if self.initial_view != self.DEFAULT_MODE:
             self.switch_mode(self.initial_view)
+
+    def get_css_variables(self) -> dict[str, str]:
+        return with_app_colours(super().get_css_variables())  # $severity-*, $health-* and ink()
+
+    def watch_theme(self, name: str) -> None:
+        """A theme chosen in the app (`:theme`, the palette) is remembered in the state dir."""
+        remember_theme(name, self.runtime.theme)
 
     def on_unmount(self) -> None:
         self.runtime.hub.on_snapshot = None
@@ -273,6 +280,8 @@ class MlopsApp(App[None]):
             self.open_silences()
         elif verb in ("am", "alertmanager"):
             self.open_am_status()
+        elif verb == "theme":
+            self.choose_theme(words[1] if len(words) > 1 else "")
         elif verb in ("ctx", "context"):
             if len(words) < 2:
                 known = ", ".join(self.runtime.contexts) or "none (demo world)"
@@ -281,6 +290,14 @@ class MlopsApp(App[None]):
                 self.switch_context(words[1])
         else:
             self.notify(f"unknown command :{verb}", severity="warning", markup=False)
+
+    def choose_theme(self, name: str) -> None:
+        names = sorted(self.available_themes)
+        if name not in names:
+            said = f"no theme {name!r}; " if name else f"theme {self.theme}; "
+            self.notify(said + "themes: " + ", ".join(names), title="Theme", markup=False)
+            return
+        self.theme = name
 
     def switch_context(self, name: str) -> None:
         """Stop polling the current context's backends and open `name`'s."""

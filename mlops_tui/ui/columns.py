@@ -25,35 +25,43 @@ from mlops_tui.domain import (
 from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import triage_in
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.themes import InkMap, ink
 from mlops_tui.ui.widgets.data_grid import Column
 
-SEVERITY_STYLE = {
-    Severity.CRITICAL: "bold red",
-    Severity.WARNING: "yellow",
-    Severity.INFO: "cyan",
-    Severity.NONE: "dim",
-}
-HEALTH_STYLE = {
-    DeploymentHealth.HEALTHY: "green",
-    DeploymentHealth.DEGRADED: "yellow",
-    DeploymentHealth.DOWN: "bold red",
-    DeploymentHealth.UNKNOWN: "dim",
-}
+SEVERITY_STYLE = InkMap(
+    {
+        Severity.CRITICAL: ("critical", "bold"),
+        Severity.WARNING: ("warning", ""),
+        Severity.INFO: ("info", ""),
+        Severity.NONE: ("unknown", ""),
+    }
+)
+HEALTH_STYLE = InkMap(
+    {
+        DeploymentHealth.HEALTHY: ("ok", ""),
+        DeploymentHealth.DEGRADED: ("degraded", ""),
+        DeploymentHealth.DOWN: ("down", "bold"),
+        DeploymentHealth.UNKNOWN: ("unknown", ""),
+    }
+)
 HEALTH_SYMBOL = {
-    DeploymentHealth.HEALTHY: "●",
-    DeploymentHealth.DEGRADED: "◐",
-    DeploymentHealth.DOWN: "✖",
-    DeploymentHealth.UNKNOWN: "?",
+    DeploymentHealth.HEALTHY: glyphs.HEALTHY,
+    DeploymentHealth.DEGRADED: glyphs.DEGRADED,
+    DeploymentHealth.DOWN: glyphs.FAILED,
+    DeploymentHealth.UNKNOWN: glyphs.UNKNOWN,
 }
-RUN_STATUS_STYLE = {
-    RunStatus.FINISHED: "green",
-    RunStatus.RUNNING: "cyan",
-    RunStatus.SCHEDULED: "dim",
-    RunStatus.FAILED: "red",
-    RunStatus.KILLED: "yellow",
-}
+RUN_STATUS_STYLE = InkMap(
+    {
+        RunStatus.FINISHED: ("ok", ""),
+        RunStatus.RUNNING: ("info", ""),
+        RunStatus.SCHEDULED: ("unknown", ""),
+        RunStatus.FAILED: ("down", ""),
+        RunStatus.KILLED: ("degraded", ""),
+    }
+)
 
 
 def severity_text(severity: Severity) -> str:
@@ -136,7 +144,7 @@ def version_columns(snapshot: Snapshot) -> list[Column[ModelVersion]]:
         Column(
             "aliases",
             "Aliases",
-            lambda v: ", ".join(v.aliases) + (" ⧗" if v.key in pending else ""),
+            lambda v: ", ".join(v.aliases) + (f" {glyphs.PENDING}" if v.key in pending else ""),
             width=20,
             style=lambda v: "bold" if "champion" in v.aliases else None,
         ),
@@ -178,7 +186,7 @@ def request_columns() -> list[Column[PromotionRequest]]:
             "State",
             lambda p: p.state.value,
             width=9,
-            style=lambda p: "bold yellow" if p.state == "pending" else "dim",
+            style=lambda p: ink("warning", "bold") if p.state == "pending" else "dim",
             priority=2,
         ),
         Column("note", "Note", lambda p: p.note, width=24, min_width=10, priority=3, flex=True),
@@ -186,13 +194,13 @@ def request_columns() -> list[Column[PromotionRequest]]:
 
 
 # -- deployments ---------------------------------------------------------------------------
-UNKNOWN = "?"  # a value nobody can tell: never shown as 0 or as nothing
-OVER = "▲"  # a value over its threshold (beside the highlight: never colour alone)
-MISMATCH = "≠"
+UNKNOWN = glyphs.UNKNOWN  # a value nobody can tell: never shown as 0 or as nothing
+OVER = glyphs.OVER  # a value over its threshold (beside the highlight: never colour alone)
+MISMATCH = glyphs.NOT_EQUAL
 MATCHED = "="
 SERIES_WIDTH = 6  # cells of a column's sparkline: ten minutes each
 SERIES_SPAN = timedelta(hours=1)
-_BARS = "▁▂▃▄▅▆▇█"
+_BARS = glyphs.BARS
 
 
 def mismatch_text(d: Deployment) -> str:
@@ -210,7 +218,7 @@ def mismatch_text(d: Deployment) -> str:
 
 def mismatch_style(d: Deployment) -> str | None:
     if d.mismatch:
-        return "bold yellow"
+        return ink("degraded", "bold")
     if d.registered_model and d.alias and not (d.version and d.expected_version):
         return "dim"
     return None
@@ -318,7 +326,7 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
 
         def style(d: Deployment) -> str | None:
             if over(d):
-                return "bold red"
+                return ink("critical", "bold")
             return "dim" if getattr(d, attribute) is None else None
 
         return Column(
@@ -355,7 +363,7 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
             min_width=4,
             align="right",
             priority=2,
-            style=lambda d: "bold yellow" if d.mismatch else None,
+            style=lambda d: ink("degraded", "bold") if d.mismatch else None,
         ),
         Column(
             "expected",
@@ -462,7 +470,7 @@ def drift_score_key(d: DriftScore) -> tuple[bool, float]:
 
 
 def drift_verdict(d: DriftScore) -> str:
-    return "✖ drift" if d.drifted else "✓ ok" if d.has_value else "? no value"
+    return f"{glyphs.FAILED} drift" if d.drifted else f"{glyphs.OK} ok" if d.has_value else f"{glyphs.UNKNOWN} no value"
 
 
 def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
@@ -481,7 +489,7 @@ def drift_columns(snapshot: Snapshot) -> list[Column[DriftScore]]:
             drift_verdict,
             sort_key=lambda d: (not d.drifted, d.has_value),
             width=10,
-            style=lambda d: "bold red" if d.drifted else "green" if d.has_value else "yellow",
+            style=lambda d: ink("critical", "bold") if d.drifted else ink("ok") if d.has_value else ink("warning"),
         ),
         Column("history", "History", history, width=16, priority=1),
         Column("source", "Source", lambda d: d.source or d.backend, width=10, priority=3),

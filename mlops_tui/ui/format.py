@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from mlops_tui.core.wording import ago, number, plural
+from mlops_tui.ui import glyphs
 
-_BARS = "▁▂▃▄▅▆▇█"
+_BARS = glyphs.BARS
 
 __all__ = ["ago", "duration", "local_time", "millis", "number", "percent", "plural", "sparkline"]
 

@@ -50,7 +50,7 @@ async def test_a_server_that_is_down_is_unreachable_until_it_comes_back(mlflow_s
         async with app.run_test(size=SIZE) as pilot:
             await wait_for_state(app, pilot, "unreachable")
             text = await show_runs(app, pilot)
-            assert "✖ mlflow unreachable never" in text  # never a good refresh yet
+            assert "× mlflow unreachable never" in text  # never a good refresh yet
             assert "connection refused" in text  # and why, in a few words
             assert "Runs (0)" in text and run_name not in text
             assert no_traceback(text)
@@ -70,7 +70,7 @@ async def test_500_is_an_error_until_the_server_answers_again(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await wait_for_state(app, pilot, "error")
             text = await show_runs(app, pilot)
-            assert "✖ mlflow error never" in text
+            assert "× mlflow error never" in text
             assert "HTTP 500" in text and "database is locked" in text  # the server's own words
             assert "Runs (0)" in text and no_traceback(text)
 
@@ -87,7 +87,7 @@ async def test_401_is_unauthorised(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await wait_for_state(app, pilot, "unauthorised")
             text = await show_runs(app, pilot)
-            assert "⊘ mlflow unauthorised never" in text
+            assert "× mlflow unauthorised never" in text
             assert "refused the credentials" in text
             assert "Runs (0)" in text and no_traceback(text)
 
@@ -111,7 +111,7 @@ async def test_a_hanging_server_is_unreachable_and_the_keys_answer_meanwhile(tmp
             assert status_of(app).state.value == "pending"  # all of it while the poll hangs
 
             await wait_for_state(app, pilot, "unreachable", timeout=20)
-            text = await wait_for_text(app, pilot, "✖ mlflow unreachable")
+            text = await wait_for_text(app, pilot, "× mlflow unreachable")
             assert re.search(r"no answer in time|did not answer within 8s", text)
             assert "Runs (0)" in text and no_traceback(text)
             await pilot.press("3")  # still answering
@@ -180,7 +180,7 @@ async def test_a_filter_only_the_server_can_judge_is_left_to_the_server(mlflow_s
         await type_text(pilot, "metrics.auc >>> 1")
         await pilot.press("enter")
         await wait_until(lambda: status_of(app).query_error, timeout=3, pilot=pilot)
-        text = await wait_for_text(app, pilot, "✖ " + status_of(app).query_error[:40], timeout=2)
+        text = await wait_for_text(app, pilot, "× " + status_of(app).query_error[:40], timeout=2)
         assert "filter (server): metrics.auc >>> 1" in text
         assert "● mlflow ok" in text
 
@@ -189,5 +189,5 @@ async def test_a_filter_only_the_server_can_judge_is_left_to_the_server(mlflow_s
         await type_text(pilot, "run_name = 'good'")
         await pilot.press("enter")
         text = await wait_for_text(app, pilot, "Runs (1)", timeout=3)
-        assert "good" in text and "weak" not in text and "✖" not in text
+        assert "good" in text and "weak" not in text and "×" not in text
         assert "filter (server): run_name = 'good'" in text

@@ -159,8 +159,8 @@ async def test_carol_requests_and_bob_approves_through_the_keyboard(
                 rf"{re.escape(f'{cand - champ:+.4f}')}",
                 text,
             ), metric
-        assert "✓ pass  candidate status READY" in text
-        assert "✓ pass  source run FINISHED" in text  # the default policy; gates: test_governance.py
+        assert "√ pass  candidate status READY" in text
+        assert "√ pass  source run FINISHED" in text  # the default policy; gates: test_governance.py
         assert "Approve as bob?" in text
 
         await pilot.press("y", "y")  # an impatient double press

@@ -215,7 +215,7 @@ async def test_tui_a_failing_gate_needs_an_override_reason_and_records_it(
         await pilot.press("a")
         await wait_until(lambda: isinstance(app.screen, ApprovalDialog), timeout=5, pilot=pilot)
         text = await wait_for_text(app, pilot, "Policy checks")
-        assert "✖ FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in text
+        assert "× FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in text
         assert "1 check(s) failed: approving needs an override reason" in text
         await pilot.press("y")
         await wait_until(lambda: isinstance(app.screen, PromptDialog), timeout=5, pilot=pilot)

@@ -41,8 +41,8 @@ async def test_nan_and_infinite_scores_are_listed_and_said(prometheus_server, tm
 
         tenure, plan, region = row_text(app, "tenure"), row_text(app, "plan"), row_text(app, "region")
         assert "no value" in tenure and "? no value" in tenure
-        assert "+Inf" in plan and "✖ drift" in plan
-        assert "-Inf" in region and "✓ ok" in region
+        assert "+Inf" in plan and "× drift" in plan
+        assert "-Inf" in region and "√ ok" in region
         drifted = sum(1 for d in app.snapshot.latest_drift if d.drifted)
         no_value = sum(1 for d in app.snapshot.latest_drift if not d.has_value)
         assert no_value >= 1 and drifted >= 2  # fraud/amount and churn/plan
@@ -56,7 +56,7 @@ async def test_nan_and_infinite_scores_are_listed_and_said(prometheus_server, tm
         await pilot.press("escape")
         await grid_to(app, pilot, grid, "plan")
         await pilot.press("enter")
-        await wait_until(lambda: "✖ drifted" in screen_text(app), pilot=pilot)
+        await wait_until(lambda: "× drifted" in screen_text(app), pilot=pilot)
         assert "+Inf" in screen_text(app)
 
 

@@ -36,7 +36,7 @@ async def test_space_marks_runs_and_c_compares_them(tmp_path):
         await wait_until(lambda: isinstance(app.screen, CompareScreen), pilot=pilot)
         text = await wait_for_text(app, pilot, "differences only", *(r.name for r in picked))
         assert [s.run_id for s in app.screen.comparison.subjects] == [r.id for r in picked]
-        assert "▾ params" in text and "▾ metrics" in text
+        assert "▼ params" in text and "▼ metrics" in text
         # every row shown differs between the runs
         rows = [line.row for line in grid(app, "#compare").visible_rows if line.row is not None]
         assert rows and all(r.differs for r in rows)

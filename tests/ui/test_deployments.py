@@ -128,7 +128,7 @@ async def test_enter_opens_the_detail_with_charts_metadata_and_how_long_the_mism
         model = lagging.registered_model
         # 72 minutes after the promotion, on the world's frozen clock
         assert f"≠ mismatch: serves v{lagging.version}, champion is v{lagging.expected_version} for 1h 12m" in text
-        assert re.search(r"health\s+◐ degraded", text)
+        assert re.search(r"health\s+◊ degraded", text)
         assert re.search(rf"reason\s+{re.escape(lagging.reason)}", text)
         assert re.search(r"repository state\s+READY", text)
         assert re.search(rf"version\s+{model} v{lagging.version}", text)
@@ -193,7 +193,7 @@ async def test_the_overview_lists_mismatched_deployments_beside_unhealthy_ones(t
         panel = box(text, f"Unhealthy deployments ({len(unhealthy)} of {len(snap.deployments)})")
         lagging = snap.deployments_by_name[LAGGING]
         assert re.search(
-            rf"{LAGGING}\s+◐ degraded\s+v{lagging.version} ≠ v{lagging.expected_version} mismatch", panel
+            rf"{LAGGING}\s+◊ degraded\s+v{lagging.version} ≠ v{lagging.expected_version} mismatch", panel
         ), panel
         for d in unhealthy:
             assert re.search(rf"{d.name}\s+\S {d.health.value}.*{re.escape(d.reason[:12])}", panel), panel

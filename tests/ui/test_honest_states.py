@@ -123,7 +123,7 @@ async def test_a_partial_list_shows_what_it_has_and_names_what_is_missing(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
         await wait_until(lambda: isinstance(app.screen, AlertsScreen), pilot=pilot)
-        text = await wait_for_text(app, pilot, "⚠ missing: am-eu unreachable", "ModelErrorRateHigh")
+        text = await wait_for_text(app, pilot, "! missing: am-eu unreachable", "ModelErrorRateHigh")
         assert "Alerts unknown" not in text  # the demo's alerts are there: not an empty list
         no_lies(text)
 

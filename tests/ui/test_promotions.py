@@ -82,7 +82,7 @@ async def test_approve_shows_both_sides_and_y_moves_the_alias_once(tmp_path, mon
             assert shown_candidate == pytest.approx(candidate[metric], abs=5e-5), metric  # shown to 4 places
             assert shown_current == pytest.approx(current[metric], abs=5e-5), metric
             assert shown_delta == pytest.approx(candidate[metric] - current[metric], abs=5e-5), metric
-        assert "✓ pass  candidate status READY" in text
+        assert "√ pass  candidate status READY" in text
         assert "source run FINISHED" in text
         assert f"Approve as {USER}?" in text
         assert champion_of(app, request.model) == holder
@@ -230,7 +230,7 @@ async def test_p_requests_a_promotion_that_then_shows_as_pending(tmp_path, monke
         await wait_for_text(app, pilot, f"Requested {version.model} v{version.version} → champion")
         text = await wait_for_text(app, pilot, f"Promotion requests ({pending_before + 1} pending)")
         assert re.search(rf"{version.model}\s+{version.version} champion\s+{USER}\s+.*pending\s+beats v6 offline", text)
-        assert re.search(rf"{version.model}\s+{version.version} challenger ⧗", text)
+        assert re.search(rf"{version.model}\s+{version.version} challenger ○", text)
         mine = [p for p in app.snapshot.pending_promotions if p.key == version.key]
         assert len(mine) == 1 and mine[0].requester == USER and mine[0].note == "beats v6 offline"
         entries = audit_lines(tmp_path)

@@ -71,13 +71,13 @@ async def test_a_hung_backend_is_named_unreachable_and_the_other_shows_its_data(
         assert type(app.screen) is RunsScreen
         assert "Runs (300)" in screen(app)
         await wait_until(lambda: state_of(app, "hung") == BackendState.UNREACHABLE, timeout=5, pilot=pilot)
-        text = await wait_for_text(app, pilot, "✖ hung unreachable")
+        text = await wait_for_text(app, pilot, "× hung unreachable")
         assert "● demo ok" in text
         assert "Traceback" not in text and "Error" not in text
         await pilot.press("1")
         await pilot.pause()
         text = screen(app)
-        assert "Latest runs (of 300)" in text and "✖ hung unreachable" in text
+        assert "Latest runs (of 300)" in text and "× hung unreachable" in text
 
 
 VIEWS_80 = [

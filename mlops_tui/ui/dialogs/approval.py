@@ -15,8 +15,10 @@ from textual.widgets import Static
 
 from mlops_tui.domain import Deployment, PromotionRequest
 from mlops_tui.services.policy import CheckResult, MetricComparison
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, number
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.themes import ink
 
 
 def comparison_table(request: PromotionRequest, holder: str | None, rows: list[MetricComparison]) -> Table:
@@ -27,7 +29,11 @@ def comparison_table(request: PromotionRequest, holder: str | None, rows: list[M
     table.add_column("delta", justify="right")
     table.add_column("better")
     for row in rows:
-        better = {"candidate": ("▲ candidate", "green"), "champion": ("▼ current", "red"), "equal": ("= equal", "")}
+        better = {
+            "candidate": (f"{glyphs.BETTER} candidate", ink("ok")),
+            "champion": (f"{glyphs.WORSE} current", ink("down")),
+            "equal": ("= equal", ""),
+        }
         label, style = better.get(row.better, ("", ""))
         delta = row.delta
         table.add_row(
@@ -43,7 +49,9 @@ def comparison_table(request: PromotionRequest, holder: str | None, rows: list[M
 def checks_text(checks: list[CheckResult]) -> Text:
     text = Text()
     for check in checks:
-        mark, style = ("✓ pass", "green") if check.passed else ("✖ FAIL", "bold red")
+        mark, style = (
+            (f"{glyphs.OK} pass", ink("ok")) if check.passed else (f"{glyphs.FAILED} FAIL", ink("down", "bold"))
+        )
         text.append(f"{mark}  ", style=style)
         text.append(visible(check.name))
         if check.detail:
@@ -74,8 +82,8 @@ def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -
         return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}", style="dim")
     text = Text()
     text.append(
-        f"≠ {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
-        style="bold yellow",
+        f"{glyphs.NOT_EQUAL} {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
+        style=ink("warning", "bold"),
     )
     for d in behind:
         served = f"v{visible(d.version)}" if d.version else "an unknown version"
@@ -135,7 +143,8 @@ class ApprovalDialog(ModalScreen[bool]):
         verdict = Text()
         if failed:
             verdict.append(
-                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ", style="bold red"
+                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ",
+                style=ink("down", "bold"),
             )
         verdict.append(f"Approve as {visible(self.approver)}?  y approve   n / esc cancel", style="bold")
         with Vertical() as box:

@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 
 from mlops_tui.domain import Alert, Matcher
 from mlops_tui.services.silence_match import AlertIndex, SilenceImpact, impact
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.dialogs.prompt import PromptDialog
 from mlops_tui.ui.literal import visible
 
@@ -70,7 +71,7 @@ class SilenceDialog(PromptDialog):
         if len(found.hits) > LISTED:
             out.append(f"\n  … and {len(found.hits) - LISTED} more")
         for warning in found.warnings:
-            out.append(f"\n⚠ {warning}")
+            out.append(f"\n{glyphs.WARN} {warning}")
         line.set_class(bool(found.warnings), "warn")
         line.update(out)
 
@@ -89,7 +90,7 @@ class SilenceDialog(PromptDialog):
             self.awaiting_y = values
             self.query_one("#problem", Static).update(
                 Text(
-                    "⚠ " + "; ".join(self.impact.warnings) + ". Press y to create it anyway, "
+                    f"{glyphs.WARN} " + "; ".join(self.impact.warnings) + ". Press y to create it anyway, "
                     "or edit the fields (esc cancels)."
                 )
             )

@@ -17,9 +17,11 @@ from mlops_tui.backends.errors import BackendError
 from mlops_tui.domain.alerts import AlertmanagerStatus
 from mlops_tui.services.am_status import split_problems
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, local_time, plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.key_values import KeyValues
 
 
@@ -73,9 +75,9 @@ class AlertmanagerStatusScreen(BaseScreen):
         verdict = Text()
         if problems:
             for p in problems:
-                verdict.append(f"⚠ {visible(p)}\n", style="bold yellow")
+                verdict.append(f"{glyphs.WARN} {visible(p)}\n", style=ink("warning", "bold"))
         else:
-            verdict.append(f"✓ {plural(len(statuses), 'Alertmanager')}; no split seen\n", style="green")
+            verdict.append(f"{glyphs.OK} {plural(len(statuses), 'Alertmanager')}; no split seen\n", style=ink("ok"))
         widgets: list[Static] = [Static(verdict, id="am-verdict")]
         tables: list[tuple[KeyValues, list[tuple[str, object]]]] = []
         for s in statuses:

@@ -15,6 +15,7 @@ from textual.worker import Worker
 
 from mlops_tui.services.clipboard import copy_text
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.filter_bar import FilterBar
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from mlops_tui.ui.app import MlopsApp
 
 
-_MISSING_MARK = "⚠"
+_MISSING_MARK = glyphs.WARN
 _KIND_LABEL = {"registry": "Models", "drift": "Drift scores"}
 
 

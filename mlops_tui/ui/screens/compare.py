@@ -23,19 +23,20 @@ from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import compare as cmp
 from mlops_tui.services import compare_loading
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 # One marker and one colour per column (Okabe-Ito, readable by most colour-blind people);
 # the column header carries the same marker as the chart's line.
-MARKERS = ("●", "■", "▲", "◆", "✚", "✖", "★", "○")
+MARKERS = glyphs.CHART_MARKERS
 COLORS = (
     (0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167),
     (86, 180, 233), (213, 94, 0), (240, 228, 66), (150, 150, 150),
 )  # fmt: skip
-BEST_STYLE = "bold green"
 Mode = Literal["runs", "versions"]
 
 
@@ -75,7 +76,7 @@ def grid_lines(comparison: cmp.Comparison, differences_only: bool) -> list[Line]
         if r.group != group:
             group = r.group
             count = f"{shown[group]} of {total[group]} differ" if differences_only else f"{total[group]}"
-            lines.append(Line(("", group), f"▾ {group} ({count})"))
+            lines.append(Line(("", group), f"{glyphs.GROUP_OPEN} {group} ({count})"))
         lines.append(Line((r.group, r.key), "  " + r.label, r.cells, r.best, r))
     return lines
 
@@ -89,7 +90,7 @@ def _cell(index: int) -> Callable[[Line], str]:
 
 def _best_style(index: int) -> Callable[[Line], str | None]:
     def style(line: Line) -> str | None:
-        return BEST_STYLE if index in line.best else None
+        return ink("ok", "bold") if index in line.best else None
 
     return style
 
@@ -293,7 +294,9 @@ class CompareScreen(BaseScreen):
                 note.append(f"{len(self._versions)} of {total} versions: the alias holders, then the newest. ")
             missing = [v.version for v in self._versions if v.run_id and v.run_id not in self.snapshot.runs_by_id]
             if missing:
-                note.append("Source run not loaded for v" + ", v".join(map(visible, missing)) + ". ", style="yellow")
+                note.append(
+                    "Source run not loaded for v" + ", v".join(map(visible, missing)) + ". ", style=ink("warning")
+                )
             pending = [
                 v
                 for v in self._versions
@@ -302,7 +305,7 @@ class CompareScreen(BaseScreen):
             if pending:
                 note.append("Loading logged models… ")
         for name, problem in self._problems.items():
-            note.append(f"{visible(name)}: {visible(problem)}. ", style="yellow")
+            note.append(f"{visible(name)}: {visible(problem)}. ", style=ink("warning"))
         self.query_one("#compare-note", Static).update(note)
         self.query_one("#compare-note", Static).display = bool(note.plain)
 
@@ -421,7 +424,7 @@ class CompareScreen(BaseScreen):
         plot.replot()
         note = Text(f"{metric}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart")
         for problem in problems:
-            note.append(f"\n{visible(problem)}", style="yellow")
+            note.append(f"\n{visible(problem)}", style=ink("warning"))
         self.query_one("#compare-chart-note", Static).update(note)
 
     def plot_across_versions(self, metric: str) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Sparkline, Static
 from mlops_tui.domain import Deployment, ModelVersion
 from mlops_tui.domain.deployments import TensorSpec
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import (
     HEALTH_STYLE,
     MATCHED,
@@ -32,6 +33,7 @@ from mlops_tui.ui.columns import (
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 
@@ -66,14 +68,14 @@ def registry_line(d: Deployment) -> Text:
         return text
     served, expected = visible(d.version), visible(d.expected_version)
     if d.mismatch:
-        text.append(f"{MISMATCH} mismatch: ", style="bold yellow")
+        text.append(f"{MISMATCH} mismatch: ", style=ink("degraded", "bold"))
         text.append(f"serves v{served}, {alias} is v{expected}")
         if d.mismatch_since is not None:
             now = d.checked_at or datetime.now(UTC)
             text.append(f" for {lasted(d.mismatch_since, now)}", style="bold")
             text.append(f" (since {local_time(d.mismatch_since)})", style="dim")
         return text
-    text.append(f"{MATCHED} matches: ", style="green")
+    text.append(f"{MATCHED} matches: ", style=ink("ok"))
     text.append(f"serves v{served}, {alias} is v{expected}")
     return text
 
@@ -94,7 +96,11 @@ def tensor_table(inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
 def _yes_no(value: bool | None, yes: str, no: str) -> Text:
     if value is None:
         return Text(f"{UNKNOWN} unknown", style="dim")
-    return Text(f"✓ {yes}", style="green") if value else Text(f"✖ {no}", style="bold red")
+    return (
+        Text(f"{glyphs.OK} {yes}", style=ink("ok"))
+        if value
+        else Text(f"{glyphs.FAILED} {no}", style=ink("down", "bold"))
+    )
 
 
 class DeploymentsScreen(BaseScreen):
@@ -238,11 +244,11 @@ class DeploymentDetailScreen(BaseScreen):
             self.query_one(f"#{key}-chart", Sparkline).data = known
             text = Text()
             text.append(f"{label} ")
-            text.append(f"{OVER} {fmt(now)}" if over else fmt(now), style="bold red" if over else "bold")
+            text.append(f"{OVER} {fmt(now)}" if over else fmt(now), style=ink("critical", "bold") if over else "bold")
             if over and key == "errors" and d.max_error_rate is not None:
-                text.append(f" > {error_text(d.max_error_rate)}", style="red")
+                text.append(f" > {error_text(d.max_error_rate)}", style=ink("critical"))
             if over and key == "latency" and d.max_latency_p95_ms is not None:
-                text.append(f" > {latency_text(d.max_latency_p95_ms)}", style="red")
+                text.append(f" > {latency_text(d.max_latency_p95_ms)}", style=ink("critical"))
             if known:
                 text.append(f"\n{fmt(min(known))} – {fmt(max(known))}", style="dim")
             else:

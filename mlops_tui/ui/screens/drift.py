@@ -14,10 +14,12 @@ from textual.widgets import Sparkline, Static
 from mlops_tui.core.wording import drift_rule, drift_score_text, drift_verdict
 from mlops_tui.domain import DriftScore
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import alert_columns, drift_columns
 from mlops_tui.ui.format import local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import key_value_table
 
@@ -137,11 +139,11 @@ class DriftHistoryScreen(BaseScreen):
         head.append(visible(f"{last.model} / {last.feature}"), style="bold")
         head.append(f"  method {visible(last.method)}  {drift_rule(last)}  ")
         if last.drifted:
-            head.append("✖ drifted", style="bold red")
+            head.append(f"{glyphs.FAILED} drifted", style=ink("critical", "bold"))
         elif last.has_value:
-            head.append("✓ no drift", style="green")
+            head.append(f"{glyphs.OK} no drift", style=ink("ok"))
         else:
-            head.append("? no value: the latest score is NaN", style="bold yellow")
+            head.append("? no value: the latest score is NaN", style=ink("warning", "bold"))
         self.query_one("#drift-head", Static).update(head)
         self.query_one("#drift-chart", Sparkline).data = chart_points(history)
         rows = [
@@ -149,7 +151,7 @@ class DriftHistoryScreen(BaseScreen):
                 local_time(d.time),
                 Text(
                     f"{drift_score_text(d)}  {drift_verdict(d)}",
-                    style="red" if d.drifted else "" if d.has_value else "yellow",
+                    style=ink("critical") if d.drifted else "" if d.has_value else ink("warning"),
                 ),
             )
             for d in reversed(history)

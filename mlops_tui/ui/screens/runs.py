@@ -17,6 +17,7 @@ from mlops_tui.domain import MetricPoint, Run
 from mlops_tui.services import run_filter
 from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import RUN_STATUS_STYLE, run_columns, top_metric_keys
 from mlops_tui.ui.format import duration, local_time, number
 from mlops_tui.ui.literal import literal, visible
@@ -83,7 +84,7 @@ class RunsScreen(BaseScreen):
         self._source = snapshot.runs
         grid.set_data(columns, self._visible_runs(snapshot))
         loaded = f"{len(grid.visible_rows):,}" if self._query else f"{len(snapshot.runs):,}"
-        grid.border_title = f"Runs ({loaded})" + (f"  ⟳ {progress}" if progress else "")
+        grid.border_title = f"Runs ({loaded})" + (f"  {glyphs.BUSY} {progress}" if progress else "")
         grid.border_subtitle = "f query  / quick filter  s sort"
         where = "server" if self._server_side() else "local"
         self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)

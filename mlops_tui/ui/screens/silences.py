@@ -14,10 +14,12 @@ from mlops_tui.domain import Silence, SilenceState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.silence_match import AlertIndex
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
+from mlops_tui.ui.themes import ink
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 
 
@@ -43,7 +45,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
 
     def silenced_alerts(s: Silence) -> str:
         n = hits.get(s.id, -1)
-        return "⚠ none" if n == 0 else "?" if n < 0 else str(n)
+        return f"{glyphs.WARN} none" if n == 0 else "?" if n < 0 else str(n)
 
     return [
         Column("kind", "Kind", lambda s: "ack" if s.is_ack else "silence", width=7),
@@ -52,7 +54,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
             "State",
             lambda s: s.state.value,
             width=8,
-            style=lambda s: "green" if s.state == SilenceState.ACTIVE else "yellow",
+            style=lambda s: ink("ok") if s.state == SilenceState.ACTIVE else ink("warning"),
         ),
         Column("by", "Created by", lambda s: s.created_by, width=12),
         Column(
@@ -70,7 +72,7 @@ def silence_columns(snapshot: Snapshot, hits: dict[str, int] | None = None) -> l
             width=7,
             align="right",
             priority=2,
-            style=lambda s: "bold yellow" if hits.get(s.id) == 0 else None,
+            style=lambda s: ink("warning", "bold") if hits.get(s.id) == 0 else None,
         ),
         Column("comment", "Comment", lambda s: s.comment, width=24, min_width=10, flex=True, priority=3),
         Column("matchers", "Matchers", matchers_text, width=30, min_width=12, flex=True),

@@ -33,6 +33,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.grid_column import Column, safe_text
 from mlops_tui.ui.widgets.grid_layout import Slot, fit, layout_columns
@@ -48,9 +49,9 @@ __all__ = ["Column", "DataGrid"]
 
 T = TypeVar("T")
 
-_MARK = "●"
-_SORT_ASC = "▲"
-_SORT_DESC = "▼"
+_MARK = glyphs.MARKED
+_SORT_ASC = glyphs.SORT_ASC
+_SORT_DESC = glyphs.SORT_DESC
 
 
 class DataGrid(ScrollView, Generic[T], can_focus=True):

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 
 
@@ -56,7 +57,7 @@ class QueryBar(Vertical):
     def show_state(self, applied: str, problem: str, where: str) -> None:
         """What filter is in force and, if the server refused it, its words."""
         self.applied, self.problem = applied, problem
-        self.query_one("#query-problem", Static).update(Text(f"✖ {visible(problem)}") if problem else "")
+        self.query_one("#query-problem", Static).update(Text(f"{glyphs.FAILED} {visible(problem)}") if problem else "")
         self.query_one("#query-active", Static).update(
             Text(f"filter ({where}): {visible(applied)}   f edits, enter on an empty line clears") if applied else ""
         )

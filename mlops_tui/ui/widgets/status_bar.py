@@ -6,21 +6,24 @@ from rich.text import Text
 from textual.widgets import Static
 
 from mlops_tui.domain import BackendState, BackendStatus
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.themes import ink
 
 _STATE_STYLE = {
-    BackendState.OK: ("●", "green"),
-    BackendState.SLOW: ("◐", "yellow"),
-    BackendState.PENDING: ("○", "dim"),
-    BackendState.UNREACHABLE: ("✖", "red"),
-    BackendState.UNAUTHORISED: ("⊘", "red"),
-    BackendState.ERROR: ("✖", "red"),
+    BackendState.OK: (glyphs.HEALTHY, "ok"),
+    BackendState.SLOW: (glyphs.DEGRADED, "degraded"),
+    BackendState.PENDING: (glyphs.PENDING, "unknown"),
+    BackendState.UNREACHABLE: (glyphs.FAILED, "down"),
+    BackendState.UNAUTHORISED: (glyphs.FAILED, "down"),
+    BackendState.ERROR: (glyphs.FAILED, "down"),
 }
 
 
 def describe_status(status: BackendStatus) -> Text:
-    symbol, style = _STATE_STYLE[status.state]
+    symbol, role = _STATE_STYLE[status.state]
+    style = ink(role)
     text = Text()
     text.append(f"{symbol} ", style=style)
     text.append(visible(status.name), style="bold")
@@ -28,7 +31,7 @@ def describe_status(status: BackendStatus) -> Text:
     if status.state != BackendState.PENDING:
         text.append(f" {ago(status.last_ok) if status.last_ok else 'never'}", style="dim")
     if status.progress:
-        text.append(f" ⟳ {visible(status.progress)}", style="cyan")
+        text.append(f" {glyphs.BUSY} {visible(status.progress)}", style=ink("info"))
     if status.state not in (BackendState.OK, BackendState.PENDING) and status.message:
         # why it failed, in the backend's words (clipped; the full text is in doctor)
         text.append(f": {visible(status.message, limit=80)}", style=style)
@@ -53,8 +56,8 @@ class StatusBar(Static):
         text.append("  user ", style="dim")
         text.append(visible(user, limit=40), style="bold")  # the normalised identity
         if read_only:
-            text.append("  READ-ONLY", style="bold reverse yellow")
+            text.append("  READ-ONLY", style=ink("warning", "bold reverse"))
         for status in statuses:
-            text.append("  │ ", style="dim")
+            text.append(f"  {glyphs.SEPARATOR} ", style="dim")
             text.append_text(describe_status(status))
         self.update(text)

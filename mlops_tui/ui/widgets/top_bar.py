@@ -5,6 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from mlops_tui.ui import glyphs
+from mlops_tui.ui.themes import ink
+
 VIEWS = (
     ("1", "overview", "Overview"),
     ("2", "runs", "Runs"),
@@ -53,14 +56,14 @@ class TopBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("mlops-tui ", style="bold")
         if self.demo:
-            text.append(" DEMO ", style="bold reverse magenta")
+            text.append(" DEMO ", style=ink("info", "bold reverse"))
             text.append(" ")
         for key, mode, label in VIEWS:
             current = mode == self.current
             style = "bold reverse" if current else ""
             text.append(f" {key} {SHORT.get(mode, label)} " if current or not compact else f" {key} ", style=style)
         if self.crumb:
-            text.append("  › ", style="dim")
+            text.append(f"  {glyphs.CRUMB} ", style="dim")
             text.append(self.crumb, style="bold")
         if self.demo and not self.crumb:
             text.append(f"   {DEMO_HINT}", style="dim italic")
