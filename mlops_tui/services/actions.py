@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend
-from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionUnknown
+from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionPartial, PromotionUnknown
 from mlops_tui.config.identity import same_identity
 from mlops_tui.config.policy import PolicyConfig, PolicyRules
 from mlops_tui.core.secrets import redact
@@ -93,6 +93,11 @@ class Actions:
         except PromotionConflict as exc:  # lost a race, or the target moved: nothing written
             message = redact(str(exc))
             self._record(action, target, "refused", backend, reason=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(message) from exc
+        except PromotionPartial as exc:  # the alias moved, recording the approval failed
+            message = redact(str(exc))
+            self._record(action, target, "partial", backend, error=message, **detail)
             self.hub.refresh(backend)
             raise ActionRefused(message) from exc
         except PromotionUnknown as exc:  # a write answered, then its outcome could not be read
@@ -275,10 +280,9 @@ class Actions:
                     f"conflict: {request.target} is now held by {now} (it was {was} when you "
                     "opened the dialog); nothing was changed",
                 )
-            if holder == request.version:
-                raise self._refuse(
-                    "approve promotion", label, backend, f"version {holder} already holds {request.target}"
-                )
+            # The target already holds the pending candidate: an approval cut in half (the
+            # alias moved, recording failed). Approving again records it; nothing moves.
+            completing = holder == request.version
             checks = self.policy_checks(request, holder)
             refusal = self.approval_refusal(request, checks, override, rollback)
             if refusal:
@@ -312,12 +316,27 @@ class Actions:
                     approval=f"{len(request.approvals) + 1} of {needed}",
                     moved=False,
                 )
-                return (
-                    f"approval {len(names)} of {needed} recorded ({', '.join(names)}); "
-                    f"{request.target} moves when {needed - len(names)} more approve"
-                )
+                recorded = f"approval {len(names)} of {needed} recorded ({', '.join(names)})"
+                if len(names) < needed:
+                    return f"{recorded}; {request.target} moves when {needed - len(names)} more approve"
+                # Another approver recorded theirs at the same moment: together they are enough.
+                # Both may get here; the claim protocol lets exactly one move the alias.
+                try:
+                    await self._write(
+                        "approve promotion",
+                        label,
+                        backend,
+                        lambda b: b.approve_promotion(decided.model_copy(update={"approvals": names}), self.user, at),
+                        **detail,
+                        approvals=list(names),
+                    )
+                except ActionRefused as exc:
+                    return f"{recorded}; {request.target} was not moved by this approval: {exc}"
+                return f"{recorded}; {request.model} v{request.version} is now {request.target}"
             if needed > 1:
                 detail["approvals"] = [*request.approvals, self.user]
+            if completing:
+                detail["completed"] = "the alias already held it; only the approval was recorded"
             await self._write(
                 "approve promotion",
                 label,
@@ -325,6 +344,11 @@ class Actions:
                 lambda b: b.approve_promotion(decided, self.user, at),
                 **detail,
             )
+            if completing:
+                return (
+                    f"{request.model} v{request.version} is now {request.target}: the approval is "
+                    f"recorded (v{request.version} already held {request.target}; nothing moved)"
+                )
             return f"{request.model} v{request.version} is now {request.target}"
         except PromotionConflict as exc:
             raise self._refuse("approve promotion", label, backend, str(exc)) from exc
