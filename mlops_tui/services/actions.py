@@ -29,7 +29,16 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
-from mlops_tui.services.policy import CheckResult, checks_summary, evaluate, failed
+from mlops_tui.services.policy import (
+    CheckResult,
+    Directions,
+    MetricComparison,
+    checks_summary,
+    compare_metrics,
+    evaluate,
+    failed,
+    lower_is_better,
+)
 from mlops_tui.services.snapshot import Snapshot
 
 T = TypeVar("T")
@@ -53,6 +62,7 @@ class Actions:
         four_eyes: bool = True,
         ack_minutes: float = 15.0,
         policy: PolicyConfig | None = None,
+        directions: Directions = lower_is_better,
     ) -> None:
         self.hub = hub
         self.audit = audit
@@ -62,6 +72,7 @@ class Actions:
         self.four_eyes = four_eyes
         self.ack_minutes = ack_minutes
         self.policy = policy or PolicyConfig()
+        self.directions = directions  # `[metrics]` lower/higher_is_better, else the metric's name
         self._in_flight: set[tuple[str, str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -203,6 +214,20 @@ class Actions:
             snap.runs_by_id.get(candidate.run_id),
             snap.runs_by_id.get(held.run_id) if held else None,
             holder,
+            self.directions,
+        )
+
+    def metric_comparison(
+        self, request: PromotionRequest, holder: str | None, snapshot: Snapshot | None = None
+    ) -> list[MetricComparison]:
+        """The candidate's metrics beside the holder's, better/worse by `[metrics]` directions."""
+        snap = snapshot or self.hub.snapshot
+        candidate = snap.versions_by_key.get(request.key)
+        held = snap.versions_by_key.get((request.model, holder)) if holder else None
+        return compare_metrics(
+            snap.runs_by_id.get(candidate.run_id) if candidate else None,
+            snap.runs_by_id.get(held.run_id) if held else None,
+            self.directions,
         )
 
     def approval_refusal(

@@ -179,7 +179,7 @@ class FaultProxy:
         (with `Connection: close`) and pipe the whole answer back."""
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        method, target = (lines[0].split(" ") + ["", ""])[:2]
+        method, target = [*lines[0].split(" "), "", ""][:2]
         length = 0
         kept = [lines[0]]
         for line in lines[1:]:

@@ -135,7 +135,9 @@ class ApprovalDialog(ModalScreen[bool]):
         verdict = Text()
         if failed:
             verdict.append(
-                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ", style="bold red"
+                f"{len(failed)} {'check' if len(failed) == 1 else 'checks'} failed: approving needs an "
+                "override reason (break-glass). ",
+                style="bold red",
             )
         verdict.append(f"Approve as {visible(self.approver)}?  y approve   n / esc cancel", style="bold")
         with Vertical() as box:

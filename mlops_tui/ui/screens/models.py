@@ -11,7 +11,6 @@ from textual.widgets import Static
 
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.policy import compare_metrics
 from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
@@ -172,9 +171,6 @@ class ModelsScreen(BaseScreen):
         candidate = snap.versions_by_key.get(request.key)
         if candidate is None:
             return
-        champion = snap.versions_by_key.get((request.model, holder)) if holder else None
-        cand_run = snap.runs_by_id.get(candidate.run_id)
-        champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
         checks = actions.policy_checks(request, holder, snap)
         if actions.approval_refusal(request, checks, override="break-glass"):
             # a check fails and break-glass is off: refused before the dialog
@@ -184,7 +180,7 @@ class ModelsScreen(BaseScreen):
         dialog = ApprovalDialog(
             request,
             holder,
-            compare_metrics(cand_run, champ_run),
+            actions.metric_comparison(request, holder, snap),
             checks,
             self.mlops.runtime.user,
             deployments=snap.deployments,
@@ -196,8 +192,9 @@ class ModelsScreen(BaseScreen):
 
         def done(yes: bool | None) -> None:
             if yes and needs_override:
+                bad = sum(not c.passed for c in checks)
                 intro = Text(
-                    f"{sum(not c.passed for c in checks)} policy check(s) failed for "
+                    f"{bad} policy {'check' if bad == 1 else 'checks'} failed for "
                     f"{visible(request.model)} v{visible(request.version)}. Break glass: the reason "
                     "is recorded in the version's tags and the audit log."
                 )
