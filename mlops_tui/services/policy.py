@@ -7,7 +7,7 @@ the approval unless the policy allows break-glass and the approver gives a reaso
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mlops_tui.config.policy import Gate, PolicyRules
 from mlops_tui.domain import ModelVersion, Run, RunStatus
@@ -28,7 +28,7 @@ class MetricComparison:
     metric: str
     candidate: float | None
     champion: float | None
-    lower: bool | None = None  # lower is better (None: the name decides, lower_is_better)
+    lower: bool | None = field(default=None, compare=False)  # lower is better (None: by its name)
 
     @property
     def delta(self) -> float | None:
