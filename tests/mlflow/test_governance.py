@@ -181,7 +181,7 @@ def test_metrics_directions_from_the_config_mark_better_and_worse_in_the_compari
 
     # this team's "rmse" is a score where higher is better: [metrics] says so, and both marks follow
     flipped = write_config(tmp_path, mlflow_server, exp_name, gates + '\n[metrics]\nhigher_is_better = ["rmse"]\n')
-    code, out, _ = cli(capsys, "--config", str(flipped), "promotions", "approve", model, v2)
+    _, out, _ = cli(capsys, "--config", str(flipped), "promotions", "approve", model, v2)
     rmse = next(line for line in out.splitlines() if line.strip().startswith("rmse "))
     assert rmse.rstrip().endswith("champion"), rmse
     assert "pass  rmse <= holder * 1.02  (1.5000 <= 2.0400 (v1: 2.0000; worse))" in out
@@ -423,6 +423,36 @@ def test_models_history_after_three_promotions_one_outside_mlops_tui_and_at(
 
 
 # -- rollback is a request --------------------------------------------------------------------------
+async def test_the_version_detail_shows_the_alias_history_with_moves_outside_mlops_tui(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, monkeypatch, make_backend
+):
+    from datetime import datetime
+
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2, v3 = seed_versions(mlflow_server, model, exp_id, [HOLDER, HOLDER, HOLDER])
+    mlflow_server.set_alias(model, "champion", v1)
+    seed_request(mlflow_server, model, v2, "carol", note="better recall")
+    backend = make_backend()
+    await backend.open()
+    (request,) = [p for p in await backend.list_promotions() if p.model == model]
+    await backend.approve_promotion(request, "bob", datetime.now(UTC))
+    mlflow_server.set_alias(model, "champion", v3)  # with MLflow's own API, outside mlops-tui
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    app = policy_app(tmp_path, mlflow_server, exp_name, "")
+    async with app.run_test(size=(160, 80)) as pilot:
+        await wait_for_version(app, pilot, model, v3)
+        app.open_version(model, v2)
+        text = await wait_for_text(app, pilot, "Alias history")
+        text = await wait_for_text(app, pilot, "moved outside mlops-tui")
+    rows = [line for line in text.splitlines() if "champion" in line and " v" in line]
+    assert len(rows) == 3, text
+    assert f"v{v1}" in rows[0] and "moved outside mlops-tui" in rows[0]  # before the app saw it
+    assert f"v{v2} ◀" in rows[1] and "carol" in rows[1] and "bob" in rows[1]
+    assert f"v{v3}" in rows[2] and "moved outside mlops-tui" in rows[2] and "now" in rows[2]
+
+
 def test_a_rollback_is_an_urgent_request_approved_end_to_end_and_the_history_keeps_everything(
     mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
 ):

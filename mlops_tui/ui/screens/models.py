@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -11,7 +12,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
-from mlops_tui.services.promotion_history import holder_history
+from mlops_tui.services.promotion_history import aliases_of, holder_history, how_text, when_text
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
@@ -378,6 +379,8 @@ class VersionDetailScreen(BaseScreen):
                 id="version-deployments",
                 empty_text="not deployed",
             )
+            yield Static("Alias history (who held each alias when)", classes="section")
+            yield Static(id="alias-history")
             yield Static("Tags", classes="section")
             yield KeyValues(id="version-tags")
             yield Static("Logged model (MLflow 3)", classes="section", id="logged-model-title")
@@ -447,6 +450,7 @@ class VersionDetailScreen(BaseScreen):
         serving = [d for d in snapshot.deployments if d.model == v.model and d.version == v.version]
         self.query_one("#version-deployments", DataGrid).set_rows(serving)
         self.query_one("#version-tags", KeyValues).show(sorted(v.tags.items()))
+        self.query_one("#alias-history", Static).update(alias_history(snapshot, v))
 
     def action_open_run(self) -> None:
         v = self.snapshot.versions_by_key.get((self.model, self.version))
@@ -460,6 +464,30 @@ class VersionDetailScreen(BaseScreen):
             self.mlops.open_run(row.id)
         else:
             self.mlops.open_deployment(row.name)
+
+
+def alias_history(snapshot: Snapshot, version: ModelVersion) -> Table | Text:
+    """The version's model: every change of holder of each alias, as `models history` lists it
+    (from the promotion tags on the server), with this version's rows marked."""
+    aliases = aliases_of(version.model, snapshot.versions, snapshot.promotions)
+    if not aliases:
+        return Text(f"no alias of {visible(version.model)} has had a holder", style="dim")
+    table = Table(box=None, expand=True, header_style="bold", padding=(0, 1))
+    for column in ("alias", "version", "since", "requested by", "approved by", "checks", "how"):
+        table.add_column(column)
+    for alias in aliases:
+        for change in holder_history(version.model, alias, snapshot.promotions, snapshot.versions):
+            mine = change.version == version.version
+            table.add_row(
+                Text(visible(alias)),
+                Text(f"v{visible(change.version)}" + (" ◀" if mine else ""), style="bold" if mine else ""),
+                Text(when_text(change)),
+                Text(visible(change.requester) or "-"),
+                Text(visible(", ".join(change.approvers)) or "-"),
+                Text(visible(change.checks) or "-"),
+                Text(visible(how_text(change)), style="yellow" if change.outside else ""),
+            )
+    return table
 
 
 def _num(text: str) -> int:
