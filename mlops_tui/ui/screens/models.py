@@ -17,6 +17,7 @@ from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.dialogs.rollback import propose_rollback
 from mlops_tui.ui.format import ago, local_time
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
@@ -256,46 +257,7 @@ class ModelsScreen(BaseScreen):
         if model is None:
             self.notify("Select a model version to propose a rollback", severity="warning")
             return
-        target = self.mlops.runtime.actions.default_target(
-            version.backend if version is not None else request.backend  # type: ignore[union-attr]
-        )
-        history = holder_history(model, target, self.snapshot.promotions, self.snapshot.versions)
-        current = history[-1].version if history else None
-        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
-        if previous is None or (model, previous) not in self.snapshot.versions_by_key:
-            self.notify(
-                f"{model}: no previous holder of {target} to roll back to",
-                title="No rollback",
-                severity="warning",
-                markup=False,
-            )
-            return
-        back = self.snapshot.versions_by_key[(model, previous)]
-        refusal = self.mlops.runtime.actions.request_refusal(model, previous)
-        if refusal:
-            self.notify(refusal, title="Not requested", severity="error", timeout=8, markup=False)
-            return
-        intro = Text(
-            f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
-            f"v{visible(previous)}: an urgent promotion request, approved under the policy."
-        )
-
-        def done(values: dict[str, str] | None) -> None:
-            if values:
-                self.run_rollback(back, target, values["reason"])
-
-        self.app.push_screen(PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done)
-
-    @work(group="actions", exit_on_error=False)
-    async def run_rollback(self, version: ModelVersion, target: str, reason: str) -> None:
-        try:
-            outcome = await self.mlops.runtime.actions.request_rollback(
-                version.backend, version.model, version.version, target, reason
-            )
-        except ActionRefused as exc:
-            self.notify(str(exc), title="Not requested", severity="error", timeout=8, markup=False)
-            return
-        self.notify(outcome, title="Rollback", markup=False)
+        propose_rollback(self, model)
 
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
