@@ -192,7 +192,9 @@ class FaultProxy:
         path = target.split("?")[0]
         self.requests.append((method, path))
         if path in self.failing_paths:
-            writer.write(_response("500 Internal Server Error", b'{"error_code": "INTERNAL_ERROR", "message": "injected fault"}'))
+            writer.write(
+                _response("500 Internal Server Error", b'{"error_code": "INTERNAL_ERROR", "message": "injected fault"}')
+            )
             await writer.drain()
             return
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)

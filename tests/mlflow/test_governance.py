@@ -174,7 +174,8 @@ def test_metrics_directions_from_the_config_mark_better_and_worse_in_the_compari
     monkeypatch.setenv("MLOPS_TUI_USER", "bob")
     gates = policy_toml(["rmse <= holder * 1.02"])
     by_name = write_config(tmp_path, mlflow_server, exp_name, gates)
-    code, out, _ = cli(capsys, "--config", str(by_name), "promotions", "approve", model, v2)
+    code, out, err = cli(capsys, "--config", str(by_name), "promotions", "approve", model, v2)
+    assert code == 1 and "confirm with --yes" in err  # shown, not approved
     rmse = next(line for line in out.splitlines() if line.strip().startswith("rmse "))
     assert rmse.rstrip().endswith("candidate")  # by its name, a lower rmse is better
     assert "(v1: 2.0000; better)" in out

@@ -66,7 +66,13 @@ def mlflow_toml(server, exp_name: str) -> str:
 
 
 async def test_R_in_an_alerts_detail_requests_an_urgent_rollback_naming_the_alert(
-    mlflow_server, mlflow_experiment, mlflow_model_name, make_backend, alertmanager_case, tmp_path, monkeypatch  # noqa: F811 - the fixture imported above
+    mlflow_server,
+    mlflow_experiment,
+    mlflow_model_name,
+    make_backend,
+    alertmanager_case,
+    tmp_path,
+    monkeypatch,  # noqa: F811 - the fixture imported above
 ):
     model = mlflow_model_name
     exp_id, exp_name = mlflow_experiment
