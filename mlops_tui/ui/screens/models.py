@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -55,18 +55,60 @@ class ModelsScreen(BaseScreen):
 
     # -- keys that cannot act here are shown dimmed, with the reason in `?` ----------------------
     def unavailable_reason(self, action: str) -> str:
-        if action in ("approve", "reject", "request", "rollback"):
-            try:
-                if self.mlops.runtime.actions.read_only:
-                    return "read-only mode: no writes"
-            except Exception:  # not attached to the app yet
-                return ""
+        """Why `action` cannot act on the selected row now ('' when it can): read-only, the
+        user's own request (four-eyes), not an allowed approver, already approved by them, a
+        check failing without break-glass, a request already pending."""
+        try:
+            actions = self.mlops.runtime.actions
+        except Exception:  # not attached to the app yet
+            return ""
+        if action in ("approve", "reject", "request", "rollback") and actions.read_only:
+            return "read-only mode: no writes"
+        try:
+            if action == "approve":
+                return self._approve_refusal() or ""
+            if action == "request":
+                version = self._selected_version()
+                if version is not None:
+                    return actions.request_refusal(version.model, version.version) or ""
+        except Exception:  # the lists are not composed yet
+            return ""
         return ""
+
+    def _approve_refusal(self) -> str | None:
+        request = self._selected_request()
+        if request is None or request.state != PromotionState.PENDING:
+            return None
+        actions = self.mlops.runtime.actions
+        refusal = actions.approval_refusal(request)
+        if refusal or actions.rules_for(request).break_glass:
+            return refusal
+        # no break-glass: a failing check blocks, judged against the holder this snapshot shows
+        holder = next(
+            (v.version for v in self.snapshot.versions if v.model == request.model and request.target in v.aliases),
+            None,
+        )
+        return actions.approval_refusal(request, actions.policy_checks(request, holder, self.snapshot), "no reason")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.unavailable_reason(action):
             return None  # dimmed in the footer, and the key does nothing
         return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key pressed on a row it cannot act on says why (the action audits the
+        refusal); in read-only mode it stays silent, as every write key does."""
+        action = {"a": "approve", "p": "request"}.get(event.key)
+        if action is None or self.mlops.runtime.actions.read_only or not self.unavailable_reason(action):
+            return
+        event.stop()
+        getattr(self, f"action_{action}")()
+
+    def on_data_grid_cursor_moved(self, _event: DataGrid.CursorMoved) -> None:
+        self.refresh_bindings()  # what the keys can do depends on the selected row
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self.refresh_bindings()
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(
@@ -98,6 +140,7 @@ class ModelsScreen(BaseScreen):
         versions.border_subtitle = "p request promotion  enter details"
         self.honest_empty(requests, "promotions", snapshot=snapshot)
         self.honest_empty(versions, "registry", snapshot=snapshot)
+        self.refresh_bindings()
         pending = getattr(self, "_pending_selection", None)
         if pending is not None:  # asked for before this screen was composed (Overview → enter)
             self._pending_selection: tuple[str, str] | None = None
