@@ -70,9 +70,9 @@ async def test_R_in_an_alerts_detail_requests_an_urgent_rollback_naming_the_aler
     mlflow_experiment,
     mlflow_model_name,
     make_backend,
-    alertmanager_case,
+    alertmanager_case,  # noqa: F811 - the fixture imported above
     tmp_path,
-    monkeypatch,  # noqa: F811 - the fixture imported above
+    monkeypatch,
 ):
     model = mlflow_model_name
     exp_id, exp_name = mlflow_experiment
