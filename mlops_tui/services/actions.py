@@ -39,6 +39,7 @@ from mlops_tui.services.policy import (
     failed,
     lower_is_better,
 )
+from mlops_tui.services.promotion_card import load_card, signature_checks
 from mlops_tui.services.snapshot import Snapshot
 
 T = TypeVar("T")
@@ -309,6 +310,7 @@ class Actions:
             # alias moved, recording failed). Approving again records it; nothing moves.
             completing = holder == request.version
             checks = self.policy_checks(request, holder)
+            checks += signature_checks(await load_card(self.hub, request, holder), self.rules_for(request))
             refusal = self.approval_refusal(request, checks, override, rollback)
             if refusal:
                 raise self._refuse("approve promotion", label, backend, refusal)

@@ -54,6 +54,7 @@ class CheckResult:
     name: str
     passed: bool
     detail: str = ""
+    unknown: bool = False  # could not be judged (e.g. signature unknown): shown, does not block
 
 
 def compare_metrics(
@@ -144,5 +145,7 @@ def failed(checks: list[CheckResult]) -> list[CheckResult]:
 def checks_summary(checks: list[CheckResult]) -> str:
     """One line for the record: how many passed, and which failed."""
     bad = failed(checks)
-    text = f"{len(checks) - len(bad)} passed, {len(bad)} failed"
+    unknown = [c for c in checks if c.passed and c.unknown]
+    text = f"{len(checks) - len(bad) - len(unknown)} passed, {len(bad)} failed"
+    text += f", {len(unknown)} unknown" if unknown else ""
     return text + (": " + "; ".join(c.name for c in bad) if bad else "")

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
+from mlops_tui.services.promotion_card import load_card, signature_checks
 from mlops_tui.services.promotion_history import aliases_of, holder_history, how_text, when_text
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
@@ -216,7 +217,9 @@ class ModelsScreen(BaseScreen):
         candidate = snap.versions_by_key.get(request.key)
         if candidate is None:
             return
-        checks = actions.policy_checks(request, holder, snap)
+        # signature and datasets of both versions: read through the hub, off the UI thread
+        card = await load_card(actions.hub, request, holder)
+        checks = actions.policy_checks(request, holder, snap) + signature_checks(card, actions.rules_for(request))
         if actions.approval_refusal(request, checks, override="break-glass"):
             # a check fails and break-glass is off: refused before the dialog
             self.run_approval(request, holder)
@@ -229,6 +232,7 @@ class ModelsScreen(BaseScreen):
             checks,
             self.mlops.runtime.user,
             deployments=snap.deployments,
+            card=card,
         )
 
         def reason_given(values: dict[str, str] | None) -> None:
