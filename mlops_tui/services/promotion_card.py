@@ -35,8 +35,12 @@ class ApprovalCard:
 
 async def _side(hub: Hub, backend: str, model: str, version: str) -> CardSide:
     try:
-        if not hasattr(hub.backend(backend), "version_card"):
-            return CardSide(version, error=f"{backend} cannot tell")
+        readable = hasattr(hub.backend(backend), "version_card")
+    except Exception:  # no such backend in this session
+        readable = False
+    if not readable:
+        return CardSide(version, error=f"{backend or 'this backend'} cannot tell")
+    try:
         card = await hub.call(backend, lambda b: b.version_card(model, version))
     except BackendError as exc:
         return CardSide(version, error=redact(str(exc)))
