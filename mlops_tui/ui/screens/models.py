@@ -58,7 +58,8 @@ class ModelsScreen(BaseScreen):
     def unavailable_reason(self, action: str) -> str:
         """Why `action` cannot act on the selected row now ('' when it can): read-only, the
         user's own request (four-eyes), not an allowed approver, already approved by them, a
-        check failing without break-glass, a request already pending."""
+        check failing without break-glass. (`p` on a version with a pending request stays lit:
+        it is refused, with the reason, before the prompt.)"""
         try:
             actions = self.mlops.runtime.actions
         except Exception:  # not attached to the app yet
@@ -68,10 +69,6 @@ class ModelsScreen(BaseScreen):
         try:
             if action == "approve":
                 return self._approve_refusal() or ""
-            if action == "request":
-                version = self._selected_version()
-                if version is not None:
-                    return actions.request_refusal(version.model, version.version) or ""
         except Exception:  # the lists are not composed yet
             return ""
         return ""
@@ -99,7 +96,7 @@ class ModelsScreen(BaseScreen):
     def on_key(self, event: events.Key) -> None:
         """A dimmed key pressed on a row it cannot act on says why (the action audits the
         refusal); in read-only mode it stays silent, as every write key does."""
-        action = {"a": "approve", "p": "request"}.get(event.key)
+        action = {"a": "approve"}.get(event.key)
         if action is None or self.mlops.runtime.actions.read_only or not self.unavailable_reason(action):
             return
         event.stop()
@@ -478,6 +475,9 @@ class VersionDetailScreen(BaseScreen):
 def alias_history(snapshot: Snapshot, version: ModelVersion) -> Table | Text:
     """The version's model: every change of holder of each alias, as `models history` lists it
     (from the promotion tags on the server), with this version's rows marked."""
+    coverage = snapshot.coverage("promotions")
+    if not coverage.complete:  # unknown is not "no history": say what is missing
+        return Text(f"alias history unknown: {visible(coverage.describe())}", style="yellow")
     aliases = aliases_of(version.model, snapshot.versions, snapshot.promotions)
     if not aliases:
         return Text(f"no alias of {visible(version.model)} has had a holder", style="dim")
