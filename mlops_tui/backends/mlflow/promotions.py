@@ -513,8 +513,18 @@ async def record_approval(
     # one tag per approver first: two approvals at the same moment cannot overwrite each other
     await _set_tags(client, request.model, request.version, {approval_key(approver): mine})
     recorded = await version_tags(client, request.model, request.version)
-    # then the readable summary, from what the server holds now
-    await _set_tags(client, request.model, request.version, {APPROVALS: ",".join(approval_entries(recorded))})
+    if approver not in approvals_of(recorded):
+        raise PromotionUnknown(
+            f"{request.model} v{request.version}: the server answered the approval, but re-reading "
+            "the version's tags does not show it; unknown — check"
+        )
+    # then the readable summary, from what the server holds now. It is only a summary (the
+    # per-approver tags are the record): two approvers writing it at the same moment can make
+    # MLflow refuse one insert, which loses nothing.
+    try:
+        await _set_tags(client, request.model, request.version, {APPROVALS: ",".join(approval_entries(recorded))})
+    except BackendError:
+        pass
     return approvals_of(recorded)
 
 
