@@ -103,8 +103,8 @@ def test_a_ready_version_of_a_finished_run_that_improves_passes_every_gate():
     assert evaluate(rules(gates=gates), version(), candidate, holder, "6") == [
         READY_OK,
         FINISHED_OK,
-        CheckResult("auc >= holder - 0.005", True, "0.8750 >= 0.7450 (v6: 0.7500)"),
-        CheckResult("rmse <= holder * 1.02", True, "2.5000 <= 3.0600 (v6: 3.0000)"),
+        CheckResult("auc >= holder - 0.005", True, "0.8750 >= 0.7450 (v6: 0.7500; better)"),
+        CheckResult("rmse <= holder * 1.02", True, "2.5000 <= 3.0600 (v6: 3.0000; better)"),
         CheckResult("auc >= 0.80", True, "0.8750 >= 0.8000"),
     ]
 
@@ -113,17 +113,17 @@ def test_a_drop_past_the_allowance_fails_and_one_within_it_passes():
     holder = run({"auc": 0.875}, run_id="r0")
     gate = ["auc >= holder - 0.125"]
     assert evaluate(rules(gates=gate), version(), run({"auc": 0.75}), holder, "6")[2] == CheckResult(
-        "auc >= holder - 0.125", True, "0.7500 >= 0.7500 (v6: 0.8750)"
+        "auc >= holder - 0.125", True, "0.7500 >= 0.7500 (v6: 0.8750; worse)"
     )  # exactly at the allowance: passes
     assert evaluate(rules(gates=gate), version(), run({"auc": 0.625}), holder, "6")[2] == CheckResult(
-        "auc >= holder - 0.125", False, "0.6250 >= 0.7500 (v6: 0.8750)"
+        "auc >= holder - 0.125", False, "0.6250 >= 0.7500 (v6: 0.8750; worse)"
     )
 
 
 def test_an_error_that_rises_past_the_factor_fails():
     holder = run({"rmse": 2.0}, run_id="r0")
     checks = evaluate(rules(gates=["rmse <= holder * 1.5"]), version(), run({"rmse": 3.5}), holder, "6")
-    assert checks[2] == CheckResult("rmse <= holder * 1.5", False, "3.5000 <= 3.0000 (v6: 2.0000)")
+    assert checks[2] == CheckResult("rmse <= holder * 1.5", False, "3.5000 <= 3.0000 (v6: 2.0000; worse)")
 
 
 def test_an_absolute_gate_fails_below_its_number():

@@ -34,6 +34,7 @@ from mlops_tui.domain import (
     Run,
     Silence,
 )
+from mlops_tui.domain.model_card import VersionCard
 
 
 class Capability(StrEnum):
@@ -386,6 +387,17 @@ class Backend(abc.ABC, Generic[OptionsT]):
     @classmethod
     def records_approvals(cls) -> bool:
         return cls.record_approval is not Backend.record_approval
+
+    async def version_card(self, model: str, version: str) -> VersionCard:
+        """A version's signature and its source run's dataset inputs, for the approval card.
+
+        Optional: without it the card says "signature unknown: <kind> cannot tell".
+        """
+        raise NotSupported(f"{self.kind} cannot tell")
+
+    @classmethod
+    def reads_version_cards(cls) -> bool:
+        return cls.version_card is not Backend.version_card
 
     # -- deployments ---------------------------------------------------------------------
     async def list_deployments(self) -> Sequence[Deployment]:

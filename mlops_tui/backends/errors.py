@@ -35,3 +35,7 @@ class NotFound(BackendError):
 
 class PromotionUnknown(BackendError):
     """A promotion write was answered, then the app could not prove its outcome: check."""
+
+
+class PromotionPartial(PromotionUnknown):
+    """An approval cut in half: the alias moved, then recording the approval failed."""

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
 from mlops_tui.core.text import printable
 from mlops_tui.domain import PromotionRequest, PromotionState
-from mlops_tui.services.policy import compare_metrics
 from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 
@@ -158,17 +157,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
         if refusal:
             act(actions.approve(request, None))  # audits the refusal and raises it
         holder = act(actions.current_holder(request))
-        candidate = snap.versions_by_key[(request.model, request.version)]
-        champion = snap.versions_by_key.get((request.model, holder)) if holder else None
-        cand_run = snap.runs_by_id.get(candidate.run_id)
-        champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
         print(
             printable(
                 f"{request.model} v{request.version} -> {request.target} "
                 f"(now v{holder or '-'}), requested by {request.requester}: {request.note}"
             )
         )
-        for c in compare_metrics(cand_run, champ_run):
+        for c in actions.metric_comparison(request, holder, snap):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))
         checks = actions.policy_checks(request, holder, snap)

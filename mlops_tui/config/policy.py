@@ -7,6 +7,7 @@
     approvers = 1                   # distinct approvers besides the requester
     allowed_approvers = []          # empty: anyone but the requester
     break_glass = true
+    same_signature = true           # a changed model signature fails a check (false: warns)
 
     [policy.models."fraud-*"]       # overrides for matching model names
     approvers = 2
@@ -102,6 +103,7 @@ class PolicyOverride(BaseModel):
     allowed_approvers: list[str] | None = None
     break_glass: bool | None = None
     rollback_needs_approval: bool | None = None
+    same_signature: bool | None = None
 
     _gates = field_validator("gates")(_check_gates)
 
@@ -119,6 +121,8 @@ class PolicyRules(BaseModel):
     allowed_approvers: list[str] = Field(default_factory=list)
     break_glass: bool = True
     rollback_needs_approval: bool = True
+    # a candidate whose logged signature differs from the holder's fails a check (false: it warns)
+    same_signature: bool = True
 
     _gates = field_validator("gates")(_check_gates)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from mlops_tui.backends.base import Backend
-from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionUnknown
+from mlops_tui.backends.errors import BackendError, PromotionConflict, PromotionPartial, PromotionUnknown
 from mlops_tui.config.identity import same_identity
 from mlops_tui.config.policy import PolicyConfig, PolicyRules
 from mlops_tui.core.secrets import redact
@@ -30,7 +30,17 @@ from mlops_tui.domain.alerts import ACK_PREFIX
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
-from mlops_tui.services.policy import CheckResult, checks_summary, evaluate, failed
+from mlops_tui.services.policy import (
+    CheckResult,
+    Directions,
+    MetricComparison,
+    checks_summary,
+    compare_metrics,
+    evaluate,
+    failed,
+    lower_is_better,
+)
+from mlops_tui.services.promotion_card import load_card, signature_checks
 from mlops_tui.services.snapshot import Snapshot
 
 T = TypeVar("T")
@@ -54,6 +64,7 @@ class Actions:
         four_eyes: bool = True,
         ack_minutes: float = 15.0,
         policy: PolicyConfig | None = None,
+        directions: Directions = lower_is_better,
     ) -> None:
         self.hub = hub
         self.audit = audit
@@ -63,6 +74,7 @@ class Actions:
         self.four_eyes = four_eyes
         self.ack_minutes = ack_minutes
         self.policy = policy or PolicyConfig()
+        self.directions = directions  # `[metrics]` lower/higher_is_better, else the metric's name
         self._in_flight: set[tuple[str, str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -94,6 +106,11 @@ class Actions:
         except PromotionConflict as exc:  # lost a race, or the target moved: nothing written
             message = redact(str(exc))
             self._record(action, target, "refused", backend, reason=message, **detail)
+            self.hub.refresh(backend)
+            raise ActionRefused(message) from exc
+        except PromotionPartial as exc:  # the alias moved, recording the approval failed
+            message = redact(str(exc))
+            self._record(action, target, "partial", backend, error=message, **detail)
             self.hub.refresh(backend)
             raise ActionRefused(message) from exc
         except PromotionUnknown as exc:  # a write answered, then its outcome could not be read
@@ -199,6 +216,20 @@ class Actions:
             snap.runs_by_id.get(candidate.run_id),
             snap.runs_by_id.get(held.run_id) if held else None,
             holder,
+            self.directions,
+        )
+
+    def metric_comparison(
+        self, request: PromotionRequest, holder: str | None, snapshot: Snapshot | None = None
+    ) -> list[MetricComparison]:
+        """The candidate's metrics beside the holder's, better/worse by `[metrics]` directions."""
+        snap = snapshot or self.hub.snapshot
+        candidate = snap.versions_by_key.get(request.key)
+        held = snap.versions_by_key.get((request.model, holder)) if holder else None
+        return compare_metrics(
+            snap.runs_by_id.get(candidate.run_id) if candidate else None,
+            snap.runs_by_id.get(held.run_id) if held else None,
+            self.directions,
         )
 
     def approval_refusal(
@@ -276,11 +307,11 @@ class Actions:
                     f"conflict: {request.target} is now held by {now} (it was {was} when you "
                     "opened the dialog); nothing was changed",
                 )
-            if holder == request.version:
-                raise self._refuse(
-                    "approve promotion", label, backend, f"version {holder} already holds {request.target}"
-                )
+            # The target already holds the pending candidate: an approval cut in half (the
+            # alias moved, recording failed). Approving again records it; nothing moves.
+            completing = holder == request.version
             checks = self.policy_checks(request, holder)
+            checks += signature_checks(await load_card(self.hub, request, holder), self.rules_for(request))
             refusal = self.approval_refusal(request, checks, override, rollback)
             if refusal:
                 raise self._refuse("approve promotion", label, backend, refusal)
@@ -313,12 +344,27 @@ class Actions:
                     approval=f"{len(request.approvals) + 1} of {needed}",
                     moved=False,
                 )
-                return (
-                    f"approval {len(names)} of {needed} recorded ({', '.join(names)}); "
-                    f"{request.target} moves when {needed - len(names)} more approve"
-                )
+                recorded = f"approval {len(names)} of {needed} recorded ({', '.join(names)})"
+                if len(names) < needed:
+                    return f"{recorded}; {request.target} moves when {needed - len(names)} more approve"
+                # Another approver recorded theirs at the same moment: together they are enough.
+                # Both may get here; the claim protocol lets exactly one move the alias.
+                try:
+                    await self._write(
+                        "approve promotion",
+                        label,
+                        backend,
+                        lambda b: b.approve_promotion(decided.model_copy(update={"approvals": names}), self.user, at),
+                        **detail,
+                        approvals=list(names),
+                    )
+                except ActionRefused as exc:
+                    return f"{recorded}; {request.target} was not moved by this approval: {exc}"
+                return f"{recorded}; {request.model} v{request.version} is now {request.target}"
             if needed > 1:
                 detail["approvals"] = [*request.approvals, self.user]
+            if completing:
+                detail["completed"] = "the alias already held it; only the approval was recorded"
             await self._write(
                 "approve promotion",
                 label,
@@ -326,6 +372,11 @@ class Actions:
                 lambda b: b.approve_promotion(decided, self.user, at),
                 **detail,
             )
+            if completing:
+                return (
+                    f"{request.model} v{request.version} is now {request.target}: the approval is "
+                    f"recorded (v{request.version} already held {request.target}; nothing moved)"
+                )
             return f"{request.model} v{request.version} is now {request.target}"
         except PromotionConflict as exc:
             raise self._refuse("approve promotion", label, backend, str(exc)) from exc

@@ -6,7 +6,8 @@ the approval unless the policy allows break-glass and the approver gives a reaso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from mlops_tui.config.policy import Gate, PolicyRules
 from mlops_tui.domain import ModelVersion, Run, RunStatus
@@ -19,11 +20,15 @@ def lower_is_better(metric: str) -> bool:
     return any(word in name for word in _LOWER_IS_BETTER)
 
 
+Directions = Callable[[str], bool]  # is lower better for this metric? (`[metrics]` overrides)
+
+
 @dataclass(frozen=True)
 class MetricComparison:
     metric: str
     candidate: float | None
     champion: float | None
+    lower: bool | None = field(default=None, compare=False)  # lower is better (None: by its name)
 
     @property
     def delta(self) -> float | None:
@@ -39,7 +44,8 @@ class MetricComparison:
             return ""
         if delta == 0:
             return "equal"
-        improved = delta < 0 if lower_is_better(self.metric) else delta > 0
+        lower = lower_is_better(self.metric) if self.lower is None else self.lower
+        improved = delta < 0 if lower else delta > 0
         return "candidate" if improved else "champion"
 
 
@@ -48,15 +54,19 @@ class CheckResult:
     name: str
     passed: bool
     detail: str = ""
+    unknown: bool = False  # could not be judged (e.g. signature unknown): shown, does not block
 
 
-def compare_metrics(candidate: Run | None, champion: Run | None) -> list[MetricComparison]:
+def compare_metrics(
+    candidate: Run | None, champion: Run | None, directions: Directions = lower_is_better
+) -> list[MetricComparison]:
     keys = sorted(set(candidate.metrics if candidate else {}) | set(champion.metrics if champion else {}))
     return [
         MetricComparison(
             k,
             candidate.metrics.get(k) if candidate else None,
             champion.metrics.get(k) if champion else None,
+            directions(k),
         )
         for k in keys
     ]
@@ -68,6 +78,7 @@ def evaluate(
     candidate_run: Run | None,
     holder_run: Run | None,
     holder: str | None = None,
+    directions: Directions = lower_is_better,
 ) -> list[CheckResult]:
     """Each of the policy's checks for `candidate`, pass or fail with its numbers.
 
@@ -98,11 +109,13 @@ def evaluate(
         )
     metrics = candidate_run.metrics if candidate_run else {}
     for gate in rules.parsed_gates:
-        checks.append(_gate_check(gate, metrics.get(gate.metric), holder_run, holder))
+        checks.append(_gate_check(gate, metrics.get(gate.metric), holder_run, holder, directions))
     return checks
 
 
-def _gate_check(gate: Gate, value: float | None, holder_run: Run | None, holder: str | None) -> CheckResult:
+def _gate_check(
+    gate: Gate, value: float | None, holder_run: Run | None, holder: str | None, directions: Directions
+) -> CheckResult:
     if gate.against_holder and holder is None:
         return CheckResult(gate.text, True, "no current holder to compare with")
     if value is None:
@@ -118,7 +131,10 @@ def _gate_check(gate: Gate, value: float | None, holder_run: Run | None, holder:
     assert bound is not None
     detail = f"{value:.4f} {gate.op} {bound:.4f}"
     if held is not None:
-        detail += f" (v{holder}: {held:.4f})"
+        # better or worse than the holder, by the metric's direction ([metrics] overrides the name)
+        mark = MetricComparison(gate.metric, value, held, directions(gate.metric)).better
+        word = {"candidate": "better", "champion": "worse", "equal": "equal"}.get(mark, "")
+        detail += f" (v{holder}: {held:.4f}; {word})" if word else f" (v{holder}: {held:.4f})"
     return CheckResult(gate.text, gate.holds(value, bound), detail)
 
 
@@ -129,5 +145,7 @@ def failed(checks: list[CheckResult]) -> list[CheckResult]:
 def checks_summary(checks: list[CheckResult]) -> str:
     """One line for the record: how many passed, and which failed."""
     bad = failed(checks)
-    text = f"{len(checks) - len(bad)} passed, {len(bad)} failed"
+    unknown = [c for c in checks if c.passed and c.unknown]
+    text = f"{len(checks) - len(bad) - len(unknown)} passed, {len(bad)} failed"
+    text += f", {len(unknown)} unknown" if unknown else ""
     return text + (": " + "; ".join(c.name for c in bad) if bad else "")

@@ -130,3 +130,30 @@ def holder_at(history: list[HolderChange], when: datetime) -> tuple[HolderChange
             else:
                 break
     return held, ""
+
+
+def when_text(change: HolderChange) -> str:
+    """When the change happened, in words: a time, or the window an outside move fell in."""
+    if change.at is not None:
+        return change.at.isoformat(" ", "minutes")
+    after = change.after.isoformat(" ", "minutes") if change.after else "?"
+    before = change.before.isoformat(" ", "minutes") if change.before else "now"
+    return f"between {after} and {before}"
+
+
+def how_text(change: HolderChange) -> str:
+    """How it got there: moved outside mlops-tui, a rollback, an override (or '' for a request)."""
+    if change.outside:
+        return OUTSIDE
+    return " ".join(
+        part
+        for part in ("rollback" if change.rollback else "", f"override: {change.override}" if change.override else "")
+        if part
+    )
+
+
+def aliases_of(model: str, versions: Iterable[ModelVersion], promotions: Iterable[PromotionRequest]) -> list[str]:
+    """Every alias of `model` with a history: held now, or the target of an approval."""
+    found = {a for v in versions if v.model == model for a in v.aliases}
+    found |= {p.target for p in promotions if p.model == model and p.state == PromotionState.APPROVED}
+    return sorted(found)

@@ -22,6 +22,7 @@ from mlops_tui.services.ack_keeper import AckKeeper
 from mlops_tui.services.actions import Actions
 from mlops_tui.services.alert_journal import AlertJournal, JournalRecorder
 from mlops_tui.services.audit import AuditLog
+from mlops_tui.services.compare import MetricDirections
 from mlops_tui.services.hub import Hub
 
 DEMO_CONTEXT = "demo"
@@ -212,6 +213,7 @@ def build_runtime(
         four_eyes=settings.four_eyes if settings else True,
         policy=settings.policy if settings else None,
         ack_minutes=settings.ack_minutes if settings else 15.0,
+        directions=MetricDirections.from_settings(settings).lower_is_better,
     )
     return Runtime(
         hub=hub,

@@ -33,6 +33,11 @@ class FaultProxy:
         # without breaking anything (set from any thread; read on the proxy's loop).
         self.latency_seconds = 0.0
         self.connections = 0
+        # Path-selective mode (`fail_only`): each request is read, recorded in `requests` as
+        # (method, path), and answered 500 when its path is in `failing_paths`, else forwarded.
+        self.selective = False
+        self.failing_paths: frozenset[str] = frozenset()
+        self.requests: list[tuple[str, str]] = []
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.base_events.Server | None = None
         self._loop = asyncio.new_event_loop()
@@ -57,6 +62,13 @@ class FaultProxy:
     def set_fault(self, fault: str | None) -> None:
         assert fault is None or fault in FAULTS, fault
         self._call(self._apply(fault))
+
+    def fail_only(self, *paths: str) -> None:
+        """From now on, record every request, and fail with a 500 only those to `paths`
+        (e.g. "/api/2.0/mlflow/model-versions/set-tag"); no paths: record and forward all."""
+        self.failing_paths = frozenset(paths)
+        self.selective = True
+        self._call(self._close_all(stop_listening=False))  # pooled connections re-open in this mode
 
     def _call(self, coro) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
@@ -92,7 +104,9 @@ class FaultProxy:
         self.connections += 1
         fault = self.fault
         try:
-            if fault is None:
+            if fault is None and self.selective:
+                await self._selective(reader, writer)
+            elif fault is None:
                 await self._pipe(reader, writer)
             elif fault == "hang":
                 while await reader.read(65536):
@@ -159,6 +173,41 @@ class FaultProxy:
         elif fault == "redirect":
             writer.write(_response("302 Found", b"", "text/plain", f"Location: {self.url}{path}\r\n"))
         await writer.drain()
+
+    async def _selective(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One request per connection: fail it if its path is chosen, else forward it upstream
+        (with `Connection: close`) and pipe the whole answer back."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, target = [*lines[0].split(" "), "", ""][:2]
+        length = 0
+        kept = [lines[0]]
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip() or 0)
+            if line and name.strip().lower() != "connection":
+                kept.append(line)
+        body = await reader.readexactly(length) if length else b""
+        path = target.split("?")[0]
+        self.requests.append((method, path))
+        if path in self.failing_paths:
+            writer.write(
+                _response("500 Internal Server Error", b'{"error_code": "INTERNAL_ERROR", "message": "injected fault"}')
+            )
+            await writer.drain()
+            return
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        self._writers.add(up_writer)
+        try:
+            up_writer.write(("\r\n".join([*kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1") + body)
+            await up_writer.drain()
+            while data := await up_reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            self._writers.discard(up_writer)
+            up_writer.close()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)

@@ -96,8 +96,8 @@ def test_headless_a_failing_gate_blocks_and_an_override_with_a_reason_approves(
 
     code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
     assert code == 1
-    assert "FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in out
-    assert "pass  rmse <= holder * 1.02  (1.5000 <= 2.0400 (v1: 2.0000))" in out
+    assert "FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750; worse))" in out
+    assert "pass  rmse <= holder * 1.02  (1.5000 <= 2.0400 (v1: 2.0000; better))" in out
     assert "policy: 1 check failed: auc >= holder - 0.005" in err and "override" in err
     assert mlflow_server.alias_version(model, "champion") == v1
 
@@ -165,6 +165,30 @@ def test_headless_passing_gates_approve_and_break_glass_off_refuses_any_override
     assert [e["outcome"] for e in audit(isolated_dirs) if e["action"] == "approve promotion"] == ["refused", "ok"]
 
 
+def test_metrics_directions_from_the_config_mark_better_and_worse_in_the_comparison_and_the_gates(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch, isolated_dirs
+):
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2 = seed(mlflow_server, model, exp_id)
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    gates = policy_toml(["rmse <= holder * 1.02"])
+    by_name = write_config(tmp_path, mlflow_server, exp_name, gates)
+    code, out, err = cli(capsys, "--config", str(by_name), "promotions", "approve", model, v2)
+    assert code == 1 and "confirm with --yes" in err  # shown, not approved
+    rmse = next(line for line in out.splitlines() if line.strip().startswith("rmse "))
+    assert rmse.rstrip().endswith("candidate")  # by its name, a lower rmse is better
+    assert "(v1: 2.0000; better)" in out
+
+    # this team's "rmse" is a score where higher is better: [metrics] says so, and both marks follow
+    flipped = write_config(tmp_path, mlflow_server, exp_name, gates + '\n[metrics]\nhigher_is_better = ["rmse"]\n')
+    _, out, _ = cli(capsys, "--config", str(flipped), "promotions", "approve", model, v2)
+    rmse = next(line for line in out.splitlines() if line.strip().startswith("rmse "))
+    assert rmse.rstrip().endswith("champion"), rmse
+    assert "pass  rmse <= holder * 1.02  (1.5000 <= 2.0400 (v1: 2.0000; worse))" in out
+    assert mlflow_server.alias_version(model, "champion") == v1  # not confirmed: nothing moved
+
+
 def test_a_gate_syntax_error_is_a_config_error_with_exit_2(tmp_path, capsys, mlflow_server):
     config = write_config(tmp_path, mlflow_server, "x", policy_toml(["auc >= holdr - 0.005"]))
     code, out, err = cli(capsys, "--config", str(config), "promotions", "list")
@@ -215,8 +239,8 @@ async def test_tui_a_failing_gate_needs_an_override_reason_and_records_it(
         await pilot.press("a")
         await wait_until(lambda: isinstance(app.screen, ApprovalDialog), timeout=5, pilot=pilot)
         text = await wait_for_text(app, pilot, "Policy checks")
-        assert "× FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750))" in text
-        assert "1 check(s) failed: approving needs an override reason" in text
+        assert "× FAIL  auc >= holder - 0.005  (0.7500 >= 0.8700 (v1: 0.8750; worse))" in text
+        assert "1 check failed: approving needs an override reason" in text
         await pilot.press("y")
         await wait_until(lambda: isinstance(app.screen, PromptDialog), timeout=5, pilot=pilot)
         await wait_for_text(app, pilot, "Override reason")
@@ -400,6 +424,36 @@ def test_models_history_after_three_promotions_one_outside_mlops_tui_and_at(
 
 
 # -- rollback is a request --------------------------------------------------------------------------
+async def test_the_version_detail_shows_the_alias_history_with_moves_outside_mlops_tui(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, monkeypatch, make_backend
+):
+    from datetime import datetime
+
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, v2, v3 = seed_versions(mlflow_server, model, exp_id, [HOLDER, HOLDER, HOLDER])
+    mlflow_server.set_alias(model, "champion", v1)
+    seed_request(mlflow_server, model, v2, "carol", note="better recall")
+    backend = make_backend()
+    await backend.open()
+    (request,) = [p for p in await backend.list_promotions() if p.model == model]
+    await backend.approve_promotion(request, "bob", datetime.now(UTC))
+    mlflow_server.set_alias(model, "champion", v3)  # with MLflow's own API, outside mlops-tui
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "dave")
+    app = policy_app(tmp_path, mlflow_server, exp_name, "")
+    async with app.run_test(size=(160, 80)) as pilot:
+        await wait_for_version(app, pilot, model, v3)
+        app.open_version(model, v2)
+        text = await wait_for_text(app, pilot, "Alias history")
+        text = await wait_for_text(app, pilot, "moved outside mlops-tui")
+    rows = [line for line in text.splitlines() if "champion" in line and " v" in line]
+    assert len(rows) == 3, text
+    assert f"v{v1}" in rows[0] and "moved outside mlops-tui" in rows[0]  # before the app saw it
+    assert f"v{v2} ◀" in rows[1] and "carol" in rows[1] and "bob" in rows[1]
+    assert f"v{v3}" in rows[2] and "moved outside mlops-tui" in rows[2] and "now" in rows[2]
+
+
 def test_a_rollback_is_an_urgent_request_approved_end_to_end_and_the_history_keeps_everything(
     mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
 ):

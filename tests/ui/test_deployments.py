@@ -217,7 +217,7 @@ async def test_a_healthy_deployment_left_behind_is_in_the_overview_too(tmp_path,
         await pilot.press("a")
         text = await wait_for_dialog(app, pilot, ApprovalDialog, "Policy checks")
         note = text.split(f"now held by v{followers['fraud-api-prod'].version}")[1].split("Metrics")[0]
-        assert f"≠ 1 deployment(s) will be mismatched until they roll v{request.version} out:" in note
+        assert f"≠ 1 deployment will be mismatched until they roll v{request.version} out:" in note
         assert re.search(rf"fraud-api-prod\s+serves v{followers['fraud-api-prod'].version} \(prod\)", note)
         assert GONE not in note
         await pilot.press("y")

@@ -22,7 +22,7 @@ from mlops_tui.backends.base import Backend, BackendData, BackendOptions, Capabi
 from mlops_tui.backends.errors import BackendError, NotFound
 from mlops_tui.backends.http import HttpAuth, HttpBackendOptions, check_http_url
 from mlops_tui.backends.mlflow import cache as run_cache
-from mlops_tui.backends.mlflow import convert, logged_models
+from mlops_tui.backends.mlflow import convert, logged_models, model_card
 from mlops_tui.backends.mlflow import promotions as tags_scheme
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
 from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
@@ -40,6 +40,7 @@ from mlops_tui.domain import (
     Run,
 )
 from mlops_tui.domain.base import utcnow
+from mlops_tui.domain.model_card import VersionCard
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -452,6 +453,11 @@ class MlflowBackend(Backend[MlflowOptions]):
 
     async def reject_promotion(self, request: PromotionRequest, approver: str, at: datetime, reason: str) -> None:
         await tags_scheme.reject(self.client, request, approver, at, reason)
+
+    # -- the approval card: signature and dataset inputs (model_card.py) --------------------
+    async def version_card(self, model: str, version: str) -> VersionCard:
+        """The version's signature and its source run's dataset inputs (unknown is said)."""
+        return await model_card.version_card(self.client, model, version)
 
     # -- MLflow 3 logged models (logged_models.py) -----------------------------------------
     async def logged_model(self, model_id: str) -> LoggedModel | None:

@@ -20,6 +20,9 @@ version. The scheme (documented in the README):
                                     when a new request starts, so the history keeps it
   mlops_tui.promotion.approvals     approvals so far when the policy wants several:
                                     user@time, comma-separated (the last one moves the alias)
+  mlops_tui.promotion.approval.<h>  one approver's approval (user@time), <h> a hash of the user:
+                                    one tag per approver, so two first approvals at the same
+                                    moment are both kept (no read-modify-write to lose one)
 
 A version with target and requester and no state is a pending request. The four-eyes rule
 is enforced by the client, not by the server. The writes at the end of this module check,
@@ -42,6 +45,11 @@ requests for the same alias) are decided by claims on the *registered model*:
    CLAIM_LIFETIME are ignored, so a crashed approver blocks nobody for long.
 4. When a write was answered but a re-read then failed, the outcome is unknown
    (PromotionUnknown: "unknown — check"), never "ok".
+5. When the alias moved (and was re-read) but writing the decision failed, the approval is
+   cut in half (PromotionPartial: "alias moved to v4, but recording the approval failed").
+   Approving again finds the target already held by the still-pending candidate, and only
+   writes the decision: the alias is not moved twice. The decision writes `state` last, so
+   a decision half written still reads as pending, and is completed the same way.
 
 Approvers' clocks must agree to well within the settle time (NTP does).
 """
@@ -49,6 +57,7 @@ Approvers' clocks must agree to well within the settle time (NTP does).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import secrets
 import time
@@ -60,6 +69,7 @@ from mlops_tui.backends.errors import (
     BackendError,
     BackendUnavailable,
     PromotionConflict,
+    PromotionPartial,
     PromotionUnknown,
 )
 from mlops_tui.backends.mlflow.client import MlflowHttp
@@ -80,6 +90,7 @@ OVERRIDE = PREFIX + "override"
 APPROVALS = PREFIX + "approvals"
 PREVIOUS = PREFIX + "previous_holder"
 CHECKS = PREFIX + "checks"
+APPROVAL_EACH = PREFIX + "approval."  # + a hash of the approver: one tag per approver
 PAST = PREFIX + "past."  # an earlier decided request of the version, as JSON (kept for history)
 
 REQUEST_TAGS = (TARGET, REQUESTER, REQUESTED_AT, NOTE)
@@ -124,10 +135,28 @@ def decision_tags(state: PromotionState, by: str, at: datetime, reason: str = ""
     return tags
 
 
-def approvals_of(tags: Mapping[str, str]) -> tuple[str, ...]:
-    """The approvers recorded so far (names, in order), from `user@time,user@time`."""
+def approval_key(approver: str) -> str:
+    """The tag of one approver's approval (MLflow tag keys allow few characters: a hash)."""
+    return APPROVAL_EACH + hashlib.sha256(approver.encode()).hexdigest()[:16]
+
+
+def approval_entries(tags: Mapping[str, str]) -> list[str]:
+    """Every recorded approval as `user@time`, oldest first, one per approver: the summary
+    tag's entries and the per-approver tags (which two approvers write without a race)."""
     entries = [e.strip() for e in (tags.get(APPROVALS) or "").split(",") if e.strip()]
-    return tuple(e.rpartition("@")[0] or e for e in entries)
+    entries += [v.strip() for k, v in sorted(tags.items()) if k.startswith(APPROVAL_EACH) and v.strip()]
+    seen: dict[str, str] = {}
+    for entry in entries:
+        user, _, when = entry.rpartition("@")
+        user = user or entry
+        if user not in seen or (when and when < seen[user].rpartition("@")[2]):
+            seen[user] = entry
+    return sorted(seen.values(), key=lambda e: e.rpartition("@")[2])
+
+
+def approvals_of(tags: Mapping[str, str]) -> tuple[str, ...]:
+    """The approvers recorded so far (names, oldest first)."""
+    return tuple(e.rpartition("@")[0] or e for e in approval_entries(tags))
 
 
 def past_requests(
@@ -240,7 +269,7 @@ async def write_request(client: MlflowHttp, request: PromotionRequest) -> None:
         new = {**new, f"{PAST}{stamp}": json.dumps(past, sort_keys=True)}
     await _set_tags(client, request.model, request.version, new)
     # A new request starts clean: no decision of an earlier one, no stale note.
-    stale = [k for k in (*DECISION_TAGS, NOTE) if k in current and k not in new]
+    stale = [k for k in current if (k in (*DECISION_TAGS, NOTE) or k.startswith(APPROVAL_EACH)) and k not in new]
     await _delete_tags(client, request.model, request.version, stale)
 
 
@@ -369,6 +398,10 @@ async def approve(
     label = f"{request.model} v{request.version}"
     await _check_still_pending(client, request)
     seen_holder = await read_holder()
+    # The target already points at the pending candidate: an approval cut in half (or a move
+    # made outside mlops-tui). Only the decision is written, under a claim like any approval
+    # (a rival still writing its decision holds an earlier claim); nothing moves.
+    completing = seen_holder == request.version
     claim = await _claim(client, request, approver, settle)
     claim_key = claim.key(request.target)
     try:
@@ -382,6 +415,12 @@ async def approve(
     except BackendError:
         await _forget_claim(client, request.model, claim_key)
         raise
+    if completing:
+        try:
+            await _record_decision(client, request, tags, approver, at, claim, None)
+        finally:
+            await _forget_claim(client, request.model, claim_key)
+        return
     try:
         if stage is not None:
             await client.post(
@@ -421,12 +460,35 @@ async def approve(
             "not this version); the request stays pending"
         )
     try:
+        await _record_decision(client, request, tags, approver, at, claim, seen_holder)
+    finally:
+        await _forget_claim(client, request.model, claim_key)
+
+
+async def _record_decision(
+    client: MlflowHttp,
+    request: PromotionRequest,
+    tags: Mapping[str, str],
+    approver: str,
+    at: datetime,
+    claim: Claim | None,
+    seen_holder: str | None,
+) -> None:
+    """Write the approval beside the request, once the target holds the candidate, and re-read it."""
+    label = f"{request.model} v{request.version}"
+    try:
         await _decide(client, request, tags, PromotionState.APPROVED, approver, at, "", claim, seen_holder)
+    except BackendError as exc:
+        raise PromotionPartial(
+            f"{label}: alias {request.target} moved to v{request.version}, but recording the "
+            f"approval failed: {exc}; approve again to record it (the alias will not move twice)"
+        ) from exc
+    try:
         recorded = await version_tags(client, request.model, request.version)
     except BackendError as exc:
         raise PromotionUnknown(
-            f"{label} now holds {request.target}, but recording the decision failed ({exc}); "
-            "unknown — check the version's tags"
+            f"{label} now holds {request.target}, but re-reading the recorded approval failed "
+            f"({exc}); unknown — check the version's tags"
         ) from exc
     if recorded.get(STATE) != "approved" or recorded.get(DECIDED_BY) != approver:
         raise PromotionUnknown(
@@ -434,7 +496,6 @@ async def approve(
             f"{recorded.get(STATE) or 'no decision'} by {recorded.get(DECIDED_BY) or 'nobody'}; "
             "unknown — check"
         )
-    await _forget_claim(client, request.model, claim_key)
 
 
 async def record_approval(
@@ -448,10 +509,22 @@ async def record_approval(
             f"{request.model} v{request.version}: {approver} already approved this request; "
             "another approver must approve it"
         )
-    entries = [e for e in (tags.get(APPROVALS) or "").split(",") if e.strip()]
-    entries.append(f"{approver}@{iso_utc(at)}")
-    await _set_tags(client, request.model, request.version, {APPROVALS: ",".join(entries)})
+    mine = f"{approver}@{iso_utc(at)}"
+    # one tag per approver first: two approvals at the same moment cannot overwrite each other
+    await _set_tags(client, request.model, request.version, {approval_key(approver): mine})
     recorded = await version_tags(client, request.model, request.version)
+    if approver not in approvals_of(recorded):
+        raise PromotionUnknown(
+            f"{request.model} v{request.version}: the server answered the approval, but re-reading "
+            "the version's tags does not show it; unknown — check"
+        )
+    # then the readable summary, from what the server holds now. It is only a summary (the
+    # per-approver tags are the record): two approvers writing it at the same moment can make
+    # MLflow refuse one insert, which loses nothing.
+    try:
+        await _set_tags(client, request.model, request.version, {APPROVALS: ",".join(approval_entries(recorded))})
+    except BackendError:
+        pass
     return approvals_of(recorded)
 
 
@@ -481,8 +554,12 @@ async def _decide(
         decision[CLAIM] = claim.record
     if request.override:
         decision[OVERRIDE] = request.override
-    if state == PromotionState.APPROVED and current.get(APPROVALS):
-        decision[APPROVALS] = f"{current[APPROVALS]},{by}@{iso_utc(at)}"
+    so_far = approval_entries(current)
+    if state == PromotionState.APPROVED and so_far:
+        mine = [] if by in approvals_of(current) else [f"{by}@{iso_utc(at)}"]
+        decision[APPROVALS] = ",".join([*so_far, *mine])
+    # the state last: a decision cut short still reads as pending, so approving again completes it
+    decision = {k: v for k, v in decision.items() if k != STATE} | {STATE: decision[STATE]}
     await _set_tags(client, request.model, request.version, decision)
     gone = [k for k in DECISION_TAGS if k in current and k not in decision]
     await _delete_tags(client, request.model, request.version, gone)

@@ -15,8 +15,9 @@ from textual.widgets import Static
 
 from mlops_tui.domain import Deployment, PromotionRequest
 from mlops_tui.services.policy import CheckResult, MetricComparison
+from mlops_tui.services.promotion_card import ApprovalCard, signature_note
 from mlops_tui.ui import glyphs
-from mlops_tui.ui.format import ago, number
+from mlops_tui.ui.format import ago, number, plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.themes import ink
 
@@ -52,6 +53,8 @@ def checks_text(checks: list[CheckResult]) -> Text:
         mark, style = (
             (f"{glyphs.OK} pass", ink("ok")) if check.passed else (f"{glyphs.FAILED} FAIL", ink("down", "bold"))
         )
+        if check.passed and check.unknown:
+            mark, style = ("? unknown", ink("warning"))
         text.append(f"{mark}  ", style=style)
         text.append(visible(check.name))
         if check.detail:
@@ -73,7 +76,73 @@ def left_behind(request: PromotionRequest, deployments: Sequence[Deployment]) ->
     )
 
 
+def signature_table(card: ApprovalCard | None, request: PromotionRequest) -> Table | Text:
+    """Inputs and outputs of the candidate's logged signature beside the holder's."""
+    if card is None:
+        return Text("signature unknown: not read", style="dim")
+    sides = [card.candidate] + ([card.holder] if card.holder else [])
+    table = Table(box=None, expand=True, header_style="bold")
+    table.add_column("")
+    for side in sides:
+        who = "candidate" if side is card.candidate else f"{visible(request.target)}"
+        table.add_column(f"{who} v{visible(side.version)}")
+    for part in ("inputs", "outputs"):
+        cells = []
+        for side in sides:
+            sig = side.card.signature if side.card else None
+            cells.append(Text("\n".join(visible(c) for c in getattr(sig, part)) or "(none)") if sig else Text("?"))
+        table.add_row(part, *cells)
+    table.add_row(
+        "",
+        *(
+            Text(visible(signature_note(side)), style="yellow" if not (side.card and side.card.signature) else "dim")
+            for side in sides
+        ),
+    )
+    return table
+
+
+def data_text(card: ApprovalCard | None, request: PromotionRequest) -> Text:
+    """Each version's source run and its dataset inputs (MLflow's `inputs.dataset_inputs`)."""
+    if card is None:
+        return Text("source runs and datasets unknown: not read", style="dim")
+    text = Text()
+    for side in [card.candidate] + ([card.holder] if card.holder else []):
+        who = "candidate" if side is card.candidate else visible(request.target)
+        text.append(f"{who} v{visible(side.version)}: ", style="bold")
+        c = side.card
+        if c is None:
+            text.append(f"unknown ({visible(side.error)})\n", style="yellow")
+            continue
+        text.append(f"run {visible(c.run_id)}" if c.run_id else "no source run")
+        if c.datasets is None:
+            text.append(f"; datasets unknown ({visible(c.datasets_note)})\n", style="yellow")
+        elif not c.datasets:
+            text.append("; no dataset inputs logged\n", style="dim")
+        else:
+            text.append("; datasets " + ", ".join(visible(d.label()) for d in c.datasets) + "\n")
+    return text
+
+
 def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -> Text:
+    follows = sorted(
+        (d for d in deployments if d.registered_model == request.model and d.alias == request.target),
+        key=lambda d: d.name,
+    )
+    text = rollout_change(request, deployments)
+    if follows:
+        text.append(f"\nserving {visible(request.target)} now: ", style="dim")
+        text.append(
+            ", ".join(
+                f"{visible(d.name)} (v{visible(d.version)})" if d.version else f"{visible(d.name)} (version unknown)"
+                for d in follows
+            ),
+            style="dim",
+        )
+    return text
+
+
+def rollout_change(request: PromotionRequest, deployments: Sequence[Deployment]) -> Text:
     behind = left_behind(request, deployments)
     if not behind:
         follows = [d for d in deployments if d.registered_model == request.model and d.alias == request.target]
@@ -82,7 +151,8 @@ def rollout_text(request: PromotionRequest, deployments: Sequence[Deployment]) -
         return Text(f"no deployment is known to serve {visible(request.model)} {visible(request.target)}", style="dim")
     text = Text()
     text.append(
-        f"{glyphs.NOT_EQUAL} {len(behind)} deployment(s) will be mismatched until they roll v{visible(request.version)} out:",
+        f"{glyphs.NOT_EQUAL} {plural(len(behind), 'deployment')} will be mismatched until "
+        f"they roll v{visible(request.version)} out:",
         style=ink("warning", "bold"),
     )
     for d in behind:
@@ -118,8 +188,10 @@ class ApprovalDialog(ModalScreen[bool]):
         checks: list[CheckResult],
         approver: str,
         deployments: Sequence[Deployment] = (),
+        card: ApprovalCard | None = None,
     ) -> None:
         super().__init__()
+        self.card = card
         self.deployments = tuple(deployments)
         self.request = request
         self.holder = holder
@@ -143,7 +215,7 @@ class ApprovalDialog(ModalScreen[bool]):
         verdict = Text()
         if failed:
             verdict.append(
-                f"{len(failed)} check(s) failed: approving needs an override reason (break-glass). ",
+                f"{plural(len(failed), 'check')} failed: approving needs an override reason (break-glass). ",
                 style=ink("down", "bold"),
             )
         verdict.append(f"Approve as {visible(self.approver)}?  y approve   n / esc cancel", style="bold")
@@ -155,6 +227,10 @@ class ApprovalDialog(ModalScreen[bool]):
                 yield Static(rollout_text(r, self.deployments), id="rollout")
                 yield Static("Metrics", classes="section")
                 yield Static(comparison_table(r, self.holder, self.comparisons))
+                yield Static("Signature", classes="section")
+                yield Static(signature_table(self.card, r), id="signature")
+                yield Static("Source runs and datasets", classes="section")
+                yield Static(data_text(self.card, r), id="datasets")
                 yield Static("Policy checks", classes="section")
                 yield Static(checks_text(self.checks) if self.checks else Text("(no checks)", style="dim"))
             yield Static(verdict, id="verdict")

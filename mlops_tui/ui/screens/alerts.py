@@ -389,6 +389,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),
         Binding("r", "open_run", "Open run", id="alert.run"),
         Binding("o", "open_runbook", "Runbook", id="alert.runbook"),
+        Binding("R", "rollback", "Propose rollback", id="alert.rollback"),
     ]
     DEFAULT_CSS = """
     AlertDetailScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
@@ -560,3 +561,15 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         if url.startswith(("http://", "https://")):
             self.app.open_url(url)
         self.notify(visible(url), title="Runbook", markup=False)
+
+    def action_rollback(self) -> None:
+        """`R`: an urgent request to move the alert's model back to its previous holder."""
+        from mlops_tui.services.rollback import alert_reason
+        from mlops_tui.ui.dialogs.rollback import propose_rollback
+
+        alert = self.alert
+        if alert is None:
+            return
+        d = self.snapshot.deployments_by_name.get(alert.deployment) if alert.deployment else None
+        model = alert.model or (d.registered_model or d.model if d else "")
+        propose_rollback(self, model, d.alias if d else "", alert_reason(alert, model) if model else "")

@@ -132,6 +132,7 @@ class DeploymentDetailScreen(BaseScreen):
     BINDINGS = [
         Binding("m", "open_version", "Open model version", id="deployment.version"),
         Binding("r", "open_run", "Open its run", id="deployment.run"),
+        Binding("R", "rollback", "Propose rollback", id="deployment.rollback"),
     ]
     DEFAULT_CSS = """
     DeploymentDetailScreen .section { text-style: bold; color: $accent; margin-top: 1; padding: 0 1; }
@@ -272,6 +273,16 @@ class DeploymentDetailScreen(BaseScreen):
             self.notify("No training run is known for the version it serves")
             return
         self.mlops.open_run(entry.run_id)
+
+    def action_rollback(self) -> None:
+        """`R`: an urgent request to move the alias this deployment follows back to its previous holder."""
+        from mlops_tui.ui.dialogs.rollback import propose_rollback
+
+        d = self._deployment()
+        if d is None:
+            return
+        serving = f"serving v{d.version}" if d.version else "serving an unknown version"
+        propose_rollback(self, d.registered_model or d.model, d.alias, f"deployment {d.name} ({serving})")
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_alert(event.row.fingerprint)

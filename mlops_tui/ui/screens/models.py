@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -13,12 +14,13 @@ from mlops_tui.core.wording import has_stage
 from mlops_tui.domain import ModelVersion, PromotionRequest, PromotionState
 from mlops_tui.services.actions import ActionRefused
 from mlops_tui.services.metric_order import metric_order
-from mlops_tui.services.policy import compare_metrics
-from mlops_tui.services.promotion_history import holder_history
+from mlops_tui.services.promotion_card import load_card, signature_checks
+from mlops_tui.services.promotion_history import aliases_of, holder_history, how_text, when_text
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
+from mlops_tui.ui.dialogs.rollback import propose_rollback
 from mlops_tui.ui.format import ago, local_time, plural
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
@@ -56,18 +58,57 @@ class ModelsScreen(BaseScreen):
 
     # -- keys that cannot act here are shown dimmed, with the reason in `?` ----------------------
     def unavailable_reason(self, action: str) -> str:
-        if action in ("approve", "reject", "request", "rollback"):
-            try:
-                if self.mlops.runtime.actions.read_only:
-                    return "read-only mode: no writes"
-            except Exception:  # not attached to the app yet
-                return ""
+        """Why `action` cannot act on the selected row now ('' when it can): read-only, the
+        user's own request (four-eyes), not an allowed approver, already approved by them, a
+        check failing without break-glass. (`p` on a version with a pending request stays lit:
+        it is refused, with the reason, before the prompt.)"""
+        try:
+            actions = self.mlops.runtime.actions
+        except Exception:  # not attached to the app yet
+            return ""
+        if action in ("approve", "reject", "request", "rollback") and actions.read_only:
+            return "read-only mode: no writes"
+        try:
+            if action == "approve":
+                return self._approve_refusal() or ""
+        except Exception:  # the lists are not composed yet
+            return ""
         return ""
+
+    def _approve_refusal(self) -> str | None:
+        request = self._selected_request()
+        if request is None or request.state != PromotionState.PENDING:
+            return None
+        actions = self.mlops.runtime.actions
+        refusal = actions.approval_refusal(request)
+        if refusal or actions.rules_for(request).break_glass:
+            return refusal
+        # no break-glass: a failing check blocks, judged against the holder this snapshot shows
+        holder = next(
+            (v.version for v in self.snapshot.versions if v.model == request.model and request.target in v.aliases),
+            None,
+        )
+        return actions.approval_refusal(request, actions.policy_checks(request, holder, self.snapshot), "no reason")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.unavailable_reason(action):
             return None  # dimmed in the footer, and the key does nothing
         return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key pressed on a row it cannot act on says why (the action audits the
+        refusal); in read-only mode it stays silent, as every write key does."""
+        action = {"a": "approve"}.get(event.key)
+        if action is None or self.mlops.runtime.actions.read_only or not self.unavailable_reason(action):
+            return
+        event.stop()
+        getattr(self, f"action_{action}")()
+
+    def on_data_grid_cursor_moved(self, _event: DataGrid.CursorMoved) -> None:
+        self.refresh_bindings()  # what the keys can do depends on the selected row
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self.refresh_bindings()
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(
@@ -99,6 +140,7 @@ class ModelsScreen(BaseScreen):
         versions.border_subtitle = "p request promotion  enter details"
         self.honest_empty(requests, "promotions", snapshot=snapshot)
         self.honest_empty(versions, "registry", snapshot=snapshot)
+        self.refresh_bindings()
         pending = getattr(self, "_pending_selection", None)
         if pending is not None:  # asked for before this screen was composed (Overview → enter)
             self._pending_selection: tuple[str, str] | None = None
@@ -174,10 +216,9 @@ class ModelsScreen(BaseScreen):
         candidate = snap.versions_by_key.get(request.key)
         if candidate is None:
             return
-        champion = snap.versions_by_key.get((request.model, holder)) if holder else None
-        cand_run = snap.runs_by_id.get(candidate.run_id)
-        champ_run = snap.runs_by_id.get(champion.run_id) if champion else None
-        checks = actions.policy_checks(request, holder, snap)
+        # signature and datasets of both versions: read through the hub, off the UI thread
+        card = await load_card(actions.hub, request, holder)
+        checks = actions.policy_checks(request, holder, snap) + signature_checks(card, actions.rules_for(request))
         if actions.approval_refusal(request, checks, override="break-glass"):
             # a check fails and break-glass is off: refused before the dialog
             self.run_approval(request, holder)
@@ -186,10 +227,11 @@ class ModelsScreen(BaseScreen):
         dialog = ApprovalDialog(
             request,
             holder,
-            compare_metrics(cand_run, champ_run),
+            actions.metric_comparison(request, holder, snap),
             checks,
             self.mlops.runtime.user,
             deployments=snap.deployments,
+            card=card,
         )
 
         def reason_given(values: dict[str, str] | None) -> None:
@@ -198,8 +240,9 @@ class ModelsScreen(BaseScreen):
 
         def done(yes: bool | None) -> None:
             if yes and needs_override:
+                bad = sum(not c.passed for c in checks)
                 intro = Text(
-                    f"{plural(sum(not c.passed for c in checks), 'policy check')} failed for "
+                    f"{plural(bad, 'policy check')} failed for "
                     f"{visible(request.model)} v{visible(request.version)}. Break glass: the reason "
                     "is recorded in the version's tags and the audit log."
                 )
@@ -260,46 +303,7 @@ class ModelsScreen(BaseScreen):
         if model is None:
             self.notify("Select a model version to propose a rollback", severity="warning")
             return
-        target = self.mlops.runtime.actions.default_target(
-            version.backend if version is not None else request.backend  # type: ignore[union-attr]
-        )
-        history = holder_history(model, target, self.snapshot.promotions, self.snapshot.versions)
-        current = history[-1].version if history else None
-        previous = next((c.version for c in reversed(history[:-1]) if c.version != current), None)
-        if previous is None or (model, previous) not in self.snapshot.versions_by_key:
-            self.notify(
-                f"{model}: no previous holder of {target} to roll back to",
-                title="No rollback",
-                severity="warning",
-                markup=False,
-            )
-            return
-        back = self.snapshot.versions_by_key[(model, previous)]
-        refusal = self.mlops.runtime.actions.request_refusal(model, previous)
-        if refusal:
-            self.notify(refusal, title="Not requested", severity="error", timeout=8, markup=False)
-            return
-        intro = Text(
-            f"Roll {visible(target)} of {visible(model)} back from v{visible(current)} to "
-            f"v{visible(previous)}: an urgent promotion request, approved under the policy."
-        )
-
-        def done(values: dict[str, str] | None) -> None:
-            if values:
-                self.run_rollback(back, target, values["reason"])
-
-        self.app.push_screen(PromptDialog("Propose rollback", intro, [("reason", "Why (required)", "", True)]), done)
-
-    @work(group="actions", exit_on_error=False)
-    async def run_rollback(self, version: ModelVersion, target: str, reason: str) -> None:
-        try:
-            outcome = await self.mlops.runtime.actions.request_rollback(
-                version.backend, version.model, version.version, target, reason
-            )
-        except ActionRefused as exc:
-            self.notify(str(exc), title="Not requested", severity="error", timeout=8, markup=False)
-            return
-        self.notify(outcome, title="Rollback", markup=False)
+        propose_rollback(self, model)
 
     # -- request ------------------------------------------------------------------------------
     def action_request(self) -> None:
@@ -383,6 +387,8 @@ class VersionDetailScreen(BaseScreen):
                 id="version-deployments",
                 empty_text="not deployed",
             )
+            yield Static("Alias history (who held each alias when)", classes="section")
+            yield Static(id="alias-history")
             yield Static("Tags", classes="section")
             yield KeyValues(id="version-tags")
             yield Static("Logged model (MLflow 3)", classes="section", id="logged-model-title")
@@ -452,6 +458,7 @@ class VersionDetailScreen(BaseScreen):
         serving = [d for d in snapshot.deployments if d.model == v.model and d.version == v.version]
         self.query_one("#version-deployments", DataGrid).set_rows(serving)
         self.query_one("#version-tags", KeyValues).show(sorted(v.tags.items()))
+        self.query_one("#alias-history", Static).update(alias_history(snapshot, v))
 
     def action_open_run(self) -> None:
         v = self.snapshot.versions_by_key.get((self.model, self.version))
@@ -465,6 +472,33 @@ class VersionDetailScreen(BaseScreen):
             self.mlops.open_run(row.id)
         else:
             self.mlops.open_deployment(row.name)
+
+
+def alias_history(snapshot: Snapshot, version: ModelVersion) -> Table | Text:
+    """The version's model: every change of holder of each alias, as `models history` lists it
+    (from the promotion tags on the server), with this version's rows marked."""
+    coverage = snapshot.coverage("promotions")
+    if not coverage.complete:  # unknown is not "no history": say what is missing
+        return Text(f"alias history unknown: {visible(coverage.describe())}", style="yellow")
+    aliases = aliases_of(version.model, snapshot.versions, snapshot.promotions)
+    if not aliases:
+        return Text(f"no alias of {visible(version.model)} has had a holder", style="dim")
+    table = Table(box=None, expand=True, header_style="bold", padding=(0, 1))
+    for column in ("alias", "version", "since", "requested by", "approved by", "checks", "how"):
+        table.add_column(column)
+    for alias in aliases:
+        for change in holder_history(version.model, alias, snapshot.promotions, snapshot.versions):
+            mine = change.version == version.version
+            table.add_row(
+                Text(visible(alias)),
+                Text(f"v{visible(change.version)}" + (" ◀" if mine else ""), style="bold" if mine else ""),
+                Text(when_text(change)),
+                Text(visible(change.requester) or "-"),
+                Text(visible(", ".join(change.approvers)) or "-"),
+                Text(visible(change.checks) or "-"),
+                Text(visible(how_text(change)), style="yellow" if change.outside else ""),
+            )
+    return table
 
 
 def _num(text: str) -> int:
