@@ -60,12 +60,12 @@ async def test_models_view_has_no_stage_column_of_none_and_drift_scores_say_thei
         assert re.search(r"\bp \d\S* [<≥] 0\.05\b", text), text  # p-values: drift below
         assert re.search(r"\bdist \d\S* [>≤] 0\.\d+\b", text), text  # distances: drift above
         # the comparison shown is the one that holds: < or > on a drifted row, ≥ or ≤ on a calm one
-        rows = [line for line in text.splitlines() if "✖ drift" in line or "✓ ok" in line]
-        assert any("✖ drift" in r for r in rows), text
+        rows = [line for line in text.splitlines() if "× drift" in line or "√ ok" in line]
+        assert any("× drift" in r for r in rows), text
         for row in rows:
             drifted = re.search(r"\b(p \S+ <|dist \S+ >) \S+", row)
             calm = re.search(r"\b(p \S+ ≥|dist \S+ ≤) \S+", row)
-            assert (drifted if "✖ drift" in row else calm) and not (calm if "✖ drift" in row else drifted), row
+            assert (drifted if "× drift" in row else calm) and not (calm if "× drift" in row else drifted), row
 
         # a feature's history says the rule once and each score with its direction
         first = grid(app, "#drift").cursor_row

@@ -115,7 +115,7 @@ async def test_the_card_shows_both_signatures_datasets_and_deployments_and_a_cha
         assert f"candidate v{v2}: run {r2}; datasets fraud-2026-11 @01234567 (training)" in data
         assert f"champion v{v1}: run {r1}; datasets fraud-2026-10 @abcdef12 (training)" in data
         checks = checks_text(dialog.checks).plain
-        assert "✖ FAIL  model signature unchanged" in checks and "+z: string" in checks and "-y: long" in checks
+        assert "× FAIL  model signature unchanged" in checks and "+z: string" in checks and "-y: long" in checks
         data = screen_text
         assert "1 check failed" in data
 
