@@ -192,14 +192,15 @@ async def test_filter_narrows_case_insensitive_over_visible_columns() -> None:
 
 async def test_filter_ignores_hidden_columns() -> None:
     app = GridApp(make_items(30))
-    async with app.run_test(size=(50, 20)) as pilot:
+    # columns are as wide as their text (name 8, status 8, score 5, note 7, gaps 3 = 31)
+    async with app.run_test(size=(30, 20)) as pilot:
         grid = app.grid
         await pilot.pause()
         assert "note" not in [c.key for c in grid.visible_columns]
         grid.set_filter("note 1")
         await pilot.pause()
         assert len(grid.visible_rows) == 0
-        assert "No rows match note 1" in lines(grid)[1]
+        assert "No rows match “note 1”" in lines(grid)[1]
         # widen the terminal: the note column comes back and is searched again
         await pilot.resize_terminal(120, 20)
         await pilot.pause()
@@ -280,7 +281,7 @@ async def test_sort_keeps_cursor_row_and_keys_cycle() -> None:
         await pilot.press("j", "j", "j")
         await pilot.pause()
         assert grid.cursor_row is not None and grid.cursor_row.id == 3
-        await pilot.press("s")  # first column (name) ascending
+        await pilot.press(">")  # unsorted: the first column (name) ascending
         await pilot.pause()
         assert (grid.sort_column, grid.sort_reverse) == ("name", False)
         assert grid.cursor_row is not None and grid.cursor_row.id == 3
@@ -288,15 +289,24 @@ async def test_sort_keeps_cursor_row_and_keys_cycle() -> None:
         await pilot.pause()
         assert (grid.sort_column, grid.sort_reverse) == ("name", True)
         assert grid.cursor_index == 46  # same row, now near the bottom
-        await pilot.press("s", "s")  # status, score
+        await pilot.press(">", ">")  # status, score: ascending again
         await pilot.pause()
-        assert grid.sort_column == "score"
-        await pilot.press("s")  # note column is visible at width 100, then unsorted
+        assert (grid.sort_column, grid.sort_reverse) == ("score", False)
+        await pilot.press(">")  # note column is visible at width 100
         await pilot.pause()
         assert grid.sort_column == "note"
-        await pilot.press("s")
+        await pilot.press(">")  # wraps around
         await pilot.pause()
-        assert grid.sort_column is None
+        assert grid.sort_column == "name"
+        await pilot.press("<", "<")  # and back the other way
+        await pilot.pause()
+        assert grid.sort_column == "score"
+        assert grid.cursor_row is not None and grid.cursor_row.id == 3
+        await pilot.press("s")  # not a grid key any more: a screen may use it
+        await pilot.pause()
+        assert grid.sort_column == "score"
+        grid.clear_sort()
+        await pilot.pause()
         assert [row.id for row in grid.visible_rows] == list(range(50))
 
 
@@ -364,7 +374,8 @@ async def test_narrow_terminal_hides_high_priority_number_column() -> None:
     async with app.run_test(size=SIZE) as pilot:
         grid = app.grid
         assert "Note" in grid.render_line(0).text
-        await pilot.resize_terminal(50, 20)
+        # columns as wide as their text: name 8, status 8, score 5, note 6, 3 gaps = 30
+        await pilot.resize_terminal(29, 20)
         await pilot.pause()
         header = grid.render_line(0).text
         assert "Note" not in header
@@ -526,7 +537,7 @@ async def test_sorted_header_arrow_survives_narrow_column() -> None:
             yield DataGrid(narrow, row_key=lambda r: r.id)
 
     app = NarrowApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    async with app.run_test(size=(11, 10)) as pilot:  # 6 + 1 + 4: no spare width
         grid = app.query_one(DataGrid)
         grid.set_rows(make_items(3))
         grid.sort_by("a", reverse=True)
