@@ -71,13 +71,15 @@ class ModelsScreen(BaseScreen):
         yield DataGrid(
             request_columns(),
             row_key=lambda p: (p.model, p.version, p.requested_at),
-            id="requests", noun="promotion requests",
+            id="requests",
+            noun="promotion requests",
             empty_text="No promotion requests",
         )
         yield DataGrid(
             version_columns(self.snapshot),
             row_key=lambda v: v.key,
-            id="versions", noun="model versions",
+            id="versions",
+            noun="model versions",
             empty_text="No registered model versions",
         )
 
@@ -371,14 +373,16 @@ class VersionDetailScreen(BaseScreen):
             yield DataGrid(
                 run_columns(self.snapshot, [], compact=True),
                 row_key=lambda r: r.id,
-                id="version-run", noun="runs",
+                id="version-run",
+                noun="runs",
                 empty_text="source run not loaded",
             )
             yield Static("Deployments serving it", classes="section")
             yield DataGrid(
                 deployment_columns(self.snapshot, compact=True),
                 row_key=lambda d: d.name,
-                id="version-deployments", noun="deployments",
+                id="version-deployments",
+                noun="deployments",
                 empty_text="not deployed",
             )
             yield Static("Tags", classes="section")

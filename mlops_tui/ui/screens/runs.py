@@ -54,7 +54,12 @@ class RunsScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield QueryBar()
         yield DataGrid(
-            run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet", markable=True, noun="runs"
+            run_columns(self.snapshot, []),
+            row_key=lambda r: r.id,
+            id="runs",
+            empty_text="No runs yet",
+            markable=True,
+            noun="runs",
         )
 
     def on_mount(self) -> None:
@@ -90,7 +95,7 @@ class RunsScreen(BaseScreen):
         self.honest_empty(grid, "runs", empty_text=empty, snapshot=snapshot)
 
     def _counts(self, grid: DataGrid[Run], snapshot: Snapshot) -> str:
-        """"37 of 100,000" while a query is on (of the runs loaded without it, when known)."""
+        """ "37 of 100,000" while a query is on (of the runs loaded without it, when known)."""
         if not self._query:
             return f"{len(snapshot.runs):,}"
         shown = len(grid.visible_rows)

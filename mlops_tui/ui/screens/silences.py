@@ -120,7 +120,8 @@ class SilencesScreen(ExpireSilence, BaseScreen):
         yield DataGrid(
             silence_columns(self.snapshot),
             row_key=lambda s: (s.backend, s.id),
-            id="silences", noun="silences",
+            id="silences",
+            noun="silences",
             empty_text="No active or pending silences",
         )
 

@@ -32,8 +32,8 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
-from textual.widget import Widget
 from textual.strip import Strip
+from textual.widget import Widget
 
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.grid_column import Column, safe_text
@@ -268,7 +268,11 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
 
     @property
     def visible_rows(self) -> Sequence[T]:
-        return self._index.visible_rows
+        """The rows shown, in display order (grouped: group by group, folded ones left out)."""
+        if self._lines is None:
+            return self._index.visible_rows
+        rows, order = self._index.rows, self._index.order
+        return [rows[order[p]] for p in self._lines.lines if p >= 0]
 
     @property
     def total_rows(self) -> int:
