@@ -294,6 +294,11 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         return [row for row in self._index.rows if row_key(row) in marks]
 
     @property
+    def slots(self) -> tuple[Slot, ...]:
+        """The shown columns as laid out at the current width: where each starts, how wide."""
+        return self._layout()
+
+    @property
     def visible_columns(self) -> tuple[Column[T], ...]:
         """The columns shown at the current width (all of them before the first layout)."""
         return tuple(slot.column for slot in self._layout())
