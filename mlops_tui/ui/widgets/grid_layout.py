@@ -63,9 +63,10 @@ def layout_columns(
     not fit: 1. hide columns, the highest `priority` number first (the rightmost on a tie;
     0 is never hidden); 2. shrink, the hideable columns first (highest number first), then
     flex columns, then any, down to their `min_width`. Spare width then goes to the
-    columns whose text is cut, flex (text) columns first, up to what they need; only when
-    nothing is cut does the rest go to the flex columns. So no cell is cut while blank
-    width remains.
+    columns whose text is cut, up to what they need: the fixed ones first (a few cells
+    make a method or a name whole), then the flex text columns (summary, matchers...);
+    only when nothing is cut does the rest go to the flex columns. So no cell is cut while
+    blank width remains.
     """
     shown = list(columns)
     if width <= 0:
@@ -99,7 +100,8 @@ def layout_columns(
                         break
         spare = available - total()
         flex = [i for i, c in enumerate(shown) if c.flex]
-        for group in (flex, [i for i, c in enumerate(shown) if not c.flex]):
+        # short (fixed) columns first: a few cells make them whole; then the long text ones
+        for group in ([i for i, c in enumerate(shown) if not c.flex], flex):
             spare = _grow_cut(group, widths, need, spare)
         if spare > 0 and flex:
             share, extra = divmod(spare, len(flex))
