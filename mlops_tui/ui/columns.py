@@ -411,7 +411,9 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
     symbol leads the alert's name, the target is the deployment (else the model), and the
     severity word is dropped before them.
     """
-    severity_style = {"style": lambda a: SEVERITY_STYLE[a.severity]}
+    def severity_style(a: Alert) -> str:
+        return SEVERITY_STYLE[a.severity]
+
     columns: list[Column[Alert]] = [
         Column(
             "severity",
@@ -421,7 +423,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             width=8 if compact else 11,
             min_width=8 if compact else 11,
             priority=3 if compact else 0,
-            **severity_style,
+            style=severity_style,
         ),
         Column(
             "name",
@@ -431,7 +433,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             width=24,
             min_width=12,
             flex=compact,  # in a panel it gives way before the target
-            **(severity_style if compact else {}),
+            style=severity_style if compact else None,
         ),
         Column(
             "target",

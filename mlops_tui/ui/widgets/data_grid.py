@@ -36,7 +36,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from mlops_tui.ui.literal import visible
-from mlops_tui.ui.widgets.grid_column import Column, safe_text
+from mlops_tui.ui.widgets.grid_column import Column, column_texts, safe_text
 from mlops_tui.ui.widgets.grid_layout import Slot, fit, layout_columns
 from mlops_tui.ui.widgets.row_groups import GroupHeader, GroupLines
 from mlops_tui.ui.widgets.row_index import (
@@ -232,7 +232,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         """The groups shown, in order (empty when not grouped)."""
         return () if self._lines is None else tuple(self._lines.headers)
 
-    @property  # type: ignore[override]
+    @property
     def border_title(self) -> str | None:
         """The title the screen gave; while a `/` filter is on, the border shows e.g.
         "Runs (37 of 100,000)" instead: the part before its first " (", with the counts."""
@@ -363,20 +363,24 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         self._maybe_warm_filter()
 
     # Widths are measured on this many rows at most (a long list: the first ones).
-    MEASURE_ROWS = 2_000
+    MEASURE_ROWS = 1_000
 
     def _measure(self, columns: Sequence[Column[T]], rows: Sequence[T]) -> dict[str, int]:
         """Per column, the cells its widest (measured) cell needs."""
         sample = rows if len(rows) <= self.MEASURE_ROWS else rows[: self.MEASURE_ROWS]
         needs: dict[str, int] = {}
         for column in columns:
-            widest = 0
-            for row in sample:
-                text = visible(safe_text(column, row))
-                length = len(text) if text.isascii() else cell_len(text)
-                if length > widest:
-                    widest = length
-            needs[column.key] = widest
+            texts = column_texts(column, sample)
+            try:
+                joined = "".join(texts)
+            except TypeError:  # a formatter returned something other than str
+                texts = [safe_text(column, row) for row in sample]
+                joined = "".join(texts)
+            # whole-column checks (C speed): most columns are plain ASCII with no control characters
+            if visible(joined) != joined:
+                texts = [visible(text) for text in texts]
+            widths = map(len, texts) if joined.isascii() else map(cell_len, texts)
+            needs[column.key] = max(widths, default=0)
         return needs
 
     @property
