@@ -649,7 +649,8 @@ def test_no_cut_while_blank_width_remains_for_random_needs() -> None:
     rng = random.Random(7)
     for _ in range(300):
         specs = [
-            (f"c{i}", rng.randint(3, 30), rng.random() < 0.4, rng.choice([0, 0, 1, 2, 3])) for i in range(rng.randint(1, 7))
+            (f"c{i}", rng.randint(3, 30), rng.random() < 0.4, rng.choice([0, 0, 1, 2, 3]))
+            for i in range(rng.randint(1, 7))
         ]
         columns = _cols(*specs)
         needs = {key: rng.randint(1, 60) for key, *_ in specs}
@@ -659,8 +660,10 @@ def test_no_cut_while_blank_width_remains_for_random_needs() -> None:
         cut = [s for s in slots if s.width < want[s.column.key]]
         blank = width - (slots[-1].x + slots[-1].width) + sum(max(0, s.width - want[s.column.key]) for s in slots)
         assert not (cut and blank > 0), (specs, needs, width, slots)
-        assert slots[-1].x + slots[-1].width <= width or len(slots) == 1 or all(
-            s.width == s.column.min_width for s in slots
+        assert (
+            slots[-1].x + slots[-1].width <= width
+            or len(slots) == 1
+            or all(s.width == s.column.min_width for s in slots)
         )
 
 

@@ -411,6 +411,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
     symbol leads the alert's name, the target is the deployment (else the model), and the
     severity word is dropped before them.
     """
+
     def severity_style(a: Alert) -> str:
         return SEVERITY_STYLE[a.severity]
 
