@@ -193,8 +193,9 @@ async def test_filter_narrows_case_insensitive_over_visible_columns() -> None:
 
 async def test_filter_ignores_hidden_columns() -> None:
     app = GridApp(make_items(30))
-    # columns are as wide as their text (name 8, status 8, score 5, note 7, gaps 3 = 31)
-    async with app.run_test(size=(30, 20)) as pilot:
+    # columns are as wide as their text (name 8, status 8, score 5, gaps 2 = 23) and the
+    # scroll bar takes 2: no room left for the note, even at its minimum (4)
+    async with app.run_test(size=(26, 20)) as pilot:
         grid = app.grid
         await pilot.pause()
         assert "note" not in [c.key for c in grid.visible_columns]
@@ -375,14 +376,15 @@ async def test_narrow_terminal_hides_high_priority_number_column() -> None:
     async with app.run_test(size=SIZE) as pilot:
         grid = app.grid
         assert "Note" in grid.render_line(0).text
-        # columns as wide as their text: name 8, status 8, score 5, note 6, 3 gaps = 30
-        await pilot.resize_terminal(29, 20)
+        # columns as wide as their text: name 8, status 8, score 5, 2 gaps = 23; the note
+        # would need 1 + its minimum 4
+        await pilot.resize_terminal(27, 20)
         await pilot.pause()
         header = grid.render_line(0).text
         assert "Note" not in header
         assert "Name" in header and "Status" in header and "Score" in header
         assert "note 1" not in screen_text(app)
-        await pilot.resize_terminal(26, 20)  # flex and then fixed columns shrink
+        await pilot.resize_terminal(20, 20)  # flex and then fixed columns shrink
         await pilot.pause()
         for line in lines(grid):
             assert len(line) == grid.scrollable_content_region.width
@@ -725,3 +727,17 @@ async def test_group_headers_fold_and_cursor_visits_every_line() -> None:
         await pilot.pause()
         assert not grid.groups and len(grid.visible_rows) == 9
         assert "▾" not in grid.render_line(1).text
+
+
+def test_a_hidden_column_comes_back_narrowed_when_the_others_leave_room() -> None:
+    columns = [
+        Column("model", "Model", lambda r: "m", width=14),
+        Column("note", "Note", lambda r: "n", width=24, min_width=10, priority=3),
+        Column("state", "State", lambda r: "s", width=9),
+    ]
+    needs = {"model": 14, "note": 40, "state": 8}
+    # 14 + 24 + 8 + 2 = 48 does not fit 40: the note is hidden, then shown in the 16 left
+    slots = layout_columns(columns, 40, needs=needs)
+    assert [(s.column.key, s.width) for s in slots] == [("model", 14), ("note", 16), ("state", 8)]
+    # too little room for its minimum: it stays hidden
+    assert [s.column.key for s in layout_columns(columns, 33, needs=needs)] == ["model", "state"]

@@ -61,7 +61,8 @@ def layout_columns(
 
     Each column starts at what it needs, capped at its preferred width. When that does
     not fit: 1. hide columns, the highest `priority` number first (the rightmost on a tie;
-    0 is never hidden); 2. shrink, the hideable columns first (highest number first), then
+    0 is never hidden), then bring back, narrowed, those that fit in the room left;
+    2. shrink, the hideable columns first (highest number first), then
     flex columns, then any, down to their `min_width`. Spare width then goes to the
     columns whose text is cut, up to what they need: the fixed ones first (a few cells
     make a method or a name whole), then the flex text columns (summary, matchers...);
@@ -79,12 +80,25 @@ def layout_columns(
         def total() -> int:
             return sum(widths) + len(widths) - 1
 
+        place = list(range(len(shown)))  # each shown column's place among `columns`
+        hidden: list[tuple[int, Column[Any], int, int]] = []
         while total() > available and len(shown) > 1:
             candidates = [(c.priority, i) for i, c in enumerate(shown) if c.priority > 0]
             if not candidates:
                 break
             _, index = max(candidates)
-            del shown[index], widths[index], need[index]
+            hidden.append((place[index], shown[index], widths[index], need[index]))
+            del shown[index], widths[index], need[index], place[index]
+        # a hidden column comes back, narrowed, where the others leave it room (the most
+        # important first): better "rollback: v5 had…" than a blank stretch
+        for where, column, basis, wanted in reversed(hidden):
+            room = available - total() - 1
+            if room >= column.min_width:
+                at = sum(1 for p in place if p < where)
+                shown.insert(at, column)
+                widths.insert(at, min(basis, room))
+                need.insert(at, wanted)
+                place.insert(at, where)
         for stage in _shrink_stages(shown):
             excess = total() - available
             while excess > 0:
