@@ -6,8 +6,12 @@ the minimum per change. It is split by concern:
 
 * `row_index.RowIndex` (pure): display order after filter and sort, and the cursor; see
   its docstring for the sorting and filtering model.
-* `grid_layout` (pure): which columns fit the width, their widths, truncation.
-* this widget: painting, keys, mouse, messages, and warming the index on a thread.
+* `grid_layout` (pure): which columns fit the width, their widths (from what their
+  widest cell needs, measured here per rows object), truncation.
+* `row_groups` (pure): the header lines of a grouped grid (`set_grouping`); the cursor
+  then moves over lines, headers included, and `enter` on a header folds its group.
+* this widget: painting, keys (`<` `>` `S` sort in every list), mouse, messages, the
+  title's counts while filtering, and warming the index on a thread.
 
 Painting goes through the line API (`ScrollView.render_line`): only the visible lines are
 formatted, and each line's `Strip` is kept in an LRU keyed by ``(position in view, is
@@ -259,13 +263,6 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         """True while a `/` filter is on."""
         return bool(self._index.query)
 
-    def counts_title(self, title: str) -> str:
-        """`title` with what shows, e.g. "Runs (37 of 100,000)" while filtering, else "Runs (100,000)"."""
-        total = len(self._index.rows)
-        if self._index.query:
-            return f"{title} ({len(self._index.order):,} of {total:,})"
-        return f"{title} ({total:,})"
-
     @property
     def visible_rows(self) -> Sequence[T]:
         """The rows shown, in display order (grouped: group by group, folded ones left out)."""
@@ -476,23 +473,6 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         else:
             target = keys[0] if step > 0 else keys[-1]
         self._set_sort(target, False)
-
-    def cycle_sort(self) -> None:
-        """Sort by the next visible column: unsorted -> first -> ... -> last -> unsorted."""
-        keys = [column.key for column in self.visible_columns]
-        if not keys:
-            return
-        current = self._index.sort_column
-        if current is None:
-            self._set_sort(keys[0], False)
-            return
-        all_keys = [column.key for column in self._columns]
-        start = all_keys.index(current) + 1
-        for key in all_keys[start:]:
-            if key in keys:
-                self._set_sort(key, False)
-                return
-        self._set_sort(None, False)
 
     def reverse_sort(self) -> None:
         """Flip the sort direction (unsorted: sort by the first column, descending)."""
@@ -884,9 +864,6 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         row = self.cursor_row
         if row is not None:
             self.post_message(self.RowSelected(self, row))
-
-    def action_cycle_sort(self) -> None:
-        self.cycle_sort()
 
     def action_sort_left(self) -> None:
         self.move_sort(-1)
