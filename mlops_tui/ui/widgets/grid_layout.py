@@ -91,14 +91,16 @@ def layout_columns(
             del shown[index], widths[index], need[index], place[index]
         # a hidden column comes back, narrowed, where the others leave it room (the most
         # important first): better "rollback: v5 had…" than a blank stretch
+        # (stopping at the first that does not fit: a less important one never shows instead)
         for where, column, basis, wanted in reversed(hidden):
             room = available - total() - 1
-            if room >= column.min_width:
-                at = sum(1 for p in place if p < where)
-                shown.insert(at, column)
-                widths.insert(at, min(basis, room))
-                need.insert(at, wanted)
-                place.insert(at, where)
+            if room < column.min_width:
+                break
+            at = sum(1 for p in place if p < where)
+            shown.insert(at, column)
+            widths.insert(at, min(basis, room))
+            need.insert(at, wanted)
+            place.insert(at, where)
         for stage in _shrink_stages(shown):
             excess = total() - available
             while excess > 0:
