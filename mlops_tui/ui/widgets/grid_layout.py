@@ -56,18 +56,18 @@ def layout_columns(
 
     `needs` gives, per column key, the cells its widest cell needs (the header label
     counts too, and the sort arrow of the `sorted_key` column); a column missing from it
-    needs its preferred `width`. Width 0 or less
-    means "not laid out yet": every column at its preferred width.
+    needs its preferred `width`. Width 0 or less means "not laid out yet": every column
+    at its preferred width.
 
     Each column starts at what it needs, capped at its preferred width. When that does
     not fit: 1. hide columns, the highest `priority` number first (the rightmost on a tie;
-    0 is never hidden), then bring back, narrowed, those that fit in the room left;
-    2. shrink, the hideable columns first (highest number first), then
+    0 is never hidden); 2. shrink, the hideable columns first (highest number first), then
     flex columns, then any, down to their `min_width`. Spare width then goes to the
     columns whose text is cut, up to what they need: the fixed ones first (a few cells
-    make a method or a name whole), then the flex text columns (summary, matchers...);
-    only when nothing is cut does the rest go to the flex columns. So no cell is cut while
-    blank width remains.
+    make a method or a name whole), then hidden columns come back, narrowed, if there is
+    room for them, then the flex text columns (summary, matchers...); only when nothing
+    is cut does the rest go to the flex columns. So no cell is cut while blank width
+    remains.
     """
     shown = list(columns)
     if width <= 0:
@@ -89,18 +89,6 @@ def layout_columns(
             _, index = max(candidates)
             hidden.append((place[index], shown[index], widths[index], need[index]))
             del shown[index], widths[index], need[index], place[index]
-        # a hidden column comes back, narrowed, where the others leave it room (the most
-        # important first): better "rollback: v5 had…" than a blank stretch
-        # (stopping at the first that does not fit: a less important one never shows instead)
-        for where, column, basis, wanted in reversed(hidden):
-            room = available - total() - 1
-            if room < column.min_width:
-                break
-            at = sum(1 for p in place if p < where)
-            shown.insert(at, column)
-            widths.insert(at, min(basis, room))
-            need.insert(at, wanted)
-            place.insert(at, where)
         for stage in _shrink_stages(shown):
             excess = total() - available
             while excess > 0:
@@ -114,11 +102,24 @@ def layout_columns(
                     excess -= cut
                     if excess <= 0:
                         break
-        spare = available - total()
+        # short (fixed) columns first: a few cells make them whole (a method, a model name,
+        # the sorted header's arrow)
+        _grow_cut([i for i, c in enumerate(shown) if not c.flex], widths, need, available - total())
+        # then a hidden column comes back, narrowed, where the others leave it room (the most
+        # important first, stopping at the first that does not fit: a less important one
+        # never shows instead): better "rollback: v5 had…" than a blank stretch
+        for where, column, basis, wanted in reversed(hidden):
+            room = available - total() - 1
+            if room < column.min_width:
+                break
+            at = sum(1 for p in place if p < where)
+            shown.insert(at, column)
+            widths.insert(at, min(basis, room))
+            need.insert(at, wanted)
+            place.insert(at, where)
+        # then the long text columns, up to what they need; only then spare for the flex ones
         flex = [i for i, c in enumerate(shown) if c.flex]
-        # short (fixed) columns first: a few cells make them whole; then the long text ones
-        for group in ([i for i, c in enumerate(shown) if not c.flex], flex):
-            spare = _grow_cut(group, widths, need, spare)
+        spare = _grow_cut(flex, widths, need, available - total())
         if spare > 0 and flex:
             share, extra = divmod(spare, len(flex))
             for n, i in enumerate(flex):
