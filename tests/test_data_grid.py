@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from textual.app import App, ComposeResult
 
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
+from mlops_tui.ui.widgets.grid_layout import layout_columns
 
 SIZE = (100, 30)
 
@@ -192,14 +193,16 @@ async def test_filter_narrows_case_insensitive_over_visible_columns() -> None:
 
 async def test_filter_ignores_hidden_columns() -> None:
     app = GridApp(make_items(30))
-    async with app.run_test(size=(50, 20)) as pilot:
+    # columns are as wide as their text (name 8, status 8, score 5, gaps 2 = 23) and the
+    # scroll bar takes 2: no room left for the note, even at its minimum (4)
+    async with app.run_test(size=(26, 20)) as pilot:
         grid = app.grid
         await pilot.pause()
         assert "note" not in [c.key for c in grid.visible_columns]
         grid.set_filter("note 1")
         await pilot.pause()
         assert len(grid.visible_rows) == 0
-        assert "No rows match note 1" in lines(grid)[1]
+        assert "No rows match “note 1”" in lines(grid)[1]
         # widen the terminal: the note column comes back and is searched again
         await pilot.resize_terminal(120, 20)
         await pilot.pause()
@@ -280,7 +283,7 @@ async def test_sort_keeps_cursor_row_and_keys_cycle() -> None:
         await pilot.press("j", "j", "j")
         await pilot.pause()
         assert grid.cursor_row is not None and grid.cursor_row.id == 3
-        await pilot.press("s")  # first column (name) ascending
+        await pilot.press(">")  # unsorted: the first column (name) ascending
         await pilot.pause()
         assert (grid.sort_column, grid.sort_reverse) == ("name", False)
         assert grid.cursor_row is not None and grid.cursor_row.id == 3
@@ -288,15 +291,24 @@ async def test_sort_keeps_cursor_row_and_keys_cycle() -> None:
         await pilot.pause()
         assert (grid.sort_column, grid.sort_reverse) == ("name", True)
         assert grid.cursor_index == 46  # same row, now near the bottom
-        await pilot.press("s", "s")  # status, score
+        await pilot.press(">", ">")  # status, score: ascending again
         await pilot.pause()
-        assert grid.sort_column == "score"
-        await pilot.press("s")  # note column is visible at width 100, then unsorted
+        assert (grid.sort_column, grid.sort_reverse) == ("score", False)
+        await pilot.press(">")  # note column is visible at width 100
         await pilot.pause()
         assert grid.sort_column == "note"
-        await pilot.press("s")
+        await pilot.press(">")  # wraps around
         await pilot.pause()
-        assert grid.sort_column is None
+        assert grid.sort_column == "name"
+        await pilot.press("<", "<")  # and back the other way
+        await pilot.pause()
+        assert grid.sort_column == "score"
+        assert grid.cursor_row is not None and grid.cursor_row.id == 3
+        await pilot.press("s")  # not a grid key any more: a screen may use it
+        await pilot.pause()
+        assert grid.sort_column == "score"
+        grid.clear_sort()
+        await pilot.pause()
         assert [row.id for row in grid.visible_rows] == list(range(50))
 
 
@@ -364,13 +376,15 @@ async def test_narrow_terminal_hides_high_priority_number_column() -> None:
     async with app.run_test(size=SIZE) as pilot:
         grid = app.grid
         assert "Note" in grid.render_line(0).text
-        await pilot.resize_terminal(50, 20)
+        # columns as wide as their text: name 8, status 8, score 5, 2 gaps = 23; the note
+        # would need 1 + its minimum 4
+        await pilot.resize_terminal(27, 20)
         await pilot.pause()
         header = grid.render_line(0).text
         assert "Note" not in header
         assert "Name" in header and "Status" in header and "Score" in header
         assert "note 1" not in screen_text(app)
-        await pilot.resize_terminal(26, 20)  # flex and then fixed columns shrink
+        await pilot.resize_terminal(20, 20)  # flex and then fixed columns shrink
         await pilot.pause()
         for line in lines(grid):
             assert len(line) == grid.scrollable_content_region.width
@@ -384,14 +398,21 @@ async def test_flex_takes_spare_width_and_truncates_with_ellipsis() -> None:
         layout = grid._layout()
         name = layout[0]
         width = grid.scrollable_content_region.width
-        # name is the only flex column: it takes all the width the others leave
+        # both name and note are cut: the fixed note grows first (up to all it needs), so
+        # nothing is left blank while they are cut
+        note = layout[-1]
         assert layout[-1].x + layout[-1].width == width
-        assert name.width > 24
+        assert name.width == 24 and note.width > 30
         row = grid.render_line(1).text
         assert row.startswith("x" * (name.width - 1) + "…")
         assert grid.render_line(1).cell_length == width
-        note = layout[-1]
         assert "…" in row[note.x :]
+        # once the note is short, the flex name takes all the width the others leave
+        grid.set_rows([Item(id=1, name=long_name, status="OK", note="日本語")])
+        await pilot.pause()
+        layout = grid.slots
+        assert layout[0].width > 24 and layout[-1].x + layout[-1].width == width
+        assert grid.render_line(1).text.startswith("x" * (layout[0].width - 1) + "…")
         await pilot.pause()
 
 
@@ -526,7 +547,7 @@ async def test_sorted_header_arrow_survives_narrow_column() -> None:
             yield DataGrid(narrow, row_key=lambda r: r.id)
 
     app = NarrowApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    async with app.run_test(size=(11, 10)) as pilot:  # 6 + 1 + 4: no spare width
         grid = app.query_one(DataGrid)
         grid.set_rows(make_items(3))
         grid.sort_by("a", reverse=True)
@@ -587,3 +608,136 @@ async def test_set_data_shows_new_columns_and_rows_in_one_pass() -> None:
         await pilot.pause()
         assert grid.sort_column is None
         assert [r.id for r in grid.visible_rows] == [i.id for i in items if i.status == "FAILED"]
+
+
+# ---------------------------------------------------------------------------- widths from content
+
+
+def _cols(*specs: tuple[str, int, bool, int]) -> list[Column[Item]]:
+    """(key, preferred width, flex, priority) columns whose text is the key itself."""
+    return [
+        Column(key, key[:3], lambda r, k=key: k, width=width, min_width=3, flex=flex, priority=priority)
+        for key, width, flex, priority in specs
+    ]
+
+
+def test_spare_width_goes_to_cut_columns_short_ones_then_text_columns() -> None:
+    columns = _cols(("state", 30, True, 0), ("summary", 30, True, 2), ("method", 12, False, 0))
+    needs = {"state": 8, "summary": 90, "method": 13}
+    slots = {s.column.key: s.width for s in layout_columns(columns, 100, needs=needs)}
+    # state is as wide as its text; method got its 13 first, summary (still cut) the rest
+    assert slots == {"state": 8, "summary": 100 - 8 - 13 - 2, "method": 13}
+    # when nothing is cut, the flex columns share what is left
+    slots = {s.column.key: s.width for s in layout_columns(columns, 100, needs={**needs, "summary": 20})}
+    assert slots["method"] == 13 and slots["state"] + slots["summary"] == 100 - 13 - 2
+    assert slots["state"] >= 8 and slots["summary"] >= 20
+
+
+def test_narrow_hides_then_shrinks_the_least_important_first() -> None:
+    columns = _cols(("name", 20, False, 0), ("target", 40, True, 0), ("age", 10, False, 3), ("state", 10, True, 2))
+    needs = {"name": 20, "target": 28, "age": 8, "state": 22}
+    slots = {s.column.key: s.width for s in layout_columns(columns, 60, needs=needs)}
+    assert "age" not in slots and slots["name"] == 20 and slots["target"] == 28
+    assert slots["state"] == 60 - 20 - 28 - 2  # what is left, after the target has all it needs
+
+
+def test_the_sorted_column_gets_room_for_its_arrow() -> None:
+    columns = _cols(("version", 10, False, 0))
+    assert layout_columns(columns, 50, needs={"version": 1})[0].width == 3  # label "ver"
+    assert layout_columns(columns, 50, needs={"version": 1}, sorted_key="version")[0].width == 5
+
+
+def test_no_cut_while_blank_width_remains_for_random_needs() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        specs = [
+            (f"c{i}", rng.randint(3, 30), rng.random() < 0.4, rng.choice([0, 0, 1, 2, 3]))
+            for i in range(rng.randint(1, 7))
+        ]
+        columns = _cols(*specs)
+        needs = {key: rng.randint(1, 60) for key, *_ in specs}
+        width = rng.randint(10, 200)
+        slots = layout_columns(columns, width, needs=needs)
+        want = {s.column.key: max(needs[s.column.key], 3) for s in slots}  # min_width 3, labels 2-3 cells
+        cut = [s for s in slots if s.width < want[s.column.key]]
+        blank = width - (slots[-1].x + slots[-1].width) + sum(max(0, s.width - want[s.column.key]) for s in slots)
+        assert not (cut and blank > 0), (specs, needs, width, slots)
+        assert (
+            slots[-1].x + slots[-1].width <= width
+            or len(slots) == 1
+            or all(s.width == s.column.min_width for s in slots)
+        )
+
+
+async def test_columns_follow_their_content() -> None:
+    app = GridApp([Item(id=1, name="a", status="OK", note="short")])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        widths = {s.column.key: s.width for s in grid.slots}
+        assert widths["status"] == len("Status") and widths["note"] == len("short")
+        grid.set_rows([Item(id=1, name="a", status="OK", note="a much longer note than before")])
+        await pilot.pause()
+        assert {s.column.key: s.width for s in grid.slots}["note"] == len("a much longer note than before")
+        assert "a much longer note than before" in grid.render_line(1).text
+
+
+# ---------------------------------------------------------------------------- groups
+
+
+async def test_group_headers_fold_and_cursor_visits_every_line() -> None:
+    items = make_items(9)  # statuses cycle RUNNING, FINISHED, FAILED
+    app = GridApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        order = ["FAILED", "RUNNING", "FINISHED"]
+        grid.set_grouping(lambda r: r.status, rank=order.index)
+        await pilot.pause()
+        assert [(g.label, g.count) for g in grid.groups] == [("FAILED", 3), ("RUNNING", 3), ("FINISHED", 3)]
+        assert [r.status for r in grid.visible_rows] == ["FAILED"] * 3 + ["RUNNING"] * 3 + ["FINISHED"] * 3
+        assert grid.cursor_row is not None and grid.cursor_row.id == 0  # stays on its row
+        texts = [grid.render_line(y).text.strip() for y in range(1, 13)]
+        assert texts[0] == "▾ FAILED (3)" and texts[4] == "▾ RUNNING (3)" and texts[8] == "▾ FINISHED (3)"
+
+        await pilot.press("g")
+        assert grid.cursor_group is not None and grid.cursor_row is None
+        await pilot.press("enter")  # folds
+        await pilot.pause()
+        assert app.selected == []
+        assert grid.render_line(1).text.strip() == "▸ FAILED (3)"
+        assert grid.render_line(2).text.strip() == "▾ RUNNING (3)"
+        assert len(grid.visible_rows) == 6
+        await pilot.press("j")
+        assert grid.cursor_group is not None and grid.cursor_group.label == "RUNNING"
+        await pilot.press("j")
+        assert grid.cursor_row is not None and grid.cursor_row.status == "RUNNING"
+        await pilot.press("enter")  # on a row: selects it
+        await pilot.pause()
+        assert app.selected and app.selected[-1].status == "RUNNING"
+
+        grid.set_filter("run-000")  # counts follow the filter
+        await pilot.pause()
+        assert [g.count for g in grid.groups] == [3, 3, 3]
+        grid.set_filter("run-0001")
+        await pilot.pause()
+        assert [(g.label, g.count) for g in grid.groups] == [("FINISHED", 1)]
+
+        grid.set_filter("")
+        grid.set_grouping(None)
+        await pilot.pause()
+        assert not grid.groups and len(grid.visible_rows) == 9
+        assert "▾" not in grid.render_line(1).text
+
+
+def test_a_hidden_column_comes_back_narrowed_when_the_others_leave_room() -> None:
+    columns = [
+        Column("model", "Model", lambda r: "m", width=14),
+        Column("note", "Note", lambda r: "n", width=24, min_width=10, priority=3),
+        Column("state", "State", lambda r: "s", width=9),
+    ]
+    needs = {"model": 14, "note": 40, "state": 8}
+    # 14 + 24 + 8 + 2 = 48 does not fit 40: the note is hidden, then shown in the 16 left
+    slots = layout_columns(columns, 40, needs=needs)
+    assert [(s.column.key, s.width) for s in slots] == [("model", 14), ("note", 16), ("state", 8)]
+    # too little room for its minimum: it stays hidden
+    assert [s.column.key for s in layout_columns(columns, 33, needs=needs)] == ["model", "state"]

@@ -353,3 +353,33 @@ def test_index_and_layout_do_not_import_textual() -> None:
         "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if 'textual' in m)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------- group lines
+
+
+def test_group_lines_put_a_header_before_each_group_and_fold_by_label() -> None:
+    from mlops_tui.ui.widgets.row_groups import GroupLines
+
+    labels = ["b", "a", "b", "c", "a"]  # the group of the row at each display position
+    lines = GroupLines(labels, rank=["a", "b", "c"].index)
+    assert [(h.label, h.count, h.text) for h in lines.headers] == [
+        ("a", 2, "▼ a (2)"),
+        ("b", 2, "▼ b (2)"),
+        ("c", 1, "▼ c (1)"),
+    ]
+    # header a, rows 1 and 4, header b, rows 0 and 2, header c, row 3: each group keeps its order
+    assert [lines.position_at(i) for i in range(len(lines))] == [-1, 1, 4, -1, 0, 2, -1, 3]
+    assert lines.header_at(3) is not None and lines.header_at(3).label == "b"
+    assert lines.header_at(4) is None and lines.header_at(99) is None
+    assert lines.line_of_position(2) == 5
+
+    folded = GroupLines(labels, folded={"b"}, rank=["a", "b", "c"].index)
+    assert [folded.position_at(i) for i in range(len(folded))] == [-1, 1, 4, -1, -1, 3]
+    assert folded.header_at(3).text == "► b (2)"
+    assert folded.line_of_position(0) == 3  # a folded row: its group's header
+    assert folded.line_of_group("c") == 4 and folded.line_of_group("zzz") == -1
+
+    unranked = GroupLines(labels)  # groups in the order of their first row
+    assert [h.label for h in unranked.headers] == ["b", "a", "c"]
+    assert len(GroupLines([])) == 0

@@ -412,28 +412,49 @@ def alert_state_text(alert: Alert, snapshot: Snapshot) -> str:
 
 
 def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Alert]]:
-    """Severity, name, target, age and state stay at 80 columns; the summary goes first."""
-    return [
+    """What tells the alerts apart stays at 80 columns: severity, name, model and deployment.
+
+    When narrow, the summary goes first, then the age, then the triage state shrinks to its
+    symbol and first words. `compact` (an Overview panel, half the width): the severity
+    symbol leads the alert's name, the target is the deployment (else the model), and the
+    severity word is dropped before them.
+    """
+
+    def severity_style(a: Alert) -> str:
+        return SEVERITY_STYLE[a.severity]
+
+    columns: list[Column[Alert]] = [
         Column(
             "severity",
             "Severity",
-            lambda a: severity_text(a.severity),
+            (lambda a: a.severity.value) if compact else (lambda a: severity_text(a.severity)),
             sort_key=lambda a: a.severity.rank,
-            width=11,
-            min_width=11,
-            style=lambda a: SEVERITY_STYLE[a.severity],
+            width=8 if compact else 11,
+            min_width=8 if compact else 11,
+            priority=3 if compact else 0,
+            style=severity_style,
         ),
-        Column("name", "Alert", lambda a: a.name, width=22, min_width=12),
+        Column(
+            "name",
+            "Alert",
+            (lambda a: f"{a.severity.symbol:>2} {a.name}") if compact else (lambda a: a.name),
+            sort_key=(lambda a: (a.name, a.severity.rank)) if compact else None,
+            width=24,
+            min_width=12,
+            flex=compact,  # in a panel it gives way before the target
+            style=severity_style if compact else None,
+        ),
         Column(
             "target",
-            "Model / deployment",
-            _alert_target,
-            width=22,
+            "Deployment" if compact else "Model / deployment",
+            (lambda a: a.deployment or a.model or "") if compact else _alert_target,
+            width=40,  # as wide as it needs: it tells the rows apart
             min_width=10,
-            flex=True,
-            priority=1 if compact else 0,
+            flex=not compact,
         ),
-        Column("summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=2),
+        Column(
+            "summary", "Summary", lambda a: a.summary, width=30, min_width=10, flex=True, priority=5 if compact else 4
+        ),
         Column(
             "age",
             "Age",
@@ -442,20 +463,22 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             width=10,  # "just now", "20h ago", "in 45m": at most ten cells
             min_width=7,
             align="right",
+            priority=4 if compact else 3,
         ),
         Column(
             "state",
             "State",
             lambda a: alert_state_text(a, snapshot),
-            width=30,  # "✓ acked by <user> 12m ago": the symbol takes two cells
+            # "✓ acked by <user> 12m ago", "silenced until 09:28 by <user>": read whole when
+            # there is width (flex: it grows), cut to the symbol and first words when narrow
+            width=10,
             min_width=8,
-            # flex: on a wide screen it takes its share of the spare width, so that
-            # "silenced until 09:28 by <user>" is read whole; on a narrow one it gives way first
             flex=True,
-            priority=1 if compact else 0,  # the Overview lists acked alerts too: who owns it beats the summary
+            priority=2,
             style=lambda a: "bold" if a.state == AlertState.FIRING else "dim",
         ),
     ]
+    return columns
 
 
 def _alert_target(alert: Alert) -> str:

@@ -37,6 +37,7 @@ MARKED = "●"
 SORT_ASC = "▲"
 SORT_DESC = "▼"
 GROUP_OPEN = "▼"
+GROUP_FOLDED = "►"
 CRUMB = "›"
 SEPARATOR = "│"
 BARS = "▁▂▃▄▅▆▇█"  # sparklines, lowest to highest

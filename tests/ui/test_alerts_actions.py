@@ -15,7 +15,6 @@ from tests.ui.support import (
     SIZE,
     USER,
     audit_lines,
-    box,
     cursor_to,
     demo_app,
     focused_grid,
@@ -177,37 +176,6 @@ async def test_c_copies_the_alert_as_markdown(tmp_path):
         assert "| label | value |" in copied
         for key, value in alert.labels.items():
             assert f"| {key} | {value} |" in copied
-
-
-async def test_b_regroups_the_alerts(tmp_path):
-    app = incident_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        alerts = await open_alerts(app, pilot)
-        ranks = [a.severity.rank for a in alerts.visible_rows]
-        assert ranks == sorted(ranks)
-        assert "grouped by severity" in screen(app)
-
-        await pilot.press("b")
-        text = await wait_for_text(app, pilot, "grouped by model")
-        models = [a.model or "~" for a in alerts.visible_rows]
-        assert models == sorted(models) and len(set(models)) > 1
-        # as drawn: the Model / deployment column reads in model order
-        names = sorted({a.model for a in alerts.visible_rows}, key=len, reverse=True)
-        drawn = [next((m for m in names if f" {m}" in line), None) for line in box(text, "grouped by").splitlines()]
-        drawn = [m for m in drawn if m]
-        assert drawn == [a.model for a in alerts.visible_rows]
-
-        await pilot.press("b")
-        await wait_for_text(app, pilot, "grouped by deployment")
-        deployments = [a.deployment or "~" for a in alerts.visible_rows]
-        assert deployments == sorted(deployments)
-        await pilot.press("b")
-        await wait_for_text(app, pilot, "grouped by severity")
-
-        await pilot.press("S")  # the list still sorts, in reverse, by its first column
-        await pilot.pause()
-        assert "Severity ▼" in screen(app)
 
 
 async def test_read_only_refuses_to_ack(tmp_path):

@@ -21,7 +21,7 @@ VIEWS = [
     ("2", "runs", RunsScreen, "Runs (300)"),
     ("3", "models", ModelsScreen, "Promotion requests ("),
     ("4", "deploy", DeploymentsScreen, "Deployments (6, "),
-    ("5", "alerts", AlertsScreen, "grouped by severity"),
+    ("5", "alerts", AlertsScreen, "silenced/other)"),
     ("6", "drift", DriftScreen, "features drifted)"),
     ("1", "overview", OverviewScreen, "Firing alerts ("),
 ]

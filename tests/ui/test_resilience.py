@@ -14,7 +14,7 @@ from mlops_tui.ui.screens.models import ModelsScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.screens.runs import RunsScreen
 from tests.conftest import wait_until
-from tests.ui.support import SIZE, demo_app, screen, wait_for_data, wait_for_text
+from tests.ui.support import SIZE, box, demo_app, screen, wait_for_data, wait_for_text
 
 
 class HeldDemoBackend(DemoBackend):
@@ -81,7 +81,7 @@ async def test_a_hung_backend_is_named_unreachable_and_the_other_shows_its_data(
 
 
 VIEWS_80 = [
-    ("1", OverviewScreen, "Firing alerts (", ["Severity", "Alert"]),
+    ("1", OverviewScreen, "Firing alerts (", ["Alert", "Deployment"]),
     ("2", RunsScreen, "Runs (300)", ["Run", "Experiment", "Status"]),
     ("3", ModelsScreen, "Promotion requests (", ["Model", "Ver", "Target"]),
     ("4", DeploymentsScreen, "Deployments (6, ", ["Deployment", "Health"]),
@@ -98,8 +98,9 @@ async def test_the_overview_at_80x24_shows_pending_promotions_whole(tmp_path):
         pending = app.snapshot.pending_promotions
         assert pending
         text = screen(app)
+        panel = box(text, "Pending promotions (")
         for request in pending:
-            row = next(line for line in text.splitlines() if f"{request.model} " in line and "│" in line)
+            row = "│" + next(line for line in panel.splitlines() if line.startswith(f"{request.model} "))
             assert f" {request.target} " in row and row.split("│")[1].rstrip().endswith(" ago"), row
             assert "…" not in row.split("│")[1], row
 

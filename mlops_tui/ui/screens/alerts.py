@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -12,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
+from mlops_tui.domain import Alert, AlertState, Matcher, Severity, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.domain.base import utcnow
 from mlops_tui.services.actions import ActionRefused
@@ -31,7 +33,9 @@ from mlops_tui.ui.screens.silences import ExpireSilence
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.key_values import KeyValues
 
-GROUPINGS = ("severity", "model", "deployment")
+# `b` cycles through these: no groups (sorted by severity), then header lines per group.
+GROUPINGS = ("none", "severity", "model", "deployment")
+NO_GROUP = {"model": "(no model)", "deployment": "(no deployment)"}
 # The detail shows this much of one label or annotation value; `c` copies the whole alert.
 DETAIL_VALUE_LIMIT = 2000
 
@@ -54,6 +58,17 @@ def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
     if grouping == "deployment":
         return sorted(alerts, key=lambda a: (a.deployment or "~", a.severity.rank, newest_first(a)))
     return sorted(alerts, key=lambda a: (a.severity.rank, newest_first(a)))
+
+
+def alert_group(grouping: str) -> tuple[Callable[[Alert], str], Callable[[str], Any]] | None:
+    """The group of an alert under `grouping` and the order of the groups; None: no groups."""
+    if grouping == "severity":
+        ranks = {s.value: s.rank for s in Severity}
+        return (lambda a: a.severity.value), (lambda label: ranks.get(label, len(ranks)))
+    if grouping in NO_GROUP:
+        missing = NO_GROUP[grouping]
+        return (lambda a: getattr(a, grouping) or missing), (lambda label: (label == missing, label))
+    return None
 
 
 def alert_markdown(alert: Alert, snapshot: Snapshot) -> str:
@@ -293,15 +308,6 @@ def parse_duration(text: str) -> timedelta | None:
     return length if timedelta(0) < length <= MAX_SILENCE else None
 
 
-class AlertGrid(DataGrid[Alert]):
-    """The alert list. Here `s` silences (the screen's binding): the grid lets the key through."""
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cycle_sort":
-            return False  # fall through to AlertsScreen's `s`; `S` and a header click still sort
-        return super().check_action(action, parameters)
-
-
 class AlertsScreen(AlertActionsMixin, BaseScreen):
     VIEW = "alerts"
     BINDINGS = [
@@ -317,13 +323,15 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.grouping = "severity"
+        self.grouping = "none"
         self.show_resolved = False
         self.show_inhibited = True
+        self._group: tuple[Callable[[Alert], str], Callable[[str], Any]] | None = None
 
     def compose_body(self) -> ComposeResult:
-        grid = AlertGrid(
+        grid = DataGrid(
             alert_columns(self.snapshot),
+            noun="alerts",
             row_key=lambda a: a.fingerprint,
             markable=True,
             id="alerts",
@@ -341,10 +349,12 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         if not self.show_inhibited:
             shown = tuple(a for a in alerts if triage_in(a, snapshot).state != Triage.INHIBITED)
             alerts, hidden = shown, len(alerts) - len(shown)
-        grid.set_data(alert_columns(snapshot), order_alerts(alerts, self.grouping))
+        grid.set_data(alert_columns(snapshot), order_alerts(alerts, "severity"))
+        grid.set_grouping(*(self._group or (None,)))
         firing = len(snapshot.firing_alerts)
         grid.border_title = (
-            f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
+            f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other)"
+            + (f" grouped by {self.grouping}" if self.grouping != "none" else "")
             + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
         grid.border_subtitle = "space mark  a ack  s silence  u expire silence/release ack  i inhibited  b group"
@@ -368,7 +378,9 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
 
     def action_group(self) -> None:
         self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
+        self._group = alert_group(self.grouping)  # made once: the grid regroups only when it changes
         self.show_snapshot(self.snapshot)
+        self.notify(f"Grouped by {self.grouping} (enter folds a group)" if self._group else "Not grouped")
 
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved

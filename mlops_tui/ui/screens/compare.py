@@ -145,7 +145,7 @@ class CompareGrid(DataGrid[Line]):
     """The comparison's rows stay grouped: no sorting here."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("cycle_sort", "reverse_sort"):
+        if action in ("sort_left", "sort_right", "reverse_sort"):
             return False
         return super().check_action(action, parameters)
 

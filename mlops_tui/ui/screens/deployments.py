@@ -108,7 +108,11 @@ class DeploymentsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield DataGrid(
-            deployment_columns(self.snapshot), row_key=lambda d: d.name, id="deployments", empty_text="No deployments"
+            deployment_columns(self.snapshot),
+            row_key=lambda d: d.name,
+            id="deployments",
+            noun="deployments",
+            empty_text="No deployments",
         )
 
     def on_mount(self) -> None:
@@ -170,6 +174,7 @@ class DeploymentDetailScreen(BaseScreen):
                 alert_columns(self.snapshot, compact=True),
                 row_key=lambda a: a.fingerprint,
                 id="deployment-alerts",
+                noun="alerts",
                 empty_text="no alert",
             )
 

@@ -50,12 +50,14 @@ class DriftScreen(BaseScreen):
             drift_columns(self.snapshot),
             row_key=lambda d: (d.model, d.feature, d.backend),
             id="drift",
+            noun="drift scores",
             empty_text="No drift scores",
         )
         yield DataGrid(
             alert_columns(self.snapshot, compact=True),
             row_key=lambda a: a.fingerprint,
             id="drift-alerts",
+            noun="drift alerts",
             empty_text="No drift alert",
         )
 

@@ -21,6 +21,7 @@ _EXTRA = (
 
 def _key_label(key: str) -> str:
     names = {"slash": "/", "question_mark": "?", "colon": ":", "escape": "esc", "space": "space"}
+    names |= {"less_than_sign": "<", "greater_than_sign": ">"}
     return names.get(key, key)
 
 

@@ -115,12 +115,14 @@ class ModelsScreen(BaseScreen):
             request_columns(),
             row_key=lambda p: (p.model, p.version, p.requested_at),
             id="requests",
+            noun="promotion requests",
             empty_text="No promotion requests",
         )
         yield DataGrid(
             version_columns(self.snapshot),
             row_key=lambda v: v.key,
             id="versions",
+            noun="model versions",
             empty_text="No registered model versions",
         )
 
@@ -378,6 +380,7 @@ class VersionDetailScreen(BaseScreen):
                 run_columns(self.snapshot, [], compact=True),
                 row_key=lambda r: r.id,
                 id="version-run",
+                noun="runs",
                 empty_text="source run not loaded",
             )
             yield Static("Deployments serving it", classes="section")
@@ -385,6 +388,7 @@ class VersionDetailScreen(BaseScreen):
                 deployment_columns(self.snapshot, compact=True),
                 row_key=lambda d: d.name,
                 id="version-deployments",
+                noun="deployments",
                 empty_text="not deployed",
             )
             yield Static("Alias history (who held each alias when)", classes="section")

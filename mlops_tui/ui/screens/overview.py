@@ -53,24 +53,28 @@ class OverviewScreen(BaseScreen):
                 alert_columns(snap, compact=True),
                 row_key=lambda a: a.fingerprint,
                 id="ov-alerts",
+                noun="alerts",
                 empty_text="No alert firing",
             )
             yield DataGrid(
                 deployment_columns(snap, compact=True),
                 row_key=lambda d: d.name,
                 id="ov-deployments",
+                noun="deployments",
                 empty_text="Every deployment is healthy and serves what the registry says",
             )
             yield DataGrid(
                 request_columns(),
                 row_key=lambda p: p.key,
                 id="ov-promotions",
+                noun="promotions",
                 empty_text="No pending promotion request",
             )
             yield DataGrid(
                 run_columns(snap, [], compact=True),
                 row_key=lambda r: r.id,
                 id="ov-runs",
+                noun="runs",
                 empty_text="No runs",
             )
 

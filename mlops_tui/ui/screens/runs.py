@@ -56,7 +56,12 @@ class RunsScreen(BaseScreen):
     def compose_body(self) -> ComposeResult:
         yield QueryBar()
         yield DataGrid(
-            run_columns(self.snapshot, []), row_key=lambda r: r.id, id="runs", empty_text="No runs yet", markable=True
+            run_columns(self.snapshot, []),
+            row_key=lambda r: r.id,
+            id="runs",
+            empty_text="No runs yet",
+            markable=True,
+            noun="runs",
         )
 
     def on_mount(self) -> None:
@@ -83,12 +88,24 @@ class RunsScreen(BaseScreen):
             columns = run_columns(snapshot, top_metric_keys(snapshot.runs))
         self._source = snapshot.runs
         grid.set_data(columns, self._visible_runs(snapshot))
-        loaded = f"{len(grid.visible_rows):,}" if self._query else f"{len(snapshot.runs):,}"
-        grid.border_title = f"Runs ({loaded})" + (f"  {glyphs.BUSY} {progress}" if progress else "")
-        grid.border_subtitle = "f query  / quick filter  s sort"
+        grid.border_title = f"Runs ({self._counts(grid, snapshot)})" + (
+            f"  {glyphs.BUSY} {progress}" if progress else ""
+        )
+        grid.border_subtitle = "f query  / quick filter  < > sort  S reverse"
         where = "server" if self._server_side() else "local"
         self.query_one(QueryBar).show_state(self._query, server_problem or self._local_problem, where)
-        self.honest_empty(grid, "runs", snapshot=snapshot)
+        # a query that matches nothing says so, naming it; "No runs yet" is for an empty server
+        empty = f"No runs match the query “{visible(self._query)}”" if self._query else "No runs yet"
+        self.honest_empty(grid, "runs", empty_text=empty, snapshot=snapshot)
+
+    def _counts(self, grid: DataGrid[Run], snapshot: Snapshot) -> str:
+        """ "37 of 100,000" while a query is on (of the runs loaded without it, when known)."""
+        if not self._query:
+            return f"{len(snapshot.runs):,}"
+        shown = len(grid.visible_rows)
+        if self._server_side():
+            return f"{shown:,} matching"  # the server filtered: the total without the query is not loaded
+        return f"{shown:,} of {len(snapshot.runs):,}"
 
     def _visible_runs(self, snapshot: Snapshot) -> Sequence[Run]:
         """Runs of servers that filter are already filtered; the others are filtered here."""

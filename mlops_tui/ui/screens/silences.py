@@ -123,6 +123,7 @@ class SilencesScreen(ExpireSilence, BaseScreen):
             silence_columns(self.snapshot),
             row_key=lambda s: (s.backend, s.id),
             id="silences",
+            noun="silences",
             empty_text="No active or pending silences",
         )
 

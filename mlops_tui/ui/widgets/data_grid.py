@@ -6,8 +6,12 @@ the minimum per change. It is split by concern:
 
 * `row_index.RowIndex` (pure): display order after filter and sort, and the cursor; see
   its docstring for the sorting and filtering model.
-* `grid_layout` (pure): which columns fit the width, their widths, truncation.
-* this widget: painting, keys, mouse, messages, and warming the index on a thread.
+* `grid_layout` (pure): which columns fit the width, their widths (from what their
+  widest cell needs, measured here per rows object), truncation.
+* `row_groups` (pure): the header lines of a grouped grid (`set_grouping`); the cursor
+  then moves over lines, headers included, and `enter` on a header folds its group.
+* this widget: painting, keys (`<` `>` `S` sort in every list), mouse, messages, the
+  title's counts while filtering, and warming the index on a thread.
 
 Painting goes through the line API (`ScrollView.render_line`): only the visible lines are
 formatted, and each line's `Strip` is kept in an LRU keyed by ``(position in view, is
@@ -22,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.errors import StyleSyntaxError
 from rich.segment import Segment
 from rich.style import Style
@@ -32,11 +37,13 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
-from mlops_tui.ui.widgets.grid_column import Column, safe_text
+from mlops_tui.ui.widgets.grid_column import Column, column_texts, safe_text
 from mlops_tui.ui.widgets.grid_layout import Slot, fit, layout_columns
+from mlops_tui.ui.widgets.row_groups import GroupHeader, GroupLines
 from mlops_tui.ui.widgets.row_index import (
     NO_ROW,
     RowIndex,
@@ -50,6 +57,8 @@ __all__ = ["Column", "DataGrid"]
 T = TypeVar("T")
 
 _MARK = glyphs.MARKED
+# Textual's own border-title descriptor: `DataGrid.border_title` wraps it to show filter counts.
+_WIDGET_BORDER_TITLE = Widget.__dict__["border_title"]
 _SORT_ASC = glyphs.SORT_ASC
 _SORT_DESC = glyphs.SORT_DESC
 
@@ -71,7 +80,9 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="grid.half_page_up"),
         Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="grid.half_page_down"),
         Binding("enter", "select", "Select", show=False, id="grid.select"),
-        Binding("s", "cycle_sort", "Sort", show=True, id="grid.sort"),
+        # One sort scheme in every list (`s` is left to the screens: Alerts silence with it).
+        Binding("less_than_sign", "sort_left", "Sort by the column to the left", show=False, id="grid.sort_left"),
+        Binding("greater_than_sign", "sort_right", "Sort", show=True, id="grid.sort_right"),
         Binding("S", "reverse_sort", "Reverse", show=True, id="grid.reverse"),
         Binding("space", "toggle_mark", "Mark", show=True, id="grid.mark"),
     ]
@@ -81,6 +92,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         "datagrid--cursor",
         "datagrid--marked",
         "datagrid--empty",
+        "datagrid--group",
     }
 
     DEFAULT_CSS = """
@@ -107,6 +119,10 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         }
         & > .datagrid--marked {
             color: $accent;
+        }
+        & > .datagrid--group {
+            text-style: bold;
+            color: $text-accent;
         }
         & > .datagrid--empty {
             color: $text-muted;
@@ -151,6 +167,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         row_key: Callable[[T], Hashable],
         markable: bool = False,
         empty_text: str = "Nothing to show",
+        noun: str = "rows",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -161,14 +178,24 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         self._row_key = row_key
         self._markable = markable
         self._empty_text = empty_text
+        self.noun = noun
+        """What the rows are, plural ("runs"): "No runs match …" while filtering."""
         self._posted_key: object = NO_ROW
         self._marks: set[Hashable] = set()
 
         # Per width / per change caches.
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
-        self._layouts: dict[int, tuple[Slot, ...]] = {}
+        self._layouts: dict[tuple[int, str | None], tuple[Slot, ...]] = {}
         self._styles: dict[str, Style] = {}
         self._cell_styles: dict[str, Style] = {}
+        # What each column's widest cell needs (per rows object), for the layout.
+        self._needs: dict[str, int] = {}
+        # Grouping (None: not grouped): the group of a row, the groups' order, folded ones.
+        self._group_of: Callable[[T], str] | None = None
+        self._group_rank: Callable[[str], Any] | None = None
+        self._folded: set[str] = set()
+        self._lines: GroupLines | None = None
+        self._line_cursor = -1
 
     # ------------------------------------------------------------------ properties
 
@@ -190,15 +217,60 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
 
     @property
     def cursor_index(self) -> int:
-        return self._index.cursor
+        """The cursor's line among the rows shown (group headers count as lines)."""
+        return self._index.cursor if self._lines is None else self._line_cursor
 
     @property
     def cursor_row(self) -> T | None:
+        """The row under the cursor; None when there is none or it is on a group header."""
+        if self._lines is not None and self._lines.header_at(self._line_cursor) is not None:
+            return None
         return self._index.cursor_row
 
     @property
+    def cursor_group(self) -> GroupHeader | None:
+        """The group header under the cursor, when grouped."""
+        return None if self._lines is None else self._lines.header_at(self._line_cursor)
+
+    @property
+    def groups(self) -> tuple[GroupHeader, ...]:
+        """The groups shown, in order (empty when not grouped)."""
+        return () if self._lines is None else tuple(self._lines.headers)
+
+    @property
+    def border_title(self) -> str | None:
+        """The title the screen gave; while a `/` filter is on, the border shows e.g.
+        "Runs (37 of 100,000)" instead: the part before its first " (", with the counts."""
+        return getattr(self, "_own_title", None)
+
+    @border_title.setter
+    def border_title(self, title: str | None) -> None:
+        self._own_title = title
+        self._show_title()
+
+    def _show_title(self) -> None:
+        own = getattr(self, "_own_title", None)
+        index = getattr(self, "_index", None)
+        shown: object = own
+        if index is not None and index.query:
+            label = str(own).split(" (", 1)[0] if own else self.noun.capitalize()
+            shown = f"{label} ({len(index.order):,} of {len(index.rows):,})"
+        if shown != getattr(self, "_shown_title", None):
+            self._shown_title = shown
+            _WIDGET_BORDER_TITLE.__set__(self, shown)
+
+    @property
+    def filtered(self) -> bool:
+        """True while a `/` filter is on."""
+        return bool(self._index.query)
+
+    @property
     def visible_rows(self) -> Sequence[T]:
-        return self._index.visible_rows
+        """The rows shown, in display order (grouped: group by group, folded ones left out)."""
+        if self._lines is None:
+            return self._index.visible_rows
+        rows, order = self._index.rows, self._index.order
+        return [rows[order[p]] for p in self._lines.lines if p >= 0]
 
     @property
     def total_rows(self) -> int:
@@ -218,6 +290,11 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             return []
         marks, row_key = self._marks, self._row_key
         return [row for row in self._index.rows if row_key(row) in marks]
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """The shown columns as laid out at the current width: where each starts, how wide."""
+        return self._layout()
 
     @property
     def visible_columns(self) -> tuple[Column[T], ...]:
@@ -272,10 +349,42 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             self._clear_render_caches()
         if not self._index.set_data(rows, self._visible_keys(), columns):
             return
+        needs = self._measure(self._columns, rows)
+        if needs != self._needs:  # the columns' widths follow their content
+            self._needs = needs
+            self._layouts.clear()
+            self._line_cache.clear()
+            self._index.set_filter_keys(self._visible_keys())  # a column may have appeared
         if self._marks:
             self._marks.intersection_update(map(self._row_key, rows))
         self._changed()
         self._maybe_warm_filter()
+
+    # Widths are measured on this many rows at most (a long list: the first ones).
+    MEASURE_ROWS = 1_000
+
+    def _measure(self, columns: Sequence[Column[T]], rows: Sequence[T]) -> dict[str, int]:
+        """Per column, the cells its widest (measured) cell needs."""
+        sample = rows if len(rows) <= self.MEASURE_ROWS else rows[: self.MEASURE_ROWS]
+        needs: dict[str, int] = {}
+        for column in columns:
+            texts = column_texts(column, sample)
+            try:
+                joined = "".join(texts)
+            except TypeError:  # a formatter returned something other than str
+                texts = [safe_text(column, row) for row in sample]
+                joined = "".join(texts)
+            # whole-column checks (C speed): most columns are plain ASCII with no control characters
+            if visible(joined) != joined:
+                texts = [visible(text) for text in texts]
+            widths = map(len, texts) if joined.isascii() else map(cell_len, texts)
+            needs[column.key] = max(widths, default=0)
+        return needs
+
+    @property
+    def column_needs(self) -> dict[str, int]:
+        """What each column's widest cell needs (tests)."""
+        return dict(self._needs)
 
     def set_filter(self, text: str) -> None:
         """Case-insensitive substring filter over every visible column's text; "" clears."""
@@ -353,22 +462,18 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             raise KeyError(f"no column {column_key!r}")
         self._set_sort(column_key, reverse)
 
-    def cycle_sort(self) -> None:
-        """Sort by the next visible column: unsorted -> first -> ... -> last -> unsorted."""
+    def move_sort(self, step: int) -> None:
+        """Sort by the shown column `step` places right (left when negative) of the sorted
+        one, ascending; wraps around. Unsorted: `>` picks the first column, `<` the last."""
         keys = [column.key for column in self.visible_columns]
         if not keys:
             return
         current = self._index.sort_column
-        if current is None:
-            self._set_sort(keys[0], False)
-            return
-        all_keys = [column.key for column in self._columns]
-        start = all_keys.index(current) + 1
-        for key in all_keys[start:]:
-            if key in keys:
-                self._set_sort(key, False)
-                return
-        self._set_sort(None, False)
+        if current in keys:
+            target = keys[(keys.index(current) + step) % len(keys)]
+        else:
+            target = keys[0] if step > 0 else keys[-1]
+        self._set_sort(target, False)
 
     def reverse_sort(self) -> None:
         """Flip the sort direction (unsorted: sort by the first column, descending)."""
@@ -386,16 +491,33 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _set_sort(self, column_key: str | None, reverse: bool) -> None:
         if not self._index.set_sort(column_key, reverse):
             return
+        self._index.set_filter_keys(self._visible_keys())  # the arrow's room may hide a column
         self._changed()
         self.post_message(self.SortChanged(self, self._index.sort_column, self._index.sort_reverse))
 
     def move_cursor(self, index: int) -> None:
-        """Move the cursor to `index` in the visible rows (clamped) and scroll to it."""
-        old = self._index.cursor
-        if self._index.move_cursor(index):
-            self._refresh_row(old)
-            self._refresh_row(self._index.cursor)
-            self._post_cursor()
+        """Move the cursor to line `index` of the shown rows (clamped) and scroll to it.
+
+        Grouped, the lines are the group headers and the rows of unfolded groups.
+        """
+        lines = self._lines
+        if lines is None:
+            old = self._index.cursor
+            if self._index.move_cursor(index):
+                self._refresh_row(old)
+                self._refresh_row(self._index.cursor)
+                self._post_cursor()
+        elif len(lines):
+            old = self._line_cursor
+            line = max(0, min(index, len(lines) - 1))
+            if line != old:
+                self._line_cursor = line
+                position = lines.position_at(line)
+                if position >= 0:
+                    self._index.move_cursor(position)
+                self._refresh_row(old)
+                self._refresh_row(line)
+                self._post_cursor()
         self._scroll_to_cursor()
 
     def move_cursor_to_key(self, key: Hashable) -> bool:
@@ -403,8 +525,61 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         position = self._index.position_of_key(key)
         if position < 0:
             return False
+        if self._lines is not None:
+            position = self._lines.line_of_position(position)
+            if self._lines.header_at(position) is not None:
+                return False  # in a folded group
         self.move_cursor(position)
         return True
+
+    # ------------------------------------------------------------------ grouping
+
+    def set_grouping(self, group_of: Callable[[T], str] | None, rank: Callable[[str], Any] | None = None) -> None:
+        """Show a header line per group (`group_of(row)`), groups in `rank` order (else in
+        order of their first row); None: no groups. Folded groups stay folded by label."""
+        if group_of is self._group_of and rank is self._group_rank:
+            return
+        self._group_of, self._group_rank = group_of, rank
+        self._line_cursor = -1
+        self._changed()
+
+    def toggle_fold(self, label: str) -> None:
+        """Fold the group `label` if open, else unfold it; the cursor stays on its header."""
+        if label in self._folded:
+            self._folded.discard(label)
+        else:
+            self._folded.add(label)
+        self._changed()
+
+    def _regroup(self) -> None:
+        """After a change: the lines of the groups, the cursor on the same header or row."""
+        group_of = self._group_of
+        if group_of is None:
+            self._lines = None
+            return
+        old = self._lines
+        on_header = old.header_at(self._line_cursor) if old is not None else None
+        rows, order = self._index.rows, self._index.order
+
+        def label(index: int) -> str:
+            try:
+                return str(group_of(rows[index]))
+            except Exception:
+                return "?"
+
+        lines = GroupLines([label(i) for i in order], self._folded, self._group_rank)
+        self._lines = lines
+        line = -1
+        if on_header is not None:
+            line = lines.line_of_group(on_header.label)
+        if line < 0 and self._index.cursor >= 0:
+            line = lines.line_of_position(self._index.cursor)
+        if line < 0 and len(lines):
+            line = min(max(self._line_cursor, 0), len(lines) - 1)
+        self._line_cursor = line
+
+    def _shown_lines(self) -> int:
+        return len(self._index.order) if self._lines is None else len(self._lines)
 
     def clear_marks(self) -> None:
         if self._marks:
@@ -415,7 +590,8 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     # ------------------------------------------------------------------ cursor helpers
 
     def _post_cursor(self) -> None:
-        key = self._index.cursor_key
+        header = self.cursor_group
+        key = self._index.cursor_key if header is None else ("group header", header.label)
         if key is self._posted_key or key == self._posted_key:
             return
         self._posted_key = key
@@ -425,7 +601,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _scroll_to_cursor(self) -> None:
-        cursor = self._index.cursor
+        cursor = self.cursor_index
         if cursor < 0:
             return
         height = self.scrollable_content_region.height - 1
@@ -447,6 +623,9 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _changed(self) -> None:
         """After any change of rows, filter, sort or size: caches, scroll extent, repaint."""
         self._line_cache.clear()
+        if self._group_of is not None or self._lines is not None:
+            self._regroup()
+        self._show_title()
         self._update_virtual_size()
         self.refresh()
         self._scroll_to_cursor()
@@ -455,7 +634,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _update_virtual_size(self) -> None:
         slots = self._layout()
         width = slots[-1].x + slots[-1].width if slots else 0
-        self.virtual_size = Size(width, len(self._index.order) + 1)
+        self.virtual_size = Size(width, self._shown_lines() + 1)
 
     # ------------------------------------------------------------------ layout
 
@@ -468,12 +647,15 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _layout(self, width: int | None = None) -> tuple[Slot, ...]:
         if width is None:
             width = self._content_width()
-        slots = self._layouts.get(width)
+        sort_column = self._index.sort_column
+        slots = self._layouts.get((width, sort_column))
         if slots is None:
-            slots = layout_columns(self._columns, width, gutter=2 if self._markable else 0)
+            slots = layout_columns(
+                self._columns, width, gutter=2 if self._markable else 0, needs=self._needs, sorted_key=sort_column
+            )
             if len(self._layouts) > 8:
                 self._layouts.clear()
-            self._layouts[width] = slots
+            self._layouts[(width, sort_column)] = slots
         return slots
 
     # ------------------------------------------------------------------ rendering
@@ -514,21 +696,32 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
                 strip = self._render_header(width)
                 self._line_cache[key] = strip
             return strip
-        position = round(self.scroll_y) + y - 1
-        order = self._index.order
-        if not order:
+        line = round(self.scroll_y) + y - 1
+        if not self._index.order:
             if y == 1:
                 return self._render_empty(width)
             return Strip.blank(width, self._style("base"))
-        if position >= len(order):
+        if line >= self._shown_lines():
             return Strip.blank(width, self._style("base"))
-        is_cursor = position == self._index.cursor
-        key = (position, is_cursor, width)
+        is_cursor = line == self.cursor_index
+        key = (line, is_cursor, width)
         strip = self._line_cache.get(key)
         if strip is None:
-            strip = self._render_row(position, is_cursor, width)
+            header = None if self._lines is None else self._lines.header_at(line)
+            if header is not None:
+                strip = self._render_group(header, is_cursor, width)
+            else:
+                position = line if self._lines is None else self._lines.position_at(line)
+                strip = self._render_row(position, is_cursor, width)
             self._line_cache[key] = strip
         return strip
+
+    def _render_group(self, header: GroupHeader, is_cursor: bool, width: int) -> Strip:
+        style = self._style("datagrid--group")
+        if is_cursor:
+            style += self._style("datagrid--cursor")
+        text = fit(visible(header.text), width, "left")
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def _render_header(self, width: int) -> Strip:
         style = self._style("datagrid--header")
@@ -549,7 +742,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
 
     def _render_empty(self, width: int) -> Strip:
         if self._index.query and self._index.rows:
-            text = f"No rows match {visible(self._index.filter_text)}"
+            text = f"No {self.noun} match “{visible(self._index.filter_text)}”"
         else:
             text = visible(self._empty_text)
         style = self._style("datagrid--empty")
@@ -629,8 +822,8 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
                     return
             return
         position = round(self.scroll_y) + offset.y - 1
-        if 0 <= position < len(self._index.order):
-            if position == self._index.cursor:
+        if 0 <= position < self._shown_lines():
+            if position == self.cursor_index:
                 self.action_select()
             else:
                 self.move_cursor(position)
@@ -641,36 +834,43 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         return not (action == "toggle_mark" and not self._markable)
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(self._index.cursor + 1)
+        self.move_cursor(self.cursor_index + 1)
 
     def action_cursor_up(self) -> None:
-        self.move_cursor(self._index.cursor - 1)
+        self.move_cursor(self.cursor_index - 1)
 
     def action_cursor_top(self) -> None:
         self.move_cursor(0)
 
     def action_cursor_bottom(self) -> None:
-        self.move_cursor(len(self._index.order) - 1)
+        self.move_cursor(self._shown_lines() - 1)
 
     def action_page_down(self) -> None:
-        self.move_cursor(self._index.cursor + self._page_height())
+        self.move_cursor(self.cursor_index + self._page_height())
 
     def action_page_up(self) -> None:
-        self.move_cursor(self._index.cursor - self._page_height())
+        self.move_cursor(self.cursor_index - self._page_height())
 
     def action_half_page_down(self) -> None:
-        self.move_cursor(self._index.cursor + max(1, self._page_height() // 2))
+        self.move_cursor(self.cursor_index + max(1, self._page_height() // 2))
 
     def action_half_page_up(self) -> None:
-        self.move_cursor(self._index.cursor - max(1, self._page_height() // 2))
+        self.move_cursor(self.cursor_index - max(1, self._page_height() // 2))
 
     def action_select(self) -> None:
+        header = self.cursor_group
+        if header is not None:
+            self.toggle_fold(header.label)
+            return
         row = self.cursor_row
         if row is not None:
             self.post_message(self.RowSelected(self, row))
 
-    def action_cycle_sort(self) -> None:
-        self.cycle_sort()
+    def action_sort_left(self) -> None:
+        self.move_sort(-1)
+
+    def action_sort_right(self) -> None:
+        self.move_sort(1)
 
     def action_reverse_sort(self) -> None:
         self.reverse_sort()
@@ -685,5 +885,5 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         else:
             self._marks.add(key)
         self._line_cache.clear()
-        self._refresh_row(self._index.cursor)
-        self.move_cursor(self._index.cursor + 1)
+        self._refresh_row(self.cursor_index)
+        self.move_cursor(self.cursor_index + 1)
