@@ -38,6 +38,7 @@ SORT_ASC = "▲"
 SORT_DESC = "▼"
 GROUP_OPEN = "▼"
 GROUP_FOLDED = "►"
+HERE = "◄"  # this row: the version whose detail is open, in its alias history
 CRUMB = "›"
 SEPARATOR = "│"
 BARS = "▁▂▃▄▅▆▇█"  # sparklines, lowest to highest

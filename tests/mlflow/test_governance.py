@@ -450,7 +450,7 @@ async def test_the_version_detail_shows_the_alias_history_with_moves_outside_mlo
     rows = [line for line in text.splitlines() if "champion" in line and " v" in line]
     assert len(rows) == 3, text
     assert f"v{v1}" in rows[0] and "moved outside mlops-tui" in rows[0]  # before the app saw it
-    assert f"v{v2} ◀" in rows[1] and "carol" in rows[1] and "bob" in rows[1]
+    assert f"v{v2} ◄" in rows[1] and "carol" in rows[1] and "bob" in rows[1]
     assert f"v{v3}" in rows[2] and "moved outside mlops-tui" in rows[2] and "now" in rows[2]
 
 

@@ -13,7 +13,7 @@ from mlops_tui.ui import glyphs
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "mlops_tui" / "ui"
 # Typography inside sentences, all of it in WGL4: allowed as literals anywhere in the UI.
-TYPOGRAPHY = set("…—–·•±→")
+TYPOGRAPHY = set("…—–·•±→“”")  # sentence typography, all of it in WGL4
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")  # Debian's fonts-dejavu-core
 
 

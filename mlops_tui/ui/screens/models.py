@@ -17,6 +17,7 @@ from mlops_tui.services.metric_order import metric_order
 from mlops_tui.services.promotion_card import load_card, signature_checks
 from mlops_tui.services.promotion_history import aliases_of, holder_history, how_text, when_text
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.columns import deployment_columns, request_columns, run_columns, version_columns
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
@@ -495,7 +496,7 @@ def alias_history(snapshot: Snapshot, version: ModelVersion) -> Table | Text:
             mine = change.version == version.version
             table.add_row(
                 Text(visible(alias)),
-                Text(f"v{visible(change.version)}" + (" ◀" if mine else ""), style="bold" if mine else ""),
+                Text(f"v{visible(change.version)}" + (f" {glyphs.HERE}" if mine else ""), style="bold" if mine else ""),
                 Text(when_text(change)),
                 Text(visible(change.requester) or "-"),
                 Text(visible(", ".join(change.approvers)) or "-"),
