@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WANT=${MLSERVER_VERSION:-1.7.1}
-VENV=.test-servers/mlserver-venv
+# The real path: a venv's launchers name their interpreter by absolute path, and through a
+# symlinked .test-servers (a git worktree's) that path would die with the worktree.
+mkdir -p .test-servers
+VENV=$(realpath .test-servers)/mlserver-venv
 PY=${PYTHON:-python3}
 
 have_version() {
@@ -22,16 +25,18 @@ PY
 }
 
 export WANT
-if have_version && [ -x "$VENV/bin/mlserver" ]; then
+if have_version && "$VENV/bin/mlserver" --version >/dev/null 2>&1; then
     echo "install-mlserver: mlserver $WANT already installed in $VENV; nothing to do"
     exit 0
 fi
 
-mkdir -p .test-servers
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "install-mlserver: creating venv $VENV"
-    "$PY" -m venv "$VENV"
+if [ -d "$VENV" ]; then
+    # another version, or launchers that name a path that is gone: start clean
+    echo "install-mlserver: $VENV holds another version or a broken launcher; making it again"
+    rm -rf "$VENV"
 fi
+echo "install-mlserver: creating venv $VENV"
+"$PY" -m venv "$VENV"
 echo "install-mlserver: installing mlserver==$WANT into $VENV (about 300 MB, a minute or two)"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "mlserver==$WANT"
 GOT=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("mlserver"))')
