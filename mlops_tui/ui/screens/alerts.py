@@ -20,7 +20,13 @@ from mlops_tui.services.alert_history import AlertHistory, load_history
 from mlops_tui.services.silence_match import matchers_text, matching, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import earlier_firings, what_changed
-from mlops_tui.services.triage import alert_names, triage_in
+from mlops_tui.services.triage import (
+    ack_failed,
+    alert_names,
+    clear_ack_failed,
+    note_ack_failed,
+    triage_in,
+)
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.silence import SilenceDialog
@@ -94,6 +100,9 @@ def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
         ]
     elif t.state == Triage.SILENCED and t.silence is not None:
         rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment), ("silence", t.silence.id)]
+    if t.ack_failed is not None:
+        rows.append(("ack failed", f"{local_time(t.ack_failed.at)}: {t.ack_failed.message or t.ack_failed.reason}"))
+        rows.append(("", "not acked: a ack tries again, u dismisses this note"))
     if alert.inhibited_by:
         names = alert_names(snapshot)
         rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
@@ -148,8 +157,13 @@ class AlertActionsMixin(ExpireSilence):
         try:
             await self.mlops.runtime.actions.ack(alerts)
         except ActionRefused as exc:
+            if exc.__cause__ is not None:  # the server failed it (a refusal has no cause): keep it beside the alert
+                note_ack_failed(alerts, exc.__cause__, str(exc))
+                self.show_snapshot(self.snapshot)
             self.notify(str(exc), title="Not acked", severity="error", timeout=8, markup=False)
             return
+        if clear_ack_failed(alerts):
+            self.show_snapshot(self.snapshot)
         self.notify(f"Acked {len(alerts)} alert(s)", title="Acked", markup=False)
         self._after_write()
 
@@ -208,6 +222,11 @@ class AlertActionsMixin(ExpireSilence):
             self.confirm_release(acks[0])
             return
         silences = [s for a in alerts if (s := snap.silence_for(a)) is not None]
+        if not silences and any(ack_failed(a) for a in alerts):
+            clear_ack_failed(alerts)
+            self.show_snapshot(snap)
+            self.notify("Dismissed the failed-ack note: the alert is still not acked", markup=False)
+            return
         if not silences:
             self.notify("The selected alert is not silenced", severity="warning")
             return
