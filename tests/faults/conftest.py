@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.alertmanager.fixtures import alertmanager_server  # noqa: F401
+from tests.alertmanager.fixtures import alertmanager_case, alertmanager_server  # noqa: F401
 from tests.evidently.conftest import evidently_server, evidently_workspace  # noqa: F401
 from tests.mlflow.conftest import mlflow_server  # noqa: F401
 from tests.mlserver.conftest import mlserver  # noqa: F401  (MLServer: the `oip` backend's server)

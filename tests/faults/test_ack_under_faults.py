@@ -19,10 +19,9 @@ from mlops_tui.services.triage import clear_ack_failed
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
-from tests.alertmanager.fixtures import alertmanager_case  # noqa: F401
+from tests.conftest import wait_until
 from tests.faults.proxy import FaultProxy, _response
 from tests.ui.support import SIZE, USER, audit_lines, cursor_to, focused_grid, screen, wait_for_dialog, wait_for_text
-from tests.conftest import wait_until
 
 SILENCES = "/api/v2/silences"
 

@@ -134,7 +134,7 @@ def test_fault_matrix(kind, fault, request, caplog):
     def complete() -> bool:
         if not all(hub.snapshot.coverage(c).complete for c in capabilities):
             return False
-        return not row.deployments or bool(served()) and all(d.health == DeploymentHealth.HEALTHY for d in served())
+        return not row.deployments or (bool(served()) and all(d.health == DeploymentHealth.HEALTHY for d in served()))
 
     def shows_fault() -> bool:
         if status().state not in ANSWERED:
