@@ -51,6 +51,27 @@ def cut_value(value: object, limit: int = DETAIL_VALUE_LIMIT) -> Text:
     return shown
 
 
+_MATCHER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_REGEX_SPECIAL = frozenset(".+*?()|[]{}^$\\")
+
+
+def input_matchers_text(labels: dict[str, str]) -> str:
+    """`matchers_text` for the silence dialog's input, which shows its text as is: a value with
+    characters the screen must not get raw (escapes, controls, bidi, zero-width) becomes a regex
+    matcher with `(?s:.)` in their place (the same in Alertmanager's RE2 and the preview's `re`);
+    a label whose name cannot be a matcher's is left out (the dialog counts what still matches)."""
+    parts = []
+    for name, value in sorted(labels.items()):
+        if not _MATCHER_NAME.match(name):
+            continue
+        if visible(value) == value:
+            parts.append(f'{name}="{quote_matcher_value(value)}"')
+            continue
+        regex = "".join(("\\" + c if c in _REGEX_SPECIAL else c) if visible(c) == c else "(?s:.)" for c in value)
+        parts.append(f'{name}=~"{quote_matcher_value(regex)}"')
+    return " ".join(parts)
+
+
 def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
     def newest_first(a: Alert) -> float:
         return -a.starts_at.timestamp()
@@ -173,7 +194,7 @@ class AlertActionsMixin(ExpireSilence):
             self.notify("Select an alert to silence", severity="warning")
             return
         first = alerts[0]
-        matchers = matchers_text(first.labels)
+        matchers = input_matchers_text(first.labels)
         fields = [
             ("duration", "Duration (1h, 4h, 24h, or e.g. 90m)", "1h", True),
             ("comment", "Comment (required)", "", True),
