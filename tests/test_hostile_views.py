@@ -252,3 +252,27 @@ def test_each_fragment_is_shown_visibly_and_the_terminal_gets_none_of_it_raw(tmp
     assert "␛[31mRED" in plain  # an alert name and a run name, shown as written
     assert "[bold red]x[/]" in plain  # markup shown literally
     assert "Invoice<U+202E>fdp.exe<U+202C>" in plain  # the bidi trick, by name
+
+
+def test_the_silence_dialogs_matchers_show_no_raw_control_and_still_match_the_alert():
+    """The silence dialog's input shows its text as is: a label value with an escape becomes a
+    regex matcher with `(?s:.)` in its place, which still matches that alert and only it."""
+    from datetime import UTC, datetime
+
+    from mlops_tui.domain import Alert
+    from mlops_tui.services.silence_match import matching, parse_matchers
+    from mlops_tui.ui.literal import visible
+    from mlops_tui.ui.screens.alerts import input_matchers_text
+
+    def alert(**labels: str) -> Alert:
+        return Alert(fingerprint=str(len(labels)), labels=labels, starts_at=datetime.now(UTC))
+
+    hostile = alert(alertname="a.b\x1b]52;c;ZXZpbA==\x07(x)", team="ops\u202e", **{"\x1bbad": "y"})
+    text = input_matchers_text(hostile.labels)
+    assert visible(text) == text  # nothing the screen would have to escape
+    matchers = parse_matchers(text)
+    assert [m.name for m in matchers] == ["alertname", "team"]  # "\x1bbad" cannot be a matcher name
+    assert matching(matchers, [hostile]) == [hostile]
+    assert matching(matchers, [alert(alertname="a.b\x1b]52;c;ZXZpbA==\x07(y)", team="ops\u202e")]) == []
+    plain = alert(alertname="Plain", severity='cr"it')
+    assert input_matchers_text(plain.labels) == 'alertname="Plain" severity="cr\\"it"'
