@@ -175,7 +175,9 @@ def check_terminal_bytes(out: str) -> None:
     assert "ZXZpbA==\x07" not in out  # the OSC 52 payload, raw
 
 
-async def walk(app: MlopsApp) -> None:
+async def walk(app: MlopsApp, opened: list[str]) -> None:
+    """Every view, a detail in each list, and the approval, ack and silence dialogs; `opened`
+    gets the name of each screen and dialog that was up."""
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_data(app, pilot, timeout=30)
 
@@ -183,15 +185,27 @@ async def walk(app: MlopsApp) -> None:
             for key in keys:
                 await pilot.press(key)
                 await pilot.pause()
+                opened.append(type(app.screen).__name__)
+
+        async def dialog(key: str, name: str) -> None:
+            await pilot.press(key)
+            for _ in range(100):  # the approval dialog first reads the alias holder (a worker)
+                if type(app.screen).__name__ == name:
+                    break
+                await pilot.pause(0.05)
+            opened.append(type(app.screen).__name__)
+            await press("escape")
 
         await press("1", "2", "enter", "escape", "3", "enter", "escape")
-        await press("a", "escape")  # approval dialog on the first request
+        await dialog("a", "ApprovalDialog")  # on the first promotion request
         await press("4", "enter", "escape", "6", "enter", "escape")
         await press("5")
         assert type(app.screen) is AlertsScreen
         check_alert_rows(app)
-        await press("enter", "escape", "a", "escape", "s", "escape", "v", "enter", "escape", "escape", "1")
-        await pilot.pause()
+        await press("enter", "escape")
+        await dialog("a", "ConfirmDialog")
+        await dialog("s", "SilenceDialog")
+        await press("v", "enter", "escape", "escape", "1")
 
 
 def check_alert_rows(app: MlopsApp) -> None:
@@ -209,13 +223,18 @@ def check_alert_rows(app: MlopsApp) -> None:
     )
 
 
-def run_app(tmp: Path, texts: list[str]) -> str:
+@pytest.fixture(autouse=True)
+def app_user(monkeypatch):
+    monkeypatch.setenv("MLOPS_TUI_USER", "zed")  # not a demo requester: the approval dialog opens
+
+
+def run_app(tmp: Path, texts: list[str], opened: list[str] | None = None) -> str:
     HostileDemo.texts = texts
     backend = HostileDemo("demo", DemoBackend.Options(runs=30))
     runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp / "audit.jsonl")
     RecordingDriver.written = []
     with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
-        asyncio.run(walk(MlopsApp(runtime)))
+        asyncio.run(walk(MlopsApp(runtime), [] if opened is None else opened))
     return "".join(RecordingDriver.written)
 
 
@@ -246,7 +265,9 @@ def test_each_fragment_is_shown_visibly_and_the_terminal_gets_none_of_it_raw(tmp
         "\x9b31m",
         "W" * 100_000,
     ]
-    out = run_app(tmp_path, texts)
+    opened: list[str] = []
+    out = run_app(tmp_path, texts, opened)
+    assert {"ApprovalDialog", "ConfirmDialog", "SilenceDialog", "AlertDetailScreen"} <= set(opened), opened
     check_terminal_bytes(out)
     plain = CSI.sub("", out)
     assert "␛[31mRED" in plain  # an alert name and a run name, shown as written
