@@ -178,6 +178,10 @@ async def one_server(make: Callable[[str], Backend], port: int, faults: list[str
                 said = app.snapshot.status_of(backend.name)
                 took = await press_all(app, pilot, rounds)
                 results[fault] = (took, peak_rss_mb(), f"{said.state.value} {said.message}"[:50])
+            # stop polling before the app closes: a snapshot handed to an app whose screens are
+            # gone ends run_test with ScreenStackError (on_snapshot_ready reads self.screen)
+            runtime.hub.stop()
+            await pilot.pause()
     finally:
         proxy.stop()
     return results
