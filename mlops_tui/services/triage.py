@@ -26,11 +26,17 @@ class AlertTriage:
     acked_at: datetime | None = None
     inhibited_by: tuple[str, ...] = ()  # names of the inhibiting alerts (fingerprints if unknown)
     flapping: bool = False
+    ack_failed: AckFailure | None = None  # the last ack from this app failed (not acked)
 
     def text(self, now: datetime | None = None, symbol: bool = True) -> str:
-        """`✓ acked by erin 12m ago`, `~ silenced until 12:30 by bob`, `⊘ inhibited by DiskFull`."""
+        """`✓ acked by erin 12m ago`, `~ silenced until 12:30 by bob`, `⊘ inhibited by DiskFull`;
+        a failed ack in place of "firing" (`× ack failed: HTTP 500`), or before the other states."""
         words = self.words(now) + (" ↯ flapping" if self.flapping else "")
-        return f"{self.state.symbol} {words}" if symbol else words
+        text = f"{self.state.symbol} {words}" if symbol else words
+        if self.ack_failed is not None:
+            failed = f"{'× ' if symbol else ''}ack failed: {self.ack_failed.reason}"
+            text = failed if self.state == Triage.FIRING and not self.flapping else f"{failed} · {text}"
+        return text
 
     def words(self, now: datetime | None = None) -> str:
         if self.state == Triage.ACKED:
@@ -103,11 +109,59 @@ def set_flapping(fingerprints: Iterable[str]) -> None:
     _FLAPPING = frozenset(fingerprints)
 
 
+@dataclass(frozen=True)
+class AckFailure:
+    """An ack this app tried and the server did not confirm: why, in a few words, and when."""
+
+    reason: str  # "HTTP 500", "unreachable", "no answer in time", ...
+    at: datetime
+    message: str = ""  # the whole error, as the notification said it (redacted)
+
+
+def ack_failure_reason(exc: BaseException) -> str:
+    """A failed ack's cause in a few words for the alert's state cell (the notification and the
+    audit log keep the whole message)."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        return f"HTTP {status}"
+    kind = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, TimeoutError) or "did not answer" in text:
+        return "no answer in time"
+    if kind == "Unauthorized":
+        return "credentials refused"
+    if kind == "BackendUnavailable":
+        return "unreachable"
+    return text[:40] or kind
+
+
+# Acks that failed, by (backend, fingerprint): kept until an ack of that alert succeeds or the
+# user dismisses the note (`u`). Like _FLAPPING, one per process: one app shows one context.
+_ACK_FAILED: dict[tuple[str, str], AckFailure] = {}
+
+
+def note_ack_failed(alerts: Iterable[Alert], exc: BaseException, message: str = "", at: datetime | None = None) -> None:
+    failure = AckFailure(ack_failure_reason(exc), at or datetime.now(UTC), message)
+    for a in alerts:
+        _ACK_FAILED[(a.backend, a.fingerprint)] = failure
+
+
+def clear_ack_failed(alerts: Iterable[Alert]) -> int:
+    """Forget the failed-ack notes of `alerts` (acked since, or dismissed); how many there were."""
+    return sum(_ACK_FAILED.pop((a.backend, a.fingerprint), None) is not None for a in alerts)
+
+
+def ack_failed(alert: Alert) -> AckFailure | None:
+    return _ACK_FAILED.get((alert.backend, alert.fingerprint))
+
+
 def triage_in(alert: Alert, snapshot: Snapshot) -> AlertTriage:
     names = alert_names(snapshot) if alert.inhibited_by else None
     t = triage(alert, snapshot.silences_by_id, names)
     if alert.fingerprint in _FLAPPING:
         t = dataclasses.replace(t, flapping=True)
+    if _ACK_FAILED and t.state != Triage.ACKED and (failed := ack_failed(alert)) is not None:
+        t = dataclasses.replace(t, ack_failed=failed)
     return t
 
 

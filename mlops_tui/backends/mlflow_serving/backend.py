@@ -60,6 +60,11 @@ class MlflowServingBackend(Backend[ModelServerOptions]):
                 raise r
         platform = f"mlflow {version.text.strip()}" if not isinstance(version, BaseException) else "mlflow"
         if not isinstance(ping, BaseException):
+            try:
+                if ping.content.strip() and "json" in ping.headers.get("content-type", ""):
+                    http.decode(ping, "/ping")  # MLflow answers a bare newline; anything else must be JSON
+            except BackendError as exc:
+                return DeploymentHealth.UNKNOWN, f"server health unknown: {failure_words(exc, http)}", platform
             return DeploymentHealth.HEALTHY, "", platform
         words = failure_words(ping, http)
         if isinstance(ping, HttpStatusFailure):

@@ -64,8 +64,10 @@ async def _get(http: JsonHttp, path: str) -> tuple[int, Any]:
     """(status, JSON body or None); any failure raises a BackendError."""
     response = await http.request("GET", path)
     try:
-        body = response.json() if response.content else None
+        body = response.json() if response.content.strip() else None
     except ValueError:
+        if "json" in response.headers.get("content-type", ""):
+            http.decode(response, path)  # says it is JSON and is not: a broken answer, not a "yes"
         body = None
     return response.status_code, body
 

@@ -22,7 +22,13 @@ from mlops_tui.services.alert_history import AlertHistory, load_history
 from mlops_tui.services.silence_match import matchers_text, matching, parse_matchers, quote_matcher_value  # noqa: F401
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import earlier_firings, what_changed
-from mlops_tui.services.triage import alert_names, triage_in
+from mlops_tui.services.triage import (
+    ack_failed,
+    alert_names,
+    clear_ack_failed,
+    note_ack_failed,
+    triage_in,
+)
 from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.silence import SilenceDialog
@@ -47,6 +53,27 @@ def cut_value(value: object, limit: int = DETAIL_VALUE_LIMIT) -> Text:
     if len(text) > limit:
         shown.append(f"  ({len(text):,} characters in all: c copies them whole)", style="dim italic")
     return shown
+
+
+_MATCHER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_REGEX_SPECIAL = frozenset(".+*?()|[]{}^$\\")
+
+
+def input_matchers_text(labels: dict[str, str]) -> str:
+    """`matchers_text` for the silence dialog's input, which shows its text as is: a value with
+    characters the screen must not get raw (escapes, controls, bidi, zero-width) becomes a regex
+    matcher with `(?s:.)` in their place (the same in Alertmanager's RE2 and the preview's `re`);
+    a label whose name cannot be a matcher's is left out (the dialog counts what still matches)."""
+    parts = []
+    for name, value in sorted(labels.items()):
+        if not _MATCHER_NAME.match(name):
+            continue
+        if visible(value) == value:
+            parts.append(f'{name}="{quote_matcher_value(value)}"')
+            continue
+        regex = "".join(("\\" + c if c in _REGEX_SPECIAL else c) if visible(c) == c else "(?s:.)" for c in value)
+        parts.append(f'{name}=~"{quote_matcher_value(regex)}"')
+    return " ".join(parts)
 
 
 def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
@@ -109,6 +136,9 @@ def ownership_rows(alert: Alert, snapshot: Snapshot) -> list[tuple[str, str]]:
         ]
     elif t.state == Triage.SILENCED and t.silence is not None:
         rows += [("silenced by", t.silence.created_by), ("comment", t.silence.comment), ("silence", t.silence.id)]
+    if t.ack_failed is not None:
+        rows.append(("ack failed", f"{local_time(t.ack_failed.at)}: {t.ack_failed.message or t.ack_failed.reason}"))
+        rows.append(("", "not acked: a ack tries again, u dismisses this note"))
     if alert.inhibited_by:
         names = alert_names(snapshot)
         rows.append(("inhibited by", ", ".join(names.get(f, f) for f in alert.inhibited_by)))
@@ -186,8 +216,13 @@ class AlertActionsMixin(ExpireSilence):
         try:
             await self.mlops.runtime.actions.ack(alerts)
         except ActionRefused as exc:
+            if exc.__cause__ is not None:  # the server failed it (a refusal has no cause): keep it beside the alert
+                note_ack_failed(alerts, exc.__cause__, str(exc))
+                self.show_snapshot(self.snapshot)
             self.notify(str(exc), title="Not acked", severity="error", timeout=8, markup=False)
             return
+        if clear_ack_failed(alerts):
+            self.show_snapshot(self.snapshot)
         self.notify(f"Acked {plural(len(alerts), 'alert')}", title="Acked", markup=False)
         self._after_write()
 
@@ -197,7 +232,7 @@ class AlertActionsMixin(ExpireSilence):
             self.notify("Select an alert to silence", severity="warning")
             return
         first = alerts[0]
-        matchers = matchers_text(first.labels)
+        matchers = input_matchers_text(first.labels)
         fields = [
             ("duration", "Duration (1h, 4h, 24h, or e.g. 90m)", "1h", True),
             ("comment", "Comment (required)", "", True),
@@ -246,6 +281,11 @@ class AlertActionsMixin(ExpireSilence):
             self.confirm_release(acks[0])
             return
         silences = [s for a in alerts if (s := snap.silence_for(a)) is not None]
+        if not silences and any(ack_failed(a) for a in alerts):
+            clear_ack_failed(alerts)
+            self.show_snapshot(snap)
+            self.notify("Dismissed the failed-ack note: the alert is still not acked", markup=False)
+            return
         if not silences:
             self.notify("The selected alert is not silenced", severity="warning")
             return
