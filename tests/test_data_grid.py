@@ -697,15 +697,15 @@ async def test_group_headers_fold_and_cursor_visits_every_line() -> None:
         assert [r.status for r in grid.visible_rows] == ["FAILED"] * 3 + ["RUNNING"] * 3 + ["FINISHED"] * 3
         assert grid.cursor_row is not None and grid.cursor_row.id == 0  # stays on its row
         texts = [grid.render_line(y).text.strip() for y in range(1, 13)]
-        assert texts[0] == "▾ FAILED (3)" and texts[4] == "▾ RUNNING (3)" and texts[8] == "▾ FINISHED (3)"
+        assert texts[0] == "▼ FAILED (3)" and texts[4] == "▼ RUNNING (3)" and texts[8] == "▼ FINISHED (3)"
 
         await pilot.press("g")
         assert grid.cursor_group is not None and grid.cursor_row is None
         await pilot.press("enter")  # folds
         await pilot.pause()
         assert app.selected == []
-        assert grid.render_line(1).text.strip() == "▸ FAILED (3)"
-        assert grid.render_line(2).text.strip() == "▾ RUNNING (3)"
+        assert grid.render_line(1).text.strip() == "► FAILED (3)"
+        assert grid.render_line(2).text.strip() == "▼ RUNNING (3)"
         assert len(grid.visible_rows) == 6
         await pilot.press("j")
         assert grid.cursor_group is not None and grid.cursor_group.label == "RUNNING"
@@ -726,7 +726,7 @@ async def test_group_headers_fold_and_cursor_visits_every_line() -> None:
         grid.set_grouping(None)
         await pilot.pause()
         assert not grid.groups and len(grid.visible_rows) == 9
-        assert "▾" not in grid.render_line(1).text
+        assert "▼" not in grid.render_line(1).text
 
 
 def test_a_hidden_column_comes_back_narrowed_when_the_others_leave_room() -> None:
