@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from rich.text import Text
@@ -10,6 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
@@ -313,6 +315,18 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#alerts", DataGrid)
+        # a poll where nothing changed: no rebuild of thousands of rows (but ages move: once a minute)
+        state = (
+            snapshot.alerts,
+            snapshot.silences,
+            snapshot.coverage("alerts").describe(),
+            snapshot.cut_notes,
+            (self.grouping, self.show_resolved, self.show_inhibited),
+            int(time.monotonic() // 60),
+        )
+        if self.__dict__.get("_shown") == state:
+            return
+        self.__dict__["_shown"] = state
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
         hidden = 0
         if not self.show_inhibited:
@@ -324,6 +338,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other) grouped by {self.grouping}"
             + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
+        if cut := snapshot.cut_note("alerts"):
+            grid.border_title = Content(f"{grid.border_title} — {visible(cut)}")
         grid.border_subtitle = "space mark  a ack  s silence  u unsilence/release  i inhibited  b group"
         self.honest_empty(grid, "alerts", snapshot=snapshot)
 
