@@ -166,23 +166,26 @@ def iter_json_array(text: str) -> Iterator[Any]:
         raise NotJson("not JSON: more after the array")
 
 
-def _keep_key(raw: Any, acks: Collection[str]) -> tuple[int, int, float]:
+_RANKS = {s.value: s.rank for s in Severity}
+
+
+def _keep_key(raw: Any, acks: Collection[str]) -> tuple[int, int, str]:
     """Which alerts a cap keeps, larger is better: acked (the ack keeper needs them), then
-    firing, then suppressed; then by severity; then the newest."""
-    if not isinstance(raw, Mapping):
-        return (-9, -9, 0.0)
-    status, labels = raw.get("status"), raw.get("labels")
-    status = status if isinstance(status, Mapping) else {}
-    silenced_by = status.get("silencedBy")
-    acked = bool(acks) and isinstance(silenced_by, list) and any(s in acks for s in silenced_by)
-    tier = 2 if acked else 0 if status.get("state") == "suppressed" else 1
-    severity = labels.get("severity") if isinstance(labels, Mapping) else None
-    started = raw.get("startsAt")
+    firing, then suppressed; then by severity; then the newest (RFC 3339 UTC sorts as text)."""
     try:
-        when = datetime.fromisoformat(started).timestamp() if isinstance(started, str) else 0.0
-    except ValueError:
-        when = 0.0
-    return (tier, -Severity.parse(severity if isinstance(severity, str) else None).rank, when)
+        status, labels, started = raw["status"], raw["labels"], raw["startsAt"]
+        severity = labels.get("severity")
+        rank = _RANKS.get(severity)
+        if rank is None:
+            rank = Severity.parse(severity if isinstance(severity, str) else None).rank
+        silenced_by = status.get("silencedBy")
+        if acks and silenced_by and any(s in acks for s in silenced_by):
+            tier = 2
+        else:
+            tier = 0 if status.get("state") == "suppressed" else 1
+        return (tier, -rank, started if isinstance(started, str) else "")
+    except (KeyError, TypeError, AttributeError):  # not the expected shape: converting it will say so
+        return (3, 0, "")
 
 
 def capped(raws: Iterable[Any], max_alerts: int, acks: Collection[str] = ()) -> tuple[list[Any], int]:
@@ -193,7 +196,7 @@ def capped(raws: Iterable[Any], max_alerts: int, acks: Collection[str] = ()) -> 
     if max_alerts <= 0:
         kept = list(raws)
         return kept, len(kept)
-    heap: list[tuple[tuple[int, int, float], int, Any]] = []  # the worst kept one on top
+    heap: list[tuple[tuple[int, int, str], int, Any]] = []  # the worst kept one on top
     count = 0
     for count, raw in enumerate(raws, 1):
         entry = (_keep_key(raw, acks), -count, raw)  # on a tie the earlier one stays
