@@ -86,7 +86,7 @@ def serve(recorded_dir: Path, count: int, churn: float, port_file: Path) -> None
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/api/v2/alerts":
                 body = alerts_body()
@@ -149,7 +149,7 @@ def rss_mb() -> tuple[float, float]:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int, expect: int) -> dict[str, Any]:
@@ -176,8 +176,11 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
             if time.monotonic() - started > 600:
                 raise SystemExit(f"{backend} never answered: {runner.status.message}")
             await pilot.pause(0.1)
-        print(f"  first poll done after {time.monotonic() - started:.1f}s; {len(app.snapshot.alerts):,} alerts, "
-              f"{len(app.snapshot.runs):,} runs in the snapshot", flush=True)
+        print(
+            f"  first poll done after {time.monotonic() - started:.1f}s; {len(app.snapshot.alerts):,} alerts, "
+            f"{len(app.snapshot.runs):,} runs in the snapshot",
+            flush=True,
+        )
         last_ok = runner.status.last_ok
         poll_started = time.monotonic()
         await pilot.press(view_key)
@@ -203,13 +206,24 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
                 poll_s.append(now - poll_started)
                 poll_started = now
                 rss_after.append(rss_mb()[0])
-                print(f"  poll {len(rss_after):2d}: RSS {rss_after[-1]:7.0f} MB  "
-                      f"({runner.status.state.value}, {poll_s[-1]:.1f}s since the last)", flush=True)
+                print(
+                    f"  poll {len(rss_after):2d}: RSS {rss_after[-1]:7.0f} MB  "
+                    f"({runner.status.state.value}, {poll_s[-1]:.1f}s since the last)",
+                    flush=True,
+                )
         grid = app.screen.query_one(f"#{grid_id}")
         shown = grid.total_rows
         title = str(grid.border_title or "")
-    return {"latency": lat, "cpu": cpu, "load": os.getloadavg()[0], "rss_after": rss_after, "peak": rss_mb()[1], "shown": shown, "title": title,
-            "expect": expect}
+    return {
+        "latency": lat,
+        "cpu": cpu,
+        "load": os.getloadavg()[0],
+        "rss_after": rss_after,
+        "peak": rss_mb()[1],
+        "shown": shown,
+        "title": title,
+        "expect": expect,
+    }
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -226,8 +240,10 @@ def report(name: str, result: dict[str, Any]) -> None:
         if values:
             ms = [v * 1000 for v in values]
             own = [v * 1000 for v in result["cpu"][kind]]
-            print(f"  {kind:<12} wall p50 {pct(ms, 0.5):6.1f}  p99 {pct(ms, 0.99):6.1f}  max {max(ms):6.1f} ms"
-                  f" | UI-thread CPU p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f} ms  ({len(ms)} presses)")
+            print(
+                f"  {kind:<12} wall p50 {pct(ms, 0.5):6.1f}  p99 {pct(ms, 0.99):6.1f}  max {max(ms):6.1f} ms"
+                f" | UI-thread CPU p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f} ms  ({len(ms)} presses)"
+            )
 
 
 def isolate(tmp: Path) -> None:
@@ -244,13 +260,25 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
     recorded = tmp / "recorded"
     recorded.mkdir()
     version = record_real_alertmanager(recorded)
-    print(f"recorded a real Alertmanager {version}: "
-          f"{len(json.loads((recorded / 'alerts.json').read_text()))} alerts, "
-          f"{len(json.loads((recorded / 'silences.json').read_text()))} silences")
+    print(
+        f"recorded a real Alertmanager {version}: "
+        f"{len(json.loads((recorded / 'alerts.json').read_text()))} alerts, "
+        f"{len(json.loads((recorded / 'silences.json').read_text()))} silences"
+    )
     port_file = tmp / "port"
     replay = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(recorded), "--alerts", str(args.alerts),
-         "--churn", str(args.churn), "--port-file", str(port_file)]
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            str(recorded),
+            "--alerts",
+            str(args.alerts),
+            "--churn",
+            str(args.churn),
+            "--port-file",
+            str(port_file),
+        ]
     )
     try:
         deadline = time.monotonic() + 120

@@ -16,12 +16,13 @@ from mlops_tui.backends.alertmanager.convert import NotJson, iter_json_array
 from mlops_tui.domain import Alert, BackendState, BackendStatus, Matcher, Silence
 from mlops_tui.services.alert_journal import APPEARED, RESOLVED, AlertJournal, JournalRecorder
 from mlops_tui.services.snapshot import Snapshot
+from tests.alertmanager import fixtures
 from tests.alertmanager.app_support import am_app, wait_for_text
-from tests.alertmanager.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
-    alertmanager_case,
-    alertmanager_server,
-)
 from tests.server_process import wait_until
+
+# the real Alertmanager of tests/alertmanager (pytest finds fixtures by their names here)
+alertmanager_server = fixtures.alertmanager_server
+alertmanager_case = fixtures.alertmanager_case
 
 
 def _ack(case, alertname: str) -> Silence:
@@ -51,7 +52,9 @@ async def test_unchanged_alerts_are_the_same_objects_next_poll(alertmanager_case
         # a changed annotation is a new object; the other alert stays the very same one
         case.post(dict(latency, annotations={**latency["annotations"], "summary": "p95 over 900ms"}))
         wait_until(
-            lambda: any(a["annotations"]["summary"] == "p95 over 900ms" for a in alertmanager_server.alerts(case.filter)),
+            lambda: any(
+                a["annotations"]["summary"] == "p95 over 900ms" for a in alertmanager_server.alerts(case.filter)
+            ),
             10,
             "Alertmanager to take the new summary",
         )
@@ -149,7 +152,7 @@ def test_the_streamed_decode_reads_what_json_reads(body):
     assert list(iter_json_array(body)) == json.loads(body)
 
 
-@pytest.mark.parametrize("body", ["", "{}", "[", '[{"a": 1}', '[{"a": 1},]', '[1 2]', "[1] x", "<html>"])
+@pytest.mark.parametrize("body", ["", "{}", "[", '[{"a": 1}', '[{"a": 1},]', "[1 2]", "[1] x", "<html>"])
 def test_the_streamed_decode_refuses_what_is_not_a_json_array(body):
     with pytest.raises(NotJson):
         list(iter_json_array(body))

@@ -126,7 +126,9 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
         data = await super().collect(query)
         total, kept = self._alerts.total, len(data.alerts or ())
         if total > kept:  # said on screen: a cut-down set is not the whole answer
-            data = replace(data, cut=f"showing {kept:,} of {total:,} alerts (cap: max_alerts = {self.options.max_alerts:,})")
+            data = replace(
+                data, cut=f"showing {kept:,} of {total:,} alerts (cap: max_alerts = {self.options.max_alerts:,})"
+            )
         return data
 
     async def list_silences(self) -> Sequence[Silence]:
