@@ -312,6 +312,7 @@ async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
     from tests.mlflow.server import MlflowServer
 
     bm.BENCH_DIR = tmp / "mlflow-seed"  # not the shared .test-servers/bench
+    bm.REPO = Path("/")  # its messages name the store relative to this
     db = bm.seeded_db(args.runs)
     with MlflowServer(tmp / "mlflow-server", db=db) as server:
         print(f"mlflow {server.server_version()} at {server.url} with {args.runs:,} runs", flush=True)
