@@ -302,8 +302,8 @@ class JournalRecorder(BackgroundJob):
         # The very same alerts and silences, read by the same backends, as last step: nothing
         # to journal (a poll of 20,000 unchanged alerts costs no query, no loop).
         seen = (snap.alerts, snap.silences, frozenset(ok), len(ok) == len(snap.statuses))
-        last = self._last_seen
-        if last is not None and all(a is b for a, b in zip(seen[:2], last[:2])) and seen[2:] == last[2:]:
+        before = self._last_seen
+        if before is not None and all(a is b for a, b in zip(seen[:2], before[:2])) and seen[2:] == before[2:]:
             return
         self._last_seen = seen
         now = datetime.now(UTC)
