@@ -25,7 +25,7 @@ alertmanager_server = fixtures.alertmanager_server
 alertmanager_case = fixtures.alertmanager_case
 
 
-def _ack(case, alertname: str) -> Silence:
+def _silence(case, alertname: str, comment: str) -> Silence:
     now = datetime.now(UTC)
     return Silence(
         id="local-ack",
@@ -33,7 +33,7 @@ def _ack(case, alertname: str) -> Silence:
         starts_at=now,
         ends_at=now + timedelta(minutes=15),
         created_by="alice",
-        comment="ACK! alice is on it",
+        comment=comment,
     )
 
 
@@ -67,24 +67,25 @@ async def test_unchanged_alerts_are_the_same_objects_next_poll(alertmanager_case
     assert third["ModelLatencyHigh"].summary == "p95 over 900ms"
 
 
-async def test_a_cap_keeps_acked_then_critical_alerts_and_says_how_many_it_left_out(alertmanager_case):
+async def test_a_cap_keeps_firing_then_acked_alerts_and_says_how_many_it_left_out(alertmanager_case):
     case = alertmanager_case
     case.post(
-        case.alert("DiskNearlyFull", "info"),
         case.alert("ModelDown", "critical"),
         case.alert("ThroughputLow", "info"),
-        case.alert("GPUMemoryHigh", "warning"),
-        case.alert("ReplicasUnavailable", "info"),
+        case.alert("SilencedForMaintenance", "critical"),
+        case.alert("AckedByAlice", "info"),
     )
-    backend = case.backend(max_alerts=2)
+    backend = case.backend(max_alerts=3)
     try:
-        await backend.create_silence(_ack(case, "ReplicasUnavailable"))
+        await backend.create_silence(_silence(case, "AckedByAlice", "ACK! alice is on it"))
+        await backend.create_silence(_silence(case, "SilencedForMaintenance", "maintenance"))
         await backend.fetch()  # the acks are known from this poll on
         data = await backend.fetch()
     finally:
         await backend.close()
-    assert {a.name for a in data.alerts} == {"ReplicasUnavailable", "ModelDown"}
-    assert data.cut == "showing 2 of 5 alerts (cap: max_alerts = 2)"
+    # the firing ones first, then the acked one: before a suppressed one, critical as it is
+    assert {a.name for a in data.alerts} == {"ModelDown", "ThroughputLow", "AckedByAlice"}
+    assert data.cut == "showing 3 of 4 alerts (cap: max_alerts = 3)"
 
 
 async def test_no_cap_when_the_answer_fits(alertmanager_case):

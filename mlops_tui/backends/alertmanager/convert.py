@@ -170,19 +170,20 @@ _RANKS = {s.value: s.rank for s in Severity}
 
 
 def _keep_key(raw: Any, acks: Collection[str]) -> tuple[int, int, str]:
-    """Which alerts a cap keeps, larger is better: acked (the ack keeper needs them), then
-    firing, then suppressed; then by severity; then the newest (RFC 3339 UTC sorts as text)."""
+    """Which alerts a cap keeps, larger is better: firing, then acked (the ack keeper keeps
+    their acks alive), then other suppressed ones; then by severity; then the newest (RFC 3339
+    UTC sorts as text)."""
     try:
         status, labels, started = raw["status"], raw["labels"], raw["startsAt"]
         severity = labels.get("severity")
         rank = _RANKS.get(severity)
         if rank is None:
             rank = Severity.parse(severity if isinstance(severity, str) else None).rank
-        silenced_by = status.get("silencedBy")
-        if acks and silenced_by and any(s in acks for s in silenced_by):
-            tier = 2
+        if status.get("state") != "suppressed":
+            tier = 2  # firing: what on-call must see
         else:
-            tier = 0 if status.get("state") == "suppressed" else 1
+            silenced_by = status.get("silencedBy")
+            tier = 1 if acks and silenced_by and any(s in acks for s in silenced_by) else 0
         return (tier, -rank, started if isinstance(started, str) else "")
     except (KeyError, TypeError, AttributeError):  # not the expected shape: converting it will say so
         return (3, 0, "")
@@ -233,7 +234,7 @@ class AlertReuse:
 
     def convert(self, raws: Iterable[Any], max_alerts: int = 0, acks: Collection[str] = ()) -> tuple[Alert, ...]:
         """`raws`: the wire alerts (a list, or `iter_json_array` of the body); `acks`: ids of the
-        ack silences, whose alerts are the last a cap drops."""
+        ack silences, whose alerts a cap keeps before other suppressed ones."""
         raws, self.total = capped(_list(raws, "alerts") if not isinstance(raws, Iterator) else raws, max_alerts, acks)
         last, now = self._last, None
         kept: dict[str, tuple[Any, Any, Alert]] = {}
