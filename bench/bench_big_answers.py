@@ -171,10 +171,14 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
             lat[kind].append(time.perf_counter() - start)
             cpu[kind].append(time.thread_time() - start_cpu)  # the UI thread's own work
 
+        def loaded() -> bool:  # MLflow's runs load in pages past the first poll: wait for all
+            snap = app.snapshot
+            return runner.status.last_ok is not None and not runner.status.progress and bool(snap.alerts or snap.runs)
+
         started = time.monotonic()
-        while runner.status.last_ok is None:
-            if time.monotonic() - started > 600:
-                raise SystemExit(f"{backend} never answered: {runner.status.message}")
+        while not loaded():
+            if time.monotonic() - started > 1200:
+                raise SystemExit(f"{backend} never answered in full: {runner.status.message or runner.status.progress}")
             await pilot.pause(0.1)
         print(
             f"  first poll done after {time.monotonic() - started:.1f}s; {len(app.snapshot.alerts):,} alerts, "
