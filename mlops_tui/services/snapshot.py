@@ -122,7 +122,7 @@ class Snapshot:
     silences: tuple[Silence, ...] = ()
     drift: tuple[DriftScore, ...] = ()
     events: tuple[Event, ...] = ()
-    # What was cut down for memory, one line per backend: "am-eu: showing 20,000 of 200,000 alerts (cap: ...)"
+    # What was cut down for memory, one line per backend: "am-eu: showing 10,000 of 200,000 alerts (cap: ...)"
     cut_notes: tuple[str, ...] = ()
 
     @classmethod
