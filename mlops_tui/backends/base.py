@@ -94,6 +94,8 @@ class BackendData:
     query_error: str = ""
     # Work still under way (e.g. "loading runs: 3,000 of ~10,000"); empty when complete.
     progress: str = ""
+    # The answer was cut down for memory (e.g. "showing 10,000 of 200,000 alerts (cap: ...)").
+    cut: str = ""
 
 
 @dataclass(frozen=True, slots=True)

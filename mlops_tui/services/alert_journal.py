@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at);
 """
 
 APPEARED, RESOLVED = "alert appeared", "alert resolved"
+_READ = (BackendState.OK, BackendState.SLOW)
 ACK_KINDS = ("ack created", "ack extended", "ack expired", "ack released")
 
 
@@ -121,6 +122,41 @@ class AlertJournal:
             )
             self._writes += 1
             due = self._writes % 500 == 0
+        if due:
+            self.prune()
+
+    def record_appeared(self, alerts: Sequence[Alert], now: datetime) -> None:
+        """Many "alert appeared" rows in one transaction (a first poll of 20,000 alerts)."""
+        rows = [
+            (
+                max(a.starts_at, now - timedelta(days=1)).timestamp(),
+                APPEARED,
+                a.fingerprint,
+                a.name,
+                json.dumps(a.labels, sort_keys=True),
+                "",
+                "",
+                "{}",
+            )
+            for a in alerts
+        ]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT INTO events (at, kind, fingerprint, alertname, labels, silence_id, actor,"
+                    " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            before = self._writes
+            self._writes += len(rows)
+            due = self._writes // 500 != before // 500
         if due:
             self.prune()
 
@@ -253,6 +289,7 @@ class JournalRecorder(BackgroundJob):
         self.interval = interval
         super().__init__()
         self._seen_generation = -1
+        self._last_seen: tuple[object, ...] | None = None
 
     def step(self) -> None:
         snap = self.hub.snapshot
@@ -262,14 +299,21 @@ class JournalRecorder(BackgroundJob):
         ok = {s.name for s in snap.statuses if s.state in (BackendState.OK, BackendState.SLOW)}
         if not ok:
             return  # nothing read just now: unknown is not "everything resolved"
+        # The very same alerts and silences, read by the same backends, as last step: nothing
+        # to journal (a poll of 20,000 unchanged alerts costs no query, no loop).
+        seen = (snap.alerts, snap.silences, frozenset(ok), len(ok) == len(snap.statuses))
+        before = self._last_seen
+        if before is not None and all(a is b for a, b in zip(seen[:2], before[:2])) and seen[2:] == before[2:]:
+            return
+        self._last_seen = seen
         now = datetime.now(UTC)
         active = {a.fingerprint: a for a in snap.alerts if a.state != AlertState.RESOLVED}
         open_fps = self.journal.open_fingerprints()
-        for fp, alert in active.items():
-            if fp not in open_fps:
-                self.journal.record(APPEARED, at=max(alert.starts_at, now - timedelta(days=1)), alert=alert)
-        if all(s.state in (BackendState.OK, BackendState.SLOW) for s in snap.statuses):
-            # only when every backend was read: a missing alert of a failed one is unknown
+        self.journal.record_appeared([a for fp, a in active.items() if fp not in open_fps], now)
+        gone_fps = open_fps - active.keys()
+        # only when every backend was read in full: a missing alert of a failed one, or one
+        # beyond a backend's cap (snap.cut_notes), is unknown, not resolved
+        if gone_fps and not snap.cut_notes and all(s.state in _READ for s in snap.statuses):
             last = {
                 e.fingerprint: e
                 for e in self.journal.events(kinds=(APPEARED,))

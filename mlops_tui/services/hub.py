@@ -74,7 +74,7 @@ class BackendRunner:
         updates = {
             f.name: getattr(partial, f.name)
             for f in fields(BackendData)
-            if getattr(partial, f.name) is not None and f.name not in ("version", "query_error", "progress")
+            if getattr(partial, f.name) is not None and f.name not in ("version", "query_error", "progress", "cut")
         }
         self.data = replace(base, **updates)
         self.status = self.status.model_copy(update={"progress": partial.progress})

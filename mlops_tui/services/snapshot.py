@@ -122,6 +122,8 @@ class Snapshot:
     silences: tuple[Silence, ...] = ()
     drift: tuple[DriftScore, ...] = ()
     events: tuple[Event, ...] = ()
+    # What was cut down for memory, one line per backend: "am-eu: showing 10,000 of 200,000 alerts (cap: ...)"
+    cut_notes: tuple[str, ...] = ()
 
     @classmethod
     def merge(
@@ -154,7 +156,8 @@ class Snapshot:
                 by_id.setdefault(silence.id, silence)
             merged["silences"] = tuple(by_id.values())
         merged["deployments"], join_inputs = _joined_deployments(statuses, datas, merged, previous)
-        snapshot = cls(generation=generation, statuses=statuses, **merged)
+        cut = tuple(f"{name}: {data.cut}" for name, data in datas.items() if data.cut)
+        snapshot = cls(generation=generation, statuses=statuses, cut_notes=cut, **merged)
         snapshot.__dict__["_deployment_inputs"] = join_inputs
         if previous is not None:
             snapshot._inherit(previous)
@@ -257,6 +260,10 @@ class Snapshot:
         loading = capability == "runs"
         missing = tuple(s for s in sources if s.state not in _ANSWERED or (loading and s.progress))
         return Coverage(capability, sources, missing)
+
+    def cut_note(self, what: str) -> str:
+        """The cut-down notes about `what` ("alerts"), joined; "" when nothing was cut."""
+        return "; ".join(n for n in self.cut_notes if f" {what} (cap" in n)
 
     def status_of(self, backend: str) -> BackendStatus | None:
         return next((s for s in self.statuses if s.name == backend), None)

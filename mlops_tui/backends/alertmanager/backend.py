@@ -8,25 +8,30 @@ alerts of an HA pair by fingerprint. An ack is a short silence whose comment sta
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from pydantic import Field, field_validator
 
 from mlops_tui.backends.alertmanager.convert import (
+    AlertReuse,
+    NotJson,
     WireError,
-    alerts_from_wire,
+    iter_json_array,
     silence_to_wire,
     silences_from_wire,
 )
 from mlops_tui.backends.alertmanager.drift_rules import DriftRules, is_drift_alert, parse_matcher
-from mlops_tui.backends.base import Backend, Capability
+from mlops_tui.backends.base import Backend, BackendData, Capability, RunQuery
 from mlops_tui.backends.errors import BadResponse, NotFound
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
-from mlops_tui.domain import Alert, Silence
+from mlops_tui.domain import Alert, Silence, SilenceState
 from mlops_tui.domain.alerts import AlertmanagerStatus
 
 API = "/api/v2"
+MAX_ALERTS = 10_000
 
 
 class AlertmanagerOptions(HttpBackendOptions):
@@ -37,6 +42,13 @@ class AlertmanagerOptions(HttpBackendOptions):
     drift_label: str = Field(default='kind="drift"', description="alerts matching this label matcher are drift alerts")
     drift_alertname_contains: str = Field(
         default="Drift", description="so are alerts whose name contains this (any case)"
+    )
+    # Measured (bench/bench_big_answers.py, 200k alerts): uncapped the RSS grew past 1 GB and
+    # every poll rebuilt every row; at 10,000 it stays flat near 300 MB. Nobody reads further.
+    max_alerts: int = Field(
+        default=MAX_ALERTS,
+        ge=0,
+        description="keep at most this many alerts (firing, then acked; by severity, newest); 0 keeps all",
     )
 
     @field_validator("filters")
@@ -65,6 +77,10 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
         super().__init__(name, options)
         self.http = JsonHttp("Alertmanager", self.options)
         self.drift_rules = DriftRules.parse(self.options.drift_label, self.options.drift_alertname_contains)
+        # this Alertmanager's own drift rules decide which alerts the Drift view shows
+        self._silences: tuple[Any, tuple[Silence, ...]] = (None, ())
+        self._ack_ids: frozenset[str] = frozenset()  # a cap keeps their alerts (the ack keeper's)
+        self._alerts = AlertReuse(self.name, lambda a: a.model_copy(update={"drift": self.is_drift_alert(a)}))
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self) -> None:
@@ -93,20 +109,40 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
             ("inhibited", "true"),
         ]
         params += [("filter", f) for f in self.options.filters]
-        body = await self.http.get_json(f"{API}/alerts", params=params, what="the alerts")
+        response = await self.http.request("GET", f"{API}/alerts", params=params)
         try:
-            alerts = alerts_from_wire(body, self.name)
+            text = response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = response.text  # not UTF-8 as JSON must be: the charset the server named
+        del response  # 200,000 alerts: the body's bytes are not kept while they are decoded
+        try:
+            # decoded and converted item by item: keys are answered meanwhile (see iter_json_array)
+            return self._alerts.convert(iter_json_array(text), self.options.max_alerts, self._ack_ids)
+        except NotJson:
+            return self._alerts.convert(self.http.decode(httpx.Response(200, text=text), "the alerts"))
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent an alert we cannot read: {exc}") from None
-        # this Alertmanager's own drift rules decide which alerts the Drift view shows
-        return [a.model_copy(update={"drift": self.is_drift_alert(a)}) for a in alerts]
+
+    async def collect(self, query: RunQuery) -> BackendData:
+        data = await super().collect(query)
+        total, kept = self._alerts.total, len(data.alerts or ())
+        if total > kept:  # said on screen: a cut-down set is not the whole answer
+            data = replace(
+                data, cut=f"showing {kept:,} of {total:,} alerts (cap: max_alerts = {self.options.max_alerts:,})"
+            )
+        return data
 
     async def list_silences(self) -> Sequence[Silence]:
         body = await self.http.get_json(f"{API}/silences", what="the silences")
+        if body == self._silences[0]:
+            return self._silences[1]  # unchanged: the same tuple, so nothing downstream redoes work
         try:
-            return silences_from_wire(body, self.name)
+            silences = tuple(silences_from_wire(body, self.name))
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent a silence we cannot read: {exc}") from None
+        self._silences = (body, silences)
+        self._ack_ids = frozenset(s.id for s in silences if s.is_ack and s.state != SilenceState.EXPIRED)
+        return silences
 
     async def create_silence(self, silence: Silence) -> str:
         if not silence.matchers:

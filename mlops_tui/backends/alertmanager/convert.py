@@ -7,14 +7,17 @@ the expected shape raises `WireError`, which the backend reports as a BadRespons
 
 from __future__ import annotations
 
+import heapq
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
+from mlops_tui.domain.alerts import Severity
 
 if TYPE_CHECKING:
     from mlops_tui.domain.alerts import AlertmanagerStatus
@@ -121,6 +124,161 @@ def alert_from_wire(raw: Any, backend: str = "") -> Alert:
 
 def alerts_from_wire(body: Any, backend: str = "") -> list[Alert]:
     return [alert_from_wire(raw, backend) for raw in _list(body, "alerts")]
+
+
+# -- big answers: a streamed decode, a cap, and the alerts of the last poll reused ----------------
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class NotJson(ValueError):
+    """The body is not a JSON array (the caller words it, with the body's start)."""
+
+
+def iter_json_array(text: str) -> Iterator[Any]:
+    """The items of a JSON array, decoded one at a time.
+
+    One `json.loads` of 200,000 alerts holds the interpreter lock for seconds, and every key
+    press waits for it; item by item, other threads (the UI's) get their turn between items.
+    """
+    skip, decode = _SPACE.match, _DECODER.raw_decode
+    at = skip(text, 0).end()  # type: ignore[union-attr]
+    if text[at : at + 1] != "[":
+        raise NotJson("not a JSON array")
+    at = skip(text, at + 1).end()  # type: ignore[union-attr]
+    if text[at : at + 1] == "]":
+        at += 1
+    else:
+        while True:
+            try:
+                item, at = decode(text, at)
+            except ValueError:
+                raise NotJson(f"not JSON at character {at:,}") from None
+            yield item
+            at = skip(text, at).end()  # type: ignore[union-attr]
+            sep = text[at : at + 1]
+            at = skip(text, at + 1).end()  # type: ignore[union-attr]
+            if sep == "]":
+                break
+            if sep != ",":
+                raise NotJson(f"not JSON at character {at:,}")
+    if skip(text, at).end() != len(text):  # type: ignore[union-attr]
+        raise NotJson("not JSON: more after the array")
+
+
+_RANKS = {s.value: s.rank for s in Severity}
+
+
+def _keep_key(raw: Any, acks: Collection[str]) -> tuple[int, int, str]:
+    """Which alerts a cap keeps, larger is better: firing, then acked (the ack keeper keeps
+    their acks alive), then other suppressed ones; then by severity; then the newest (RFC 3339
+    UTC sorts as text)."""
+    try:
+        status, labels, started = raw["status"], raw["labels"], raw["startsAt"]
+        severity = labels.get("severity")
+        rank = _RANKS.get(severity)
+        if rank is None:
+            rank = Severity.parse(severity if isinstance(severity, str) else None).rank
+        if status.get("state") != "suppressed":
+            tier = 2  # firing: what on-call must see
+        else:
+            silenced_by = status.get("silencedBy")
+            tier = 1 if acks and silenced_by and any(s in acks for s in silenced_by) else 0
+        return (tier, -rank, started if isinstance(started, str) else "")
+    except (KeyError, TypeError, AttributeError):  # not the expected shape: converting it will say so
+        return (3, 0, "")
+
+
+def capped(raws: Iterable[Any], max_alerts: int, acks: Collection[str] = ()) -> tuple[list[Any], int]:
+    """(at most `max_alerts` of `raws` in their own order, how many there were); 0 keeps all.
+
+    Streams: only the best `max_alerts` seen so far are held (a heap), not the whole answer.
+    """
+    if max_alerts <= 0:
+        kept = list(raws)
+        return kept, len(kept)
+    heap: list[tuple[tuple[int, int, str], int, Any]] = []  # the worst kept one on top
+    count = 0
+    for count, raw in enumerate(raws, 1):
+        entry = (_keep_key(raw, acks), -count, raw)  # on a tie the earlier one stays
+        if len(heap) < max_alerts:
+            heapq.heappush(heap, entry)
+        elif entry[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, entry)
+    heap.sort(key=lambda e: -e[1])  # the server's order
+    return [e[2] for e in heap], count
+
+
+class AlertReuse:
+    """Turns each poll's alerts into domain Alerts, reusing the objects of the last poll.
+
+    An alert whose wire form did not change is the very same `Alert` object next poll: no
+    validation, no new memory, and when no alert changed the same tuple, so the snapshot's
+    lookups and the screens' rows are not rebuilt. A re-send by Prometheus moves only
+    `updatedAt` and, while the alert fires, its `endsAt` estimate (when it would resolve if
+    never re-sent); that alone does not make a new object. Everything else counts: labels,
+    annotations, startsAt, state, silencedBy, inhibitedBy, generatorURL, and an endsAt that is
+    no longer in the future (the alert resolved).
+
+    `max_alerts` > 0 keeps at most that many (see `capped`); `total` says how many the
+    server sent.
+    """
+
+    def __init__(self, backend: str, mark: Callable[[Alert], Alert] | None = None) -> None:
+        self.backend = backend
+        self.mark = mark  # e.g. the backend's drift rules put on a new alert
+        # fingerprint -> (startsAt, endsAt, the Alert): the raw dicts themselves are not kept
+        self._last: dict[str, tuple[Any, Any, Alert]] = {}
+        self._last_tuple: tuple[Alert, ...] = ()
+        self.total = 0
+
+    def convert(self, raws: Iterable[Any], max_alerts: int = 0, acks: Collection[str] = ()) -> tuple[Alert, ...]:
+        """`raws`: the wire alerts (a list, or `iter_json_array` of the body); `acks`: ids of the
+        ack silences, whose alerts a cap keeps before other suppressed ones."""
+        raws, self.total = capped(_list(raws, "alerts") if not isinstance(raws, Iterator) else raws, max_alerts, acks)
+        last, now = self._last, None
+        kept: dict[str, tuple[Any, Any, Alert]] = {}
+        out: list[Alert] = []
+        for raw in raws:
+            fingerprint = raw.get("fingerprint") if isinstance(raw, Mapping) else None
+            before = last.get(fingerprint) if isinstance(fingerprint, str) else None
+            alert = None
+            if before is not None and before[0] == raw.get("startsAt") and _same_alert(before[2], raw):
+                if raw.get("endsAt") == before[1]:
+                    alert = before[2]
+                else:  # a re-send moved the estimate: the same alert while both lie ahead
+                    now = now or datetime.now(UTC)
+                    ends, old = parse_time(raw.get("endsAt"), "endsAt"), before[2].ends_at
+                    if (ends is None or ends > now) and (old is None or old > now):
+                        alert = before[2]
+            if alert is None:
+                alert = alert_from_wire(raw, self.backend)
+                if self.mark is not None:
+                    alert = self.mark(alert)
+            kept[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"), alert)
+            out.append(alert)
+        self._last = kept
+        previous = self._last_tuple
+        if len(previous) == len(out) and all(a is b for a, b in zip(previous, out)):
+            return previous  # nothing changed: the same tuple as last poll
+        self._last_tuple = tuple(out)
+        return self._last_tuple
+
+
+def _same_alert(alert: Alert, raw: Mapping[str, Any]) -> bool:
+    """`raw` says what `alert` says, but for the re-send stamps (updatedAt, endsAt)."""
+    status = raw.get("status")
+    if not isinstance(status, Mapping):
+        return False
+    generator = raw.get("generatorURL") or ""
+    return (
+        alert.labels == raw.get("labels")
+        and alert.annotations == (raw.get("annotations") or {})
+        and alert.state is _ALERT_STATES.get(status.get("state", "active"), AlertState.FIRING)
+        and list(alert.silenced_by) == (status.get("silencedBy") or [])
+        and list(alert.inhibited_by) == (status.get("inhibitedBy") or [])
+        and alert.generator_url == (generator if isinstance(generator, str) else "")
+    )
 
 
 # -- matchers and silences ---------------------------------------------------------------------

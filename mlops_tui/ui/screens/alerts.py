@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Severity, Silence, SilenceState
@@ -384,6 +386,18 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = self.query_one("#alerts", DataGrid)
+        # a poll where nothing changed: no rebuild of thousands of rows (but ages move: once a minute)
+        state = (
+            snapshot.alerts,
+            snapshot.silences,
+            snapshot.coverage("alerts").describe(),
+            snapshot.cut_notes,
+            (self.grouping, self.show_resolved, self.show_inhibited),
+            int(time.monotonic() // 60),
+        )
+        if self.__dict__.get("_shown") == state:
+            return
+        self.__dict__["_shown"] = state
         alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
         hidden = 0
         if not self.show_inhibited:
@@ -397,6 +411,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             + (f" grouped by {self.grouping}" if self.grouping != "none" else "")
             + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
+        if cut := snapshot.cut_note("alerts"):
+            grid.border_title = Content(f"{grid.border_title} — {visible(cut)}")
         grid.border_subtitle = "space mark  a ack  s silence  u expire silence/release ack  i inhibited  b group"
         self.honest_empty(grid, "alerts", snapshot=snapshot)
 

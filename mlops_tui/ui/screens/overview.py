@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
@@ -88,8 +90,15 @@ class OverviewScreen(BaseScreen):
         runs = self.query_one("#ov-runs", DataGrid)
         firing = snapshot.firing_alerts
         acked = acked_alerts(snapshot)  # still firing, and owned: shown with who acked them
-        alerts.set_data(alert_columns(snapshot, compact=True), (*firing, *acked))
-        counts = {s: sum(1 for a in firing if a.severity == s) for s in Severity}
+        # 20,000 alerts: rebuild the panel only when they changed (ages move: once a minute)
+        shown = (firing, snapshot.silences, acked, int(time.monotonic() // 60))
+        last = self.__dict__.get("_alerts_shown")
+        if last is None or shown[0] is not last[0] or shown[1] is not last[1] or shown[2:] != last[2:]:
+            self.__dict__["_alerts_shown"] = shown
+            alerts.set_data(alert_columns(snapshot, compact=True), (*firing, *acked))
+        if self.__dict__.get("_counted", (None,))[0] is not firing:  # one pass, once per firing set
+            self.__dict__["_counted"] = (firing, Counter(a.severity for a in firing))
+        counts = self.__dict__["_counted"][1]
         summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
         alerts.border_title = (
             f"Firing alerts ({len(firing)}"

@@ -1,0 +1,357 @@
+"""Benchmark: big answers. 200,000 alerts from one Alertmanager, 50,000 runs from one MLflow.
+
+Run:  .venv/bin/python bench/bench_big_answers.py [--alerts 200000] [--runs 50000] [--polls 10]
+          [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--refresh 3]
+
+Alerts. Posting 200,000 alerts to Debian's `prometheus-alertmanager` is not what this measures
+(and its GET of 200k alerts is slow in itself), so the script records a REAL Alertmanager's
+answers instead: it starts one, posts 400 varied alerts and 50 silences (half of them acks),
+and saves its `/api/v2/alerts`, `/api/v2/silences` and `/api/v2/status` JSON. A replay server
+of the bench's own (a subprocess, so its memory is not counted) then serves 200,000 alerts made
+from those recorded ones: the same shape and fields, distinct fingerprints and `instance`
+labels, and `--churn` of them re-sent (`updatedAt` moved) on every request, as Prometheus does.
+
+Runs. A real `mlflow server` (from .test-servers/mlflow-venv) over a sqlite store seeded with
+`--runs` runs the way bench/bench_mlflow.py seeds it (into a temp dir of this bench), read by
+the MLflow backend with `page_size` 50,000: one page holds every run.
+
+For each, the app runs headless (Textual's run_test, 160x48) with the real runtime (hub, ack
+keeper, alert journal in a temp XDG dir), polling every `--refresh` seconds. While `--polls`
+polls happen, the script keeps pressing keys and prints:
+
+- RSS after each poll (flatness: the last polls should not grow) and the peak RSS (VmHWM);
+- how long each poll took (fetch + convert + merge, from the hub's point of view);
+- keystroke latency p50/p99/max for a view switch (5 <-> 1, or 2 <-> 1), `j`, and one
+  character typed into the `/` filter: from the key press until the app is idle again
+  (Textual's pilot waits for the key's handlers and the repaint they asked for); beside it
+  the CPU time the UI thread itself spent (time.thread_time): on a machine shared by many
+  processes the wall figure is mostly waiting for a core, the CPU figure is our own work.
+  The load average is printed with them; `--alerts 400` gives the floor on the same machine.
+
+Target (issues #11/#17): keys <= 100 ms; memory bounded and flat across polls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+# -- the replay server (runs in its own process) -------------------------------------------------
+def expand(recorded: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """`count` alerts shaped like the recorded ones, each with its own fingerprint and instance."""
+    out = []
+    for i in range(count):
+        t = recorded[i % len(recorded)]
+        labels = dict(t["labels"], instance=f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}:8080")
+        out.append(dict(t, labels=labels, fingerprint=f"{i:016x}"))
+    return out
+
+
+def serve(recorded_dir: Path, count: int, churn: float, port_file: Path) -> None:
+    recorded = json.loads((recorded_dir / "alerts.json").read_text())
+    silences = (recorded_dir / "silences.json").read_bytes()
+    status = (recorded_dir / "status.json").read_bytes()
+    alerts = expand(recorded, count)
+    encoded = [json.dumps(a).encode() for a in alerts]  # re-encoded one by one as they change
+    rng = random.Random(3)
+    lock = threading.Lock()
+    requests = [0]
+
+    def alerts_body() -> bytes:
+        with lock:
+            requests[0] += 1
+            if churn > 0 and requests[0] > 1:
+                now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+                for i in rng.sample(range(len(alerts)), int(len(alerts) * churn)):
+                    alerts[i] = dict(alerts[i], updatedAt=now)
+                    encoded[i] = json.dumps(alerts[i]).encode()
+            return b"[" + b",".join(encoded) + b"]"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/api/v2/alerts":
+                body = alerts_body()
+            elif path == "/api/v2/silences":
+                body = silences
+            elif path == "/api/v2/status":
+                body = status
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port_file.write_text(str(server.server_address[1]))
+    server.serve_forever()
+
+
+def record_real_alertmanager(into: Path) -> str:
+    """Start a real Alertmanager, post varied alerts and silences, save its answers."""
+    from bench.bench_alerts import make_alerts, post_silences
+    from tests.alertmanager.server import AlertmanagerServer
+
+    server = AlertmanagerServer(into / "am", "am-record")
+    try:
+        server.start()
+        alerts = make_alerts(400)
+        for a in alerts[::3]:  # a few long annotations, as real alert rules write them
+            a["annotations"]["description"] = "model input drifted beyond its reference window; " * 8
+        server.post_alerts(alerts)
+        post_silences(server, 50)
+        deadline = time.monotonic() + 30
+        while len(server.alerts()) < len(alerts) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # silences apply on Alertmanager's next pass
+        (into / "alerts.json").write_text(json.dumps(server.alerts()))
+        (into / "silences.json").write_text(json.dumps(server.silences()))
+        (into / "status.json").write_text(json.dumps(server.http.get("/api/v2/status").json()))
+        return server.version
+    finally:
+        server.stop()
+
+
+# -- measuring the app -----------------------------------------------------------------------------
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            key, value = line.split(":", 1)
+            fields[key] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int, expect: int) -> dict[str, Any]:
+    """Keep pressing keys until `polls` polls of `backend` ended; RSS after each poll."""
+    from textual.widgets import Input
+
+    runner = app.runtime.hub.runners[backend]
+    lat: dict[str, list[float]] = {"view switch": [], "j": [], "filter char": []}
+    cpu: dict[str, list[float]] = {k: [] for k in lat}
+    rss_after: list[float] = []
+    poll_s: list[float] = []
+
+    async with app.run_test(size=(160, 48)) as pilot:
+
+        async def timed(kind: str, key: str) -> None:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            await pilot.press(key)
+            await pilot.pause()
+            lat[kind].append(time.perf_counter() - start)
+            cpu[kind].append(time.thread_time() - start_cpu)  # the UI thread's own work
+
+        def loaded() -> bool:  # MLflow's runs load in pages past the first poll: wait for all
+            snap = app.snapshot
+            return runner.status.last_ok is not None and not runner.status.progress and bool(snap.alerts or snap.runs)
+
+        started = time.monotonic()
+        while not loaded():
+            if time.monotonic() - started > 1200:
+                raise SystemExit(f"{backend} never answered in full: {runner.status.message or runner.status.progress}")
+            await pilot.pause(0.1)
+        print(
+            f"  first poll done after {time.monotonic() - started:.1f}s; {len(app.snapshot.alerts):,} alerts, "
+            f"{len(app.snapshot.runs):,} runs in the snapshot",
+            flush=True,
+        )
+        last_ok = runner.status.last_ok
+        poll_started = time.monotonic()
+        await pilot.press(view_key)
+        await pilot.pause(0.5)
+        rounds = 0
+        while len(rss_after) < polls:
+            if rounds % 2 == 0:
+                await timed("view switch", "1")
+                await timed("view switch", view_key)
+            for _ in range(3):
+                await timed("j", "j")
+            await pilot.press("slash")
+            while not isinstance(app.focused, Input):
+                await pilot.pause(0.01)
+            for ch in "mod":
+                await timed("filter char", ch)
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+            rounds += 1
+            if runner.status.last_ok != last_ok:
+                last_ok = runner.status.last_ok
+                now = time.monotonic()
+                poll_s.append(now - poll_started)
+                poll_started = now
+                rss_after.append(rss_mb()[0])
+                print(
+                    f"  poll {len(rss_after):2d}: RSS {rss_after[-1]:7.0f} MB  "
+                    f"({runner.status.state.value}, {poll_s[-1]:.1f}s since the last)",
+                    flush=True,
+                )
+        grid = app.screen.query_one(f"#{grid_id}")
+        shown = grid.total_rows
+        title = str(grid.border_title or "")
+    return {
+        "latency": lat,
+        "cpu": cpu,
+        "load": os.getloadavg()[0],
+        "rss_after": rss_after,
+        "peak": rss_mb()[1],
+        "shown": shown,
+        "title": title,
+        "expect": expect,
+    }
+
+
+def report(name: str, result: dict[str, Any]) -> None:
+    rss = result["rss_after"]
+    print(f"\n{name}: {result['shown']:,} rows in the grid; its title: {result['title']}")
+    print(f"  RSS after each poll (MB): {', '.join(f'{r:.0f}' for r in rss)}")
+    half = len(rss) // 2
+    if half:
+        growth = statistics.mean(rss[half:]) - statistics.mean(rss[:half])
+        print(f"  growth, second half of the polls vs first: {growth:+.0f} MB")
+    print(f"  peak RSS over the run: {result['peak']:.0f} MB")
+    print(f"  keystroke -> idle again (load average {result['load']:.1f} on {os.cpu_count()} cores; target 100 ms):")
+    for kind, values in result["latency"].items():
+        if values:
+            ms = [v * 1000 for v in values]
+            own = [v * 1000 for v in result["cpu"][kind]]
+            print(
+                f"  {kind:<12} wall p50 {pct(ms, 0.5):6.1f}  p99 {pct(ms, 0.99):6.1f}  max {max(ms):6.1f} ms"
+                f" | UI-thread CPU p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f} ms  ({len(ms)} presses)"
+            )
+
+
+def isolate(tmp: Path) -> None:
+    """Journal, cache, audit log and config of this run stay in `tmp`."""
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        os.environ[var] = str(tmp / var.lower())
+
+
+async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
+    from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+    from mlops_tui.services.runtime import build_runtime
+    from mlops_tui.ui.app import MlopsApp
+
+    recorded = tmp / "recorded"
+    recorded.mkdir()
+    version = record_real_alertmanager(recorded)
+    print(
+        f"recorded a real Alertmanager {version}: "
+        f"{len(json.loads((recorded / 'alerts.json').read_text()))} alerts, "
+        f"{len(json.loads((recorded / 'silences.json').read_text()))} silences"
+    )
+    port_file = tmp / "port"
+    replay = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            str(recorded),
+            "--alerts",
+            str(args.alerts),
+            "--churn",
+            str(args.churn),
+            "--port-file",
+            str(port_file),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or replay.poll() is not None:
+                raise SystemExit("the replay server did not start")
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port_file.read_text()}"
+        print(f"replay server {url} (pid {replay.pid}): {args.alerts:,} alerts, churn {args.churn:.0%} per request")
+        options: dict[str, Any] = {"url": url, "timeout_seconds": 120}
+        if args.max_alerts is not None:
+            options["max_alerts"] = args.max_alerts
+        backend = AlertmanagerBackend("am-big", options)
+        runtime = build_runtime(None, backends=[backend], audit_path=tmp / "audit.jsonl")
+        runtime.hub.refresh_seconds = args.refresh
+        for r in runtime.hub.runners.values():
+            r.refresh_seconds = args.refresh
+        print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
+        result = await drive(MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts)
+        report(f"{args.alerts:,} alerts", result)
+    finally:
+        replay.terminate()
+        replay.wait(10)
+
+
+async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
+    import bench.bench_mlflow as bm
+    from mlops_tui.backends.mlflow.backend import MlflowBackend
+    from mlops_tui.services.runtime import build_runtime
+    from mlops_tui.ui.app import MlopsApp
+    from tests.mlflow.server import MlflowServer
+
+    bm.BENCH_DIR = tmp / "mlflow-seed"  # not the shared .test-servers/bench
+    bm.REPO = Path("/")  # its messages name the store relative to this
+    db = bm.seeded_db(args.runs)
+    with MlflowServer(tmp / "mlflow-server", db=db) as server:
+        print(f"mlflow {server.server_version()} at {server.url} with {args.runs:,} runs", flush=True)
+        backend = MlflowBackend("mlflow-big", {"url": server.url, "page_size": 50_000, "timeout_seconds": 300})
+        runtime = build_runtime(None, backends=[backend], audit_path=tmp / "audit.jsonl")
+        for r in runtime.hub.runners.values():
+            r.refresh_seconds = args.refresh
+        print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
+        result = await drive(MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs)
+        report(f"{args.runs:,} runs (one page of 50,000)", result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=50_000)
+    parser.add_argument("--polls", type=int, default=10)
+    parser.add_argument("--refresh", type=float, default=3.0, help="seconds between polls")
+    parser.add_argument("--churn", type=float, default=0.01, help="share of alerts re-sent per request")
+    parser.add_argument("--max-alerts", type=int, default=None, help="the backend's max_alerts (default: its own)")
+    parser.add_argument("--only", choices=("alerts", "runs"))
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.alerts, args.churn, args.port_file)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-big-") as name:
+        tmp = Path(name)
+        isolate(tmp)
+        if args.only in (None, "alerts"):
+            asyncio.run(bench_alerts(args, tmp))
+        if args.only in (None, "runs"):
+            asyncio.run(bench_runs(args, tmp))
+
+
+if __name__ == "__main__":
+    main()

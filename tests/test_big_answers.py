@@ -1,0 +1,159 @@
+"""Big answers from Alertmanager: unchanged alerts are reused across polls, a cap keeps the
+alerts that matter and says so on screen, and what a cap leaves out is not called resolved.
+
+Against the real Alertmanager the suite already starts (tests/alertmanager/fixtures.py);
+speed and memory figures are in bench/bench_big_answers.py, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mlops_tui.backends.alertmanager.convert import NotJson, iter_json_array
+from mlops_tui.domain import Alert, BackendState, BackendStatus, Matcher, Silence
+from mlops_tui.services.alert_journal import APPEARED, RESOLVED, AlertJournal, JournalRecorder
+from mlops_tui.services.snapshot import Snapshot
+from tests.alertmanager import fixtures
+from tests.alertmanager.app_support import am_app, wait_for_text
+from tests.server_process import wait_until
+
+# the real Alertmanager of tests/alertmanager (pytest finds fixtures by their names here)
+alertmanager_server = fixtures.alertmanager_server
+alertmanager_case = fixtures.alertmanager_case
+
+
+def _silence(case, alertname: str, comment: str) -> Silence:
+    now = datetime.now(UTC)
+    return Silence(
+        id="local-ack",
+        matchers=(Matcher(name="test", value=case.tag), Matcher(name="alertname", value=alertname)),
+        starts_at=now,
+        ends_at=now + timedelta(minutes=15),
+        created_by="alice",
+        comment=comment,
+    )
+
+
+async def test_unchanged_alerts_are_the_same_objects_next_poll(alertmanager_case, alertmanager_server):
+    case = alertmanager_case
+    latency, down = case.alert("ModelLatencyHigh", summary="p95 over 300ms"), case.alert("ModelDown", "critical")
+    case.post(latency, down)
+    backend = case.backend()
+    try:
+        first = (await backend.fetch()).alerts
+        # Prometheus re-sends firing alerts: only updatedAt and the endsAt estimate move
+        case.post(latency, down)
+        second = (await backend.fetch()).alerts
+        assert second is first  # the same tuple: the snapshot and screens redo nothing
+
+        # a changed annotation is a new object; the other alert stays the very same one
+        case.post(dict(latency, annotations={**latency["annotations"], "summary": "p95 over 900ms"}))
+        wait_until(
+            lambda: any(
+                a["annotations"]["summary"] == "p95 over 900ms" for a in alertmanager_server.alerts(case.filter)
+            ),
+            10,
+            "Alertmanager to take the new summary",
+        )
+        third = {a.name: a for a in (await backend.fetch()).alerts}
+    finally:
+        await backend.close()
+    before = {a.name: a for a in first}
+    assert third["ModelDown"] is before["ModelDown"]
+    assert third["ModelLatencyHigh"] is not before["ModelLatencyHigh"]
+    assert third["ModelLatencyHigh"].summary == "p95 over 900ms"
+
+
+async def test_a_cap_keeps_firing_then_acked_alerts_and_says_how_many_it_left_out(alertmanager_case):
+    case = alertmanager_case
+    case.post(
+        case.alert("ModelDown", "critical"),
+        case.alert("ThroughputLow", "info"),
+        case.alert("SilencedForMaintenance", "critical"),
+        case.alert("AckedByAlice", "info"),
+    )
+    backend = case.backend(max_alerts=3)
+    try:
+        await backend.create_silence(_silence(case, "AckedByAlice", "ACK! alice is on it"))
+        await backend.create_silence(_silence(case, "SilencedForMaintenance", "maintenance"))
+        await backend.fetch()  # the acks are known from this poll on
+        data = await backend.fetch()
+    finally:
+        await backend.close()
+    # the firing ones first, then the acked one: before a suppressed one, critical as it is
+    assert {a.name for a in data.alerts} == {"ModelDown", "ThroughputLow", "AckedByAlice"}
+    assert data.cut == "showing 3 of 4 alerts (cap: max_alerts = 3)"
+
+
+async def test_no_cap_when_the_answer_fits(alertmanager_case):
+    case = alertmanager_case
+    case.post(case.alert("ModelDown", "critical"), case.alert("ThroughputLow", "info"))
+    backend = case.backend(max_alerts=2)
+    try:
+        data = await backend.fetch()
+    finally:
+        await backend.close()
+    assert len(data.alerts) == 2 and data.cut == ""
+
+
+async def test_the_alerts_view_says_it_shows_a_cut_down_set(alertmanager_case, tmp_path, monkeypatch):
+    case = alertmanager_case
+    case.post(*(case.alert(f"Alert{i}", "warning", model=f"m{i}") for i in range(4)))
+    app = am_app(tmp_path, monkeypatch, case.backend(max_alerts=3))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("5")
+        await wait_for_text(app, pilot, "am: showing 3 of 4 alerts (cap: max_alerts = 3)")
+
+
+class _Hub:
+    def __init__(self) -> None:
+        self.snapshot = Snapshot()
+
+
+def _alert(fingerprint: str) -> Alert:
+    return Alert(
+        fingerprint=fingerprint,
+        labels={"alertname": f"A{fingerprint}"},
+        starts_at=datetime.now(UTC) - timedelta(minutes=5),
+        backend="am",
+    )
+
+
+def test_an_alert_beyond_the_cap_is_not_journalled_as_resolved(tmp_path):
+    hub, journal = _Hub(), AlertJournal(tmp_path / "journal.db")
+    recorder = JournalRecorder(hub, journal)  # type: ignore[arg-type]
+    ok = (BackendStatus(name="am", kind="alertmanager", state=BackendState.OK),)
+    try:
+        hub.snapshot = Snapshot(generation=1, statuses=ok, alerts=(_alert("a"), _alert("b")))
+        recorder.step()
+        assert journal.open_fingerprints() == {"a", "b"}
+        # the next poll kept only "a" under a cap: "b" is unknown, not resolved
+        cut = ("am: showing 1 of 2 alerts (cap: max_alerts = 1)",)
+        hub.snapshot = Snapshot(generation=2, statuses=ok, alerts=(_alert("a"),), cut_notes=cut)
+        recorder.step()
+        assert journal.open_fingerprints() == {"a", "b"}
+        assert not journal.events(kinds=(RESOLVED,))
+        # read whole again and "b" is gone: now it resolved
+        hub.snapshot = Snapshot(generation=3, statuses=ok, alerts=(_alert("a"),))
+        recorder.step()
+        assert [e.fingerprint for e in journal.events(kinds=(RESOLVED,))] == ["b"]
+        assert len(journal.events(kinds=(APPEARED,))) == 2
+    finally:
+        journal.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[]", " [ ] ", '[{"a": 1}]', '[\n {"a": [1, 2]} ,\n {"b": "x,]"}\n]\n', '[1, "two", null]'],
+)
+def test_the_streamed_decode_reads_what_json_reads(body):
+    assert list(iter_json_array(body)) == json.loads(body)
+
+
+@pytest.mark.parametrize("body", ["", "{}", "[", '[{"a": 1}', '[{"a": 1},]', "[1 2]", "[1] x", "<html>"])
+def test_the_streamed_decode_refuses_what_is_not_a_json_array(body):
+    with pytest.raises(NotJson):
+        list(iter_json_array(body))
