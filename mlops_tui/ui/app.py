@@ -25,6 +25,8 @@ from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.themes import register_themes
 from mlops_tui.ui.widgets.top_bar import VIEWS
 
+VIEW_LABELS = {mode: label for _key, mode, label in VIEWS}
+
 log = logging.getLogger(__name__)
 
 GC_PAUSE_LIMIT = 3.0  # seconds: the collector resumes by then even if no backend answered
@@ -226,13 +228,41 @@ class MlopsApp(App[None]):
                 self.bell()
 
     # -- navigation ---------------------------------------------------------------------------
+    # One back stack: the current view's screen stack. A jump pushes the place it opens on top
+    # of where the user is (whatever view that place belongs to); `esc` pops exactly one step,
+    # back to the same screen with the same row; a view key starts a new path.
     def switch_view(self, mode: str) -> None:
+        """Start a new path at `mode`'s list (the list keeps its cursor)."""
         mode = VIEW_ALIASES.get(mode, mode)
-        if mode in self.MODES and mode != self.current_mode:
+        if mode not in self.MODES:
+            return
+        if mode != self.current_mode:
             self.switch_mode(mode)
+        self._clear_path()
+
+    def _clear_path(self) -> None:
+        """Pop every step above the current view's list, top first."""
+        stack = self.screen_stack
+        if len(stack) <= 1:
+            return
+        base = stack[0]
+        for _ in range(len(stack) - 1):
+            self.pop_screen()
+        if isinstance(base, BaseScreen):
+            base.show_path()
 
     def action_switch_view(self, mode: str) -> None:
         self.switch_view(mode)
+
+    def path_of(self, screen: Screen[Any]) -> tuple[str, list[str]]:
+        """(the view the path started in, the crumbs of the steps up to `screen`)."""
+        stack = self.screen_stack
+        crumbs: list[str] = []
+        if screen in stack:
+            for step in stack[1 : stack.index(screen) + 1]:
+                if isinstance(step, BaseScreen):
+                    crumbs.append(step.crumb() or VIEW_LABELS.get(step.VIEW, step.VIEW))
+        return self.current_mode, crumbs
 
     def action_refresh(self) -> None:
         self.runtime.hub.refresh()
@@ -307,8 +337,10 @@ class MlopsApp(App[None]):
         self.notify(f"context {name}", markup=False)
 
     def _open(self, mode: str, screen: BaseScreen) -> None:
-        """Show `screen` on top of the list of its own view."""
-        self.switch_view(mode)
+        """One step on the back stack: `screen` (of view `mode`) on top of where the user is."""
+        del mode  # the step stays in the current view's stack, so esc comes back here
+        if not isinstance(self.screen, BaseScreen):
+            return  # a dialog is up: it answers first
         self.push_screen(screen)
 
     def open_run(self, run_id: str) -> None:
@@ -358,14 +390,15 @@ class MlopsApp(App[None]):
         self.open_am_status()
 
     def open_alerts_for(self, text: str) -> None:
-        """The Alerts view narrowed to `text` (a model or deployment name)."""
-        self.switch_view("alerts")
-        self.call_after_refresh(self._filter_alerts, text)
+        """The Alerts list narrowed to `text` (a model or deployment name), as one step."""
+        alerts = _screen("alerts", "AlertsScreen")()
+        self._open("alerts", alerts)
+        self.call_after_refresh(self._filter_alerts, alerts, text)
 
-    def _filter_alerts(self, text: str) -> None:
+    def _filter_alerts(self, screen: Screen[Any], text: str) -> None:
         from mlops_tui.ui.widgets.data_grid import DataGrid
 
-        for grid in self.screen.query("#alerts").results(DataGrid):
+        for grid in screen.query("#alerts").results(DataGrid):
             grid.set_filter(text)
 
     def open_silences(self) -> None:
@@ -388,10 +421,10 @@ class MlopsApp(App[None]):
         if version:
             self.open_version(model, version)
         else:
-            self.switch_view("models")
+            self._open("models", _screen("models", "ModelsScreen")())
 
     def open_promotion(self, model: str, version: str) -> None:
-        self.switch_view("models")
-        screen = self.screen
-        if isinstance(screen, _screen("models", "ModelsScreen")):
-            screen.select_request(model, version)
+        """The Models lists, that request selected, as one step."""
+        models = _screen("models", "ModelsScreen")()
+        models.select_request(model, version)  # kept until its lists are composed
+        self._open("models", models)

@@ -59,7 +59,7 @@ class BaseScreen(Screen[None]):
         return self.mlops.snapshot
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.VIEW, demo=self.mlops.runtime.is_demo, crumb=self.crumb())
+        yield TopBar(self.VIEW, demo=self.mlops.runtime.is_demo, crumbs=[self.crumb()] if self.crumb() else [])
         # The filter line is mounted on the first `/`: an Input's stylesheet costs ~80 ms of
         # start-up that a person who never filters should not wait for.
         with Vertical(id="chrome-bottom"):
@@ -68,7 +68,14 @@ class BaseScreen(Screen[None]):
         yield from self.compose_body()
 
     def crumb(self) -> str:
+        """This screen's step in the breadcrumb ("" on a view's own list)."""
         return self.CRUMB
+
+    def show_path(self) -> None:
+        """The top bar shows the back stack up to this screen."""
+        root, crumbs = self.mlops.path_of(self)
+        for bar in self.query(TopBar):
+            bar.show_path(root, crumbs)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -77,6 +84,7 @@ class BaseScreen(Screen[None]):
     # call super().on_mount(): that would run this class's twice.
     def on_screen_resume(self) -> None:
         """Each time the screen is shown, the first time too (ScreenResume follows the mount)."""
+        self.show_path()
         self.show_snapshot(self.snapshot)
         self.update_status()
 
