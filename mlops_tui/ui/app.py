@@ -392,6 +392,7 @@ class MlopsApp(App[None]):
     def open_alerts_for(self, text: str) -> None:
         """The Alerts list narrowed to `text` (a model or deployment name), as one step."""
         alerts = _screen("alerts", "AlertsScreen")()
+        alerts.path_filter = text  # part of this step: esc goes back, it does not only clear it
         self._open("alerts", alerts)
         self.call_after_refresh(self._filter_alerts, alerts, text)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mlops_tui.ui.app import VIEW_LABELS
 from mlops_tui.ui.navigation import fit_path, path_parts
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from mlops_tui.ui.screens.am_status import AlertmanagerStatusScreen
@@ -74,7 +75,7 @@ async def jump(app, pilot, keys: tuple[str, ...], target: type) -> Place:
     depth = len(app.screen_stack)
     await pilot.press(*keys)
     await wait_until(lambda: type(app.screen) is target and len(app.screen_stack) == depth + 1, pilot=pilot)
-    await wait_until(lambda: breadcrumb(app).endswith(app.screen.crumb() or "Alerts"), pilot=pilot)
+    await wait_until(lambda: breadcrumb(app).endswith(app.screen.crumb() or VIEW_LABELS[target.VIEW]), pilot=pilot)
     return origin
 
 
@@ -94,7 +95,8 @@ async def jump_and_back(app, pilot, keys: tuple[str, ...], target: type) -> None
 
 def on(app, grid_id: str) -> DataGrid[Any]:
     grid = app.screen.query_one(f"#{grid_id}", DataGrid)
-    grid.focus()
+    app.screen.set_focus(grid)  # at once, as tab would (focus() waits for the next refresh)
+    assert app.screen.focused is grid
     return grid
 
 

@@ -197,10 +197,15 @@ class BaseScreen(Screen[None]):
             if grid is not None:
                 grid.focus()
 
+    # A filter a jump set (Drift `a`: the model's alerts) is part of that step: esc goes back.
+    path_filter: str = ""
+
     def action_back(self) -> None:
+        """Close the filter the user typed, else go back one step on the back stack."""
         bar = self.filter_bar
         grid = self.filter_target()
-        if (bar is not None and bar.is_open) or (grid is not None and grid.filter_text):
+        typed = grid is not None and grid.filter_text and grid.filter_text != self.path_filter
+        if (bar is not None and bar.is_open) or typed:
             if bar is not None:
                 bar.value = ""
                 bar.close()
