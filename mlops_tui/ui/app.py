@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.commands import ViewCommands
+from mlops_tui.ui.commands import VIEW_ALIASES, ViewCommands, find
 from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
@@ -47,22 +47,6 @@ def _lazy_view(module: str, name: str) -> Callable[[], Screen[None]]:
         return screen
 
     return make
-
-
-VIEW_ALIASES = {
-    "overview": "overview",
-    "o": "overview",
-    "runs": "runs",
-    "run": "runs",
-    "models": "models",
-    "model": "models",
-    "registry": "models",
-    "deploy": "deploy",
-    "deployments": "deploy",
-    "alerts": "alerts",
-    "alert": "alerts",
-    "drift": "drift",
-}
 
 
 class MlopsApp(App[None]):
@@ -100,6 +84,7 @@ class MlopsApp(App[None]):
         self._start_hub = start_hub
         self._known_critical: set[str] | None = None  # every alert seen this session
         self._alerts_answered: set[str] = set()  # alert backends past their first answer
+        self._held_notifications: list[tuple[str, str, SeverityLevel, bool, dict[str, float]]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(
@@ -118,7 +103,22 @@ class MlopsApp(App[None]):
         if not markup:
             message = "\n".join(visible(line, 600) for line in str(message).split("\n")[:12])
         kwargs = {} if timeout is None else {"timeout": timeout}
+        if self._help_open():  # never drawn over the help: shown when it closes
+            self._held_notifications.append((message, visible(title, 80), severity, markup, kwargs))
+            return
         super().notify(message, title=visible(title, 80), severity=severity, markup=markup, **kwargs)
+
+    def _help_open(self) -> bool:
+        try:
+            return bool(getattr(self.screen, "DEFERS_NOTIFICATIONS", False))
+        except Exception:  # no screen yet, or the app is closing
+            return False
+
+    def show_held_notifications(self, _result: object = None) -> None:
+        """The notifications that came while the help was open."""
+        held, self._held_notifications = self._held_notifications, []
+        for message, title, severity, markup, kwargs in held:
+            super().notify(message, title=title, severity=severity, markup=markup, **kwargs)
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
@@ -272,7 +272,7 @@ class MlopsApp(App[None]):
         help_screen = _screen("help", "HelpScreen")
         if isinstance(self.screen, help_screen):
             return
-        self.push_screen(help_screen(self.screen))
+        self.push_screen(help_screen(self.screen), self.show_held_notifications)
 
     async def action_command_line(self) -> None:
         line = _screen("command_line", "CommandLine")()
@@ -280,6 +280,8 @@ class MlopsApp(App[None]):
         line.take_focus()  # before the keys typed after ":" are forwarded (":alerts⏎" in one go)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_view" and not isinstance(self.screen, BaseScreen):
+            return False  # a dialog or the help is up: it answers (or closes) first
         if action == "command_line":
             # a priority key, so it must stand back where ":" is text or a dialog is open
             screen = self.screen
@@ -287,30 +289,17 @@ class MlopsApp(App[None]):
         return super().check_action(action, parameters)
 
     def run_command(self, command: str | None) -> None:
+        """Run a `:` line through the one command registry (ui/commands.py)."""
         if not command:
             return
         words = command.strip().lstrip(":").split()
         if not words:
             return
-        verb = words[0].lower()
-        if verb in ("q", "quit", "q!", "exit"):
-            self.exit()
-        elif verb in VIEW_ALIASES:
-            self.switch_view(verb)
-        elif verb in ("help", "?"):
-            self.action_help()
-        elif verb in ("silences", "silence"):
-            self.open_silences()
-        elif verb in ("am", "alertmanager"):
-            self.open_am_status()
-        elif verb in ("ctx", "context"):
-            if len(words) < 2:
-                known = ", ".join(self.runtime.contexts) or "none (demo world)"
-                self.notify(f"context {self.runtime.context}; known: {known}", markup=False)
-            else:
-                self.switch_context(words[1])
-        else:
-            self.notify(f"unknown command :{verb}", severity="warning", markup=False)
+        found = find(words[0])
+        if found is None:
+            self.notify(f"unknown command :{words[0].lower()}; ? lists every command", severity="warning", markup=False)
+            return
+        found.run(self, words[1:])
 
     def switch_context(self, name: str) -> None:
         """Stop polling the current context's backends and open `name`'s."""

@@ -350,6 +350,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved
         self.show_snapshot(self.snapshot)
+        self.notify("Showing resolved alerts too (R hides them)" if self.show_resolved else "Resolved alerts hidden")
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_alert(event.row.fingerprint)
