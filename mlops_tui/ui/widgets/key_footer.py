@@ -83,11 +83,13 @@ class KeyFooter(Footer):
 
     def shown_keys(self) -> Shown:
         """What the footer shows at its width: (key shown, description, action, enabled, tooltip)."""
+        return self._entries_shown_at(self.size.width or self.app.size.width)
+
+    def _entries_shown_at(self, width: int) -> Shown:
         shown = [
             (self.app.get_key_display(binding), binding.description, binding.action, enabled, tooltip)
             for binding, enabled, tooltip in self._entries()
         ]
-        width = self.size.width or self.app.size.width
         kept = fold([key_width(display, desc) for display, desc, *_ in shown], len(ALWAYS_SHOWN), width)
         return tuple(shown[i] for i in kept)
 
