@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from mlops_tui.ui.textual_internals import FooterKey, mark_footer_bindings_ready
+from mlops_tui.ui.textual_internals import footer_bindings_ready, footer_key, mark_footer_bindings_ready
 
 # Actions whose key is always shown, in this order, whatever the width.
 ALWAYS_SHOWN = ("help", "quit")
@@ -94,14 +94,12 @@ class KeyFooter(Footer):
         return tuple(shown[i] for i in kept)
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        if not footer_bindings_ready(self):
             return
         entries = {binding.action: (binding, enabled, tooltip) for binding, enabled, tooltip in self._entries()}
         for display, description, action, enabled, tooltip in self.shown_keys():
             binding = entries[action][0]
-            yield FooterKey(binding.key, display, description, action, disabled=not enabled, tooltip=tooltip).data_bind(
-                compact=Footer.compact
-            )
+            yield footer_key(binding.key, display, description, action, disabled=not enabled, tooltip=tooltip)
 
     async def _rebuild_if_changed(self) -> None:
         self._check_pending = False
