@@ -59,7 +59,11 @@ class BaseScreen(Screen[None]):
         return self.mlops.snapshot
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.VIEW, demo=self.mlops.runtime.is_demo, crumbs=[self.crumb()] if self.crumb() else [])
+        if self in self.app.screen_stack:  # pushed: its path is known from the first frame
+            view, crumbs = self.mlops.path_of(self)
+        else:
+            view, crumbs = self.VIEW, []
+        yield TopBar(view, demo=self.mlops.runtime.is_demo, crumbs=crumbs)
         # The filter line is mounted on the first `/`: an Input's stylesheet costs ~80 ms of
         # start-up that a person who never filters should not wait for.
         with Vertical(id="chrome-bottom"):
