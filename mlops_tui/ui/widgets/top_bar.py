@@ -80,7 +80,8 @@ class TopBar(Static):
 
     def _bar(self, compact: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("mlops-tui ", style="bold")
+        if not compact:  # narrow: the app's name gives its room to the path
+            text.append("mlops-tui ", style="bold")
         if self.demo:
             text.append(" DEMO ", style="bold reverse magenta")
             text.append(" ")
