@@ -18,12 +18,14 @@ from textual.worker import Worker, WorkerState
 from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
-from mlops_tui.ui.commands import ViewCommands
+from mlops_tui.ui.commands import VIEW_ALIASES, ViewCommands, find
 from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.themes import register_themes, remember_theme, remembered_theme, with_app_colours
 from mlops_tui.ui.widgets.top_bar import VIEWS
+
+VIEW_LABELS = {mode: label for _key, mode, label in VIEWS}
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +47,6 @@ def _lazy_view(module: str, name: str) -> Callable[[], Screen[None]]:
         return screen
 
     return make
-
-
-VIEW_ALIASES = {
-    "overview": "overview",
-    "o": "overview",
-    "runs": "runs",
-    "run": "runs",
-    "models": "models",
-    "model": "models",
-    "registry": "models",
-    "deploy": "deploy",
-    "deployments": "deploy",
-    "alerts": "alerts",
-    "alert": "alerts",
-    "drift": "drift",
-}
 
 
 class MlopsApp(App[None]):
@@ -98,6 +84,7 @@ class MlopsApp(App[None]):
         self._start_hub = start_hub
         self._known_critical: set[str] | None = None  # every alert seen this session
         self._alerts_answered: set[str] = set()  # alert backends past their first answer
+        self._held_notifications: list[tuple[str, str, SeverityLevel, bool, dict[str, float]]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(
@@ -116,7 +103,22 @@ class MlopsApp(App[None]):
         if not markup:
             message = "\n".join(visible(line, 600) for line in str(message).split("\n")[:12])
         kwargs = {} if timeout is None else {"timeout": timeout}
+        if self._help_open():  # never drawn over the help: shown when it closes
+            self._held_notifications.append((message, visible(title, 80), severity, markup, kwargs))
+            return
         super().notify(message, title=visible(title, 80), severity=severity, markup=markup, **kwargs)
+
+    def _help_open(self) -> bool:
+        try:
+            return bool(getattr(self.screen, "DEFERS_NOTIFICATIONS", False))
+        except Exception:  # no screen yet, or the app is closing
+            return False
+
+    def show_held_notifications(self, _result: object = None) -> None:
+        """The notifications that came while the help was open."""
+        held, self._held_notifications = self._held_notifications, []
+        for message, title, severity, markup, kwargs in held:
+            super().notify(message, title=title, severity=severity, markup=markup, **kwargs)
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
@@ -163,6 +165,8 @@ class MlopsApp(App[None]):
         if first:
             self.call_after_refresh(self.resume_gc)
         self._notify_new_critical(snapshot)
+        if not self.screen_stack:
+            return  # the app is closing: a last snapshot has nowhere to go
         screen = self.screen
         if isinstance(screen, BaseScreen):
             try:
@@ -237,13 +241,41 @@ class MlopsApp(App[None]):
                 self.bell()
 
     # -- navigation ---------------------------------------------------------------------------
+    # One back stack: the current view's screen stack. A jump pushes the place it opens on top
+    # of where the user is (whatever view that place belongs to); `esc` pops exactly one step,
+    # back to the same screen with the same row; a view key starts a new path.
     def switch_view(self, mode: str) -> None:
+        """Start a new path at `mode`'s list (the list keeps its cursor)."""
         mode = VIEW_ALIASES.get(mode, mode)
-        if mode in self.MODES and mode != self.current_mode:
+        if mode not in self.MODES:
+            return
+        if mode != self.current_mode:
             self.switch_mode(mode)
+        self._clear_path()
+
+    def _clear_path(self) -> None:
+        """Pop every step above the current view's list, top first."""
+        stack = self.screen_stack
+        if len(stack) <= 1:
+            return
+        base = stack[0]
+        for _ in range(len(stack) - 1):
+            self.pop_screen()
+        if isinstance(base, BaseScreen):
+            base.show_path()
 
     def action_switch_view(self, mode: str) -> None:
         self.switch_view(mode)
+
+    def path_of(self, screen: Screen[Any]) -> tuple[str, list[str]]:
+        """(the view the path started in, the crumbs of the steps up to `screen`)."""
+        stack = self.screen_stack
+        crumbs: list[str] = []
+        if screen in stack:
+            for step in stack[1 : stack.index(screen) + 1]:
+                if isinstance(step, BaseScreen):
+                    crumbs.append(step.crumb() or VIEW_LABELS.get(step.VIEW, step.VIEW))
+        return self.current_mode, crumbs
 
     def action_refresh(self) -> None:
         self.runtime.hub.refresh()
@@ -253,7 +285,7 @@ class MlopsApp(App[None]):
         help_screen = _screen("help", "HelpScreen")
         if isinstance(self.screen, help_screen):
             return
-        self.push_screen(help_screen(self.screen))
+        self.push_screen(help_screen(self.screen), self.show_held_notifications)
 
     async def action_command_line(self) -> None:
         line = _screen("command_line", "CommandLine")()
@@ -261,6 +293,8 @@ class MlopsApp(App[None]):
         line.take_focus()  # before the keys typed after ":" are forwarded (":alerts⏎" in one go)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_view" and not isinstance(self.screen, BaseScreen):
+            return False  # a dialog or the help is up: it answers (or closes) first
         if action == "command_line":
             # a priority key, so it must stand back where ":" is text or a dialog is open
             screen = self.screen
@@ -268,32 +302,17 @@ class MlopsApp(App[None]):
         return super().check_action(action, parameters)
 
     def run_command(self, command: str | None) -> None:
+        """Run a `:` line through the one command registry (ui/commands.py)."""
         if not command:
             return
         words = command.strip().lstrip(":").split()
         if not words:
             return
-        verb = words[0].lower()
-        if verb in ("q", "quit", "q!", "exit"):
-            self.exit()
-        elif verb in VIEW_ALIASES:
-            self.switch_view(verb)
-        elif verb in ("help", "?"):
-            self.action_help()
-        elif verb in ("silences", "silence"):
-            self.open_silences()
-        elif verb in ("am", "alertmanager"):
-            self.open_am_status()
-        elif verb == "theme":
-            self.choose_theme(words[1] if len(words) > 1 else "")
-        elif verb in ("ctx", "context"):
-            if len(words) < 2:
-                known = ", ".join(self.runtime.contexts) or "none (demo world)"
-                self.notify(f"context {self.runtime.context}; known: {known}", markup=False)
-            else:
-                self.switch_context(words[1])
-        else:
-            self.notify(f"unknown command :{verb}", severity="warning", markup=False)
+        found = find(words[0])
+        if found is None:
+            self.notify(f"unknown command :{words[0].lower()}; ? lists every command", severity="warning", markup=False)
+            return
+        found.run(self, words[1:])
 
     def choose_theme(self, name: str) -> None:
         names = sorted(self.available_themes)
@@ -328,8 +347,10 @@ class MlopsApp(App[None]):
         self.notify(f"context {name}", markup=False)
 
     def _open(self, mode: str, screen: BaseScreen) -> None:
-        """Show `screen` on top of the list of its own view."""
-        self.switch_view(mode)
+        """One step on the back stack: `screen` (of view `mode`) on top of where the user is."""
+        del mode  # the step stays in the current view's stack, so esc comes back here
+        if not isinstance(self.screen, BaseScreen):
+            return  # a dialog is up: it answers first
         self.push_screen(screen)
 
     def open_run(self, run_id: str) -> None:
@@ -380,14 +401,16 @@ class MlopsApp(App[None]):
         self.open_am_status()
 
     def open_alerts_for(self, text: str) -> None:
-        """The Alerts view narrowed to `text` (a model or deployment name)."""
-        self.switch_view("alerts")
-        self.call_after_refresh(self._filter_alerts, text)
+        """The Alerts list narrowed to `text` (a model or deployment name), as one step."""
+        alerts = _screen("alerts", "AlertsScreen")()
+        alerts.path_filter = text  # part of this step: esc goes back, it does not only clear it
+        self._open("alerts", alerts)
+        self.call_after_refresh(self._filter_alerts, alerts, text)
 
-    def _filter_alerts(self, text: str) -> None:
+    def _filter_alerts(self, screen: Screen[Any], text: str) -> None:
         from mlops_tui.ui.widgets.data_grid import DataGrid
 
-        for grid in self.screen.query("#alerts").results(DataGrid):
+        for grid in screen.query("#alerts").results(DataGrid):
             grid.set_filter(text)
 
     def open_silences(self) -> None:
@@ -410,10 +433,10 @@ class MlopsApp(App[None]):
         if version:
             self.open_version(model, version)
         else:
-            self.switch_view("models")
+            self._open("models", _screen("models", "ModelsScreen")())
 
     def open_promotion(self, model: str, version: str) -> None:
-        self.switch_view("models")
-        screen = self.screen
-        if isinstance(screen, _screen("models", "ModelsScreen")):
-            screen.select_request(model, version)
+        """The Models lists, that request selected, as one step."""
+        models = _screen("models", "ModelsScreen")()
+        models.select_request(model, version)  # kept until its lists are composed
+        self._open("models", models)

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import Footer, _footer, _toast
 
 Kind = Literal["method", "reactive", "class"]
@@ -47,20 +48,24 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         owner=Footer,
         name="_bindings_ready",
         kind="reactive",
-        used_by="mlops_tui/ui/widgets/key_footer.py (KeyFooter.bindings_changed) via mark_footer_bindings_ready()",
+        used_by="mlops_tui/ui/widgets/key_footer.py (KeyFooter.bindings_changed, KeyFooter.compose) "
+        "via mark_footer_bindings_ready() and footer_bindings_ready()",
         why=(
             "KeyFooter overrides Footer.bindings_changed to rebuild only when the shown keys "
-            "change. Footer.compose draws nothing until this flag is set, and only its own "
-            "bindings_changed sets it, so the override must set it too."
+            "change, and Footer.compose to fold keys to the width. Footer draws nothing until "
+            "this flag is set, and only its own bindings_changed sets it, so the overrides must "
+            "set and read it too."
         ),
     ),
     PrivateName(
         owner=_footer,
         name="FooterKey",
         kind="class",
-        used_by="tests/ui/test_startup.py via FooterKey below",
-        why="The test that the footer is not rebuilt compares the key widgets before and after; "
-        "Textual exports Footer but not the widget of one key.",
+        used_by="tests/ui/test_startup.py via FooterKey below; mlops_tui/ui/widgets/key_footer.py "
+        "(KeyFooter.compose) via footer_key()",
+        why="The footer draws each key with Textual's own key widget (clickable, styled as the "
+        "Footer's), and the test that the footer is not rebuilt compares those widgets before "
+        "and after; Textual exports Footer but not the widget of one key.",
     ),
     PrivateName(
         owner=_toast,
@@ -83,3 +88,15 @@ def refresh_truecolor_filter(app: App[Any]) -> None:
 def mark_footer_bindings_ready(footer: Footer) -> None:
     """Let Footer.compose draw the keys (what Footer.bindings_changed does before recomposing)."""
     footer._bindings_ready = True
+
+
+def footer_bindings_ready(footer: Footer) -> bool:
+    """Whether the footer may draw its keys yet (set by the first bindings signal)."""
+    return bool(footer._bindings_ready)
+
+
+def footer_key(key: str, key_display: str, description: str, action: str, *, disabled: bool, tooltip: str) -> Widget:
+    """One key of the footer, as Footer.compose makes it (clicking it presses the key)."""
+    return FooterKey(key, key_display, description, action, disabled=disabled, tooltip=tooltip).data_bind(
+        compact=Footer.compact
+    )

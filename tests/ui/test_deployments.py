@@ -148,7 +148,7 @@ async def test_enter_opens_the_detail_with_charts_metadata_and_how_long_the_mism
         await pilot.press("m")
         await wait_until(lambda: isinstance(app.screen, VersionDetailScreen), pilot=pilot)
         assert (app.screen.model, app.screen.version) == (model, lagging.version)
-        await pilot.press("4")  # back to the Deployments view, where the detail stayed open
+        await pilot.press("escape")  # one step back: the deployment's detail
         await wait_until(lambda: isinstance(app.screen, DeploymentDetailScreen), pilot=pilot)
         run_id = app.snapshot.versions_by_key[(model, lagging.version)].run_id
         await pilot.press("r")

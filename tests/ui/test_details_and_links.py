@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
+from mlops_tui.ui.screens.alerts import AlertDetailScreen
 from mlops_tui.ui.screens.deployments import DeploymentDetailScreen
 from mlops_tui.ui.screens.drift import DriftHistoryScreen
 from mlops_tui.ui.screens.models import ModelsScreen, VersionDetailScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
-from mlops_tui.ui.screens.runs import RunDetailScreen, RunsScreen
+from mlops_tui.ui.screens.runs import RunDetailScreen
 from mlops_tui.ui.widgets.top_bar import DEMO_HINT
 from tests.ui.support import (
     SIZE,
@@ -101,17 +101,17 @@ async def test_overview_enter_opens_each_panel_row_in_its_own_view(tmp_path):
         await wait_for_data(app, pilot)
         snap = app.snapshot
 
-        # a firing alert -> its detail, in the Alerts view
+        # a firing alert -> its detail, one step from the Overview
         alert = await cursor_to(pilot, focused_grid(app), lambda a: a.deployment != "")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.current_mode == "alerts"
+        assert app.current_mode == "overview"
         assert type(app.screen) is AlertDetailScreen
         assert crumb(app) == f"alert {alert.name}"
         assert alert.fingerprint in screen(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen) is AlertsScreen  # back on the Alerts list, not the Overview
+        assert type(app.screen) is OverviewScreen  # back where the user was, not on the Alerts list
 
         # an unhealthy deployment -> its detail, in the Deployments view
         await pilot.press("1", "tab")
@@ -120,7 +120,7 @@ async def test_overview_enter_opens_each_panel_row_in_its_own_view(tmp_path):
         assert deployment.health != "healthy"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.current_mode == "deploy"
+        assert app.current_mode == "overview"
         assert type(app.screen) is DeploymentDetailScreen
         assert crumb(app) == f"deployment {deployment.name}"
 
@@ -132,7 +132,7 @@ async def test_overview_enter_opens_each_panel_row_in_its_own_view(tmp_path):
         assert request.key == snap.pending_promotions[1].key
         await pilot.press("enter")
         await pilot.pause()
-        assert app.current_mode == "models"
+        assert app.current_mode == "overview"
         assert type(app.screen) is ModelsScreen
         requests = grid(app, "#requests")
         assert requests.has_focus
@@ -145,7 +145,7 @@ async def test_overview_enter_opens_each_panel_row_in_its_own_view(tmp_path):
         run = focused_grid(app).cursor_row
         await pilot.press("enter")
         await pilot.pause()
-        assert app.current_mode == "runs"
+        assert app.current_mode == "overview"
         assert type(app.screen) is RunDetailScreen
         assert crumb(app) == f"run {run.name}"
         await pilot.press("1")
@@ -175,20 +175,17 @@ async def test_version_detail_shows_its_source_run_and_opens_it(tmp_path):
 
         await pilot.press("enter")  # on the source run
         await pilot.pause()
-        assert app.current_mode == "runs"
+        assert app.current_mode == "models"
         assert type(app.screen) is RunDetailScreen
-        assert crumb(app) == f"run {run.name}"
+        assert crumb(app) == f"{version.model} v{version.version} › run {run.name}"
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen) is RunsScreen
+        assert type(app.screen) is VersionDetailScreen  # one step back: the version
 
-        await pilot.press("3")  # the Models view kept the version's detail
-        await pilot.pause()
-        assert type(app.screen) is VersionDetailScreen
         await pilot.press("r")
         await pilot.pause()
         assert type(app.screen) is RunDetailScreen
-        assert crumb(app) == f"run {run.name}"
+        assert crumb(app) == f"{version.model} v{version.version} › run {run.name}"
 
 
 async def test_deployment_detail_shows_the_served_version_and_m_opens_it(tmp_path):
@@ -211,13 +208,13 @@ async def test_deployment_detail_shows_the_served_version_and_m_opens_it(tmp_pat
 
         await pilot.press("m")
         await pilot.pause()
-        assert app.current_mode == "models"
+        assert app.current_mode == "deploy"
         assert type(app.screen) is VersionDetailScreen
-        assert crumb(app) == f"{deployment.model} v{deployment.version}"
+        assert crumb(app) == f"deployment {deployment.name} › {deployment.model} v{deployment.version}"
         assert deployment.name in screen(app).split("Deployments serving it")[1]
         await pilot.press("escape")
         await pilot.pause()
-        assert type(app.screen) is ModelsScreen
+        assert type(app.screen) is DeploymentDetailScreen
 
 
 async def test_alert_detail_jumps_to_model_deployment_and_run(tmp_path):
@@ -243,24 +240,23 @@ async def test_alert_detail_jumps_to_model_deployment_and_run(tmp_path):
 
         await pilot.press("d")
         await pilot.pause()
-        assert app.current_mode == "deploy"
+        assert app.current_mode == "alerts"
         assert type(app.screen) is DeploymentDetailScreen
-        assert crumb(app) == f"deployment {alert.deployment}"
+        assert crumb(app) == f"alert {alert.name} › deployment {alert.deployment}"
 
-        await pilot.press("5")  # the alert's detail is still where the user left it
+        await pilot.press("escape")  # one step back: the alert's detail
         await pilot.pause()
         assert type(app.screen) is AlertDetailScreen
         await pilot.press("m")
         await pilot.pause()
-        assert app.current_mode == "models"
         assert type(app.screen) is VersionDetailScreen
-        assert crumb(app) == f"{alert.model} v{champion}"
+        assert crumb(app) == f"alert {alert.name} › {alert.model} v{champion}"
 
-        await pilot.press("5", "r")
+        await pilot.press("escape", "r")
         await pilot.pause()
-        assert app.current_mode == "runs"
+        assert app.current_mode == "alerts"
         assert type(app.screen) is RunDetailScreen
-        assert crumb(app) == f"run {run.name}"
+        assert crumb(app) == f"alert {alert.name} › run {run.name}"
 
 
 async def test_drift_enter_shows_history_and_m_opens_the_model(tmp_path):
@@ -281,7 +277,7 @@ async def test_drift_enter_shows_history_and_m_opens_the_model(tmp_path):
         assert app.current_mode == "drift"
         await pilot.press("m")
         await pilot.pause()
-        assert app.current_mode == "models"
+        assert app.current_mode == "drift"
         assert type(app.screen) is VersionDetailScreen
         champion = app.snapshot.models_by_name[score.model].aliases["champion"]
         assert crumb(app) == f"{score.model} v{champion}"

@@ -13,7 +13,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.widgets import Static
 
 from mlops_tui.domain import Alert, AlertState, Matcher, Severity, Silence, SilenceState
@@ -412,7 +411,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             + (f"; {hidden} inhibited hidden (i shows)" if hidden else "")
         )
         if cut := snapshot.cut_note("alerts"):
-            grid.border_title = Content(f"{grid.border_title} — {visible(cut)}")
+            grid.border_title = f"{grid.border_title} — {visible(cut)}"
         grid.border_subtitle = "space mark  a ack  s silence  u expire silence/release ack  i inhibited  b group"
         self.honest_empty(grid, "alerts", snapshot=snapshot)
 
@@ -441,6 +440,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved
         self.show_snapshot(self.snapshot)
+        self.notify("Showing resolved alerts too (R hides them)" if self.show_resolved else "Resolved alerts hidden")
 
     def on_data_grid_row_selected(self, event: DataGrid.RowSelected) -> None:
         self.mlops.open_alert(event.row.fingerprint)

@@ -60,7 +60,11 @@ class BaseScreen(Screen[None]):
         return self.mlops.snapshot
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.VIEW, demo=self.mlops.runtime.is_demo, crumb=self.crumb())
+        if self in self.app.screen_stack:  # pushed: its path is known from the first frame
+            view, crumbs = self.mlops.path_of(self)
+        else:
+            view, crumbs = self.VIEW, []
+        yield TopBar(view, demo=self.mlops.runtime.is_demo, crumbs=crumbs)
         # The filter line is mounted on the first `/`: an Input's stylesheet costs ~80 ms of
         # start-up that a person who never filters should not wait for.
         with Vertical(id="chrome-bottom"):
@@ -69,7 +73,14 @@ class BaseScreen(Screen[None]):
         yield from self.compose_body()
 
     def crumb(self) -> str:
+        """This screen's step in the breadcrumb ("" on a view's own list)."""
         return self.CRUMB
+
+    def show_path(self) -> None:
+        """The top bar shows the back stack up to this screen."""
+        root, crumbs = self.mlops.path_of(self)
+        for bar in self.query(TopBar):
+            bar.show_path(root, crumbs)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -78,6 +89,7 @@ class BaseScreen(Screen[None]):
     # call super().on_mount(): that would run this class's twice.
     def on_screen_resume(self) -> None:
         """Each time the screen is shown, the first time too (ScreenResume follows the mount)."""
+        self.show_path()
         self.show_snapshot(self.snapshot)
         self.update_status()
 
@@ -190,10 +202,15 @@ class BaseScreen(Screen[None]):
             if grid is not None:
                 grid.focus()
 
+    # A filter a jump set (Drift `a`: the model's alerts) is part of that step: esc goes back.
+    path_filter: str = ""
+
     def action_back(self) -> None:
+        """Close the filter the user typed, else go back one step on the back stack."""
         bar = self.filter_bar
         grid = self.filter_target()
-        if (bar is not None and bar.is_open) or (grid is not None and grid.filter_text):
+        typed = grid is not None and grid.filter_text and grid.filter_text != self.path_filter
+        if (bar is not None and bar.is_open) or typed:
             if bar is not None:
                 bar.value = ""
                 bar.close()

@@ -1,4 +1,4 @@
-"""The k9s-style `:` command line: `:runs`, `:alerts`, `:q`."""
+"""The k9s-style `:` command line: `:runs`, `:alerts`, `:q`; its hint lists every registered command."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input
+
+from mlops_tui.ui.commands import commands
 
 
 class CommandLine(ModalScreen[str | None]):
@@ -16,7 +18,7 @@ class CommandLine(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=":overview  :runs  :models  :deploy  :alerts  :drift  :q", id="command")
+        yield Input(placeholder="  ".join(c.usage for c in commands()), id="command")
 
     def take_focus(self) -> None:
         """Focus the line now, not after the keys already queued (what `focus()` would do)."""

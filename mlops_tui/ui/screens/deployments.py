@@ -169,7 +169,7 @@ class DeploymentDetailScreen(BaseScreen):
             yield KeyValues(id="deployment-server")
             yield Static("Model metadata", classes="section")
             yield Static(id="deployment-metadata")
-            yield Static("Alerts on this deployment (enter opens one)", classes="section")
+            yield Static("Alerts on this deployment (tab, then enter opens one)", classes="section")
             yield DataGrid(
                 alert_columns(self.snapshot, compact=True),
                 row_key=lambda a: a.fingerprint,

@@ -33,6 +33,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -240,7 +241,8 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     @property
     def border_title(self) -> str | None:
         """The title the screen gave; while a `/` filter is on, the border shows e.g.
-        "Runs (37 of 100,000)" instead: the part before its first " (", with the counts."""
+        "Runs (37 of 100,000)" instead: the part before its first " (", with the counts.
+        A grid's title is literal text, never markup: it may carry a model or backend name."""
         return getattr(self, "_own_title", None)
 
     @border_title.setter
@@ -251,13 +253,13 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _show_title(self) -> None:
         own = getattr(self, "_own_title", None)
         index = getattr(self, "_index", None)
-        shown: object = own
+        shown = own
         if index is not None and index.query:
-            label = str(own).split(" (", 1)[0] if own else self.noun.capitalize()
+            label = own.split(" (", 1)[0] if own else self.noun.capitalize()
             shown = f"{label} ({len(index.order):,} of {len(index.rows):,})"
         if shown != getattr(self, "_shown_title", None):
             self._shown_title = shown
-            _WIDGET_BORDER_TITLE.__set__(self, shown)
+            _WIDGET_BORDER_TITLE.__set__(self, None if shown is None else Content(shown))
 
     @property
     def filtered(self) -> bool:
