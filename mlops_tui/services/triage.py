@@ -109,6 +109,10 @@ def set_flapping(fingerprints: Iterable[str]) -> None:
     _FLAPPING = frozenset(fingerprints)
 
 
+def flapping() -> frozenset[str]:
+    return _FLAPPING
+
+
 @dataclass(frozen=True)
 class AckFailure:
     """An ack this app tried and the server did not confirm: why, in a few words, and when."""
@@ -149,6 +153,11 @@ def note_ack_failed(alerts: Iterable[Alert], exc: BaseException, message: str = 
 def clear_ack_failed(alerts: Iterable[Alert]) -> int:
     """Forget the failed-ack notes of `alerts` (acked since, or dismissed); how many there were."""
     return sum(_ACK_FAILED.pop((a.backend, a.fingerprint), None) is not None for a in alerts)
+
+
+def ack_failed_notes() -> tuple[tuple[tuple[str, str], AckFailure], ...]:
+    """Every failed-ack note now (a view compares it to know whether its rows must change)."""
+    return tuple(_ACK_FAILED.items())
 
 
 def ack_failed(alert: Alert) -> AckFailure | None:

@@ -117,7 +117,7 @@ def active_silences(server, case) -> list[dict]:
 
 async def ack_selected(app, pilot, name: str) -> None:
     await pilot.press("a")
-    await wait_for_dialog(app, pilot, ConfirmDialog, "Ack 1 alert(s)")
+    await wait_for_dialog(app, pilot, ConfirmDialog, "Ack 1 alert")
     await pilot.press("y")
 
 

@@ -203,7 +203,7 @@ def test_keep_acks_extends_an_ack_logs_it_and_exits_0_on_sigterm(oncall, tmp_pat
             proc.kill()
             proc.wait()
     text = log.read_text()
-    assert "SIGTERM: stopping" in text and "stopped after 1 extension(s)" in text
+    assert "SIGTERM: stopping" in text and "stopped after 1 extension" in text
     assert "Traceback" not in text
 
 

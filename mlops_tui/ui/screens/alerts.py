@@ -25,8 +25,10 @@ from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.timeline import earlier_firings, what_changed
 from mlops_tui.services.triage import (
     ack_failed,
+    ack_failed_notes,
     alert_names,
     clear_ack_failed,
+    flapping,
     note_ack_failed,
     triage_in,
 )
@@ -391,6 +393,8 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             snapshot.silences,
             snapshot.coverage("alerts").describe(),
             snapshot.cut_notes,
+            ack_failed_notes(),  # a failed ack or its dismissal changes a row without a poll,
+            flapping(),  # and so does the journal's flapping count
             (self.grouping, self.show_resolved, self.show_inhibited),
             int(time.monotonic() // 60),
         )
