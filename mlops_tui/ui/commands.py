@@ -42,7 +42,7 @@ def register(command: Command) -> Command:
     taken = {name for c in _REGISTRY for name in c.names}
     clash = taken.intersection(command.names)
     if clash:
-        raise ValueError(f"command name(s) already taken: {', '.join(sorted(clash))}")
+        raise ValueError(f"command names already taken: {', '.join(sorted(clash))}")
     _REGISTRY.append(command)
     return command
 
@@ -111,7 +111,7 @@ register(
         "Theme",
         "switch theme (kept for next time); without NAME, list them",
         lambda app, args: app.choose_theme(args[0] if args else ""),
-        "[NAME]",
+        "[THEME]",
     )
 )
 register(Command(("ctx", "context"), "Context", "switch context; without NAME, list them", _context, "[NAME]"))

@@ -156,7 +156,7 @@ async def test_a_filter_typed_in_the_runs_view_is_applied_by_the_server(mlflow_s
         await pilot.press("f")
         await type_text(pilot, "metrics.auc > 0.5")
         await pilot.press("enter")
-        text = await wait_for_text(app, pilot, "Runs (1)")
+        text = await wait_for_text(app, pilot, "Runs (1 matching)")
         assert "filter (server): metrics.auc > 0.5" in text
         assert "good" in text and "weak" not in text
         assert status_of(app).state.value == "ok"
@@ -188,6 +188,6 @@ async def test_a_filter_only_the_server_can_judge_is_left_to_the_server(mlflow_s
         await pilot.press("f", "ctrl+u")
         await type_text(pilot, "run_name = 'good'")
         await pilot.press("enter")
-        text = await wait_for_text(app, pilot, "Runs (1)", timeout=3)
+        text = await wait_for_text(app, pilot, "Runs (1 matching)", timeout=3)
         assert "good" in text and "weak" not in text and "×" not in text
         assert "filter (server): run_name = 'good'" in text
