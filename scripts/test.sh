@@ -26,4 +26,6 @@ for server in scripts/install-*.sh; do
     bash "$server"
 done
 
-exec .venv/bin/python -m pytest -q "$@"
+# Two workers, one test file each at a time (module fixtures stay in one process): most tests
+# wait on real servers rather than compute, and one worker alone took over 28 minutes.
+exec .venv/bin/python -m pytest -q -n 2 --dist loadfile "$@"

@@ -13,6 +13,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from mlops_tui.core.secrets import forget_resolved
+from mlops_tui.services.triage import forget_ack_failures
 
 
 class MemoryKeyring(KeyringBackend):
@@ -59,6 +60,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.delenv(var, raising=False)
     yield home
     forget_resolved()  # a secret one test resolved must not mask another test's words
+    forget_ack_failures()  # nor a failed ack's note mark another test's alert
 
 
 @pytest.fixture
@@ -82,3 +84,34 @@ async def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, p
             await pilot.pause(interval)
         else:
             await asyncio.sleep(interval)
+
+
+# The fault matrix's results, from each test's report: `user_properties` travel from a worker
+# to the controller under pytest-xdist, where a module-level dict filled by the test would not.
+FAULT_MATRIX: dict[tuple[str, str], str] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    for name, value in report.user_properties:
+        if name == "fault_matrix":
+            kind, fault, result = value
+            FAULT_MATRIX[(kind, fault)] = result
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not FAULT_MATRIX:
+        return
+    from tests.faults.proxy import FAULTS
+
+    kinds = list(dict.fromkeys(kind for kind, _ in FAULT_MATRIX))
+    faults = [f for f in FAULTS if any((k, f) in FAULT_MATRIX for k in kinds)]
+    terminalreporter.write_line("")
+    terminalreporter.write_line("fault matrix (backend × fault)")
+    terminalreporter.write_line("| backend | " + " | ".join(faults) + " |")
+    terminalreporter.write_line("|---|" + "---|" * len(faults))
+    for kind in kinds:
+        cells = [FAULT_MATRIX.get((kind, f), "-") for f in faults]
+        terminalreporter.write_line(f"| {kind} | " + " | ".join(cells) + " |")
+    for (kind, fault), result in FAULT_MATRIX.items():
+        if result != "pass":
+            terminalreporter.write_line(f"  {kind} × {fault}: {result}")

@@ -155,6 +155,11 @@ def clear_ack_failed(alerts: Iterable[Alert]) -> int:
     return sum(_ACK_FAILED.pop((a.backend, a.fingerprint), None) is not None for a in alerts)
 
 
+def forget_ack_failures() -> None:
+    """Drop every failed-ack note (a context switch; each test)."""
+    _ACK_FAILED.clear()
+
+
 def ack_failed_notes() -> tuple[tuple[tuple[str, str], AckFailure], ...]:
     """Every failed-ack note now (a view compares it to know whether its rows must change)."""
     return tuple(_ACK_FAILED.items())

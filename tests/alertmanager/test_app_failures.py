@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+from mlops_tui.services.triage import clear_ack_failed
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.screens.alerts import AlertsScreen
 from mlops_tui.ui.screens.models import ModelsScreen
@@ -114,8 +115,11 @@ async def test_a_500_on_the_ack_says_so_writes_nothing_and_the_alert_stays_firin
         assert "Acked" not in " ".join(toasts(app)).replace("Not acked", "")
         post = next(i for i, (method, _, _) in enumerate(fake.requests) if method == "POST")
         await wait_for_poll_seen_by_server(app, pilot, lambda: polled_after(fake, post))  # a poll later...
-        assert "firing" in row_of(app, "ModelDown")
+        # still listed, not acked, with the failure beside it (#11)
+        assert "× ack failed: HTTP 500" in row_of(app, "ModelDown")
         assert "acked by" not in screen(app)
+        assert next(a for a in app.snapshot.alerts if a.name == "ModelDown").state.value == "firing"
+        clear_ack_failed(app.snapshot.alerts)  # the note is one per process
         no_traceback(app)
     posts = [(method, path) for method, path, _ in fake.requests if method != "GET"]
     assert posts == [("POST", "/api/v2/silences")]  # one attempt, no retry, no partial writes

@@ -33,7 +33,6 @@ from mlops_tui.backends.oip.backend import OipBackend
 from mlops_tui.backends.prometheus.backend import PrometheusBackend
 from mlops_tui.domain import BackendState, DeploymentHealth
 from mlops_tui.services.hub import Hub
-from tests.faults.conftest import RESULTS
 from tests.faults.proxy import FAULTS, FaultProxy
 
 REFRESH = 1.0
@@ -194,9 +193,9 @@ def test_fault_matrix(kind, fault, request, caplog):
                 "the app logged a traceback"
             )
         except AssertionError as exc:
-            RESULTS[(kind, fault)] = f"FAIL ({exc})".splitlines()[0][:160]
+            request.node.user_properties.append(("fault_matrix", (kind, fault, f"FAIL ({exc})".splitlines()[0][:160])))
             raise
-        RESULTS[(kind, fault)] = "pass"
+        request.node.user_properties.append(("fault_matrix", (kind, fault, "pass")))
         print(f"{kind} × {fault}: state after {took:.1f}s ({words}); recovered in {back:.1f}s")
     finally:
         hub.stop()
