@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from mlops_tui.backends.mlflow.backend import MlflowBackend
-from tests.mlflow.server import MlflowServer
+from tests.mlflow.server import MlflowServer, RestError
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +26,16 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
 
 
 @pytest.fixture
-def mlflow_model_name() -> str:
-    """A registered-model name no other test uses (the model itself is not created)."""
-    return f"model-{uuid.uuid4().hex[:10]}"
+def mlflow_model_name(mlflow_server: MlflowServer) -> Iterator[str]:
+    """A registered-model name no other test uses (the model itself is not created here). If a
+    test made it, it is deleted afterwards: every poll walks the whole registry, and other tests
+    on the shared server slow down with each model left behind."""
+    name = f"model-{uuid.uuid4().hex[:10]}"
+    yield name
+    try:
+        mlflow_server.rest("DELETE", "registered-models/delete", {"name": name})
+    except RestError:
+        pass
 
 
 @pytest.fixture

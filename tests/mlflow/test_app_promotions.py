@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from mlops_tui.domain import PromotionState
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
@@ -35,25 +33,9 @@ from tests.mlflow.app_support import (
     wait_for_toast,
     wait_for_version,
 )
-from tests.mlflow.server import RestError
 
 CHAMPION_METRICS = {"auc": 0.81, "f1": 0.7, "logloss": 0.41}
 CANDIDATE_METRICS = {"auc": 0.86, "f1": 0.72, "logloss": 0.38}
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    """Leave the shared server's registry as we found it.
-
-    Every poll walks the whole registry; other tests on the same server (test_runs.py's
-    long-load test pages it one model at a time within a 1 s timeout) slow down with each
-    model left behind.
-    """
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass  # never created, or already gone
 
 
 def seed(server, model: str, exp_id: str, versions: int = 2) -> list[str]:

@@ -8,27 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from mlops_tui.ui.dialogs.approval import ApprovalDialog, checks_text, data_text
 from tests.conftest import wait_until
 from tests.mlflow.app_support import audit_lines, seed_request, seed_versions, wait_for_text
-from tests.mlflow.server import RestError
 from tests.mlflow.test_governance import HOLDER, cli, open_request, write_config
 from tests.mlflow.test_governance_rollback_keys import app_with, deployment_toml, mlflow_toml
 
 X_Y = [{"type": "double", "name": "x", "required": True}, {"type": "long", "name": "y", "required": True}]
 X_Z = [{"type": "double", "name": "x", "required": True}, {"type": "string", "name": "z", "required": True}]
 SCORE = [{"type": "double", "name": "score", "required": True}]
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 def run_of(server, model: str, version: str) -> str:

@@ -23,22 +23,12 @@ from mlops_tui.services.actions import ActionRefused, Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
 from tests.faults.proxy import FaultProxy
-from tests.mlflow.server import RestError
 from tests.mlflow.test_approval_race import model_claims, promotion_tags, seed_request
 
 PROMOTION = "mlops_tui.promotion."
 API = "/api/2.0/mlflow/"
 ALIAS_WRITE = ("POST", API + "registered-models/alias")
 ROUNDS = 10
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 @pytest.fixture

@@ -23,19 +23,9 @@ from mlops_tui.domain import PromotionRequest
 from mlops_tui.services.actions import ActionRefused, Actions
 from mlops_tui.services.audit import AuditLog
 from mlops_tui.services.hub import Hub
-from tests.mlflow.server import RestError
 
 PROMOTION = "mlops_tui.promotion."
 ROUNDS = 10
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 def seed_request(server, model: str, version: str, requester: str = "carol") -> None:

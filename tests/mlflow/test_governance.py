@@ -33,20 +33,10 @@ from tests.mlflow.app_support import (
     wait_for_toast,
     wait_for_version,
 )
-from tests.mlflow.server import RestError
 
 HOLDER = {"auc": 0.875, "rmse": 2.0}
 CANDIDATE = {"auc": 0.75, "rmse": 1.5}  # auc drops by 0.125: fails "auc >= holder - 0.005"
 OVERRIDE = "mlops_tui.promotion.override"
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 def policy_toml(gates: list[str], *, break_glass: bool = True) -> str:

@@ -3,8 +3,6 @@ returns None), `?` says why, and pressing one still says why (the refusal is aud
 
 from __future__ import annotations
 
-import pytest
-
 from mlops_tui.ui.dialogs.approval import ApprovalDialog
 from mlops_tui.ui.screens.models import ModelsScreen
 from tests.conftest import wait_until
@@ -17,18 +15,8 @@ from tests.mlflow.app_support import (
     wait_for_text,
     wait_for_toast,
 )
-from tests.mlflow.server import RestError
 from tests.mlflow.test_governance import HOLDER, open_request, policy_app, policy_toml, seed, seed_versions
 from tests.ui.support import grid
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 def approve_enabled(app) -> bool:

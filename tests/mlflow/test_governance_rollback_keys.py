@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import pytest
-
 from mlops_tui.config.loader import parse_settings
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
@@ -26,19 +24,9 @@ from tests.mlflow.app_support import (
     wait_for_toast,
     wait_for_version,
 )
-from tests.mlflow.server import RestError
 from tests.server_process import free_port
 
 SIZE = (160, 48)
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 async def champion_moved_once(server, make_backend, model: str, exp_id: str) -> tuple[str, str]:

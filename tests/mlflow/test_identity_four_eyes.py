@@ -13,16 +13,6 @@ import pytest
 from mlops_tui.cli import main
 from mlops_tui.core.paths import audit_log_path
 from tests.mlflow.app_support import PROMOTION, promotion_tags, seed_versions
-from tests.mlflow.server import RestError
-
-
-@pytest.fixture(autouse=True)
-def drop_the_model_afterwards(mlflow_server, mlflow_model_name):
-    yield
-    try:
-        mlflow_server.rest("DELETE", "registered-models/delete", {"name": mlflow_model_name})
-    except RestError:
-        pass
 
 
 @pytest.fixture
