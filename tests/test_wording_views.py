@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+from mlops_tui.backends.registry import load_kind
 from mlops_tui.cli import main
+from mlops_tui.ui.scenes import FROZEN_AT, SEED
 from tests.ui.support import SIZE, demo_app, grid, screen, wait_for_data, wait_for_text
 
 RUNS = 300  # the Pilot apps' demo world; the CLI is asked for the same one
@@ -46,7 +48,10 @@ async def test_metric_columns_come_in_one_order_in_runs_version_detail_and_cli(t
 
 
 async def test_models_view_has_no_stage_column_of_none_and_drift_scores_say_their_direction(tmp_path):
-    app = demo_app(tmp_path, runs=RUNS)
+    # the demo world stopped at a moment with drift (the screenshots' moment): a live demo world
+    # drifts and recovers with the clock, and some minutes have no drifted feature at all
+    world = load_kind("demo")("demo", {"seed": SEED, "runs": RUNS, "speed": 0.0, "epoch": FROZEN_AT})
+    app = demo_app(tmp_path, runs=RUNS, backends=[world])
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("3")
