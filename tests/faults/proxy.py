@@ -34,10 +34,12 @@ class FaultProxy:
         self.latency_seconds = 0.0
         self.connections = 0
         # Path-selective mode (`fail_only`): each request is read, recorded in `requests` as
-        # (method, path), and answered 500 when its path is in `failing_paths`, else forwarded.
+        # (method, path), and answered 500 (recorded in `failed`) when it is one of `failing`,
+        # else forwarded.
         self.selective = False
-        self.failing_paths: frozenset[str] = frozenset()
+        self.failing: frozenset[str] = frozenset()
         self.requests: list[tuple[str, str]] = []
+        self.failed: list[tuple[str, str]] = []
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.base_events.Server | None = None
         self._loop = asyncio.new_event_loop()
@@ -63,10 +65,11 @@ class FaultProxy:
         assert fault is None or fault in FAULTS, fault
         self._call(self._apply(fault))
 
-    def fail_only(self, *paths: str) -> None:
-        """From now on, record every request, and fail with a 500 only those to `paths`
-        (e.g. "/api/2.0/mlflow/model-versions/set-tag"); no paths: record and forward all."""
-        self.failing_paths = frozenset(paths)
+    def fail_only(self, *requests: str) -> None:
+        """From now on, record every request, and fail with a 500 only those named: a path
+        ("/api/2.0/mlflow/model-versions/set-tag", any method) or a method and a path
+        ("POST /api/v2/silences"). None named: record and forward all."""
+        self.failing = frozenset(requests)
         self.selective = True
         self._call(self._close_all(stop_listening=False))  # pooled connections re-open in this mode
 
@@ -191,7 +194,8 @@ class FaultProxy:
         body = await reader.readexactly(length) if length else b""
         path = target.split("?")[0]
         self.requests.append((method, path))
-        if path in self.failing_paths:
+        if path in self.failing or f"{method} {path}" in self.failing:
+            self.failed.append((method, path))
             writer.write(
                 _response("500 Internal Server Error", b'{"error_code": "INTERNAL_ERROR", "message": "injected fault"}')
             )

@@ -9,8 +9,6 @@ is fresh and the alert is certainly there), and the server is down (connection r
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from mlops_tui.domain import AlertState
@@ -20,62 +18,10 @@ from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from tests.conftest import wait_until
-from tests.faults.proxy import FaultProxy, _response
+from tests.faults.proxy import FaultProxy
 from tests.ui.support import SIZE, USER, audit_lines, cursor_to, focused_grid, screen, wait_for_dialog, wait_for_text
 
 SILENCES = "/api/v2/silences"
-
-
-class PostFaultProxy(FaultProxy):
-    """The fault proxy with one more mode: `fail_posts = True` answers 500 to every POST to
-    /api/v2/silences and forwards everything else (one request per connection, so a pooled
-    keep-alive connection cannot carry the POST past the check)."""
-
-    fail_posts = False
-    posts_failed = 0
-
-    def fail_silence_posts(self, on: bool) -> None:
-        self.fail_posts = on
-        self._call(self._close_all(stop_listening=False))  # pooled connections re-open in this mode
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.fail_posts or self.fault is not None:
-            return await super()._handle(reader, writer)
-        self._writers.add(writer)
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, target = [*lines[0].split(" "), "", ""][:2]
-            length = 0
-            kept = [lines[0]]
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value.strip() or 0)
-                if line and name.strip().lower() != "connection":
-                    kept.append(line)
-            body = await reader.readexactly(length) if length else b""
-            if method == "POST" and target.split("?")[0] == SILENCES:
-                self.posts_failed += 1
-                writer.write(_response("500 Internal Server Error", b"injected fault", "text/plain"))
-                await writer.drain()
-                return
-            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
-            self._writers.add(up_writer)
-            try:
-                up_writer.write(("\r\n".join([*kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1") + body)
-                await up_writer.drain()
-                while data := await up_reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            finally:
-                self._writers.discard(up_writer)
-                up_writer.close()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.close()
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +31,7 @@ def app_user(monkeypatch):
 
 @pytest.fixture
 def proxy(alertmanager_server):
-    p = PostFaultProxy(alertmanager_server.port).start()
+    p = FaultProxy(alertmanager_server.port).start()
     try:
         yield p
     finally:
@@ -137,11 +83,11 @@ async def test_an_ack_answered_500_is_not_acked_is_audited_failed_and_stays_besi
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             alert = await open_alert(app, pilot, name)
-            proxy.fail_silence_posts(True)
+            proxy.fail_only(f"POST {SILENCES}")  # the poll's GET of the same path still works
             await ack_selected(app, pilot, name)
             await wait_for_text(app, pilot, "Not acked", "HTTP 500")
             await wait_until(lambda: "× ack failed: HTTP 500" in row_of(app, name), timeout=5, pilot=pilot)
-            assert proxy.posts_failed >= 1
+            assert ("POST", SILENCES) in proxy.failed
             # the audit says failed; the server holds no silence; later polls do not make it acked
             entries = audit_lines(tmp_path)
             assert [(e["action"], e["outcome"]) for e in entries] == [("ack", "failed")]
@@ -161,7 +107,7 @@ async def test_an_ack_answered_500_is_not_acked_is_audited_failed_and_stays_besi
             assert "answered HTTP 500" in text and "injected fault" in text
 
             # the server is well again: a second ack succeeds and the note goes
-            proxy.fail_silence_posts(False)
+            proxy.fail_only()  # forward everything again
             await ack_selected(app, pilot, name)
             await wait_for_text(app, pilot, f"acked by {USER}", timeout=15)
             # the detail's note goes (the first notification may still be on screen: not the detail)
