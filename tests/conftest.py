@@ -115,3 +115,18 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for (kind, fault), result in FAULT_MATRIX.items():
         if result != "pass":
             terminalreporter.write_line(f"  {kind} × {fault}: {result}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`MLOPS_TUI_TEST_CLOCK=2026-11-30T13:11:00Z pytest …` runs the suite with the wall clock moved to
+    that moment (still ticking). The live demo world is calm at some moments (no drift, nothing
+    critical, every deployment healthy); this finds the tests that assumed a busy one."""
+    import os
+
+    moment = os.environ.get("MLOPS_TUI_TEST_CLOCK")
+    if moment:
+        import time_machine
+
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
