@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from mlops_tui.commands.session import CommandFailed, act, list_output, open_session, session_options
 from mlops_tui.core.text import printable
 from mlops_tui.domain import PromotionRequest, PromotionState
+from mlops_tui.services.promotion_card import card_lines, load_card, signature_checks
 from mlops_tui.services.promotion_history import holder_history
 from mlops_tui.services.snapshot import Snapshot
 
@@ -166,9 +167,21 @@ def cmd_approve(args: argparse.Namespace) -> int:
         for c in actions.metric_comparison(request, holder, snap):
             delta = "-" if c.delta is None else f"{c.delta:+.4f}"
             print(printable(f"  {c.metric:<14} candidate {c.candidate}  current {c.champion}  {delta}  {c.better}"))
-        checks = actions.policy_checks(request, holder, snap)
+        # the card: signatures, source runs and datasets of both sides, and who serves the target
+        card = act(load_card(actions.hub, request, holder))
+        for line in card_lines(card, request.target):
+            print(printable(f"  {line}"))
+        serving = sorted(
+            f"{d.name} (v{d.version or '?'})"
+            for d in snap.deployments
+            if d.registered_model == request.model and d.alias == request.target
+        )
+        if serving:
+            print(printable(f"  serving {request.target} now: {', '.join(serving)}"))
+        checks = actions.policy_checks(request, holder, snap) + signature_checks(card, actions.rules_for(request))
         for check in checks:
-            print(printable(f"  {'pass' if check.passed else 'FAIL'}  {check.name}  ({check.detail})"))
+            verdict = "FAIL" if not check.passed else "unknown" if check.unknown else "pass"
+            print(printable(f"  {verdict}  {check.name}  ({check.detail})"))
         if actions.approval_refusal(request, checks, args.override):
             act(actions.approve(request, holder, args.override))  # audits the refusal and raises it
         if not args.yes:

@@ -83,3 +83,30 @@ def signature_checks(card: ApprovalCard, rules: PolicyRules) -> list[CheckResult
     if not rules.same_signature:
         return [CheckResult(SIGNATURE_CHECK, True, detail + " (the policy only warns)", unknown=True)]
     return [CheckResult(SIGNATURE_CHECK, False, detail)]
+
+
+def card_lines(card: ApprovalCard, target: str) -> list[str]:
+    """The card as plain lines for headless output: each side's signature, source run and
+    dataset inputs (the TUI's dialog draws the same facts as tables)."""
+    lines = []
+    for side in [card.candidate] + ([card.holder] if card.holder else []):
+        who = f"{'candidate' if side is card.candidate else target} v{side.version}"
+        c = side.card
+        if c is None:
+            lines.append(f"{who}: card unknown ({side.error or 'not read'})")
+            continue
+        if c.signature is None:
+            lines.append(f"{who}: {signature_note(side)}")
+        else:
+            inputs = ", ".join(c.signature.inputs) or "(none)"
+            outputs = ", ".join(c.signature.outputs) or "(none)"
+            lines.append(f"{who}: inputs {inputs}; outputs {outputs}")
+        run = f"run {c.run_id}" if c.run_id else "no source run"
+        if c.datasets is None:
+            data = f"datasets unknown ({c.datasets_note})"
+        elif not c.datasets:
+            data = "no dataset inputs logged"
+        else:
+            data = "datasets " + ", ".join(d.label() for d in c.datasets)
+        lines.append(f"{' ' * len(who)}  {run}; {data}")
+    return lines

@@ -118,14 +118,20 @@ def test_headless_a_changed_signature_blocks_and_an_unknown_one_is_said_never_un
     log_history_signature(mlflow_server, run_of(mlflow_server, model, v2), X_Z, SCORE)
     monkeypatch.setenv("MLOPS_TUI_USER", "bob")
     config = write_config(tmp_path, mlflow_server, exp_name, "")
-    code, _, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v2, "--yes")
     assert code == 1 and "model signature unchanged" in err and "+z: string" in err, err
     assert mlflow_server.alias_version(model, "champion") == v1
+    # the card is printed before the refusal, as the dialog shows it: both sides, then the check
+    assert f"candidate v{v2}: inputs x: double, z: string; outputs score: double" in out, out
+    assert f"champion v{v1}: inputs x: double, y: long; outputs score: double" in out, out
+    assert f"run {run_of(mlflow_server, model, v2)}; no dataset inputs logged" in out, out
+    assert "FAIL  model signature unchanged  (changed from v" in out, out
 
     # a policy that only warns: approved, and the record says what changed
     lenient = write_config(tmp_path, mlflow_server, exp_name, "[policy]\nsame_signature = false\n")
-    code, _, err = cli(capsys, "--config", str(lenient), "promotions", "approve", model, v2, "--yes")
+    code, out, err = cli(capsys, "--config", str(lenient), "promotions", "approve", model, v2, "--yes")
     assert code == 0, err
+    assert "unknown  model signature unchanged" in out, out  # shown; it does not block
     assert mlflow_server.alias_version(model, "champion") == v2
     tags = mlflow_server.version_tags(model, v2)
     assert tags["mlops_tui.promotion.checks"] == "2 passed, 0 failed, 1 unknown"
@@ -159,3 +165,35 @@ def test_a_signature_unknown_on_one_side_is_said_unknown_and_does_not_block():
     assert check.unknown and "signature unknown: MLflow at x timed out" in check.detail
     # neither known: nothing to compare, and nothing claims "unchanged"
     assert signature_checks(ApprovalCard(CardSide("2", silent), CardSide("1", silent)), PolicyRules()) == []
+
+
+def test_an_mlflow_3_logged_model_signature_is_read_from_the_logged_models_mlmodel(
+    mlflow_server, mlflow_experiment, mlflow_model_name, tmp_path, capsys, monkeypatch
+):
+    """MLflow 3: a version whose source is `models:/m-…` (a logged model) has its MLmodel in the
+    logged model's artifacts, not the run's; the card reads it from there."""
+    model = mlflow_model_name
+    exp_id, exp_name = mlflow_experiment
+    v1, _v2 = seed_pair(mlflow_server, model, exp_id)
+    log_history_signature(mlflow_server, run_of(mlflow_server, model, v1), X_Y, SCORE)
+    run_id = mlflow_server.create_run(exp_id, name=f"{model}-lm", metrics=HOLDER)
+    logged = mlflow_server.rest(
+        "POST", "logged-models", {"experiment_id": exp_id, "name": "model", "source_run_id": run_id}
+    )
+    info = logged["model"]["info"]
+    folder = Path(info["artifact_uri"].removeprefix("file://"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "MLmodel").write_text(
+        "artifact_path: model\nflavors:\n  python_function: {}\n"
+        f"signature:\n  inputs: '{json.dumps(X_Z)}'\n  outputs: '{json.dumps(SCORE)}'\n  params: null\n"
+    )
+    body = {"name": model, "source": f"models:/{info['model_id']}", "run_id": run_id, "model_id": info["model_id"]}
+    v3 = str(mlflow_server.rest("POST", "model-versions/create", body)["model_version"]["version"])
+    seed_request(mlflow_server, model, v3, "carol")
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "bob")
+    config = write_config(tmp_path, mlflow_server, exp_name, "")
+    code, out, err = cli(capsys, "--config", str(config), "promotions", "approve", model, v3, "--yes")
+    assert f"candidate v{v3}: inputs x: double, z: string; outputs score: double" in out, out + err
+    assert code == 1 and "+z: string" in err and "-y: long" in err, err  # the changed schema blocks
+    assert mlflow_server.alias_version(model, "champion") == v1
