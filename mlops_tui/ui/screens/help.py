@@ -29,6 +29,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from mlops_tui.ui import glyphs
 from mlops_tui.ui import screens as screens_package
 from mlops_tui.ui.commands import commands
 from mlops_tui.ui.screens.base import BaseScreen
@@ -151,7 +152,7 @@ def heading(cls: type[Screen[Any]]) -> str:
     label = _VIEW_LABEL.get(view, "")
     if label and cls.__name__ == f"{label}Screen":
         return label
-    return f"{label} › {_words(cls.__name__)}" if label else _words(cls.__name__)
+    return f"{label} {glyphs.CRUMB} {_words(cls.__name__)}" if label else _words(cls.__name__)
 
 
 def all_screens() -> list[type[BaseScreen]]:
