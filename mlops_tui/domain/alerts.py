@@ -131,7 +131,8 @@ class Silence(DomainModel):
 
 # -- triage: who owns an alert (additive; see services/triage.py) ------------------------------
 class Triage(StrEnum):
-    """What a person should read about an alert: one word and one symbol each, never colour alone."""
+    """What a person should read about an alert, in one word each. Its symbol (never colour
+    alone, never the symbol alone) is the glyph table's: services/triage.py pairs them."""
 
     FIRING = "firing"
     ACKED = "acked"
@@ -139,18 +140,6 @@ class Triage(StrEnum):
     INHIBITED = "inhibited"
     RESOLVED = "resolved"
 
-    @property
-    def symbol(self) -> str:
-        return _TRIAGE_SYMBOL[self]
-
-
-_TRIAGE_SYMBOL = {
-    Triage.FIRING: "◆",  # not ●: that is the list's mark
-    Triage.ACKED: "✓",
-    Triage.SILENCED: "~",
-    Triage.INHIBITED: "⊘",
-    Triage.RESOLVED: "○",
-}
 
 # An extended ack keeps when it was first acked in its comment, because Alertmanager may
 # answer an update with a new silence whose startsAt is the update's time.

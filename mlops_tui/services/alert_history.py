@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, cast
 
 from mlops_tui.backends.errors import BackendError
+from mlops_tui.core import glyphs
 from mlops_tui.domain import Alert
 from mlops_tui.domain.alerts import FiringInterval
 from mlops_tui.services.alert_journal import AlertJournal, JournalEvent
@@ -51,7 +52,7 @@ class AlertHistory:
             a = max(0, int((i.starts_at - start) / cell))
             b = min(width - 1, int(((i.ends_at or self.now) - start) / cell))
             for k in range(a, b + 1):
-                cells[k] = "█"
+                cells[k] = glyphs.FIRED
         return "".join(cells)
 
     def flapping(self, threshold: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_tui.core import glyphs
 from mlops_tui.core.text import printable
 from mlops_tui.domain import LoggedModel, ModelVersion, Run
 from mlops_tui.services import policy
@@ -21,9 +22,9 @@ from mlops_tui.services import policy
 MIN_SUBJECTS = 2
 MAX_SUBJECTS = 8
 GROUPS = ("params", "metrics", "tags", "attributes")
-BEST = "★"  # the best value of a metric row: a symbol, never colour alone
-HIGHER = "↑"
-LOWER = "↓"
+BEST = glyphs.BEST  # the best value of a metric row: a symbol, never colour alone
+HIGHER = glyphs.HIGHER
+LOWER = glyphs.LOWER
 MISSING = "-"
 
 

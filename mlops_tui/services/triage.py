@@ -12,10 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_tui.core import glyphs
 from mlops_tui.core.wording import ago
 from mlops_tui.domain import Alert, AlertState, Silence, SilenceState
 from mlops_tui.domain.alerts import Triage, ack_started_at
 from mlops_tui.services.snapshot import Snapshot
+
+# Each state's symbol, from the one glyph table; the word is the state's own (Triage's value).
+SYMBOL = {
+    Triage.FIRING: glyphs.FIRING,
+    Triage.ACKED: glyphs.ACKED,
+    Triage.SILENCED: glyphs.SILENCED,
+    Triage.INHIBITED: glyphs.INHIBITED,
+    Triage.RESOLVED: glyphs.RESOLVED,
+}
 
 
 @dataclass(frozen=True)
@@ -29,14 +39,18 @@ class AlertTriage:
     ack_failed: AckFailure | None = None  # the last ack from this app failed (not acked)
 
     def text(self, now: datetime | None = None, symbol: bool = True) -> str:
-        """`✓ acked by erin 12m ago`, `~ silenced until 12:30 by bob`, `⊘ inhibited by DiskFull`;
+        """`√ acked by erin 12m ago`, `~ silenced until 12:30 by bob`, `ø inhibited by DiskFull`;
         a failed ack in place of "firing" (`× ack failed: HTTP 500`), or before the other states."""
-        words = self.words(now) + (" ↯ flapping" if self.flapping else "")
-        text = f"{self.state.symbol} {words}" if symbol else words
+        words = self.words(now) + (f" {glyphs.FLAPPING} flapping" if self.flapping else "")
+        text = f"{self.symbol} {words}" if symbol else words
         if self.ack_failed is not None:
-            failed = f"{'× ' if symbol else ''}ack failed: {self.ack_failed.reason}"
+            failed = f"{glyphs.FAILED + ' ' if symbol else ''}ack failed: {self.ack_failed.reason}"
             text = failed if self.state == Triage.FIRING and not self.flapping else f"{failed} · {text}"
         return text
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.state]
 
     def words(self, now: datetime | None = None) -> str:
         if self.state == Triage.ACKED:

@@ -469,7 +469,7 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
             "state",
             "State",
             lambda a: alert_state_text(a, snapshot),
-            # "✓ acked by <user> 12m ago", "silenced until 09:28 by <user>": read whole when
+            # "√ acked by <user> 12m ago", "silenced until 09:28 by <user>": read whole when
             # there is width (flex: it grows), cut to the symbol and first words when narrow
             width=10,
             min_width=8,

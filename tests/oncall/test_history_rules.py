@@ -175,7 +175,7 @@ def test_an_alert_that_appeared_more_than_flap_threshold_times_in_an_hour_reads_
     set_flapping(journal.flapping(3))
     try:
         s = snap(1, [flappy, steady])
-        assert triage_in(flappy, s).text() == "◆ firing ↯ flapping" and triage_in(steady, s).text() == "◆ firing"
+        assert triage_in(flappy, s).text() == "♦ firing ↕ flapping" and triage_in(steady, s).text() == "♦ firing"
         assert triage_in(flappy, s).as_json()["flapping"] is True
     finally:
         set_flapping(())

@@ -110,7 +110,7 @@ def test_the_page_shows_the_overview_and_acks_an_alert_via_web(served, context):
 
     page.keyboard.press("5")
     screen = wait_for_screen(page, ALERTS_VIEW)
-    assert "◆ firing" in screen  # a firing alert, whichever the live demo world has now
+    assert "♦ firing" in screen  # a firing alert, whichever the live demo world has now
     page.keyboard.press("a")
     wait_for_screen(page, "Ack 1 alert")
     page.keyboard.press("y")

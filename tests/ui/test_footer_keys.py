@@ -75,7 +75,7 @@ async def test_help_and_quit_are_first_in_the_footer_of_every_screen(tmp_path, s
 
 async def test_keys_folded_away_at_80_columns_are_all_in_the_help(tmp_path):
     app = incident_app(tmp_path)
-    async with app.run_test(size=(80, 90)) as pilot:  # 80 wide; tall so the help is read whole
+    async with app.run_test(size=(80, 160)) as pilot:  # 80 wide; tall so the help is read whole
         await wait_until(lambda: app.snapshot.generation > 0, pilot=pilot)
         await pilot.press("5")
         await wait_until(lambda: type(app.screen) is AlertsScreen, pilot=pilot)

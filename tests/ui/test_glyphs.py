@@ -1,4 +1,5 @@
-"""Every symbol the UI draws comes from mlops_tui/ui/glyphs.py and renders in common monospace fonts."""
+"""Every symbol the app draws comes from one table, mlops_tui/core/glyphs.py, and renders in common
+monospace fonts (the UI imports it as mlops_tui.ui.glyphs)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from mlops_tui.ui import glyphs
+from mlops_tui.core import glyphs
+from mlops_tui.domain.alerts import Triage
+from mlops_tui.services.triage import AlertTriage
+from mlops_tui.ui import glyphs as ui_glyphs
 
 ROOT = Path(__file__).resolve().parents[2]
-UI = ROOT / "mlops_tui" / "ui"
-# Typography inside sentences, all of it in WGL4: allowed as literals anywhere in the UI.
+# The layers that put text in front of a user: the domain's words, the services' lines (triage,
+# compare, history), the CLI's output and the UI. `core` holds the table itself and the sanitiser,
+# whose literals are the control characters it replaces.
+DRAWING = [ROOT / "mlops_tui" / part for part in ("domain", "services", "commands", "ui")]
+# Typography inside sentences, all of it in WGL4: allowed as literals anywhere.
 TYPOGRAPHY = set("…—–·•±→“”")  # sentence typography, all of it in WGL4
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")  # Debian's fonts-dejavu-core
 
@@ -21,6 +28,22 @@ def test_every_glyph_is_in_the_set_all_four_fonts_share():
     outside = sorted(glyphs.used() - glyphs.WGL4_SYMBOLS - glyphs.NOT_WGL4)
     assert outside == [], f"not in WGL4 (DejaVu Sans Mono, Menlo, Consolas, Cascadia Mono): {outside}"
     assert "⧗" not in glyphs.used() and glyphs.PENDING in glyphs.WGL4_SYMBOLS
+
+
+def test_the_ui_draws_from_the_same_table():
+    assert ui_glyphs.TABLE is glyphs.TABLE and ui_glyphs.OK == glyphs.OK
+
+
+def test_every_alert_state_carries_a_word_and_its_own_symbol_from_the_table():
+    symbols = {state: AlertTriage(state).symbol for state in Triage}
+    assert set(symbols.values()) <= set(glyphs.TABLE.values())
+    # firing, acked, silenced and inhibited are told apart by symbol too (resolved shares ○ with pending)
+    owned = [symbols[s] for s in (Triage.FIRING, Triage.ACKED, Triage.SILENCED, Triage.INHIBITED)]
+    assert len(set(owned)) == 4
+    for state in Triage:
+        assert AlertTriage(state).text().startswith(f"{symbols[state]} {state.value}")
+    assert AlertTriage(Triage.FIRING, flapping=True).text() == f"{glyphs.FIRING} firing {glyphs.FLAPPING} flapping"
+    assert not {"✓", "⊘", "◆", "↯"} & glyphs.used()  # the old ones, missing from Consolas
 
 
 def _string_literals(path: Path) -> list[tuple[int, str]]:
@@ -40,16 +63,16 @@ def _string_literals(path: Path) -> list[tuple[int, str]]:
     ]
 
 
-def test_no_ui_module_draws_a_symbol_that_is_not_from_the_glyph_table():
+def test_no_module_draws_a_symbol_that_is_not_from_the_glyph_table():
     found = []
-    for path in sorted(UI.rglob("*.py")):
-        if path.name == "glyphs.py":
-            continue
+    paths = sorted(p for folder in DRAWING for p in folder.rglob("*.py"))
+    assert len(paths) > 50 and any(p.name == "triage.py" for p in paths)  # the walk found the app
+    for path in paths:
         for line, text in _string_literals(path):
             symbols = {ch for ch in text if ord(ch) > 127} - TYPOGRAPHY
             if symbols:
                 found.append(f"{path.relative_to(ROOT)}:{line}: {''.join(sorted(symbols))}")
-    assert found == [], "use mlops_tui.ui.glyphs instead of these literals:\n" + "\n".join(found)
+    assert found == [], "use mlops_tui.core.glyphs instead of these literals:\n" + "\n".join(found)
 
 
 def _cmap(path: Path) -> set[int]:

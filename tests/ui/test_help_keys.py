@@ -1,5 +1,6 @@
-"""`?` lists this app's keys only, once each, and every `:` command from the one registry;
-`R` in Alerts is listed and says what it did; no toast is ever drawn over the help."""
+"""`?` lists this app's keys only, grouped by view, once within each group (the keys every list
+shares and the app's own keys once in all), and every `:` command from the one registry; `R` in
+Alerts is listed and says what it did; no toast is ever drawn over the help."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from mlops_tui.ui.screens.overview import OverviewScreen
 from tests.conftest import wait_until
 from tests.ui.support import SIZE, USER, box, cursor_to, incident_app, screen, type_text, wait_for_dialog, wait_for_text
 
-TALL = (160, 90)  # the whole help fits: what is read is what is drawn
+TALL = (160, 150)  # the whole help fits: what is read is what is drawn
 TEXTUAL_WORDS = ("Page Left", "Page Right", "Copy selected text", "ctrl+pageup", "Scroll", "Focus Next", "Maximize")
 
 
@@ -42,13 +43,41 @@ def key_rows(help_text: str) -> list[tuple[str, str]]:
     return rows
 
 
+def sections(help_text: str) -> dict[str, str]:
+    """Each group of the help by its heading (a line at the left edge with no gap of two spaces
+    in it), in the order drawn."""
+    found: dict[str, list[str]] = {}
+    title = ""
+    for line in help_text.splitlines():
+        if re.match(r"^\s?\S", line) and not re.search(r"\S\s{2,}\S", line) and not line.startswith("  "):
+            title = line.strip()
+            found[title] = []
+        elif title and line.strip():
+            found[title].append(line)
+    return {t: "\n".join(lines) for t, lines in found.items()}
+
+
+SHARED = "In every view and list"
+
+
 def assert_clean(help_text: str) -> None:
     for word in TEXTUAL_WORDS:
         assert word not in help_text, f"Textual's own {word!r} in the help:\n{help_text}"
-    rows = key_rows(help_text)
-    keys = [key for keys, _ in rows for key in keys.split()]
-    twice = {k for k in keys if keys.count(k) > 1}
-    assert not twice, f"keys listed twice: {twice}\n{help_text}"
+    groups = sections(help_text)
+    for title, text in groups.items():
+        keys = [key for keys, _ in key_rows(text) for key in keys.split()]
+        twice = {k for k in keys if keys.count(k) > 1}
+        assert not twice, f"keys listed twice under {title!r}: {twice}\n{help_text}"
+    # the keys every list shares and the app's own keys are listed once, in their own group
+    for once in (SHARED, "Everywhere"):
+        for row in key_rows(groups[once]):
+            elsewhere = [t for t, text in groups.items() if t != once and row in key_rows(text)]
+            assert not elsewhere, f"{row} of {once!r} listed again under {elsewhere}\n{help_text}"
+    everywhere = {key for keys, _ in key_rows(groups["Everywhere"]) for key in keys.split()}
+    for title, text in groups.items():
+        if title != "Everywhere" and not title.startswith("Commands"):
+            keys = {key for keys, _ in key_rows(text) for key in keys.split()}
+            assert not keys & everywhere, f"app-wide keys {keys & everywhere} under {title!r}"
     for command in commands():  # every command, from the registry the command line runs
         assert re.search(rf"^\s*{re.escape(command.usage)}\s", help_text, re.M), f"{command.usage} missing"
 
@@ -60,7 +89,8 @@ async def test_help_on_every_kind_of_screen_lists_only_this_apps_keys_once(tmp_p
         await pilot.pause()
         help_text = await open_help(app, pilot, "Overview")
         assert_clean(help_text)
-        assert "Next panel" in help_text and re.search(r"^\s*1-6\s+views", help_text, re.M)
+        assert "Next panel" in sections(help_text)["Overview (here)"]
+        assert re.search(r"^\s*1-6\s+views", help_text, re.M)
         await pilot.press("escape")
 
         await pilot.press("5")
@@ -68,7 +98,7 @@ async def test_help_on_every_kind_of_screen_lists_only_this_apps_keys_once(tmp_p
         await pilot.pause()
         help_text = await open_help(app, pilot, "Alerts")
         assert_clean(help_text)
-        assert re.search(r"^\s*R\s+Show resolved\s*$", help_text, re.M)
+        assert re.search(r"^\s*R\s+Show resolved\s*$", sections(help_text)["Alerts (here)"], re.M)
         assert re.search(r"^\s*:silences\s+every active and pending silence", help_text, re.M)
         assert re.search(r"^\s*:ctx \[NAME\]\s+switch context", help_text, re.M)
         await pilot.press("escape")
@@ -78,13 +108,14 @@ async def test_help_on_every_kind_of_screen_lists_only_this_apps_keys_once(tmp_p
         await wait_until(lambda: type(app.screen) is DeploymentDetailScreen, pilot=pilot)
         await pilot.pause()
         # focus on the scrolling body: Textual's scroll keys are active, and still not listed
-        help_text = await open_help(app, pilot, "DeploymentDetail")
+        help_text = await open_help(app, pilot, "Deployments › Deployment detail")
         assert_clean(help_text)
-        assert re.search(r"^\s*m\s+Open model version\s*$", help_text, re.M)
+        here = sections(help_text)["Deployments › Deployment detail (here)"]
+        assert re.search(r"^\s*m\s+Open model version\s*$", here, re.M)
         await pilot.press("escape", "escape")
         await wait_until(lambda: type(app.screen) is AlertDetailScreen, pilot=pilot)
         await pilot.pause()
-        assert_clean(await open_help(app, pilot, "AlertDetail"))
+        assert_clean(await open_help(app, pilot, "Alerts › Alert detail"))
 
 
 async def test_a_registered_command_is_listed_in_the_help_and_runs_from_the_command_line(tmp_path):

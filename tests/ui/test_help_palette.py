@@ -1,4 +1,5 @@
-"""`?` lists the bindings of the screen underneath, and esc or `?` closes it."""
+"""`?` lists the bindings of the screen underneath first, under its name, then every other view's
+under its own heading; esc or `?` closes it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from mlops_tui.ui.screens.help import HelpScreen
 from mlops_tui.ui.screens.models import ModelsScreen
-from tests.ui.support import SIZE, box, demo_app, screen, wait_for_data, wait_for_dialog
+from tests.ui.support import box, demo_app, screen, wait_for_data, wait_for_dialog
+from tests.ui.test_help_keys import TALL, sections
 
 
 def help_rows(text: str) -> str:
@@ -20,7 +22,7 @@ def has_key(rows: str, keys: str, does: str) -> bool:
 
 async def test_question_mark_on_models_lists_its_promotion_keys(tmp_path):
     app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("3", "question_mark")
         text = await wait_for_dialog(app, pilot, HelpScreen, "Keys: Models  (esc closes)")
@@ -37,7 +39,10 @@ async def test_question_mark_on_models_lists_its_promotion_keys(tmp_path):
             ("esc", "Back"),
         ]:
             assert has_key(rows, keys, does), f"{keys} {does} missing from:\n{rows}"
-        assert not has_key(rows, "a", "Ack")
+        # `a` approves here; Alerts' `a` (Ack) is listed under the Alerts heading, not Models'
+        groups = sections(rows)
+        assert has_key(groups["Models (here)"], "a", "Approve") and not has_key(groups["Models (here)"], "a", "Ack")
+        assert has_key(groups["Alerts"], "a", "Ack") and not has_key(groups["Alerts"], "a", "Approve")
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen) is ModelsScreen
@@ -46,7 +51,7 @@ async def test_question_mark_on_models_lists_its_promotion_keys(tmp_path):
 
 async def test_question_mark_on_alerts_lists_ack_and_silence(tmp_path):
     app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await wait_for_data(app, pilot)
         await pilot.press("5", "question_mark")
         rows = help_rows(await wait_for_dialog(app, pilot, HelpScreen, "Keys: Alerts"))
@@ -61,7 +66,9 @@ async def test_question_mark_on_alerts_lists_ack_and_silence(tmp_path):
         ]:
             assert has_key(rows, keys, does), f"{keys} {does} missing from:\n{rows}"
         assert not has_key(rows, "s", "Sort")  # `s` silences on this screen
-        assert not has_key(rows, "a", "Approve")
+        here = sections(rows)["Alerts (here)"]
+        assert has_key(here, "a", "Ack") and not has_key(here, "a", "Approve")
+        assert has_key(sections(rows)["Models"], "a", "Approve")  # under its own view's heading
         await pilot.press("question_mark")  # `?` closes it too
         await pilot.pause()
         assert type(app.screen) is AlertsScreen
@@ -71,9 +78,10 @@ async def test_question_mark_on_alerts_lists_ack_and_silence(tmp_path):
         await pilot.pause()
         assert type(app.screen) is AlertDetailScreen
         await pilot.press("question_mark")
-        rows = help_rows(await wait_for_dialog(app, pilot, HelpScreen, "Keys: AlertDetail"))
+        rows = help_rows(await wait_for_dialog(app, pilot, HelpScreen, "Keys: Alerts › Alert detail"))
+        here = sections(rows)["Alerts › Alert detail (here)"]
         for keys, does in [("m", "Open model"), ("d", "Open deployment"), ("r", "Open run"), ("a", "Ack")]:
-            assert has_key(rows, keys, does), f"{keys} {does} missing from:\n{rows}"
+            assert has_key(here, keys, does), f"{keys} {does} missing from:\n{rows}"
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen) is AlertDetailScreen  # esc closed the help, not the detail

@@ -139,7 +139,7 @@ async def test_every_view_fits_80x24(tmp_path):
         assert f"{run.name}  {run.status.value}" in lines[1]  # the detail's title line
         assert lines[0].endswith(f"› run {run.name}")  # and the crumb: the top bar makes room for it
         await pilot.press("question_mark")
-        await wait_for_text(app, pilot, "Keys: RunDetail")
+        await wait_for_text(app, pilot, "Keys: Runs › Run detail")
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert type(app.screen) is RunsScreen
