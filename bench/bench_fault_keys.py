@@ -151,6 +151,7 @@ class ProxyProcess:
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # its loop stopping under a 20 MB write prints asyncio noise
             text=True,
         )
         assert self.process.stdout is not None
