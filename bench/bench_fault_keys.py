@@ -316,7 +316,7 @@ def main() -> None:
     )
     print(
         f"{'server':<13}{'fault':<11}{'keys':>5}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}  worst  {'RSS MB':>7}"
-        "  no-op  state"
+        "  no-op  j/k p99  view p99  state"
     )
     with tempfile.TemporaryDirectory() as tmp_dir:
         for name in args.servers.split(","):
@@ -329,9 +329,11 @@ def main() -> None:
             for fault, (took, no_effect, rss, state) in results.items():
                 ms = [t * 1000 for _, t in took]
                 worst = max(took, key=lambda kt: kt[1])[0]
+                moves = [t * 1000 for k, t in took if len(k) > 1] or [0.0]  # "2j": j in view 2
+                views = [t * 1000 for k, t in took if len(k) == 1]
                 print(
                     f"{name:<13}{fault:<11}{len(ms):>5}{statistics.median(ms):>9.1f}{p99(ms):>9.1f}{max(ms):>9.1f}"
-                    f"  {worst:<5}  {rss:>7.0f}  {no_effect:>5}  {state}"
+                    f"  {worst:<5}  {rss:>7.0f}  {no_effect:>5}  {p99(moves):>7.1f}  {p99(views):>8.1f}  {state}"
                 )
     print("target: p99 <= 50 ms (issue #11)")
 
