@@ -328,7 +328,13 @@ class JsonHttp:
         try:
             return response.json()
         except ValueError:
-            start = _clip(response.text, 80)
+            # the start of the bytes, not `response.text`: that would decode all of a big body
+            head = response.content[: _CLIP_READ * 4]
+            try:
+                text = head.decode(response.encoding or "utf-8", "replace")
+            except LookupError:  # a charset Python does not know
+                text = head.decode("utf-8", "replace")
+            start = _clip(text, 80)
             raise BadResponse(
                 f"{self.where} answered something that is not JSON for {what}"
                 + (f": {start!r}" if start else " (an empty body)")
