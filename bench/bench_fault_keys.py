@@ -41,10 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textual import events
-from textual._compositor import CompositorUpdate
 
-from bench.bench_keys_during_hang import KEYS
+from bench.bench_keys_during_hang import KEYS, PaintClock
 from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
 from mlops_tui.backends.base import Backend
 from mlops_tui.backends.demo.backend import DemoBackend
@@ -173,47 +171,6 @@ class ProxyProcess:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-
-
-class PaintClock:
-    """Wraps the app's paint: the time of the first paint after which `expect`'s predicate holds.
-
-    The headless driver skips turning a frame into terminal bytes; this does it, so that cost
-    (which a real terminal pays) is inside the figure."""
-
-    @classmethod
-    def of(cls, app: MlopsApp) -> PaintClock:
-        """The app's one clock (a second would wrap the paint again, and render every frame twice)."""
-        clock = app.__dict__.get("_bench_paint_clock")
-        if clock is None:
-            clock = app.__dict__["_bench_paint_clock"] = cls(app)
-        return clock
-
-    def __init__(self, app: MlopsApp) -> None:
-        self.app = app
-        self.predicate: Callable[[], bool] | None = None
-        self.painted = asyncio.Event()
-        self.at = 0.0
-        original = app._display
-
-        def display(screen, renderable) -> None:
-            original(screen, renderable)
-            if isinstance(renderable, CompositorUpdate):
-                renderable.render_segments(app.console)
-            if self.predicate is not None and renderable is not None and self.predicate():
-                self.at = time.perf_counter()
-                self.predicate = None
-                self.painted.set()
-
-        app._display = display  # type: ignore[method-assign]
-
-    async def time_key(self, key: str, effect: Callable[[], bool], within: float = 30.0) -> float:
-        self.painted.clear()
-        self.predicate = effect
-        started = time.perf_counter()
-        self.app.post_message(events.Key(key, key))  # what the driver's input thread posts
-        await asyncio.wait_for(self.painted.wait(), within)
-        return self.at - started
 
 
 def _cursor(app: MlopsApp) -> tuple[object, int | None, int]:
