@@ -52,7 +52,12 @@ class AlertmanagerOptions(HttpBackendOptions):
     )
     # An alert storm (200,000 alerts, ~100 MB) is read item by item and capped above: refusing
     # it would show no alert at all just when they matter; 256 MB still stops a runaway answer.
-    max_response_mb: float = Field(default=256.0, gt=0, le=4096, description="as every backend's; larger here")
+    max_response_mb: float = Field(
+        default=256.0,
+        gt=0,
+        le=4096,
+        description="the largest answer read, in MB (larger here: alerts are read one by one)",
+    )
 
     @field_validator("filters")
     @classmethod
