@@ -320,7 +320,9 @@ async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
     db = bm.seeded_db(args.runs)
     with MlflowServer(tmp / "mlflow-server", db=db) as server:
         print(f"mlflow {server.server_version()} at {server.url} with {args.runs:,} runs", flush=True)
-        backend = MlflowBackend("mlflow-big", {"url": server.url, "page_size": 50_000, "timeout_seconds": 300})
+        # one page of 50,000 runs is tens of MB: past the default max_response_mb (16)
+        options = {"url": server.url, "page_size": 50_000, "timeout_seconds": 300, "max_response_mb": 512}
+        backend = MlflowBackend("mlflow-big", options)
         runtime = build_runtime(None, backends=[backend], audit_path=tmp / "audit.jsonl")
         for r in runtime.hub.runners.values():
             r.refresh_seconds = args.refresh

@@ -24,7 +24,11 @@ SECRET = "t0ken-that-must-not-show"
 
 
 class Routes(FakeServer):
-    """/redirect answers 302 to a login page, /teapot 418 with a JSON error, / says ok."""
+    """/redirect answers 302 to a login page, /teapot 418 with a JSON error, / says ok;
+    /endless streams JSON with no length until the client hangs up (`sent`: the bytes it got
+    out), /declared says a 50 MB length up front."""
+
+    sent = 0
 
     def _handler_class(self):
         fake = self
@@ -39,6 +43,20 @@ class Routes(FakeServer):
                     self.send_response(302)
                     self.send_header("Location", "https://sso.example.com/login")
                     self.end_headers()
+                    return
+                if self.path in ("/endless", "/declared"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    if self.path == "/declared":
+                        self.send_header("Content-Length", str(50 * 1024 * 1024))
+                    self.end_headers()
+                    chunk = b"[" + b'"x",' * 16383 + b'"x"]'
+                    try:
+                        for _ in range(800):  # 50 MB, unless the client stops reading
+                            self.wfile.write(chunk)
+                            fake.sent += len(chunk)
+                    except OSError:
+                        pass
                     return
                 status, body = (418, {"error": "short and stout"}) if self.path == "/teapot" else (200, {"ok": True})
                 raw = json.dumps(body).encode()
@@ -94,3 +112,35 @@ def test_every_secret_option_takes_a_reference_and_never_echoes_a_literal():
     with pytest.raises(ValidationError) as info:
         PluginOptions(api_key=SECRET)
     assert "secret reference" in str(info.value) and SECRET not in str(info.value)
+
+
+async def test_an_answer_over_max_response_mb_is_refused_in_words_before_it_is_read_whole():
+    with Routes() as server:
+        http = http_for(server.url, max_response_mb=1)
+        try:
+            assert await http.get_json("/") == {"ok": True}  # under the limit: read as ever
+            with pytest.raises(BadResponse) as endless:
+                await http.get_json("/endless")
+            with pytest.raises(BadResponse) as declared:
+                await http.get_json("/declared")
+        finally:
+            await http.aclose()
+    said = f"Thing at {server.url} sent an answer larger than 1 MB to GET /endless; raise max_response_mb"
+    assert str(endless.value) == said
+    assert str(declared.value) == said.replace("/endless", "/declared")
+    assert endless.value.for_backend("things") == said + " for things"
+    # the client stopped reading near the limit: most of the 50 MB was never sent
+    assert server.sent < 20 * 1024 * 1024, f"{server.sent:,} bytes went out"
+
+
+def test_max_response_mb_is_a_checked_option_of_every_backend():
+    from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
+    from mlops_tui.backends.mlflow.backend import MlflowBackend
+
+    assert HttpBackendOptions(url="http://a").max_response_mb == 16
+    assert MlflowBackend.Options().max_response_mb == 16
+    # an alert storm is read item by item and capped by max_alerts: refusing it would hide it all
+    assert AlertmanagerBackend.Options(url="http://a").max_response_mb == 256
+    for wrong in (0, -1, 10_000, "lots"):
+        with pytest.raises(ValidationError, match="max_response_mb"):
+            HttpBackendOptions(url="http://a", max_response_mb=wrong)

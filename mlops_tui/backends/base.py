@@ -53,6 +53,14 @@ class BackendOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     timeout_seconds: float = 10.0
+    # Read in chunks and refused once past this, before any parse: a runaway answer (a proxy's
+    # error page, a misconfigured query) costs neither memory nor keystrokes (see backends/http.py).
+    max_response_mb: float = Field(
+        default=16.0,
+        gt=0,
+        le=4096,
+        description="the largest answer read from the server, in MB; a bigger one is refused, said in words",
+    )
 
 
 def _fraction(value: float | None) -> float | None:

@@ -7,7 +7,13 @@ model servers): written once.
 - `JsonHttp`: one client that turns every transport failure, redirect and HTTP error status
   into the backend error types, with messages a person can act on and never a secret in them.
   A backend with its own error body (MLflow's `{error_code, message}`) overrides
-  `status_failure` only.
+  `status_failure` only. Every answer is read in chunks and refused (`AnswerTooLarge`) as soon
+  as it passes the backend's `max_response_mb`, before anything parses it.
+
+Each backend polls on a thread of its own, but one interpreter lock is shared with the UI's
+thread: a single C call over a 20 MB body (a regex pass, `json.loads`) holds it for its whole
+length and every keystroke waits. So nothing here runs over a whole body that could be large:
+the size limit comes first, and the words quoted from a body are taken from its start only.
 """
 
 from __future__ import annotations
@@ -128,10 +134,30 @@ class HttpStatusFailure(BadResponse):
         self.server_message = server_message
 
 
+class AnswerTooLarge(BadResponse):
+    """An answer bigger than the backend's `max_response_mb`, refused before it was parsed."""
+
+    def __init__(self, where: str, limit_mb: float, method: str, path: str) -> None:
+        super().__init__(
+            f"{where} sent an answer larger than {limit_mb:g} MB to {method} {path}; raise max_response_mb"
+        )
+        self.limit_mb = limit_mb
+
+    def for_backend(self, name: str) -> str:
+        """The message naming the backend whose option to raise (the hub knows the name)."""
+        return f"{self} for {name}"
+
+
 _SPACE = re.compile(r"\s+")
+# How much of a body `_clip` reads: a regex pass over 20 MB holds the interpreter lock ~0.7 s.
+_CLIP_READ = 16_384
 
 
 def _clip(text: str, limit: int = 200) -> str:
+    """The start of `text` on one line, at most `limit` characters, secrets masked."""
+    if len(text) > _CLIP_READ:
+        # Only the start is read: cut, marked as cut so a secret split by the cut is masked too.
+        text = redact(text[:_CLIP_READ] + "…")
     return redact(_SPACE.sub(" ", redact(text)).strip(), limit)  # mask before any cut
 
 
@@ -241,11 +267,11 @@ class JsonHttp:
         """
         try:
             try:
-                response = await self.client().request(method, path, params=params, json=json_body)
+                response = await self._send(method, path, params, json_body)
             except (httpx.ReadError, httpx.RemoteProtocolError):
                 if method != "GET":
                     raise
-                response = await self.client().request(method, path, params=params, json=json_body)
+                response = await self._send(method, path, params, json_body)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # everything httpx raises
             raise transport_failure(exc, self.where, self.options.timeout_seconds) from None
         status = response.status_code
@@ -257,6 +283,32 @@ class JsonHttp:
             )
         if status >= 400:
             raise self.status_failure(response, method, path)
+        return response
+
+    async def _send(self, method: str, path: str, params: Any, json_body: Any) -> httpx.Response:
+        """The answer, its body read in chunks: refused once past `max_response_mb` (decoded
+        bytes, so a small gzip bomb counts at its real size), and at once when its
+        Content-Length says it will be."""
+        client = self.client()
+        limit_mb = self.options.max_response_mb
+        limit = int(limit_mb * 1024 * 1024)
+        response = await client.send(client.build_request(method, path, params=params, json=json_body), stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise AnswerTooLarge(self.where, limit_mb, method, path)
+            parts: list[bytes] = []
+            size = 0
+            async for part in response.aiter_bytes():
+                size += len(part)
+                if size > limit:
+                    raise AnswerTooLarge(self.where, limit_mb, method, path)
+                parts.append(part)
+            # What httpx's own `aread()` does once the stream is read: `.content`, `.text` and
+            # `.json()` then answer from these bytes.
+            response._content = b"".join(parts)
+        finally:
+            await response.aclose()
         return response
 
     def status_failure(self, response: httpx.Response, method: str, path: str) -> BackendError:
@@ -276,7 +328,13 @@ class JsonHttp:
         try:
             return response.json()
         except ValueError:
-            start = _clip(response.text, 80)
+            # the start of the bytes, not `response.text`: that would decode all of a big body
+            head = response.content[: _CLIP_READ * 4]
+            try:
+                text = head.decode(response.encoding or "utf-8", "replace")
+            except LookupError:  # a charset Python does not know
+                text = head.decode("utf-8", "replace")
+            start = _clip(text, 80)
             raise BadResponse(
                 f"{self.where} answered something that is not JSON for {what}"
                 + (f": {start!r}" if start else " (an empty body)")

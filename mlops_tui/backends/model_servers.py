@@ -148,7 +148,7 @@ class ServerPool:
                 self.service,
                 HttpBackendOptions(
                     url=url, auth=o.auth, verify=o.verify, ca_bundle=o.ca_bundle,
-                    timeout_seconds=o.server_timeout_seconds,
+                    timeout_seconds=o.server_timeout_seconds, max_response_mb=o.max_response_mb,
                 ),
             )  # fmt: skip
             self._clients[url] = http

@@ -163,6 +163,9 @@ class BackendRunner:
 
     def _fail(self, exc: BaseException) -> None:
         state, message = describe_error(exc)
+        named = getattr(exc, "for_backend", None)  # e.g. "raise max_response_mb for am"
+        if callable(named):
+            message = redact(str(named(self.backend.name)))
         log.warning("backend %s: %s", self.backend.name, message)
         self.failures += 1
         since = self.status.since if self.status.state == state and self.status.since else utcnow()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,6 +86,10 @@ class MlopsApp(App[None]):
         self._known_critical: set[str] | None = None  # every alert seen this session
         self._alerts_answered: set[str] = set()  # alert backends past their first answer
         self._held_notifications: list[tuple[str, str, SeverityLevel, bool, dict[str, float]]] = []
+        # The hand-off from the hub's threads: the newest snapshot not yet shown, and whether a
+        # SnapshotReady for it is in the queue (at most one is: see _from_hub).
+        self._handoff_lock = threading.Lock()
+        self._handoff: Snapshot | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(
@@ -149,11 +154,23 @@ class MlopsApp(App[None]):
         self.runtime.stop()
 
     def _from_hub(self, snapshot: Snapshot) -> None:
-        # Called on a hub thread; post_message is thread-safe.
-        self.post_message(SnapshotReady(snapshot))
+        """Called on a hub thread (post_message is thread-safe). Polls that end while the UI
+        is busy (a view switch, a key) are shown once, as the newest: a message already in the
+        queue takes the newer snapshot, so a burst costs one rebuild instead of one each."""
+        with self._handoff_lock:
+            pending = self._handoff
+            queued = pending is not None
+            if pending is None or snapshot.generation > pending.generation:  # hub threads race
+                self._handoff = snapshot
+        if not queued and not self.post_message(SnapshotReady(snapshot)):
+            with self._handoff_lock:
+                self._handoff = None  # not queued (the app is closing): nothing will take it
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        snapshot = message.snapshot
+        with self._handoff_lock:
+            snapshot, self._handoff = self._handoff or message.snapshot, None
+        if snapshot.generation < message.snapshot.generation:
+            snapshot = message.snapshot  # posted by something other than _from_hub
         if snapshot.generation < self.snapshot.generation:
             return  # a newer one was already shown (bursts coalesce)
         if len(snapshot.runs) >= 10_000 and len(self.snapshot.runs) < 10_000:

@@ -234,3 +234,22 @@ class FaultProxy:
         finally:
             self._writers.discard(up_writer)
             up_writer.close()
+
+
+def main() -> None:
+    """`python -m tests.faults.proxy UPSTREAM_PORT`: the proxy in a process of its own (as a
+    misbehaving server is), so a benchmark of the app does not count the proxy's own work.
+    Prints its port, then reads one fault name (or "none") a line and answers "ok"."""
+    import sys
+
+    proxy = FaultProxy(int(sys.argv[1])).start()
+    print(proxy.port, flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        proxy.set_fault(None if name == "none" else name)
+        print("ok", flush=True)
+    proxy.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -50,6 +50,14 @@ class AlertmanagerOptions(HttpBackendOptions):
         ge=0,
         description="keep at most this many alerts (firing, then acked; by severity, newest); 0 keeps all",
     )
+    # An alert storm (200,000 alerts, ~100 MB) is read item by item and capped above: refusing
+    # it would show no alert at all just when they matter; 256 MB still stops a runaway answer.
+    max_response_mb: float = Field(
+        default=256.0,
+        gt=0,
+        le=4096,
+        description="the largest answer read, in MB (larger here: alerts are read one by one)",
+    )
 
     @field_validator("filters")
     @classmethod

@@ -133,6 +133,7 @@ class MlflowBackend(Backend[MlflowOptions]):
             verify=self.options.verify,
             ca_bundle=self.options.ca_bundle,
             timeout_seconds=self.options.timeout_seconds,
+            max_response_mb=self.options.max_response_mb,
         )
         client = MlflowHttp(connection)
         client.client()  # reads the secrets now, so a missing one shows at once
