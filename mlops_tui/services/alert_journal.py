@@ -362,5 +362,7 @@ class JournalRecorder(BackgroundJob):
                 self.step()
                 set_flapping(self.journal.flapping(self.flap_threshold))
             except Exception:
+                if self.stopping.is_set():
+                    return  # the app closed the journal under a step that outlived stop()'s wait
                 log.exception("alert journal step failed")
             self.stopping.wait(self.interval)
