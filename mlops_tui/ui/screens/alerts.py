@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -516,7 +516,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         self.history: AlertHistory | None = None
 
     def on_mount(self) -> None:
-        self.query_one("#alert-history", KeyValues).show([("fired", "loading…")])
+        self._show("alert-history", [("fired", "loading…")])
         self.load_alert_history()
         self.set_interval(30.0, self.load_alert_history)
 
@@ -534,7 +534,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 runtime.hub, recorder.journal if recorder else None, alert, settings.history_days if settings else 7.0
             )
         except Exception as exc:  # said, never a traceback
-            self.query_one("#alert-history", KeyValues).show([("fired", f"history unknown: {exc}")])
+            self._show("alert-history", [("fired", f"history unknown: {exc}")])
             return
         self.history = history
         threshold = settings.flap_threshold if settings else 3
@@ -545,7 +545,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 ("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold) else "no")
             )
         rows.append(("last ack", history.last_ack_text() if recorder else "no journal"))
-        self.query_one("#alert-history", KeyValues).show(rows)
+        self._show("alert-history", rows)
         self.show_snapshot(self.snapshot)
 
     @property
@@ -581,6 +581,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)
         if alert is None:
+            self.__dict__.pop("_head", None)
             self.query_one("#alert-head", Static).update(Text("This alert is no longer reported (resolved?)"))
             return
         head = Text()
@@ -591,24 +592,28 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         if alert.summary:
             head.append("\n")
             head.append_text(cut_value(alert.summary, 1000))
-        self.query_one("#alert-head", Static).update(head)
-        self.query_one("#alert-info", KeyValues).show(
+        if head != self.__dict__.get("_head"):  # a poll that changed nothing redraws nothing
+            self.__dict__["_head"] = head
+            self.query_one("#alert-head", Static).update(head)
+        self._show(
+            "alert-info",
             [
                 ("started", f"{local_time(alert.starts_at)} ({ago(alert.starts_at)})"),
                 ("fingerprint", alert.fingerprint),
                 ("runbook (o)", cut_value(alert.runbook_url or "-", 500)),
                 ("generator", cut_value(alert.generator_url or "-", 500)),
                 ("backend", alert.backend),
-            ]
+            ],
         )
-        self.query_one("#alert-ownership", KeyValues).show(ownership_rows(alert, snapshot))
+        self._show("alert-ownership", ownership_rows(alert, snapshot))
         run_id = self._run_id(snapshot, alert)
-        self.query_one("#alert-related", KeyValues).show(
+        self._show(
+            "alert-related",
             [
                 ("model", alert.model or "-"),
                 ("deployment", alert.deployment or "-"),
                 ("run", snapshot.runs_by_id[run_id].name if run_id else "-"),
-            ]
+            ],
         )
         events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
         if self.history is not None:  # earlier firings of this alert, once its history is in
@@ -617,15 +622,19 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 key=lambda e: e.time,
                 reverse=True,
             )
-        self.query_one("#alert-timeline", KeyValues).show(
-            [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
-        )
-        self.query_one("#alert-labels", KeyValues).show(
-            (visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())
-        )
-        self.query_one("#alert-annotations", KeyValues).show(
-            (visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())
-        )
+        self._show("alert-timeline", [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events])
+        self._show("alert-labels", [(visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())])
+        self._show("alert-annotations", [(visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())])
+
+    def _show(self, widget_id: str, rows: Iterable[tuple[str, object]]) -> None:
+        """`KeyValues.show`, skipped when the rows are the ones shown: each poll (and the
+        history's arrival) would otherwise lay out and wrap every table of the detail again."""
+        rows = list(rows)
+        shown: dict[str, list[tuple[str, object]]] = self.__dict__.setdefault("_shown_rows", {})
+        if shown.get(widget_id) == rows:
+            return
+        shown[widget_id] = rows
+        self.query_one(f"#{widget_id}", KeyValues).show(rows)
 
     @staticmethod
     def _run_id(snapshot: Snapshot, alert: Alert) -> str:
