@@ -21,7 +21,8 @@ polls happen, the script keeps pressing keys and prints:
 
 - RSS after each poll (flatness: the last polls should not grow) and the peak RSS (VmHWM);
 - how long each poll took (fetch + convert + merge, from the hub's point of view);
-- keystroke latency p50/p99/max for a view switch (5 <-> 1, or 2 <-> 1), `j`, and one
+- keystroke latency p50/p99/max for a view switch (to Alerts `5` or Runs `2`, and back to
+  the Overview `1`, each on its own line), `j`, and one
   character typed into the `/` filter: from the key press until the app is idle again
   (Textual's pilot waits for the key's handlers and the repaint they asked for); beside it
   the CPU time the UI thread itself spent (time.thread_time): on a machine shared by many
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -157,11 +159,43 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     from textual.widgets import Input
 
     runner = app.runtime.hub.runners[backend]
-    lat: dict[str, list[float]] = {"view switch": [], "j": [], "filter char": []}
+    into = "to Alerts" if view_key == "5" else "to Runs"
+    lat: dict[str, list[float]] = {into: [], "to Overview": [], "j": [], "filter char": []}
     cpu: dict[str, list[float]] = {k: [] for k in lat}
     rss_after: list[float] = []
     poll_s: list[float] = []
 
+    ui_thread = threading.get_ident()
+    gc_ms: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:  # collections the UI thread pays for
+        if threading.get_ident() != ui_thread:
+            return
+        if phase == "start":
+            gc_started[0] = time.thread_time()
+        else:
+            gc_ms[info["generation"]].append((time.thread_time() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
+    # the view's own rebuild when it shows a new snapshot (the switch's share of it, and each
+    # poll's while the view is up), apart from Textual's work of switching screens
+    from mlops_tui.ui.screens.alerts import AlertsScreen
+    from mlops_tui.ui.screens.runs import RunsScreen
+
+    screen_class: Any = AlertsScreen if view_key == "5" else RunsScreen
+    state_key = "_shown" if view_key == "5" else "_shown_state"  # what each keeps of the last shown
+    rebuild_ms: list[float] = []
+    original = screen_class.show_snapshot
+
+    def timed_show(self: Any, snapshot: Any) -> None:
+        start_cpu = time.thread_time()
+        shown = self.__dict__.get(state_key)
+        original(self, snapshot)
+        if self.__dict__.get(state_key) is not shown:  # it rebuilt (an unchanged snapshot is skipped)
+            rebuild_ms.append((time.thread_time() - start_cpu) * 1000)
+
+    screen_class.show_snapshot = timed_show
     async with app.run_test(size=(160, 48)) as pilot:
 
         async def timed(kind: str, key: str) -> None:
@@ -191,9 +225,9 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         await pilot.pause(0.5)
         rounds = 0
         while len(rss_after) < polls:
-            if rounds % 2 == 0:
-                await timed("view switch", "1")
-                await timed("view switch", view_key)
+            if True:  # every round: more samples of the switch
+                await timed("to Overview", "1")
+                await timed(into, view_key)
             for _ in range(3):
                 await timed("j", "j")
             await pilot.press("slash")
@@ -218,7 +252,11 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         grid = app.screen.query_one(f"#{grid_id}")
         shown = grid.total_rows
         title = str(grid.border_title or "")
+    gc.callbacks.remove(on_gc)
+    screen_class.show_snapshot = original
     return {
+        "gc": gc_ms,
+        "rebuild": rebuild_ms,
         "latency": lat,
         "cpu": cpu,
         "load": os.getloadavg()[0],
@@ -247,6 +285,18 @@ def report(name: str, result: dict[str, Any]) -> None:
             print(
                 f"  {kind:<12} wall p50 {pct(ms, 0.5):6.1f}  p99 {pct(ms, 0.99):6.1f}  max {max(ms):6.1f} ms"
                 f" | UI-thread CPU p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f} ms  ({len(ms)} presses)"
+            )
+    if result["rebuild"]:
+        own = result["rebuild"]
+        print(
+            f"  the view's rebuild on a new snapshot (UI-thread CPU): p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f}"
+            f"  max {max(own):5.1f} ms  ({len(own)} rebuilds)"
+        )
+    for generation, pauses in result["gc"].items():
+        if pauses:
+            print(
+                f"  garbage collections of generation {generation} on the UI thread: {len(pauses)}, "
+                f"median {statistics.median(pauses):.1f} ms, max {max(pauses):.1f} ms"
             )
 
 

@@ -138,6 +138,7 @@ def test_runs_list_json_waits_for_every_page_of_10000_runs(big_mlflow, tmp_path,
             "message": answer["sources"][0]["message"],
             "progress": "",
             "complete": True,
+            "cut": None,
         }
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
@@ -96,12 +97,15 @@ def list_output(
 ) -> int:
     """Print a list command's answer, as a table or `--json`; 1 when it is not the whole answer.
 
-    The JSON is `{"sources": [{"name", "kind", "state", "message", "progress", "complete"}],
-    "items": [...]}`, so a script can tell an empty answer from an unknown one. Every source of
-    the kind that failed or had not finished loading is named on stderr, and the exit code is 1.
+    The JSON is `{"sources": [{"name", "kind", "state", "message", "progress", "complete",
+    "cut"}], "items": [...]}`, so a script can tell an empty answer from an unknown one. Every
+    source of the kind that failed or had not finished loading is named on stderr, and the exit
+    code is 1. A source whose answer a cap of the config cut down (`max_alerts`) is named on
+    stderr too, with how many it left out and the setting to raise, and has a `cut` object.
     """
     coverage = snapshot.coverage(capability)
     missing = {s.name for s in coverage.missing}
+    cuts = cut_by_source(snapshot, capability)
     if getattr(args, "json", False):
         sources = [
             {
@@ -111,6 +115,7 @@ def list_output(
                 "message": s.message,
                 "progress": s.progress,
                 "complete": s.name not in missing,
+                "cut": cuts.get(s.name),
             }
             for s in coverage.sources
         ]
@@ -122,9 +127,18 @@ def list_output(
         print(inert_json(json.dumps(redact_data(answer), indent=2, ensure_ascii=False)))
     else:
         print_table(header, [row(i) for i in items])
+    for name, cut in cuts.items():
+        left_out = f"{cut['left_out']:,}" if cut["left_out"] is not None else "some"
+        print(
+            printable(
+                f"mlops-tui: {capability} cut: {name} {cut['note']}; {left_out} {capability} left out"
+                f" (raise {cut['setting'] or 'its cap'} in that backend's config to see more)",
+                None,
+            ),
+            file=sys.stderr,
+        )
     if coverage.complete:
         return 0
-    from mlops_tui.core.text import printable
 
     if not coverage.sources:
         print(f"mlops-tui: {capability} unknown: {coverage.describe()}", file=sys.stderr)
@@ -134,6 +148,31 @@ def list_output(
             words += f" (incomplete after --timeout {getattr(args, 'timeout', 60.0):g} s)"
         print(f"mlops-tui: {capability} incomplete: {words}", file=sys.stderr)
     return 1
+
+
+# A backend's note of what its cap left out: "showing 10,000 of 200,000 alerts (cap: max_alerts = 10,000)"
+_CUT_NOTE = re.compile(r"showing ([\d,]+) of ([\d,]+) .*?\(cap: (\w+) = ")
+
+
+def cut_by_source(snapshot: Snapshot, capability: str) -> dict[str, dict[str, Any]]:
+    """Per source of `capability` whose answer its cap cut down: `{"shown", "total", "left_out",
+    "setting", "note"}` (numbers None if the note does not say them)."""
+    names = {s.name for s in snapshot.coverage(capability).sources}
+    cuts: dict[str, dict[str, Any]] = {}
+    for line in snapshot.cut_notes:
+        name, _, note = line.partition(": ")
+        if name not in names or f" {capability} (cap" not in note:
+            continue
+        found = _CUT_NOTE.search(note)
+        shown, total = (int(found[1].replace(",", "")), int(found[2].replace(",", ""))) if found else (None, None)
+        cuts[name] = {
+            "shown": shown,
+            "total": total,
+            "left_out": total - shown if shown is not None and total is not None else None,
+            "setting": found[3] if found else None,
+            "note": note,
+        }
+    return cuts
 
 
 def act(coro: Coroutine[Any, Any, T]) -> T:

@@ -406,6 +406,21 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
 
 
 # -- alerts --------------------------------------------------------------------------------
+_SEVERITIES: dict[str | None, Severity] = {}
+
+
+def alert_severity(alert: Alert) -> Severity:
+    """`alert.severity`, its label parsed once per spelling: a list of 10,000 alerts asks for
+    it in several columns of each measured and drawn row."""
+    label = alert.labels.get("severity")
+    severity = _SEVERITIES.get(label)
+    if severity is None:
+        if len(_SEVERITIES) > 256:  # labels are a backend's text: no unbounded growth
+            _SEVERITIES.clear()
+        severity = _SEVERITIES[label] = Severity.parse(label)
+    return severity
+
+
 def alert_state_text(alert: Alert, snapshot: Snapshot) -> str:
     # one wording for list, detail, Overview and headless output: services/triage.py
     return triage_in(alert, snapshot).text()
@@ -421,14 +436,14 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
     """
 
     def severity_style(a: Alert) -> str:
-        return SEVERITY_STYLE[a.severity]
+        return SEVERITY_STYLE[alert_severity(a)]
 
     columns: list[Column[Alert]] = [
         Column(
             "severity",
             "Severity",
-            (lambda a: a.severity.value) if compact else (lambda a: severity_text(a.severity)),
-            sort_key=lambda a: a.severity.rank,
+            (lambda a: alert_severity(a).value) if compact else (lambda a: severity_text(alert_severity(a))),
+            sort_key=lambda a: alert_severity(a).rank,
             width=8 if compact else 11,
             min_width=8 if compact else 11,
             priority=3 if compact else 0,
@@ -437,8 +452,8 @@ def alert_columns(snapshot: Snapshot, compact: bool = False) -> list[Column[Aler
         Column(
             "name",
             "Alert",
-            (lambda a: f"{a.severity.symbol:>2} {a.name}") if compact else (lambda a: a.name),
-            sort_key=(lambda a: (a.name, a.severity.rank)) if compact else None,
+            (lambda a: f"{alert_severity(a).symbol:>2} {a.name}") if compact else (lambda a: a.name),
+            sort_key=(lambda a: (a.name, alert_severity(a).rank)) if compact else None,
             width=24,
             min_width=12,
             flex=compact,  # in a panel it gives way before the target

@@ -90,6 +90,6 @@ async def test_the_app_shows_hidden_characters_and_cuts_what_does_not_fit(alertm
 
         await cursor_to(pilot, grid, lambda a: a.name == "HugeAnnotation")
         await pilot.press("enter")
-        await wait_until(lambda: "100,000 characters in all: c copies them whole" in screen(app), pilot=pilot)
+        await wait_until(lambda: "100,000 in all: f shows them whole" in screen(app), pilot=pilot)
         await pilot.press("c")
         await wait_until(lambda: HUGE in (app.clipboard or ""), pilot=pilot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from mlops_tui.services.triage import (
     note_ack_failed,
     triage_in,
 )
-from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_state_text, severity_text
+from mlops_tui.ui.columns import SEVERITY_STYLE, alert_columns, alert_severity, alert_state_text, severity_text
 from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.silence import SilenceDialog
 from mlops_tui.ui.format import ago, local_time, plural
@@ -45,16 +45,23 @@ from mlops_tui.ui.widgets.key_values import KeyValues
 # `b` cycles through these: no groups (sorted by severity), then header lines per group.
 GROUPINGS = ("none", "severity", "model", "deployment")
 NO_GROUP = {"model": "(no model)", "deployment": "(no deployment)"}
-# The detail shows this much of one label or annotation value; `c` copies the whole alert.
-DETAIL_VALUE_LIMIT = 2000
+# The detail shows this much of one annotation value (a label: 300); `f` shows the alert's
+# labels and annotations whole, `c` copies the whole alert. Wrapping is what a long value costs
+# the detail on every visit: 2,000 characters took ~50 ms of each opening.
+DETAIL_VALUE_LIMIT = 500
 
 
 def cut_value(value: object, limit: int = DETAIL_VALUE_LIMIT) -> Text:
-    """A value shown literally, cut at `limit` characters with a note of what was left out."""
+    """A value shown literally, cut at `limit` characters (before it is sanitised or wrapped)
+    with a note of how much was left out and how to see it whole."""
     text = "" if value is None else str(value)
-    shown = literal(text, limit=limit)
+    shown = literal(text, limit=limit)  # the sanitiser cuts first, then escapes what is kept
     if len(text) > limit:
-        shown.append(f"  ({len(text):,} characters in all: c copies them whole)", style="dim italic")
+        more = len(text) - (limit - 1)  # the cut keeps limit - 1 characters and a "…"
+        shown.append(
+            f"  ({more:,} more characters, {len(text):,} in all: f shows them whole, c copies them)",
+            style="dim italic",
+        )
     return shown
 
 
@@ -87,7 +94,19 @@ def order_alerts(alerts: tuple[Alert, ...], grouping: str) -> list[Alert]:
         return sorted(alerts, key=lambda a: (a.model or "~", a.severity.rank, newest_first(a)))
     if grouping == "deployment":
         return sorted(alerts, key=lambda a: (a.deployment or "~", a.severity.rank, newest_first(a)))
-    return sorted(alerts, key=lambda a: (a.severity.rank, newest_first(a)))
+    return by_severity(alerts)
+
+
+def by_severity(alerts: Sequence[Alert]) -> list[Alert]:
+    """Most severe first, newest first within a severity, ties in their own order: what
+    `sorted(alerts, key=lambda a: (a.severity.rank, -a.starts_at.timestamp()))` gives, in a
+    third of its time for 10,000 alerts (two stable sorts of plain numbers, no key tuples, the
+    severity label parsed once per spelling)."""
+    newest = [-a.starts_at.timestamp() for a in alerts]
+    ranks = [alert_severity(a).rank for a in alerts]
+    order = sorted(range(len(alerts)), key=newest.__getitem__)
+    order.sort(key=ranks.__getitem__)  # stable: newest first stays within each severity
+    return [alerts[i] for i in order]
 
 
 def alert_group(grouping: str) -> tuple[Callable[[Alert], str], Callable[[str], Any]] | None:
@@ -351,6 +370,14 @@ def parse_duration(text: str) -> timedelta | None:
     return length if timedelta(0) < length <= MAX_SILENCE else None
 
 
+def firing_count(snapshot: Snapshot) -> int:
+    """len(snapshot.firing_alerts) without sorting 10,000 alerts when nothing sorted them yet."""
+    if "firing_alerts" in snapshot.__dict__:
+        return len(snapshot.firing_alerts)
+    firing = AlertState.FIRING
+    return sum(1 for a in snapshot.alerts if a.state == firing)
+
+
 class AlertsScreen(AlertActionsMixin, BaseScreen):
     VIEW = "alerts"
     BINDINGS = [
@@ -370,6 +397,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         self.show_resolved = False
         self.show_inhibited = True
         self._group: tuple[Callable[[Alert], str], Callable[[str], Any]] | None = None
+        self._ordered: tuple[tuple[Alert, ...], list[Alert]] | None = None
 
     def compose_body(self) -> ComposeResult:
         grid = DataGrid(
@@ -406,9 +434,11 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         if not self.show_inhibited:
             shown = tuple(a for a in alerts if triage_in(a, snapshot).state != Triage.INHIBITED)
             alerts, hidden = shown, len(alerts) - len(shown)
-        grid.set_data(alert_columns(snapshot), order_alerts(alerts, "severity"))
+        if self._ordered is None or self._ordered[0] is not alerts:  # a new state, the same alerts: no sort
+            self._ordered = (alerts, by_severity(alerts))
+        grid.set_data(alert_columns(snapshot), self._ordered[1])
         grid.set_grouping(*(self._group or (None,)))
-        firing = len(snapshot.firing_alerts)
+        firing = firing_count(snapshot)
         grid.border_title = (
             f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other)"
             + (f" grouped by {self.grouping}" if self.grouping != "none" else "")
@@ -457,6 +487,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         Binding("s", "silence", "Silence", id="alert.silence"),
         Binding("u", "expire", "Expire silence / release ack", id="alert.expire"),
         Binding("c", "copy", "Copy md", id="alert.copy"),
+        Binding("f", "full_text", "Full text", id="alert.full_text"),
         Binding("m", "open_model", "Open model", id="alert.model"),
         Binding("d", "open_deployment", "Open deployment", id="alert.deployment"),
         Binding("r", "open_run", "Open run", id="alert.run"),
@@ -473,7 +504,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         self.history: AlertHistory | None = None
 
     def on_mount(self) -> None:
-        self.query_one("#alert-history", KeyValues).show([("fired", "loading…")])
+        self._show("alert-history", [("fired", "loading…")])
         self.load_alert_history()
         self.set_interval(30.0, self.load_alert_history)
 
@@ -491,7 +522,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 runtime.hub, recorder.journal if recorder else None, alert, settings.history_days if settings else 7.0
             )
         except Exception as exc:  # said, never a traceback
-            self.query_one("#alert-history", KeyValues).show([("fired", f"history unknown: {exc}")])
+            self._show("alert-history", [("fired", f"history unknown: {exc}")])
             return
         self.history = history
         threshold = settings.flap_threshold if settings else 3
@@ -502,7 +533,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 ("flapping", f"yes: more than {threshold} firings in an hour" if history.flapping(threshold) else "no")
             )
         rows.append(("last ack", history.last_ack_text() if recorder else "no journal"))
-        self.query_one("#alert-history", KeyValues).show(rows)
+        self._show("alert-history", rows)
         self.show_snapshot(self.snapshot)
 
     @property
@@ -538,6 +569,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         alert = next((a for a in snapshot.alerts if a.fingerprint == self.fingerprint), None)
         if alert is None:
+            self.__dict__.pop("_head", None)
             self.query_one("#alert-head", Static).update(Text("This alert is no longer reported (resolved?)"))
             return
         head = Text()
@@ -548,24 +580,28 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         if alert.summary:
             head.append("\n")
             head.append_text(cut_value(alert.summary, 1000))
-        self.query_one("#alert-head", Static).update(head)
-        self.query_one("#alert-info", KeyValues).show(
+        if head != self.__dict__.get("_head"):  # a poll that changed nothing redraws nothing
+            self.__dict__["_head"] = head
+            self.query_one("#alert-head", Static).update(head)
+        self._show(
+            "alert-info",
             [
                 ("started", f"{local_time(alert.starts_at)} ({ago(alert.starts_at)})"),
                 ("fingerprint", alert.fingerprint),
                 ("runbook (o)", cut_value(alert.runbook_url or "-", 500)),
                 ("generator", cut_value(alert.generator_url or "-", 500)),
                 ("backend", alert.backend),
-            ]
+            ],
         )
-        self.query_one("#alert-ownership", KeyValues).show(ownership_rows(alert, snapshot))
+        self._show("alert-ownership", ownership_rows(alert, snapshot))
         run_id = self._run_id(snapshot, alert)
-        self.query_one("#alert-related", KeyValues).show(
+        self._show(
+            "alert-related",
             [
                 ("model", alert.model or "-"),
                 ("deployment", alert.deployment or "-"),
                 ("run", snapshot.runs_by_id[run_id].name if run_id else "-"),
-            ]
+            ],
         )
         events = what_changed(snapshot, alert.model, alert.deployment, before=alert.starts_at)
         if self.history is not None:  # earlier firings of this alert, once its history is in
@@ -574,15 +610,19 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
                 key=lambda e: e.time,
                 reverse=True,
             )
-        self.query_one("#alert-timeline", KeyValues).show(
-            [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events]
-        )
-        self.query_one("#alert-labels", KeyValues).show(
-            (visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())
-        )
-        self.query_one("#alert-annotations", KeyValues).show(
-            (visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())
-        )
+        self._show("alert-timeline", [(f"{local_time(e.time)} {e.kind.value}", e.text) for e in events])
+        self._show("alert-labels", [(visible(k, 200), cut_value(v, 300)) for k, v in sorted(alert.labels.items())])
+        self._show("alert-annotations", [(visible(k, 200), cut_value(v)) for k, v in sorted(alert.annotations.items())])
+
+    def _show(self, widget_id: str, rows: Iterable[tuple[str, object]]) -> None:
+        """`KeyValues.show`, skipped when the rows are the ones shown: each poll (and the
+        history's arrival) would otherwise lay out and wrap every table of the detail again."""
+        rows = list(rows)
+        shown: dict[str, list[tuple[str, object]]] = self.__dict__.setdefault("_shown_rows", {})
+        if shown.get(widget_id) == rows:
+            return
+        shown[widget_id] = rows
+        self.query_one(f"#{widget_id}", KeyValues).show(rows)
 
     @staticmethod
     def _run_id(snapshot: Snapshot, alert: Alert) -> str:
@@ -601,6 +641,13 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         if version is None or version.run_id not in snapshot.runs_by_id:
             return ""
         return version.run_id
+
+    def action_full_text(self) -> None:
+        """`f`: the labels and annotations whole, in a scrollable view (the detail cuts them)."""
+        from mlops_tui.ui.screens.alert_text import AlertTextScreen
+
+        if self.alert is not None and self.app.screen is self:
+            self.app.push_screen(AlertTextScreen(self.fingerprint))
 
     def action_open_model(self) -> None:
         alert = self.alert
