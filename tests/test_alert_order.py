@@ -38,3 +38,16 @@ def test_the_fast_order_is_the_tuple_key_order():
 
 def test_no_alerts_no_order():
     assert by_severity(()) == []
+
+
+def test_the_overview_and_the_alerts_view_order_firing_alerts_alike():
+    from mlops_tui.domain import AlertState
+    from mlops_tui.services.snapshot import Snapshot
+
+    given = tuple(
+        a.model_copy(update={"state": AlertState.SUPPRESSED}) if i % 3 == 0 else a
+        for i, a in enumerate(alerts(600, 11))
+    )
+    firing = [a for a in given if a.state == AlertState.FIRING]
+    expected = sorted(firing, key=lambda a: (a.severity.rank, -a.starts_at.timestamp()))
+    assert [a.fingerprint for a in Snapshot(alerts=given).firing_alerts] == [a.fingerprint for a in expected]
