@@ -123,6 +123,7 @@ def test_backends_shows_options_and_survives_a_broken_kind(capsys, monkeypatch):
     assert "capabilities: registry, runs" in stub
     assert [line.split() for line in stub.splitlines() if line.startswith("    ")] == [
         ["timeout_seconds", "float", "default", "10.0"],
+        ["max_response_mb", "float", "default", "16.0"],
         ["url", "str", "required"],
         ["verify_tls", "bool", "default", "true"],
     ]

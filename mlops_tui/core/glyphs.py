@@ -62,6 +62,7 @@ GROUP_FOLDED = "►"
 HERE = "◄"  # this row: the version whose detail is open, in its alias history
 CRUMB = "›"
 SEPARATOR = "│"
+RULE = "─"  # a heading drawn as a line: ── Labels ──
 BARS = "▁▂▃▄▅▆▇█"  # sparklines, lowest to highest
 FIRED = "█"  # an alert's history strip: it fired in that slice (· it did not)
 CHART_MARKERS = ("●", "■", "▲", "♦", "+", "×", "*", "○")  # one per compared column

@@ -16,6 +16,7 @@ from textual.widgets import Log
 
 from mlops_tui.domain import Alert
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.screens.base import BaseScreen
 
@@ -24,13 +25,13 @@ def alert_text_lines(alert: Alert) -> list[str]:
     """Every annotation, then every label, whole: a heading line each, then its value's lines."""
     lines: list[str] = []
     for title, values in (("Annotations", alert.annotations), ("Labels", alert.labels)):
-        lines.append(f"── {title} ──")
+        lines.append(f"{glyphs.RULE * 2} {title} {glyphs.RULE * 2}")
         for key, value in sorted(values.items()):
             lines.append(f"{visible(key, 200)}:")
             lines += [f"  {visible(line)}" for line in str(value).split("\n")]
         lines.append("")
     if alert.generator_url:
-        lines += ["── Source ──", f"  {visible(alert.generator_url)}"]
+        lines += [f"{glyphs.RULE * 2} Source {glyphs.RULE * 2}", f"  {visible(alert.generator_url)}"]
     return lines
 
 

@@ -212,10 +212,14 @@ class HelpScreen(ModalScreen[None]):
         self.shared = shared_rows()
         # this screen's keys as they are now, less the shared ones that work here as everywhere
         # (a shared key that is dimmed here stays, with why)
+        self.rows = self.unshared(binding_rows(under))
+
+    def unshared(self, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """`rows` less the keys that do there what the shared keys do everywhere (listed once)."""
         shared = {(key, does) for keys, does in self.shared for key in keys.split()}
-        self.rows = [
+        return [
             (" ".join(left), does)
-            for keys, does in binding_rows(under)
+            for keys, does in rows
             if (left := [key for key in keys.split() if (key, does) not in shared])
         ]
 
@@ -226,7 +230,7 @@ class HelpScreen(ModalScreen[None]):
         for cls in all_screens():
             if cls is type(self._under):
                 continue
-            rows = declared_rows(cls)
+            rows = self.unshared(declared_rows(cls))
             if rows or heading(cls) in _VIEW_LABEL.values():
                 found.append((heading(cls), rows or [("", NO_KEYS_OF_ITS_OWN)]))
         return [
