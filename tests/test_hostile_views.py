@@ -37,6 +37,7 @@ from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.screens.alerts import AlertsScreen
+from tests.conftest import wait_until
 from tests.helpers import screen_text, wait_for_data
 
 SIZE = (160, 48)
@@ -189,10 +190,8 @@ async def walk(app: MlopsApp, opened: list[str]) -> None:
 
         async def dialog(key: str, name: str) -> None:
             await pilot.press(key)
-            for _ in range(100):  # the approval dialog first reads the alias holder (a worker)
-                if type(app.screen).__name__ == name:
-                    break
-                await pilot.pause(0.05)
+            # the approval dialog first reads the alias holder (a worker)
+            await wait_until(lambda: type(app.screen).__name__ == name, timeout=5, pilot=pilot)
             opened.append(type(app.screen).__name__)
             await press("escape")
 
