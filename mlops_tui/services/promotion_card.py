@@ -85,11 +85,30 @@ def signature_checks(card: ApprovalCard, rules: PolicyRules) -> list[CheckResult
     return [CheckResult(SIGNATURE_CHECK, False, detail)]
 
 
+def sides(card: ApprovalCard) -> list[CardSide]:
+    """The candidate, then the holder when a version holds the target."""
+    return [card.candidate] + ([card.holder] if card.holder else [])
+
+
+def run_words(card: VersionCard) -> str:
+    return f"run {card.run_id}" if card.run_id else "no source run"
+
+
+def datasets_words(card: VersionCard) -> tuple[str, str]:
+    """What a version's dataset inputs are, in words, and how sure that is: "unknown" when they
+    could not be read, "none" when none were logged, "" when they are listed."""
+    if card.datasets is None:
+        return f"datasets unknown ({card.datasets_note})", "unknown"
+    if not card.datasets:
+        return "no dataset inputs logged", "none"
+    return "datasets " + ", ".join(d.label() for d in card.datasets), ""
+
+
 def card_lines(card: ApprovalCard, target: str) -> list[str]:
     """The card as plain lines for headless output: each side's signature, source run and
     dataset inputs (the TUI's dialog draws the same facts as tables)."""
     lines = []
-    for side in [card.candidate] + ([card.holder] if card.holder else []):
+    for side in sides(card):
         who = f"{'candidate' if side is card.candidate else target} v{side.version}"
         c = side.card
         if c is None:
@@ -101,12 +120,5 @@ def card_lines(card: ApprovalCard, target: str) -> list[str]:
             inputs = ", ".join(c.signature.inputs) or "(none)"
             outputs = ", ".join(c.signature.outputs) or "(none)"
             lines.append(f"{who}: inputs {inputs}; outputs {outputs}")
-        run = f"run {c.run_id}" if c.run_id else "no source run"
-        if c.datasets is None:
-            data = f"datasets unknown ({c.datasets_note})"
-        elif not c.datasets:
-            data = "no dataset inputs logged"
-        else:
-            data = "datasets " + ", ".join(d.label() for d in c.datasets)
-        lines.append(f"{' ' * len(who)}  {run}; {data}")
+        lines.append(f"{' ' * len(who)}  {run_words(c)}; {datasets_words(c)[0]}")
     return lines

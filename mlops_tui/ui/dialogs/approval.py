@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from mlops_tui.domain import Deployment, PromotionRequest
 from mlops_tui.services.policy import CheckResult, MetricComparison
-from mlops_tui.services.promotion_card import ApprovalCard, signature_note
+from mlops_tui.services.promotion_card import ApprovalCard, datasets_words, run_words, sides, signature_note
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, number, plural
 from mlops_tui.ui.literal import visible
@@ -80,15 +80,15 @@ def signature_table(card: ApprovalCard | None, request: PromotionRequest) -> Tab
     """Inputs and outputs of the candidate's logged signature beside the holder's."""
     if card is None:
         return Text("signature unknown: not read", style="dim")
-    sides = [card.candidate] + ([card.holder] if card.holder else [])
+    shown = sides(card)
     table = Table(box=None, expand=True, header_style="bold")
     table.add_column("")
-    for side in sides:
+    for side in shown:
         who = "candidate" if side is card.candidate else f"{visible(request.target)}"
         table.add_column(f"{who} v{visible(side.version)}")
     for part in ("inputs", "outputs"):
         cells = []
-        for side in sides:
+        for side in shown:
             sig = side.card.signature if side.card else None
             cells.append(Text("\n".join(visible(c) for c in getattr(sig, part)) or "(none)") if sig else Text("?"))
         table.add_row(part, *cells)
@@ -96,7 +96,7 @@ def signature_table(card: ApprovalCard | None, request: PromotionRequest) -> Tab
         "",
         *(
             Text(visible(signature_note(side)), style="yellow" if not (side.card and side.card.signature) else "dim")
-            for side in sides
+            for side in shown
         ),
     )
     return table
@@ -107,20 +107,16 @@ def data_text(card: ApprovalCard | None, request: PromotionRequest) -> Text:
     if card is None:
         return Text("source runs and datasets unknown: not read", style="dim")
     text = Text()
-    for side in [card.candidate] + ([card.holder] if card.holder else []):
+    for side in sides(card):
         who = "candidate" if side is card.candidate else visible(request.target)
         text.append(f"{who} v{visible(side.version)}: ", style="bold")
         c = side.card
         if c is None:
             text.append(f"unknown ({visible(side.error)})\n", style="yellow")
             continue
-        text.append(f"run {visible(c.run_id)}" if c.run_id else "no source run")
-        if c.datasets is None:
-            text.append(f"; datasets unknown ({visible(c.datasets_note)})\n", style="yellow")
-        elif not c.datasets:
-            text.append("; no dataset inputs logged\n", style="dim")
-        else:
-            text.append("; datasets " + ", ".join(visible(d.label()) for d in c.datasets) + "\n")
+        text.append(visible(run_words(c)))
+        words, tone = datasets_words(c)
+        text.append(f"; {visible(words)}\n", style={"unknown": "yellow", "none": "dim"}.get(tone, ""))
     return text
 
 
