@@ -23,7 +23,7 @@ from mlops_tui.domain import (
     Severity,
 )
 from mlops_tui.services.metric_order import metric_order
-from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.snapshot import Snapshot, alert_severity
 from mlops_tui.services.triage import triage_in
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.format import ago, duration, local_time, number, sparkline
@@ -406,21 +406,6 @@ def deployment_columns(snapshot: Snapshot, compact: bool = False) -> list[Column
 
 
 # -- alerts --------------------------------------------------------------------------------
-_SEVERITIES: dict[str | None, Severity] = {}
-
-
-def alert_severity(alert: Alert) -> Severity:
-    """`alert.severity`, its label parsed once per spelling: a list of 10,000 alerts asks for
-    it in several columns of each measured and drawn row."""
-    label = alert.labels.get("severity")
-    severity = _SEVERITIES.get(label)
-    if severity is None:
-        if len(_SEVERITIES) > 256:  # labels are a backend's text: no unbounded growth
-            _SEVERITIES.clear()
-        severity = _SEVERITIES[label] = Severity.parse(label)
-    return severity
-
-
 def alert_state_text(alert: Alert, snapshot: Snapshot) -> str:
     # one wording for list, detail, Overview and headless output: services/triage.py
     return triage_in(alert, snapshot).text()
