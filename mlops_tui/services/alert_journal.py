@@ -196,19 +196,24 @@ class AlertJournal:
         sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at, id"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [
-            JournalEvent(
-                datetime.fromtimestamp(r[0], UTC),
-                r[1],
-                r[2],
-                r[3],
-                json.loads(r[4]),
-                r[5],
-                r[6],
-                json.loads(r[7]),
+        return [_event(r) for r in rows]
+
+    def last_appeared(self, fingerprints: Iterable[str]) -> dict[str, JournalEvent]:
+        """The newest "alert appeared" event of each of `fingerprints`: read by fingerprint, not
+        every appearance in the journal (up to max_rows of them, parsed while holding the GIL)."""
+        wanted = sorted(set(fingerprints))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):  # SQLite's older bound on one statement's variables
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            sql = (
+                "SELECT at, kind, fingerprint, alertname, labels, silence_id, actor, detail FROM events"
+                f" WHERE id IN (SELECT MAX(id) FROM events WHERE kind = ? AND fingerprint IN ({marks})"
+                " GROUP BY fingerprint)"
             )
-            for r in rows
-        ]
+            with self._lock:
+                rows.extend(self._db.execute(sql, (APPEARED, *chunk)).fetchall())
+        return {r[2]: _event(r) for r in rows}
 
     def open_fingerprints(self) -> set[str]:
         """Alerts whose last journal entry says they appeared (not yet resolved)."""
@@ -260,6 +265,20 @@ class AlertJournal:
             and all(labels.get(k) == v for k, v in ((e.detail or {}).get("equal") or {}).items())
         ]
         return acks[-1] if acks else None
+
+
+def _event(row: Sequence[Any]) -> JournalEvent:
+    """One `events` row (at, kind, fingerprint, alertname, labels, silence_id, actor, detail)."""
+    return JournalEvent(
+        datetime.fromtimestamp(row[0], UTC),
+        row[1],
+        row[2],
+        row[3],
+        json.loads(row[4]),
+        row[5],
+        row[6],
+        json.loads(row[7]),
+    )
 
 
 # -- what changed between two snapshots ----------------------------------------------------------
@@ -314,12 +333,8 @@ class JournalRecorder(BackgroundJob):
         # only when every backend was read in full: a missing alert of a failed one, or one
         # beyond a backend's cap (snap.cut_notes), is unknown, not resolved
         if gone_fps and not snap.cut_notes and all(s.state in _READ for s in snap.statuses):
-            last = {
-                e.fingerprint: e
-                for e in self.journal.events(kinds=(APPEARED,))
-                if e.fingerprint in open_fps - active.keys()
-            }
-            for fp in open_fps - active.keys():
+            last = self.journal.last_appeared(gone_fps)
+            for fp in gone_fps:
                 prior = last.get(fp)
                 gone = Alert(fingerprint=fp, labels=(prior.labels or {}) if prior else {}, starts_at=now)
                 self.journal.record(RESOLVED, at=now, alert=gone)

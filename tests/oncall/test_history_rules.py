@@ -148,6 +148,33 @@ def test_the_journal_records_firings_and_acks_and_survives_a_restart(tmp_path):
     reopened.close()
 
 
+def test_a_resolution_is_journalled_with_the_labels_of_that_alerts_last_appearance(tmp_path):
+    """Among 1,200 other alerts' appearances (more than one query's worth of fingerprints),
+    each alert that resolves carries the labels it last appeared with."""
+    journal = AlertJournal(tmp_path / "j.sqlite3")
+    now = datetime.now(UTC)
+    others = [
+        Alert(fingerprint=f"o{k}", labels={"alertname": "Other", "k": str(k)}, starts_at=now, backend="am")
+        for k in range(1_200)
+    ]
+    first = Alert(fingerprint="f1", labels={"alertname": "Down", "v": "old"}, starts_at=now, backend="am")
+    relabelled = first.model_copy(update={"labels": {"alertname": "Down", "v": "new"}})
+    journal.record("alert appeared", at=now - timedelta(minutes=9), alert=first)
+    journal.record("alert resolved", at=now - timedelta(minutes=8), alert=first)
+    journal.record("alert appeared", at=now - timedelta(minutes=7), alert=relabelled)
+    hub = SimpleNamespace(snapshot=snap(1, [relabelled, *others]))
+    recorder = JournalRecorder(hub, journal)
+    recorder.step()
+    hub.snapshot = snap(2, others[600:])  # f1 and the first 600 others resolve
+    recorder.step()
+    resolved = {e.fingerprint: e.labels for e in journal.events(kinds=("alert resolved",), since=now)}
+    assert len(resolved) == 601
+    assert resolved["f1"] == {"alertname": "Down", "v": "new"}
+    assert resolved["o599"] == {"alertname": "Other", "k": "599"}
+    assert journal.last_appeared(["o1", "nowhere"]).keys() == {"o1"}
+    journal.close()
+
+
 def test_the_journal_is_bounded_by_age_and_rows(tmp_path):
     journal = AlertJournal(tmp_path / "j.sqlite3", max_age=timedelta(days=30), max_rows=5)
     now = datetime.now(UTC)
