@@ -7,12 +7,14 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -90,6 +92,8 @@ class MlopsApp(App[None]):
         # SnapshotReady for it is in the queue (at most one is: see _from_hub).
         self._handoff_lock = threading.Lock()
         self._handoff: Snapshot | None = None
+        self._switching_mode = False  # inside switch_mode: see delay_update
+        self._held_paints: list[AbstractContextManager[None]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(
@@ -190,7 +194,7 @@ class MlopsApp(App[None]):
         screen = self.screen
         if isinstance(screen, BaseScreen):
             try:
-                screen.show_snapshot(snapshot)
+                screen.present(snapshot)
                 screen.update_status()
             except Exception as exc:  # a display bug must not take the session down
                 log.exception("showing a snapshot failed")
@@ -206,6 +210,15 @@ class MlopsApp(App[None]):
                 severity="error",
                 markup=False,
             )
+
+    def park_long_lived(self) -> None:
+        """Move what exists now out of the collector's sight (gc.freeze), after freeing the
+        young garbage. Called once each view is first shown: its few tens of thousands of
+        widget, style and cache objects live on, and every full collection over them stalled
+        keys for 60-250 ms, every few seconds. The app re-parks at most once per view."""
+        if gc.isenabled():
+            gc.collect(1)
+            gc.freeze()
 
     def resume_gc(self) -> None:
         """Turn the collector back on once the first data is painted (`mlops-tui` pauses it
@@ -259,6 +272,36 @@ class MlopsApp(App[None]):
             )
             if self.runtime.bell:
                 self.bell()
+
+    # -- view switches ------------------------------------------------------------------------
+    # Textual hides a mode switch by holding every paint for a fixed 50 ms (delay_update), so a
+    # view key could never repaint sooner than that. The hold here ends as soon as the new
+    # screen has handled its ScreenResume (restyled, filled from the snapshot): the first paint
+    # is already the finished view, with no half-styled frame. The timer still ends it at 50 ms
+    # should the screen never say so.
+    def switch_mode(self, mode: str) -> AwaitMount:
+        self._switching_mode = True
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._switching_mode = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switching_mode:
+            super().delay_update(delay)
+            return
+        hold = self.batch_update()  # no paint until it ends
+        hold.__enter__()
+        self._held_paints.append(hold)
+        self.set_timer(delay, self.release_held_paint, name="mode switch hold")
+
+    def release_held_paint(self) -> None:
+        """End one mode switch's paint hold (BaseScreen.on_screen_resume, or its timer)."""
+        if not self._held_paints:
+            return
+        self._held_paints.pop().__exit__(None, None, None)
+        if self.screen_stack:
+            self.screen.refresh()
 
     # -- navigation ---------------------------------------------------------------------------
     # One back stack: the current view's screen stack. A jump pushes the place it opens on top
@@ -362,7 +405,7 @@ class MlopsApp(App[None]):
         new.start(keep_acks=self._start_hub)
         screen = self.screen
         if isinstance(screen, BaseScreen):
-            screen.show_snapshot(self.snapshot)
+            screen.present(self.snapshot)
             screen.update_status()
         self.notify(f"context {name}", markup=False)
 

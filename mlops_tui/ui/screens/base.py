@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,6 +17,7 @@ from textual.worker import Worker
 
 from mlops_tui.services.clipboard import copy_text
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.services.triage import ack_failed_notes, flapping
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.widgets.data_grid import DataGrid
@@ -87,11 +90,39 @@ class BaseScreen(Screen[None]):
 
     # Textual calls the handler of every class in the MRO, so a subclass's on_mount must not
     # call super().on_mount(): that would run this class's twice.
-    def on_screen_resume(self) -> None:
-        """Each time the screen is shown, the first time too (ScreenResume follows the mount)."""
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Each time the screen is shown, the first time too (ScreenResume follows the mount).
+
+        A view shown again is not rebuilt or restyled when nothing it shows changed: that
+        work (a full restyle and a fresh render of every row, 30-50 ms at 160x48) is most of
+        a view key's cost. This handler runs before Textual's own (subclass first), so the
+        event it passes on already says whether to restyle."""
+        looks = (self.app.theme, frozenset(self.app.get_pseudo_classes()), frozenset(self.app.classes))
+        if "_looks_shown" not in self.__dict__ and self.app.screen_stack[:1] == [self]:
+            self.call_after_refresh(self.mlops.park_long_lived)  # a view's list lives as long as the app
+        if self.__dict__.get("_looks_shown") == looks:
+            event.refresh_styles = False  # a new theme restyles anyway (App.switch_mode's CSS check)
+        self.__dict__["_looks_shown"] = looks
         self.show_path()
-        self.show_snapshot(self.snapshot)
+        shown = self.__dict__.get("_presented")
+        now = self.shown_state(self.snapshot)
+        if shown is None or shown[0]() is not self.snapshot or shown[1:] != now[1:]:
+            self.present(self.snapshot)
         self.update_status()
+        # after the rest of this ScreenResume's handlers (Textual's restyle among them)
+        self.call_next(self.mlops.release_held_paint)
+
+    def shown_state(self, snapshot: Snapshot) -> tuple[object, ...]:
+        """What the screen's rows are built from besides its own keys: the snapshot (a weak
+        reference: a view left behind must not keep an old 200,000-alert snapshot alive), the
+        minute (ages) and the triage marks that change without a poll (flapping, a failed ack).
+        Colours need no rebuild: cells take their theme's ink when drawn."""
+        return (weakref.ref(snapshot), int(time.monotonic() // 60), flapping(), ack_failed_notes())
+
+    def present(self, snapshot: Snapshot) -> None:
+        """`show_snapshot`, remembering what it was built from (see on_screen_resume)."""
+        self.__dict__["_presented"] = self.shown_state(snapshot)
+        self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Repaint from `snapshot`; called when this screen is visible and a new one arrives."""

@@ -1,0 +1,115 @@
+"""View keys: the new view is painted as soon as it is ready (not after Textual's fixed 50 ms
+hold), a view shown again shows what changed while it was away, and nothing stale."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mlops_tui.domain import DeploymentHealth
+from mlops_tui.ui.columns import HEALTH_STYLE
+from mlops_tui.ui.messages import SnapshotReady
+from mlops_tui.ui.screens.deployments import DeploymentsScreen
+from mlops_tui.ui.screens.overview import OverviewScreen
+from mlops_tui.ui.widgets.data_grid import DataGrid
+from tests.conftest import wait_until
+from tests.ui.support import SIZE, incident_app, screen, type_text, wait_for_data
+
+
+def deployments_grid(app) -> DataGrid:
+    return app.screen.query_one("#deployments", DataGrid)
+
+
+async def test_a_view_key_paints_the_finished_view_without_waiting_for_the_hold_timer(tmp_path):
+    """Textual holds every paint for 50 ms on a mode switch; here the new screen ends the hold
+    once it has handled ScreenResume. With the timer taken away, the view must still be painted,
+    and its first frame already has its rows."""
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("4")
+        await pilot.press("1")  # both views mounted once
+        await pilot.pause()
+        swallowed: list[str] = []
+        set_timer = app.set_timer
+
+        def no_hold_timer(delay, callback=None, *, name=None, **kw):
+            if name == "mode switch hold":
+                swallowed.append(name)
+                return None
+            return set_timer(delay, callback, name=name, **kw)
+
+        app.set_timer = no_hold_timer  # type: ignore[method-assign]
+        painted: list[tuple[type, int]] = []
+        display = app._display
+
+        def recording_display(screen_, renderable) -> None:
+            display(screen_, renderable)
+            if renderable is not None and screen_ is app.screen:
+                grids = screen_.query("#deployments")
+                painted.append((type(screen_), grids.first(DataGrid).total_rows if grids else -1))
+
+        app._display = recording_display  # type: ignore[method-assign]
+        await pilot.press("4")
+        await wait_until(lambda: any(kind is DeploymentsScreen for kind, _ in painted), pilot=pilot)
+        assert swallowed == ["mode switch hold"]
+        first = next(rows for kind, rows in painted if kind is DeploymentsScreen)
+        assert first == len(app.snapshot.deployments) > 0
+
+
+async def test_a_view_shown_again_shows_the_data_that_changed_while_it_was_away(tmp_path):
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        before = [d.name for d in deployments_grid(app).visible_rows]
+        gone = before[0]
+        await pilot.press("1")
+        await pilot.pause()
+        snap = app.snapshot
+        newer = dataclasses.replace(
+            snap,
+            generation=snap.generation + 1_000,  # newer than any poll of the test's own hub
+            deployments=tuple(d for d in snap.deployments if d.name != gone),
+        )
+        app.post_message(SnapshotReady(newer))
+        await wait_until(lambda: app.snapshot is newer, pilot=pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("4")
+        await pilot.pause()
+        after = [d.name for d in deployments_grid(app).visible_rows]
+        assert gone not in after and len(after) == len(before) - 1
+        assert f"Deployments ({len(before) - 1}," in screen(app)
+        # and shown again with that same snapshot, the list is the one left (cursor kept)
+        grid = deployments_grid(app)
+        await pilot.press("j", "j")
+        row = grid.cursor_row
+        await pilot.press("1", "4")
+        await pilot.pause()
+        assert deployments_grid(app).cursor_row is row
+
+
+async def test_a_theme_chosen_in_another_view_recolours_a_view_on_return(tmp_path):
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.press("colon")
+        await type_text(pilot, "theme oncall-colour-blind")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "oncall-colour-blind"
+        await pilot.press("4")
+        await pilot.pause()
+        grid = deployments_grid(app)
+        healthy = HEALTH_STYLE[DeploymentHealth.HEALTHY]
+        assert healthy == "#56B4E9"
+        styles = {
+            str(segment.style.color.triplet.hex).upper()
+            for y in range(grid.size.height)
+            for segment in grid.render_line(y)
+            if "healthy" in segment.text and segment.style and segment.style.color and segment.style.color.triplet
+        }
+        assert styles == {"#56B4E9"}
