@@ -95,8 +95,13 @@ def footer_bindings_ready(footer: Footer) -> bool:
     return bool(footer._bindings_ready)
 
 
-def footer_key(key: str, key_display: str, description: str, action: str, *, disabled: bool, tooltip: str) -> Widget:
-    """One key of the footer, as Footer.compose makes it (clicking it presses the key)."""
-    return FooterKey(key, key_display, description, action, disabled=disabled, tooltip=tooltip).data_bind(
-        compact=Footer.compact
-    )
+def footer_key(
+    key: str, key_display: str, description: str, action: str, *, disabled: bool, tooltip: str, compact: bool
+) -> Widget:
+    """One key of the footer, as Footer.compose makes it (clicking it presses the key).
+
+    `compact` is the footer's own: FooterKey's default (True) would be drawn once at mount and
+    then flipped by the binding, two restyles of every key, ~30 ms of every screen's first paint."""
+    footer_key = FooterKey(key, key_display, description, action, disabled=disabled, tooltip=tooltip)
+    footer_key.set_reactive(FooterKey.compact, compact)
+    return footer_key.data_bind(compact=Footer.compact)

@@ -351,3 +351,39 @@ def test_every_screen_class_has_a_place_in_the_path():
     ):
         assert issubclass(screen_class, BaseScreen)
         assert "crumb" in vars(screen_class) or screen_class.CRUMB, screen_class
+
+
+async def test_alert_after_alert_each_detail_shows_its_own_alert_and_esc_retraces_both(tmp_path):
+    """The app keeps one alert detail mounted and shows each alert opened in turn on it; an
+    alert opened from a step above a detail gets a detail of its own, so the path holds two."""
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, OverviewScreen)
+        await pilot.press("5")
+        await settle(app, pilot, AlertsScreen)
+        grid = app.screen.focused
+        seen: list[str] = []
+        for _ in range(3):  # one alert after another from the list, each opened in turn
+            alert = await cursor_to(pilot, grid, lambda a: a.deployment and a.fingerprint not in seen)
+            seen.append(alert.fingerprint)
+            await jump(app, pilot, ("enter",), AlertDetailScreen)
+            assert app.screen.fingerprint == alert.fingerprint
+            text = screen(app)
+            assert alert.name in text and alert.deployment in text
+            assert app.screen.query_one("VerticalScroll").scroll_y == 0
+            head = str(app.screen.query_one("#alert-head").render())
+            others = [a for a in app.snapshot.alerts if a.fingerprint in seen[:-1] and a.name != alert.name]
+            assert alert.name in head and not [a.name for a in others if a.name in head]
+            await pilot.press("escape")
+            await wait_until(lambda: app.screen is grid.screen, pilot=pilot)
+        # alert -> its deployment -> an alert there: two details on one path, esc retraces both
+        first = await cursor_to(pilot, grid, lambda a: a.deployment)
+        await jump(app, pilot, ("enter",), AlertDetailScreen)
+        outer = app.screen
+        await jump(app, pilot, ("d",), DeploymentDetailScreen)
+        await pilot.press("tab")
+        await jump(app, pilot, ("enter",), AlertDetailScreen)
+        assert app.screen is not outer and len(app.screen_stack) == 4
+        await pilot.press("escape", "escape")
+        await wait_until(lambda: app.screen is outer, pilot=pilot)
+        assert outer.fingerprint == first.fingerprint and first.name in screen(app)

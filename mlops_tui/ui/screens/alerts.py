@@ -496,6 +496,18 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         self.load_alert_history()
         self.set_interval(30.0, self.load_alert_history)
 
+    def show_alert(self, fingerprint: str) -> None:
+        """Show another alert on this already mounted detail (the app keeps one: see
+        MlopsApp.open_alert), filled before it is shown again so no frame has the last one."""
+        self.fingerprint = fingerprint
+        self.history = None
+        for memo in ("_presented", "_head", "_shown_rows"):
+            self.__dict__.pop(memo, None)
+        self._show("alert-history", [("fired", "loading…")])
+        self.present(self.snapshot)
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+        self.load_alert_history()
+
     @work(exclusive=True, group="alert-history", exit_on_error=False)
     async def load_alert_history(self) -> None:
         """Prometheus ALERTS and the journal, off the UI thread (services/alert_history.py)."""

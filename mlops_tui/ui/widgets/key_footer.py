@@ -99,7 +99,9 @@ class KeyFooter(Footer):
         entries = {binding.action: (binding, enabled, tooltip) for binding, enabled, tooltip in self._entries()}
         for display, description, action, enabled, tooltip in self.shown_keys():
             binding = entries[action][0]
-            yield footer_key(binding.key, display, description, action, disabled=not enabled, tooltip=tooltip)
+            yield footer_key(
+                binding.key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
+            )
 
     async def _rebuild_if_changed(self) -> None:
         self._check_pending = False
