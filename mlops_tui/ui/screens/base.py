@@ -104,13 +104,24 @@ class BaseScreen(Screen[None]):
             event.refresh_styles = False  # a new theme restyles anyway (App.switch_mode's CSS check)
         self.__dict__["_looks_shown"] = looks
         self.show_path()
-        shown = self.__dict__.get("_presented")
-        now = self.shown_state(self.snapshot)
-        if shown is None or shown[0]() is not self.snapshot or shown[1:] != now[1:]:
-            self.present(self.snapshot)
+        if self.__dict__.get("_presented") is None:
+            self.present(self.snapshot)  # the first time: there is nothing else to show
+        elif self._behind():
+            # Shown as it was left first (the key is answered in one frame), then brought up
+            # to the newest snapshot in the next one, as if a poll had landed just then.
+            self.call_after_refresh(self._catch_up)
         self.update_status()
         # after the rest of this ScreenResume's handlers (Textual's restyle among them)
         self.call_next(self.mlops.release_held_paint)
+
+    def _behind(self) -> bool:
+        """Whether the rows were built from something other than what they would be now."""
+        shown = self.__dict__.get("_presented")
+        return shown is None or shown[0]() is not self.snapshot or shown[1:] != self.shown_state(self.snapshot)[1:]
+
+    def _catch_up(self) -> None:
+        if self.is_current and self._behind():
+            self.present(self.snapshot)
 
     def shown_state(self, snapshot: Snapshot) -> tuple[object, ...]:
         """What the screen's rows are built from besides its own keys: the snapshot (a weak
