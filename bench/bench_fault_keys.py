@@ -194,8 +194,15 @@ async def press_all(app: MlopsApp, pilot, rounds: int, clock: str) -> tuple[list
     for _ in range(rounds):
         for key, mode in KEYS:
             if paint is not None:
-                took.append((key, await paint.time_key(key, lambda mode=mode: app.current_mode == mode)))
-                fresh.append(await paint.then(lambda: up_to_date(app)))
+                took.append(
+                    (
+                        key,
+                        await paint.time_key(
+                            key, lambda mode=mode: app.current_mode == mode, settled=lambda: up_to_date(app)
+                        ),
+                    )
+                )
+                fresh.append(await paint.then())
                 await asyncio.sleep(0.05)  # let the new view settle (its first data), as a person would
             else:
                 started = time.perf_counter()

@@ -57,38 +57,49 @@ class PaintClock:
     def __init__(self, app: MlopsApp) -> None:
         self.app = app
         self.predicate: Callable[[], bool] | None = None
+        self.settled: Callable[[], bool] | None = None
         self.painted = asyncio.Event()
-        self.at = 0.0
+        self.settled_paint = asyncio.Event()
+        self.at = self.settled_at = self.started = 0.0
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if isinstance(renderable, CompositorUpdate):
                 renderable.render_segments(app.console)
-            if self.predicate is not None and renderable is not None and self.predicate():
+            if renderable is None:
+                return
+            if self.predicate is not None and self.predicate():
                 self.at = time.perf_counter()
                 self.predicate = None
                 self.painted.set()
+            if self.predicate is None and self.settled is not None and self.settled():
+                self.settled_at = time.perf_counter()
+                self.settled = None
+                self.settled_paint.set()
 
         app._display = display  # type: ignore[method-assign]
 
-    async def time_key(self, key: str, effect: Callable[[], bool], within: float = 30.0) -> float:
+    async def time_key(
+        self, key: str, effect: Callable[[], bool], within: float = 30.0, settled: Callable[[], bool] | None = None
+    ) -> float:
+        """Seconds from the key event to the first paint after which `effect` holds. With
+        `settled`, `then()` gives the time to the first paint (that one or a later one) after
+        which `settled` holds too."""
         self.painted.clear()
+        self.settled_paint.clear()
         self.predicate = effect
-        started = time.perf_counter()
+        self.settled = settled
+        self.started = time.perf_counter()
         self.app.post_message(events.Key(key, key))  # what the driver's input thread posts
         await asyncio.wait_for(self.painted.wait(), within)
-        self.started = started
-        return self.at - started
-
-    async def then(self, effect: Callable[[], bool], within: float = 30.0) -> float:
-        """After time_key: the time from that key to the first paint after which `effect` holds
-        (the same paint when it already held then)."""
-        if not effect():
-            self.painted.clear()
-            self.predicate = effect
-            await asyncio.wait_for(self.painted.wait(), within)
         return self.at - self.started
+
+    async def then(self, within: float = 30.0) -> float:
+        """After time_key(..., settled=...): seconds from that key to the first paint after
+        which `settled` held."""
+        await asyncio.wait_for(self.settled_paint.wait(), within)
+        return self.settled_at - self.started
 
 
 def up_to_date(app: MlopsApp) -> bool:
@@ -114,12 +125,14 @@ async def one_round(tmp: Path, passes: int) -> tuple[dict[str, float], dict[str,
         clock = PaintClock.of(app)
         for n in range(passes + 1):
             for key, mode in KEYS:
-                took = await clock.time_key(key, lambda mode=mode: app.current_mode == mode)
+                took = await clock.time_key(
+                    key, lambda mode=mode: app.current_mode == mode, settled=lambda: up_to_date(app)
+                )
                 if n == 0:
                     first[key] = took
                 else:
                     again[key].append(took)
-                    fresh[key].append(await clock.then(lambda: up_to_date(app)))
+                    fresh[key].append(await clock.then())
                 await asyncio.sleep(0.05)  # the new view settles, as between a person's keys
         hung = app.snapshot.status_of("hung").state.value
         if hung != "pending":

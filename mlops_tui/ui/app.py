@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -23,6 +24,7 @@ from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.commands import VIEW_ALIASES, ViewCommands, find
+from mlops_tui.ui.idle_gc import IdleCollector
 from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
@@ -97,6 +99,7 @@ class MlopsApp(App[None]):
         self._held_paints: list[AbstractContextManager[None]] = []
         self._alert_detail: Any = None  # the one mounted alert detail (see open_alert)
         self._alert_detail_in_use = False
+        self.idle_gc = IdleCollector()
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(
@@ -142,6 +145,7 @@ class MlopsApp(App[None]):
         if hub.snapshot.generation > self.snapshot.generation:
             self._from_hub(hub.snapshot)  # published before the app listened
         self.set_interval(1.0, self._tick)
+        self.idle_gc.start()
         if not gc.isenabled():
             self.set_timer(GC_PAUSE_LIMIT, self.resume_gc)
             if self.snapshot.generation:  # the data came before the app: it is in this frame
@@ -157,8 +161,14 @@ class MlopsApp(App[None]):
         remember_theme(name, self.runtime.theme)
 
     def on_unmount(self) -> None:
+        self.idle_gc.stop()
         self.runtime.hub.on_snapshot = None
         self.runtime.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.idle_gc.input_seen()  # full collections wait for a quiet second (ui/idle_gc.py)
+        await super().on_event(event)
 
     def _from_hub(self, snapshot: Snapshot) -> None:
         """Called on a hub thread (post_message is thread-safe). Polls that end while the UI
@@ -238,6 +248,7 @@ class MlopsApp(App[None]):
             return
         if isinstance(screen, BaseScreen) and screen.is_attached:
             screen.update_status()
+        self.idle_gc.tick()
 
     def _notify_new_critical(self, snapshot: Snapshot) -> None:
         """Notify about critical alerts new to this session, never about ones seen before.
