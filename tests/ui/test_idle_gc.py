@@ -6,7 +6,7 @@ import gc
 import time
 import weakref
 
-from mlops_tui.ui.idle_gc import NEVER, IdleCollector
+from mlops_tui.ui.idle_gc import IdleCollector
 
 
 class Node:
@@ -14,11 +14,11 @@ class Node:
 
 
 def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_keys():
+    """(CPython's automatic full collections stay on; this adds collections when the user is
+    not typing, so that fewer of them land on a key.)"""
     collector = IdleCollector(every=0.0, quiet=0.2, at_most=60.0)
-    before = gc.get_threshold()
     collector.start()
     try:
-        assert gc.get_threshold()[2] == NEVER  # no automatic full collection while the app runs
         node = Node()
         node.me = node
         ref = weakref.ref(node)
@@ -32,7 +32,7 @@ def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_
         assert collector.tick() and ref() is None
     finally:
         collector.stop()
-    assert gc.get_threshold() == before
+    assert not collector.tick()  # stopped with the app
 
 
 def test_keys_without_a_pause_still_get_a_collection_after_at_most():
