@@ -1,14 +1,17 @@
-"""Full garbage collections at quiet moments, so that few fall in the middle of a keystroke.
+"""Full garbage collections at quiet moments, not in the middle of a keystroke.
 
 CPython runs a full (generation 2) collection whenever enough objects have survived into the
 oldest generation; in this app that is a walk over tens of thousands of snapshot, widget and
 cache objects, 40-250 ms during which no key is answered. The views park what lives as long as
-the app out of its sight (gc.freeze, see MlopsApp.park_long_lived). What remains is collected
-here as well, once a second has passed with no key or click, at most every `every` seconds:
-each such collection resets CPython's count towards the next automatic one, so that one
-rarely comes while keys are pressed. The automatic collections stay on (with them off, a
-200,000-alert storm's garbage waited for the quiet moments and RSS grew by 66 MB over 10
-polls), and `at_most` seconds after the last one a collection runs even while keys come.
+the app out of its sight (gc.freeze, see MlopsApp.park_long_lived); what remains is collected
+here instead. While the app runs, CPython's automatic full collection is off (its threshold
+out of reach; the two younger generations are collected as usual, a few ms each), and one runs
+from the app's one-second tick:
+
+- once a second has passed with no key or click, at most every `every` seconds;
+- whatever the keys, when `backlog` young-generation collections have happened since the last
+  full one (a storm of 200,000 alerts makes ~3 a second: its garbage is not left to pile up,
+  RSS stays flat), or `at_most` seconds have passed.
 """
 
 from __future__ import annotations
@@ -16,32 +19,41 @@ from __future__ import annotations
 import gc
 import time
 
+NEVER = 1_000_000_000  # a generation-2 threshold that is never reached
+
 
 class IdleCollector:
-    def __init__(self, every: float = 10.0, quiet: float = 1.0, at_most: float = 60.0) -> None:
+    def __init__(self, every: float = 10.0, quiet: float = 1.0, at_most: float = 60.0, backlog: int = 40) -> None:
         self.every = every
         self.quiet = quiet
         self.at_most = at_most
+        self.backlog = backlog
         self.last_input = self.last_collect = time.monotonic()
         self.collections = 0
-        self.running = False
+        self._thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
-        self.running = True
+        if self._thresholds is None:
+            self._thresholds = gc.get_threshold()
+            young, middle, _oldest = self._thresholds
+            gc.set_threshold(young, middle, NEVER)
 
     def stop(self) -> None:
-        self.running = False
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
 
     def input_seen(self) -> None:
         self.last_input = time.monotonic()
 
     def tick(self) -> bool:
         """Called about once a second: collect now if it is due; whether it did."""
-        if not self.running or not gc.isenabled():
+        if self._thresholds is None or not gc.isenabled():
             return False
         now = time.monotonic()
         since = now - self.last_collect
-        if since < self.every or (now - self.last_input < self.quiet and since < self.at_most):
+        quiet = now - self.last_input >= self.quiet and since >= self.every
+        if not (quiet or since >= self.at_most or gc.get_count()[2] >= self.backlog):
             return False
         gc.collect()
         self.last_collect = time.monotonic()
