@@ -120,6 +120,24 @@ def wait_for_screen(page: Any, *texts: str, timeout: float = 60.0) -> str:
         raise AssertionError(f"{exc}; the screen was:\n{last[0]}") from None
 
 
+def app_process(server: ServeServer, timeout: float = 10.0) -> tuple[int, list[str]]:
+    """(pid, command line) of the app process a tab started, once it runs the app: right after
+    the fork, before the exec, the child still has the server's own command line (`... serve
+    ...`) and environment."""
+
+    def exec_done() -> tuple[int, list[str]] | None:
+        for pid in server.apps():
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            except OSError:
+                continue
+            if "serve" not in argv:
+                return pid, argv
+        return None
+
+    return wait_for(exec_done, timeout, "no app process started")
+
+
 def children(pid: int) -> list[int]:
     """The live (not zombie) processes whose parent is `pid`, from the process table."""
     found = []

@@ -13,7 +13,7 @@ import pytest
 from mlops_tui.cli import build_parser, main
 from mlops_tui.commands.serve import app_argv
 from tests.serve.conftest import TOKEN, start_server
-from tests.serve.server import ServeServer, alive, wait_for, websocket
+from tests.serve.server import ServeServer, alive, app_process, wait_for, websocket
 
 
 def test_a_non_loopback_address_needs_allow_remote(capsys):
@@ -66,9 +66,8 @@ def test_a_tab_app_process_gets_the_options_and_via_web_but_not_the_token(tmp_pa
         # The page's cookie alone opens the websocket, as the browser does after loading the page.
         with websocket(server.port, "/ws?width=100&height=30", cookie=cookie.split(";")[0]) as (_, head):
             assert head.startswith(b"HTTP/1.1 101")
-            [pid] = wait_for(server.apps, 10, "no app process started")
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-            assert b"--demo" in cmdline and b"--read-only" in cmdline and b"alerts" in cmdline
+            pid, cmdline = app_process(server)
+            assert "--demo" in cmdline and "--read-only" in cmdline and "alerts" in cmdline
             environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
             assert b"MLOPS_TUI_VIA=web" in environ
             assert f"MLOPS_TUI_USER={getpass.getuser()}".encode() in environ  # serve's identity, pinned
@@ -193,8 +192,7 @@ def test_tabs_open_the_config_and_context_serve_was_started_with(tmp_path):
         assert "<title>mlops-tui · staging</title>" in page.text
         with websocket(server.port, "/ws?width=100&height=30", cookie=cookie) as (_, head):
             assert head.startswith(b"HTTP/1.1 101")
-            [pid] = wait_for(server.apps, 10, "no app process started")
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0")
+            _pid, cmdline = app_process(server)
             assert cmdline[cmdline.index("--config") + 1] == str(config)
             assert cmdline[cmdline.index("--context") + 1] == "staging" and "--demo" not in cmdline
     finally:
