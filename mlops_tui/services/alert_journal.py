@@ -192,8 +192,7 @@ class AlertJournal:
         if kinds:
             where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
             args.extend(kinds)
-        sql = "SELECT at, kind, fingerprint, alertname, labels, silence_id, actor, detail FROM events"
-        sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at, id"
+        sql = _SELECT_EVENTS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at, id"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [_event(r) for r in rows]
@@ -206,11 +205,8 @@ class AlertJournal:
         for start in range(0, len(wanted), 500):  # SQLite's older bound on one statement's variables
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            sql = (
-                "SELECT at, kind, fingerprint, alertname, labels, silence_id, actor, detail FROM events"
-                f" WHERE id IN (SELECT MAX(id) FROM events WHERE kind = ? AND fingerprint IN ({marks})"
-                " GROUP BY fingerprint)"
-            )
+            newest = f"SELECT MAX(id) FROM events WHERE kind = ? AND fingerprint IN ({marks}) GROUP BY fingerprint"
+            sql = f"{_SELECT_EVENTS} WHERE id IN ({newest})"
             with self._lock:
                 rows.extend(self._db.execute(sql, (APPEARED, *chunk)).fetchall())
         return {r[2]: _event(r) for r in rows}
@@ -267,8 +263,11 @@ class AlertJournal:
         return acks[-1] if acks else None
 
 
+_SELECT_EVENTS = "SELECT at, kind, fingerprint, alertname, labels, silence_id, actor, detail FROM events"
+
+
 def _event(row: Sequence[Any]) -> JournalEvent:
-    """One `events` row (at, kind, fingerprint, alertname, labels, silence_id, actor, detail)."""
+    """One row of _SELECT_EVENTS."""
     return JournalEvent(
         datetime.fromtimestamp(row[0], UTC),
         row[1],

@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
@@ -30,6 +30,9 @@ from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.themes import register_themes, remember_theme, remembered_theme, with_app_colours
 from mlops_tui.ui.widgets.top_bar import VIEWS
+
+if TYPE_CHECKING:
+    from mlops_tui.ui.screens.alerts import AlertDetailScreen  # imported on first use (see _screen)
 
 VIEW_LABELS = {mode: label for _key, mode, label in VIEWS}
 
@@ -97,7 +100,7 @@ class MlopsApp(App[None]):
         self._handoff: Snapshot | None = None
         self._switching_mode = False  # inside switch_mode: see delay_update
         self._held_paints: list[AbstractContextManager[None]] = []
-        self._alert_detail: Any = None  # the one mounted alert detail (see open_alert)
+        self._alert_detail: AlertDetailScreen | None = None  # the one mounted alert detail (see open_alert)
         self._alert_detail_in_use = False
         self.idle_gc = IdleCollector()
 

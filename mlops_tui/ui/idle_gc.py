@@ -18,17 +18,26 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 NEVER = 1_000_000_000  # a generation-2 threshold that is never reached
 
 
 class IdleCollector:
-    def __init__(self, every: float = 10.0, quiet: float = 1.0, at_most: float = 60.0, backlog: int = 40) -> None:
+    def __init__(
+        self,
+        every: float = 10.0,
+        quiet: float = 1.0,
+        at_most: float = 60.0,
+        backlog: int = 40,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.every = every
         self.quiet = quiet
         self.at_most = at_most
         self.backlog = backlog
-        self.last_input = self.last_collect = time.monotonic()
+        self.clock = clock
+        self.last_input = self.last_collect = clock()
         self.collections = 0
         self._thresholds: tuple[int, int, int] | None = None
 
@@ -44,18 +53,18 @@ class IdleCollector:
             self._thresholds = None
 
     def input_seen(self) -> None:
-        self.last_input = time.monotonic()
+        self.last_input = self.clock()
 
     def tick(self) -> bool:
         """Called about once a second: collect now if it is due; whether it did."""
         if self._thresholds is None or not gc.isenabled():
             return False
-        now = time.monotonic()
+        now = self.clock()
         since = now - self.last_collect
         quiet = now - self.last_input >= self.quiet and since >= self.every
         if not (quiet or since >= self.at_most or gc.get_count()[2] >= self.backlog):
             return False
         gc.collect()
-        self.last_collect = time.monotonic()
+        self.last_collect = self.clock()
         self.collections += 1
         return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import time
 import weakref
 
 from mlops_tui.ui.idle_gc import NEVER, IdleCollector
@@ -11,6 +10,16 @@ from mlops_tui.ui.idle_gc import NEVER, IdleCollector
 
 class Node:
     me: object = None
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def oldest_generation_cycle() -> weakref.ref[Node]:
@@ -27,7 +36,8 @@ def oldest_generation_cycle() -> weakref.ref[Node]:
 
 
 def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_keys():
-    collector = IdleCollector(every=0.0, quiet=0.2, at_most=60.0)
+    clock = Clock()
+    collector = IdleCollector(every=0.0, quiet=0.2, at_most=60.0, clock=clock)
     before = gc.get_threshold()
     collector.start()
     try:
@@ -35,7 +45,7 @@ def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_
         ref = oldest_generation_cycle()
         collector.input_seen()  # a key just now
         assert not collector.tick() and ref() is not None
-        time.sleep(0.25)
+        clock.now += 0.25  # a quarter of a second with no key
         assert collector.tick() and ref() is None
     finally:
         collector.stop()
@@ -43,12 +53,13 @@ def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_
 
 
 def test_keys_without_a_pause_still_get_a_collection_after_at_most():
-    collector = IdleCollector(every=0.0, quiet=10.0, at_most=0.1)
+    clock = Clock()
+    collector = IdleCollector(every=0.0, quiet=10.0, at_most=0.1, clock=clock)
     collector.start()
     try:
         collector.input_seen()
         assert not collector.tick()
-        time.sleep(0.15)
+        clock.now += 0.15
         collector.input_seen()  # still typing
         assert collector.tick()
     finally:

@@ -19,16 +19,29 @@ def deployments_grid(app) -> DataGrid:
     return app.screen.query_one("#deployments", DataGrid)
 
 
+async def show_deployments(app, pilot) -> DataGrid:
+    """Data in and the Deployments view shown (mounted, its rows built): its list."""
+    await wait_for_data(app, pilot)
+    await pilot.press("4")
+    await wait_until(
+        lambda: isinstance(app.screen, DeploymentsScreen) and deployments_grid(app).total_rows, pilot=pilot
+    )
+    return deployments_grid(app)
+
+
+async def back_to_overview(app, pilot) -> None:
+    await pilot.press("1")
+    await wait_until(lambda: isinstance(app.screen, OverviewScreen), pilot=pilot)
+
+
 async def test_a_view_key_paints_the_finished_view_without_waiting_for_the_hold_timer(tmp_path):
     """Textual holds every paint for 50 ms on a mode switch; here the new screen ends the hold
     once it has handled ScreenResume. With the timer taken away, the view must still be painted,
     and its first frame already has its rows."""
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("4")
-        await pilot.press("1")  # both views mounted once
-        await pilot.pause()
+        await show_deployments(app, pilot)
+        await back_to_overview(app, pilot)  # both views mounted once
         swallowed: list[str] = []
         set_timer = app.set_timer
 
@@ -59,13 +72,9 @@ async def test_a_view_key_paints_the_finished_view_without_waiting_for_the_hold_
 async def test_a_view_shown_again_shows_the_data_that_changed_while_it_was_away(tmp_path):
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("4")
-        await pilot.pause()
-        before = [d.name for d in deployments_grid(app).visible_rows]
+        before = [d.name for d in (await show_deployments(app, pilot)).visible_rows]
         gone = before[0]
-        await pilot.press("1")
-        await pilot.pause()
+        await back_to_overview(app, pilot)
         snap = app.snapshot
         newer = dataclasses.replace(
             snap,
@@ -93,10 +102,8 @@ async def test_a_view_shown_again_shows_the_data_that_changed_while_it_was_away(
 async def test_a_theme_chosen_in_another_view_recolours_a_view_on_return(tmp_path):
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("4")
-        await pilot.pause()
-        await pilot.press("1")
+        await show_deployments(app, pilot)
+        await back_to_overview(app, pilot)
         await pilot.press("colon")
         await type_text(pilot, "theme oncall-colour-blind")
         await pilot.press("enter")

@@ -501,7 +501,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         MlopsApp.open_alert), filled before it is shown again so no frame has the last one."""
         self.fingerprint = fingerprint
         self.history = None
-        for memo in ("_presented", "_head", "_shown_rows"):
+        for memo in ("_head", "_shown_rows"):  # this screen's own: the next alert redraws all
             self.__dict__.pop(memo, None)
         self._show("alert-history", [("fired", "loading…")])
         self.present(self.snapshot)

@@ -117,22 +117,23 @@ class BaseScreen(Screen[None]):
     def _behind(self) -> bool:
         """Whether the rows were built from something other than what they would be now."""
         shown = self.__dict__.get("_presented")
-        return shown is None or shown[0]() is not self.snapshot or shown[1:] != self.shown_state(self.snapshot)[1:]
+        return shown is None or shown[0]() is not self.snapshot or shown[1] != self.marks()
 
     def _catch_up(self) -> None:
         if self.is_current and self._behind():
             self.present(self.snapshot)
 
-    def shown_state(self, snapshot: Snapshot) -> tuple[object, ...]:
-        """What the screen's rows are built from besides its own keys: the snapshot (a weak
-        reference: a view left behind must not keep an old 200,000-alert snapshot alive), the
+    def marks(self) -> tuple[object, ...]:
+        """What the screen's rows are built from besides the snapshot and its own keys: the
         minute (ages) and the triage marks that change without a poll (flapping, a failed ack).
         Colours need no rebuild: cells take their theme's ink when drawn."""
-        return (weakref.ref(snapshot), int(time.monotonic() // 60), flapping(), ack_failed_notes())
+        return (int(time.monotonic() // 60), flapping(), ack_failed_notes())
 
     def present(self, snapshot: Snapshot) -> None:
-        """`show_snapshot`, remembering what it was built from (see on_screen_resume)."""
-        self.__dict__["_presented"] = self.shown_state(snapshot)
+        """`show_snapshot`, remembering what it was built from (see on_screen_resume). The
+        snapshot by a weak reference: a view left behind must not keep an old 200,000-alert
+        snapshot alive."""
+        self.__dict__["_presented"] = (weakref.ref(snapshot), self.marks())
         self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
