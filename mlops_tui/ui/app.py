@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
+from mlops_tui.ui import acyclic_caches
 from mlops_tui.ui.commands import VIEW_ALIASES, ViewCommands, find
 from mlops_tui.ui.idle_gc import IdleCollector
 from mlops_tui.ui.messages import SnapshotReady
@@ -103,6 +104,7 @@ class MlopsApp(App[None]):
         self._alert_detail: AlertDetailScreen | None = None  # the one mounted alert detail (see open_alert)
         self._alert_detail_in_use = False
         self.idle_gc = IdleCollector()
+        acyclic_caches.install()  # dropped lines freed at once, not by a full collection
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(

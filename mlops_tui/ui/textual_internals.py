@@ -14,10 +14,11 @@ from types import ModuleType
 from typing import Any, Literal
 
 from textual.app import App
+from textual.cache import LRUCache
 from textual.widget import Widget
 from textual.widgets import Footer, _footer, _toast
 
-Kind = Literal["method", "reactive", "class"]
+Kind = Literal["method", "reactive", "class", "slot"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         used_by="tests/alertmanager/app_support.py via Toast below",
         why="Tests read what each notification says on screen; Textual does not export the toast widget.",
     ),
+    PrivateName(
+        owner=LRUCache,
+        name="_cache",
+        kind="slot",
+        used_by="mlops_tui/ui/acyclic_caches.py (LRUCache.clear) via lru_cache_links()",
+        why=(
+            "LRUCache keeps its entries in a ring of [prev, next, key, value] lists and `clear` "
+            "drops the ring whole: a cycle that only a full collection frees, with every line "
+            "cached in it. Unlinking the ring first needs its links, which only this dict holds."
+        ),
+    ),
 )
 
 FooterKey = _footer.FooterKey
@@ -105,3 +117,8 @@ def footer_key(
     footer_key = FooterKey(key, key_display, description, action, disabled=disabled, tooltip=tooltip)
     footer_key.set_reactive(FooterKey.compact, compact)
     return footer_key.data_bind(compact=Footer.compact)
+
+
+def lru_cache_links(cache: LRUCache[Any, Any]) -> list[list[object]]:
+    """The [prev, next, key, value] links of an LRUCache's ring (see acyclic_caches.py)."""
+    return list(cache._cache.values())

@@ -46,6 +46,8 @@ def test_each_private_name_exists_with_its_kind(entry: PrivateName):
         assert inspect.isfunction(found), f"{_label(entry)} is no longer a method: {found!r}"
     elif entry.kind == "reactive":
         assert isinstance(found, Reactive), f"{_label(entry)} is no longer a reactive: {found!r}"
+    elif entry.kind == "slot":
+        assert inspect.ismemberdescriptor(found), f"{_label(entry)} is no longer a slot: {found!r}"
     else:
         assert inspect.isclass(found), f"{_label(entry)} is no longer a class: {found!r}"
 

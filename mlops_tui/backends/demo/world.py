@@ -81,7 +81,7 @@ class DemoWorld:
         self.drift_model = Drift(seed, backend)
         self.timeline = Timeline(self.registry, self.fleet, self.drift_model, backend)
         self.silence_store = Silences(seed, self.clock, backend)
-        self._cache = BucketCache()
+        self._buckets = BucketCache()
 
     # -- the clock ------------------------------------------------------------------------
     def now_ts(self) -> float:
@@ -158,12 +158,12 @@ class DemoWorld:
     def deployments(self) -> tuple[domain.Deployment, ...]:
         ts = self.now_ts()
         key = (int(ts // METRIC_BUCKET), self.registry.revision)
-        return self._cache.get("deployments", key, lambda: self.fleet.deployments(ts))
+        return self._buckets.get("deployments", key, lambda: self.fleet.deployments(ts))
 
     def health(self) -> tuple[domain.HealthSample, ...]:
         """The last hour of samples (every two minutes) of every deployment, oldest first per deployment."""
         step = int(self.now_ts() // HEALTH_STEP)
-        return self._cache.get("health", step, lambda: self.fleet.health(step))
+        return self._buckets.get("health", step, lambda: self.fleet.health(step))
 
     # -- drift ----------------------------------------------------------------------------
     @property
@@ -177,7 +177,7 @@ class DemoWorld:
     def drift(self) -> tuple[domain.DriftScore, ...]:
         """The last 24 scores (5-minute spacing) of every feature, oldest first per feature."""
         bucket = int(self.now_ts() // DRIFT_STEP)
-        return self._cache.get("drift", bucket, lambda: self.drift_model.latest(bucket))
+        return self._buckets.get("drift", bucket, lambda: self.drift_model.latest(bucket))
 
     # -- alerts and silences ----------------------------------------------------------------
     def alerts(self) -> tuple[domain.Alert, ...]:
@@ -190,7 +190,7 @@ class DemoWorld:
             self.registry.revision,
             self.silence_store.revision,
         )
-        return self._cache.get(
+        return self._buckets.get(
             "alerts",
             key,
             lambda: build_alerts(ts, self.fleet, self.drift_model, self.registry, self.silence_store, self.backend),
@@ -200,7 +200,7 @@ class DemoWorld:
         """Active, pending and recently expired silences."""
         current = self.silence_store.listed(self.now_ts())
         key = (self.silence_store.revision, tuple((silence.id, silence.state) for silence in current))
-        return self._cache.get("silences", key, lambda: tuple(current))
+        return self._buckets.get("silences", key, lambda: tuple(current))
 
     def create_silence(self, silence: domain.Silence) -> str:
         return self.silence_store.create(silence)
@@ -213,7 +213,7 @@ class DemoWorld:
         """What happened in the last 24 simulated hours, oldest first."""
         ts = self.now_ts()
         key = (int(ts // METRIC_BUCKET), self.registry.revision, len(self.registry.events))
-        return self._cache.get("events", key, lambda: self.timeline.events(ts))
+        return self._buckets.get("events", key, lambda: self.timeline.events(ts))
 
 
 __all__ = ["DRIFT_STEP", "EVENT_HORIZON", "DemoWorld", "Incident", "Reading", "fingerprint"]

@@ -1,0 +1,89 @@
+"""Lines a frame no longer needs are freed when dropped, not by a full collection (ui/acyclic_caches.py).
+
+Full collections are what a key waits for under a storm of alerts; the fewer cycles the
+rendering leaves, the shorter they are. These tests keep the collector off while keys are
+pressed, then ask it for everything that only it could have freed.
+"""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.segment import Segment
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+from mlops_tui.ui import acyclic_caches
+from tests.ui.support import SIZE, demo_app, wait_for_data
+
+
+class Line:
+    """A cached value that can be watched with a weak reference."""
+
+
+@contextmanager
+def collector_off() -> Iterator[list[object]]:
+    """Yields a list that, on exit, holds every object only the cyclic collector could free
+    of those made inside the block."""
+    gc.unfreeze()
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    found: list[object] = []
+    try:
+        yield found
+    finally:
+        gc.unfreeze()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            gc.collect()
+            found.extend(gc.garbage)
+            gc.garbage.clear()
+        finally:
+            gc.set_debug(0)
+            if was_enabled:
+                gc.enable()
+
+
+def test_a_cleared_line_cache_frees_its_lines_at_once():
+    acyclic_caches.install()
+    cache: LRUCache[int, Line] = LRUCache(100)
+    lines = [Line() for _ in range(50)]
+    refs = [weakref.ref(line) for line in lines]
+    with collector_off() as garbage:
+        for n, line in enumerate(lines):
+            cache[n] = line
+        assert cache.get(3) is lines[3]  # a hit reorders the ring
+        del lines, line
+        cache.clear()
+        assert [ref for ref in refs if ref() is not None] == []
+    assert garbage == []
+
+
+def test_a_strip_divided_or_cropped_at_its_own_width_frees_with_its_last_reference():
+    acyclic_caches.install()
+    with collector_off() as garbage:
+        strip = Strip([Segment("a line of twenty cel")])
+        assert strip.divide([20]) == [strip]
+        assert strip.crop_extend(0, 20, None) is strip
+        assert strip.crop_extend(5, 20, None).cell_length == 15  # the other answers are Textual's own
+        del strip
+    assert [o for o in garbage if isinstance(o, Strip)] == []
+
+
+async def test_keys_across_the_views_leave_no_rendered_line_for_the_collector(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        for key in "2345612":  # every view once, so the rest are repaints, not first mounts
+            await pilot.press(key)
+            await pilot.pause()
+        with collector_off() as garbage:
+            for key in "5jjjjkk2jjjG3jj4jj5jjg1":
+                await pilot.press(key)
+                await pilot.pause()
+        strips = [o for o in garbage if isinstance(o, Strip)]
+        assert strips == [], f"{len(strips)} rendered lines (of {len(garbage)} objects) waited for a full collection"
