@@ -4,6 +4,9 @@ hold), and a view shown again catches up with what changed while it was away."""
 from __future__ import annotations
 
 import dataclasses
+import re
+
+from textual.widget import Widget
 
 from mlops_tui.domain import DeploymentHealth
 from mlops_tui.ui.columns import HEALTH_STYLE
@@ -12,7 +15,7 @@ from mlops_tui.ui.screens.deployments import DeploymentsScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
-from tests.ui.support import SIZE, incident_app, screen, type_text, wait_for_data
+from tests.ui.support import SIZE, incident_app, poll_now, screen, type_text, wait_for_data
 
 
 def deployments_grid(app) -> DataGrid:
@@ -121,3 +124,29 @@ async def test_a_theme_chosen_in_another_view_recolours_a_view_on_return(tmp_pat
             if "healthy" in segment.text and segment.style and segment.style.color and segment.style.color.triplet
         }
         assert styles == {"#56B4E9"}
+
+
+async def test_the_status_bar_ticking_and_each_poll_repaint_it_without_laying_the_screen_out(tmp_path, monkeypatch):
+    """The status bar's ages change every second and its states on every poll. A layout is the
+    whole screen arranged and painted again (20-35 ms), and a key arriving then waited for it."""
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await show_deployments(app, pilot)
+        await pilot.pause()
+        asked: list[str] = []
+        refresh = Widget.refresh
+
+        def watched(self, *regions, repaint=True, layout=False, recompose=False):
+            if layout or recompose:
+                asked.append(type(self).__name__)
+            return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+        monkeypatch.setattr(Widget, "refresh", watched)
+        for _ in range(2):
+            app._tick()  # the one-second tick: the ages
+            await poll_now(app, pilot)  # a poll: the states
+        await pilot.pause()
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        assert asked == []
+        status = next(line for line in screen(app).splitlines() if "ctx " in line)
+        assert re.search(r"ctx demo\s+user \S+\s+│ ● demo ok (?:\d+s ago|just now)", status), status

@@ -42,6 +42,7 @@ class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
         dock: bottom;
+        width: 100%;
         height: 1;
         background: $panel;
         color: $foreground;
@@ -60,4 +61,7 @@ class StatusBar(Static):
         for status in statuses:
             text.append(f"  {glyphs.SEPARATOR} ", style="dim")
             text.append_text(describe_status(status))
-        self.update(text)
+        # One line the screen's width whatever it says: no layout. A layout is the whole
+        # screen arranged and painted again, 20-35 ms twice a second (each poll and each
+        # tick's ages) that a keystroke arriving then waited for.
+        self.update(text, layout=False)
