@@ -15,10 +15,11 @@ from typing import Any, Literal
 
 from textual.app import App
 from textual.cache import LRUCache
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, _footer, _toast
 
-Kind = Literal["method", "reactive", "class", "slot"]
+Kind = Literal["method", "reactive", "class", "slot", "attribute"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,18 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
             "cached in it. Unlinking the ring first needs its links, which only this dict holds."
         ),
     ),
+    PrivateName(
+        owner=Screen,
+        name="_css_update_count",
+        kind="attribute",
+        used_by="mlops_tui/ui/screens/base.py (BaseScreen.on_screen_resume) via mark_css_current()",
+        why=(
+            "App.switch_mode runs a full refresh_css (every stylesheet re-parsed, the screen laid "
+            "out again: ~40 ms) when the screen's count differs from the app's. A view's first "
+            "visit refreshes the CSS before the view is mounted, so its count is never set and "
+            "its first return paid that refresh again, though the view was styled on mount."
+        ),
+    ),
 )
 
 FooterKey = _footer.FooterKey
@@ -122,3 +135,10 @@ def footer_key(
 def lru_cache_links(cache: LRUCache[Any, Any]) -> list[list[object]]:
     """The [prev, next, key, value] links of an LRUCache's ring (see acyclic_caches.py)."""
     return list(cache._cache.values())
+
+
+def mark_css_current(screen: Screen[Any]) -> None:
+    """Record that `screen`, mounted and styled under the app's current CSS, needs no CSS refresh
+    when shown again (App.switch_mode compares these counts). A theme changed later still
+    refreshes it: that moves the app's count on."""
+    screen._css_update_count = screen.app._css_update_count

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from textual.app import App
 from textual.widget import Widget
 
 from mlops_tui.domain import DeploymentHealth
@@ -14,6 +15,7 @@ from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.deployments import DeploymentsScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
+from mlops_tui.ui.widgets.top_bar import VIEWS
 from tests.conftest import wait_until
 from tests.ui.support import SIZE, incident_app, poll_now, screen, type_text, wait_for_data
 
@@ -150,3 +152,33 @@ async def test_the_status_bar_ticking_and_each_poll_repaint_it_without_laying_th
         assert asked == []
         status = next(line for line in screen(app).splitlines() if "ctx " in line)
         assert re.search(r"ctx demo\s+user \S+\s+│ ● demo ok (?:\d+s ago|just now)", status), status
+
+
+async def test_a_view_shown_again_is_not_restyled_from_a_full_css_refresh(tmp_path, monkeypatch):
+    """A CSS refresh re-parses every stylesheet and lays the screen out again (~40 ms). Each
+    view's first visit needs one; showing it again must not, whichever view was visited last."""
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        for key in "234561":  # every view's first visit: each mounts and styles its view
+            await pilot.press(key)
+            await wait_until(lambda k=key: app.current_mode == VIEWS[int(k) - 1][1], pilot=pilot)
+            await pilot.pause()
+        refreshed: list[str] = []
+        refresh_css = App.refresh_css
+
+        def watched(self, animate=True):
+            refreshed.append(app.current_mode)
+            return refresh_css(self, animate)
+
+        monkeypatch.setattr(App, "refresh_css", watched)
+        for key in "623451":
+            await pilot.press(key)
+            await wait_until(lambda k=key: app.current_mode == VIEWS[int(k) - 1][1], pilot=pilot)
+            await pilot.pause()
+        assert refreshed == []
+        app.theme = "oncall-colour-blind"  # a new theme: each view is restyled on its next visit
+        await pilot.pause()
+        await pilot.press("6")
+        await wait_until(lambda: app.current_mode == "drift", pilot=pilot)
+        assert "drift" in refreshed

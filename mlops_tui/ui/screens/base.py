@@ -20,6 +20,7 @@ from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.services.triage import ack_failed_notes, flapping
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.textual_internals import mark_css_current
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.filter_bar import FilterBar
 from mlops_tui.ui.widgets.key_footer import KeyFooter
@@ -98,8 +99,11 @@ class BaseScreen(Screen[None]):
         a view key's cost. This handler runs before Textual's own (subclass first), so the
         event it passes on already says whether to restyle."""
         looks = (self.app.theme, frozenset(self.app.get_pseudo_classes()), frozenset(self.app.classes))
-        if "_looks_shown" not in self.__dict__ and self.app.screen_stack[:1] == [self]:
-            self.call_after_refresh(self.mlops.park_long_lived)  # a view's list lives as long as the app
+        if "_looks_shown" not in self.__dict__:
+            # styled on mount: no CSS refresh when shown again (see textual_internals)
+            self.call_after_refresh(mark_css_current, self)
+            if self.app.screen_stack[:1] == [self]:
+                self.call_after_refresh(self.mlops.park_long_lived)  # a view's list lives as long as the app
         if self.__dict__.get("_looks_shown") == looks:
             event.refresh_styles = False  # a new theme restyles anyway (App.switch_mode's CSS check)
         self.__dict__["_looks_shown"] = looks
