@@ -229,4 +229,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from bench.user_dirs import isolated_user_dirs
+
+    with isolated_user_dirs():  # never the user's real journal, caches or audit log
+        main()
