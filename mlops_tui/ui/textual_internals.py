@@ -63,8 +63,9 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         owner=_footer,
         name="FooterKey",
         kind="class",
-        used_by="tests/ui/test_startup.py via FooterKey below; mlops_tui/ui/widgets/key_footer.py "
-        "(KeyFooter.compose) via footer_key()",
+        used_by="tests/ui/test_startup.py, tests/ui/test_footer_keys.py via FooterKey below; "
+        "mlops_tui/ui/widgets/key_footer.py (KeyFooter.compose, KeyFooter.watch_compact) via "
+        "footer_key() and footer_keys_compact()",
         why="The footer draws each key with Textual's own key widget (clickable, styled as the "
         "Footer's), and the test that the footer is not rebuilt compares those widgets before "
         "and after; Textual exports Footer but not the widget of one key.",
@@ -126,10 +127,14 @@ def footer_key(
     """One key of the footer, as Footer.compose makes it (clicking it presses the key).
 
     `compact` is the footer's own: FooterKey's default (True) would be drawn once at mount and
-    then flipped by the binding, two restyles of every key, ~30 ms of every screen's first paint."""
+    then flipped by the binding, two restyles of every key, ~30 ms of every screen's first paint.
+    Not data-bound to the footer as Footer.compose does: a binding stays in the footer's list
+    of watchers after the key is removed (Textual prunes it only when `compact` changes), so
+    every rebuild of the footer kept its old keys alive. KeyFooter rebuilds its keys instead
+    when its `compact` changes."""
     footer_key = FooterKey(key, key_display, description, action, disabled=disabled, tooltip=tooltip)
     footer_key.set_reactive(FooterKey.compact, compact)
-    return footer_key.data_bind(compact=Footer.compact)
+    return footer_key
 
 
 def lru_cache_links(cache: LRUCache[Any, Any]) -> list[list[object]]:
@@ -142,3 +147,8 @@ def mark_css_current(screen: Screen[Any]) -> None:
     when shown again (App.switch_mode compares these counts). A theme changed later still
     refreshes it: that moves the app's count on."""
     screen._css_update_count = screen.app._css_update_count
+
+
+def footer_keys_compact(footer: Footer, compact: bool) -> bool:
+    """Whether every key the footer shows is drawn `compact` (see footer_key)."""
+    return all(key.compact == compact for key in footer.query(FooterKey))

@@ -21,7 +21,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from mlops_tui.ui.textual_internals import footer_bindings_ready, footer_key, mark_footer_bindings_ready
+from mlops_tui.ui.textual_internals import (
+    footer_bindings_ready,
+    footer_key,
+    footer_keys_compact,
+    mark_footer_bindings_ready,
+)
 
 # Actions whose key is always shown, in this order, whatever the width.
 ALWAYS_SHOWN = ("help", "quit")
@@ -102,6 +107,11 @@ class KeyFooter(Footer):
             yield footer_key(
                 binding.key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
             )
+
+    def watch_compact(self, compact: bool) -> None:
+        """The keys take the footer's style when made (not data-bound: see footer_key)."""
+        if not footer_keys_compact(self, compact):
+            self.refresh(recompose=True)
 
     async def _rebuild_if_changed(self) -> None:
         self._check_pending = False
