@@ -62,6 +62,9 @@ def resolve_secret_ref(ref: str, where: str, what: str = "credentials", *, secre
         raise Unauthorized(f"{what} for {where}: {exc.problem}{fix}") from None
 
 
+STALE_RETRIES = 3  # see JsonHttp.request
+
+
 class HttpAuth(BaseModel):
     """How to authenticate: `type = "none" | "bearer" | "basic"`.
 
@@ -262,16 +265,19 @@ class JsonHttp:
         """Send one request; any failure comes back as a backend error.
 
         A GET that finds its kept-alive connection reset (the server restarted or stopped since
-        the last poll) is sent once more on a new connection, as browsers do, so the answer
-        says what the server is now ("connection refused"), not what the stale socket said.
+        the last poll) is sent again, as browsers do, so the answer says what the server is now
+        ("connection refused"), not what the stale socket said. Up to STALE_RETRIES times: the
+        pool may hold one stale connection per request that ran at once (a health probe sends
+        two), and each retry takes the next of them before a new connection is made.
         """
         try:
-            try:
-                response = await self._send(method, path, params, json_body)
-            except (httpx.ReadError, httpx.RemoteProtocolError):
-                if method != "GET":
-                    raise
-                response = await self._send(method, path, params, json_body)
+            for attempt in range(STALE_RETRIES + 1):
+                try:
+                    response = await self._send(method, path, params, json_body)
+                    break
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    if method != "GET" or attempt == STALE_RETRIES:
+                        raise
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # everything httpx raises
             raise transport_failure(exc, self.where, self.options.timeout_seconds) from None
         status = response.status_code
