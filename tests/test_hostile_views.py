@@ -23,6 +23,7 @@ import asyncio
 import os
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -34,11 +35,13 @@ from rich.cells import cell_len
 
 from mlops_tui.backends.base import BackendData, RunQuery
 from mlops_tui.backends.demo.backend import DemoBackend
+from mlops_tui.domain import Matcher, Silence
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
-from mlops_tui.ui.screens.alerts import AlertsScreen
+from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from tests.conftest import wait_until
-from tests.helpers import screen_text, wait_for_data
+from tests.helpers import cursor_to, poll_now, screen_text, wait_for_data
+from tests.ui.support import focused_grid
 
 SIZE = (160, 48)
 
@@ -272,6 +275,48 @@ def test_each_fragment_is_shown_visibly_and_the_terminal_gets_none_of_it_raw(tmp
     assert "␛[31mRED" in plain  # an alert name and a run name, shown as written
     assert "[bold red]x[/]" in plain  # markup shown literally
     assert "Invoice<U+202E>fdp.exe<U+202C>" in plain  # the bidi trick, by name
+
+
+def test_a_silenced_alerts_detail_shows_its_silences_creator_visibly(tmp_path):
+    """The detail's head says "silenced until 12:30 by <creator>": the creator comes from
+    Alertmanager and once reached the terminal raw (an OSC 8 link, C1 controls). A silence is
+    made on a firing alert here, so the walk does not depend on the demo world's hour."""
+    creator = "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x85\x9c"
+    HostileDemo.texts = ["a", "b", "c", "d", "e", creator]
+    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
+    runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp_path / "audit.jsonl")
+    heads: list[str] = []
+
+    async def walk_to_detail(app: MlopsApp) -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_data(app, pilot, timeout=30)
+            alert = app.snapshot.firing_alerts[0]
+            now = datetime.now(UTC)
+            await backend.create_silence(
+                Silence(
+                    id="",
+                    matchers=(Matcher(name="alertname", value=alert.name),),
+                    starts_at=now,
+                    ends_at=now + timedelta(hours=1),
+                    created_by="someone",
+                    comment="c",
+                )
+            )
+            await poll_now(app, pilot)
+            assert alert.fingerprint in {a.fingerprint for a in app.snapshot.alerts if a.silenced_by}
+            await pilot.press("5")
+            await pilot.pause()
+            await cursor_to(pilot, focused_grid(app), lambda a: a.fingerprint == alert.fingerprint)
+            await pilot.press("enter")
+            await wait_until(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
+            await pilot.pause()
+            heads.append(screen_text(app))
+
+    RecordingDriver.written = []
+    with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
+        asyncio.run(walk_to_detail(MlopsApp(runtime)))
+    check_terminal_bytes("".join(RecordingDriver.written))
+    assert "by ␛]8;;https://evil.example␛\\link" in heads[0]
 
 
 def test_the_silence_dialogs_matchers_show_no_raw_control_and_still_match_the_alert():

@@ -576,7 +576,7 @@ class AlertDetailScreen(AlertActionsMixin, BaseScreen):
         head.append(severity_text(alert.severity), style=SEVERITY_STYLE[alert.severity])
         head.append("  ")
         head.append(visible(alert.name, 300), style="bold")
-        head.append(f"  {alert_state_text(alert, snapshot)}")
+        head.append(f"  {visible(alert_state_text(alert, snapshot))}")
         if alert.summary:
             head.append("\n")
             head.append_text(cut_value(alert.summary, 1000))
