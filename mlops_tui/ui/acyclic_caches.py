@@ -18,6 +18,11 @@ they are dropped, a few at a time, and full collections shrink to what is really
 The strip's two answers are the strip itself, so they are returned without being cached: the
 same results, no cycle. The cache's ring is unlinked before it is dropped. Everything else is
 Textual's own code.
+
+One more cache kept lines of widgets long gone, without a cycle: each widget's style cache is
+a key of a 1,024-entry `lru_cache` on its `get_inner_outer` method, so the caches (and the lines
+they hold) of the last 1,024 widgets outlived them, a slow climb of memory with every footer
+rebuild and dialog. That answer now is cached on its two colours alone (textual_internals.py).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from mlops_tui.ui.textual_internals import lru_cache_links
+from mlops_tui.ui.textual_internals import lru_cache_links, share_inner_outer
 
 _divide = Strip.divide
 _crop_extend = Strip.crop_extend
@@ -61,3 +66,4 @@ def install() -> None:
     Strip.divide = _divide_acyclic  # type: ignore[method-assign]
     Strip.crop_extend = _crop_extend_acyclic  # type: ignore[method-assign]
     LRUCache.clear = _clear_acyclic  # type: ignore[method-assign]
+    share_inner_outer()

@@ -87,3 +87,27 @@ async def test_keys_across_the_views_leave_no_rendered_line_for_the_collector(tm
                 await pilot.pause()
         strips = [o for o in garbage if isinstance(o, Strip)]
         assert strips == [], f"{len(strips)} rendered lines (of {len(garbage)} objects) waited for a full collection"
+
+
+async def test_widgets_removed_leave_none_of_their_rendered_lines_behind(tmp_path):
+    """Textual caches each widget's inner and outer background per widget (an lru_cache of 1,024
+    on a method), which kept the last 1,024 widgets' line caches alive after they were removed:
+    the footer's keys after each `/` and `esc`. Count the line caches alive before and after."""
+
+    def line_caches() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o).__name__ == "StylesCache")
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("5")  # the Alerts view: `/` moves focus into its filter and the footer rebuilds
+        await pilot.pause()
+        for _ in range(2):
+            await pilot.press("slash", "escape")
+            await pilot.pause()
+        before = line_caches()
+        for _ in range(5):
+            await pilot.press("slash", "escape")
+            await pilot.pause()
+        assert line_caches() - before < 5, "removed widgets' rendered lines are still held"
