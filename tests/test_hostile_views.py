@@ -39,6 +39,7 @@ from mlops_tui.domain import Matcher, Silence
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
+from mlops_tui.ui.screens.compare import CompareScreen
 from tests.conftest import wait_until
 from tests.helpers import cursor_to, poll_now, screen_text, wait_for_data
 from tests.ui.support import focused_grid
@@ -317,6 +318,36 @@ def test_a_silenced_alerts_detail_shows_its_silences_creator_visibly(tmp_path):
         asyncio.run(walk_to_detail(MlopsApp(runtime)))
     check_terminal_bytes("".join(RecordingDriver.written))
     assert "by ␛]8;;https://evil.example␛\\link" in heads[0]
+
+
+def test_a_hostile_metric_name_charted_in_the_compare_view_stays_visible_text(tmp_path):
+    """The chart's title and note name the metric: a backend's metric key with an OSC 52
+    sequence is shown as text there too, as in the comparison's rows."""
+    metric = "loss\x1b]52;c;ZXZpbA==\x07\x9b31m"
+    HostileDemo.texts = ["a", "b", "c", metric, "e", "f"]
+    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
+    runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp_path / "audit.jsonl")
+    shown: list[str] = []
+
+    async def chart_it(app: MlopsApp) -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_data(app, pilot, timeout=30)
+            await pilot.press("2")
+            await pilot.pause()
+            await pilot.press("space", "space", "c")  # the first two runs carry the metric
+            await wait_until(lambda: isinstance(app.screen, CompareScreen), timeout=5, pilot=pilot)
+            await pilot.press("d")  # all rows: both runs have the metric at 1.0
+            await pilot.pause()
+            await cursor_to(pilot, focused_grid(app), lambda line: line.key == ("metrics", metric))
+            await pilot.press("enter")
+            await wait_until(lambda: "esc closes the chart" in screen_text(app), timeout=10, pilot=pilot)
+            shown.append(screen_text(app))
+
+    RecordingDriver.written = []
+    with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
+        asyncio.run(chart_it(MlopsApp(runtime)))
+    check_terminal_bytes("".join(RecordingDriver.written))
+    assert "loss␛]52;c;ZXZpbA==" in shown[0]
 
 
 def test_the_silence_dialogs_matchers_show_no_raw_control_and_still_match_the_alert():

@@ -417,12 +417,12 @@ class CompareScreen(BaseScreen):
             plt.plot(dx, dy, label=label, marker=marker, color=color)
             series.append(Series(label, marker, color, tuple(dx), tuple(dy)))
         self.series = tuple(series)
-        plt.title(f"{metric} by {xlabel}")
+        plt.title(f"{visible(metric)} by {xlabel}")
         plt.xlabel(xlabel)
         if xticks is not None:
             plt.xticks(list(xticks[0]), list(xticks[1]))
         plot.replot()
-        note = Text(f"{metric}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart")
+        note = Text(f"{visible(metric)}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart")
         for problem in problems:
             note.append(f"\n{visible(problem)}", style=ink("warning"))
         self.query_one("#compare-chart-note", Static).update(note)

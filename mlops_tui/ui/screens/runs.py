@@ -211,7 +211,7 @@ class RunDetailScreen(BaseScreen):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         run = snapshot.runs_by_id.get(self.run_id)
         if run is None:
-            self.query_one("#run-title", Static).update(Text(f"run {self.run_id} is no longer loaded"))
+            self.query_one("#run-title", Static).update(Text(f"run {visible(self.run_id)} is no longer loaded"))
             return
         if run is getattr(self, "_shown_run", None):
             return  # same immutable run: nothing to repaint
