@@ -422,7 +422,9 @@ class CompareScreen(BaseScreen):
         if xticks is not None:
             plt.xticks(list(xticks[0]), list(xticks[1]))
         plot.replot()
-        note = Text(f"{visible(metric)}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart")
+        note = Text(
+            f"{visible(metric)}: {plural(len(series), 'line')}, at most {width} points each; esc closes the chart"
+        )
         for problem in problems:
             note.append(f"\n{visible(problem)}", style=ink("warning"))
         self.query_one("#compare-chart-note", Static).update(note)
