@@ -74,3 +74,50 @@ async def test_f_query_counts_in_the_title_and_no_match_says_so(tmp_path):
         await pilot.press("f", *"metrics.auc > 5", "enter")  # the line opens selected: typing replaces it
         await wait_for_text(app, pilot, "No runs match the query “metrics.auc > 5”", "Runs (0 of 300)")
         assert "No runs yet" not in screen(app)
+
+
+async def test_a_filter_that_leaves_a_scrolling_list_does_not_lay_the_screen_out(tmp_path, monkeypatch):
+    """Each character typed into `/` changes how many rows the list holds. While the list
+    scrolls before and after, no widget moves: a layout (the whole screen arranged and painted
+    again, 15-40 ms under 10,000 rows) is not needed, only the list and its scrollbar repaint.
+    A filter that leaves rows that fit drops the scrollbar, and that one lays the screen out."""
+    from textual.widget import Widget
+
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        grid = focused_grid(app)
+        height = grid.scrollable_content_region.height
+        await pilot.press("G")  # the last row: its scroll offset is clamped by the filter
+        await pilot.pause()
+        laid_out: list[str] = []
+        refresh = Widget.refresh
+
+        def watched(self, *regions, repaint=True, layout=False, recompose=False):
+            if layout or recompose:
+                laid_out.append(type(self).__name__)
+            return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+        monkeypatch.setattr(Widget, "refresh", watched)
+        await pilot.press("slash")
+        await pilot.pause()
+        laid_out.clear()  # the filter line opening is a layout of its own
+        await pilot.press(*"finished")  # 251 of the 300 runs: every prefix leaves a list that scrolls
+        await wait_until(lambda: grid.filter_text == "finished", pilot=pilot)
+        await pilot.pause()
+        assert laid_out == []
+        shown = len(grid.visible_rows)
+        assert height < shown < grid.total_rows, "the filter must leave a list that still scrolls"
+        text = await wait_for_text(app, pilot, f"Runs ({shown:,} of {grid.total_rows:,})")
+        # scrolled to the end of 300 rows before: the scroll offset is clamped to the rows left,
+        # which fill the view, the cursor's among them
+        assert grid.show_vertical_scrollbar and grid.scroll_y <= grid.max_scroll_y
+        assert text.count(" FINISHED ") >= height - 2
+        assert grid.cursor_row is not None and grid.cursor_row.name in text
+
+        await pilot.press(*"zzzz-no-run")  # nothing left: the scrollbar goes, the screen is laid out
+        await wait_until(lambda: not grid.visible_rows, pilot=pilot)
+        await pilot.pause()
+        assert "DataGrid" in laid_out and not grid.show_vertical_scrollbar

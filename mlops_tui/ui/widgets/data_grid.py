@@ -42,6 +42,7 @@ from textual.widget import Widget
 
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.textual_internals import set_virtual_size_in_place
 from mlops_tui.ui.widgets.grid_column import Column, column_texts, safe_text
 from mlops_tui.ui.widgets.grid_layout import Slot, fit, layout_columns
 from mlops_tui.ui.widgets.row_groups import GroupHeader, GroupLines
@@ -636,7 +637,24 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _update_virtual_size(self) -> None:
         slots = self._layout()
         width = slots[-1].x + slots[-1].width if slots else 0
-        self.virtual_size = Size(width, self._shown_lines() + 1)
+        size = Size(width, self._shown_lines() + 1)
+        if size == self.virtual_size:
+            return
+        if self._scrollbars_stay(size):
+            # Only the scroll extent changed (a filter or a poll changed the row count of a
+            # list that scrolls before and after): no widget moves, so the screen is not laid
+            # out again, a whole-screen arrange and repaint a keystroke would wait for.
+            set_virtual_size_in_place(self, size)
+        else:
+            self.virtual_size = size
+
+    def _scrollbars_stay(self, size: Size) -> bool:
+        """Whether the scrollbars shown now are the ones shown with `size` as virtual size."""
+        old = self.virtual_size
+        height = self.container_size.height
+        if not height or size.width != old.width:
+            return False
+        return self.styles.overflow_y != "auto" or (old.height > height and size.height > height)
 
     # ------------------------------------------------------------------ layout
 

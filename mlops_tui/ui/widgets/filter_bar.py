@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 
 class FilterBar(Input):
+    # An Input sets its virtual size to its text's width on every keystroke, and Textual's
+    # virtual_size lays the whole screen out when it changes: the arrange and repaint of every
+    # widget (15-40 ms beside a 10,000-row list) that each typed character waited for. This
+    # line is one row the screen's width whatever its text, so its virtual size moves nothing
+    # but its own scrolling: a repaint.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     DEFAULT_CSS = """
     FilterBar, FilterBar:focus {
         height: 1;
