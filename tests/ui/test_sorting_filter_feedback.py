@@ -121,3 +121,22 @@ async def test_a_filter_that_leaves_a_scrolling_list_does_not_lay_the_screen_out
         await wait_until(lambda: not grid.visible_rows, pilot=pilot)
         await pilot.pause()
         assert "DataGrid" in laid_out and not grid.show_vertical_scrollbar
+
+
+async def test_a_typed_filter_character_filters_the_list_in_the_same_frame(tmp_path):
+    """The list is filtered while the keystroke itself is handled, so the frame that shows the
+    typed character shows the filtered list too. (Filtered from the Input's Changed message,
+    the list waited for the next frame, ~17 ms later.) What a keystroke does to the line is
+    done here by hand, then the list is read before anything else runs."""
+    app = incident_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_data(app, pilot)
+        await pilot.press("2", "slash")
+        await pilot.pause()
+        grid = app.screen.filter_target()
+        bar = app.screen.filter_bar
+        total = grid.total_rows
+        bar.insert_text_at_cursor("ivan")  # the Input's own handling of typed text
+        assert grid.filter_text == "ivan" and 0 < len(grid.visible_rows) < total
+        await pilot.pause()
+        await wait_for_text(app, pilot, f"Runs ({len(grid.visible_rows):,} of {total:,})")

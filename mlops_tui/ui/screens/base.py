@@ -226,7 +226,7 @@ class BaseScreen(Screen[None]):
         self._filter_target = grid
         bar = self.filter_bar
         if bar is None:
-            bar = FilterBar()
+            bar = FilterBar(on_change=self._filter_typed)
             await self.query_one("#chrome-bottom").mount(bar, before=0)
         bar.open(grid.filter_text)
 
@@ -235,11 +235,10 @@ class BaseScreen(Screen[None]):
         bars = self.query(FilterBar)
         return bars.first() if bars else None
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterBar):
-            grid = self.filter_target()
-            if grid is not None:
-                grid.set_filter(event.value)
+    def _filter_typed(self, text: str) -> None:
+        grid = self.filter_target()
+        if grid is not None:
+            grid.set_filter(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if isinstance(event.input, FilterBar):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Input
@@ -28,8 +30,15 @@ class FilterBar(Input):
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[str], None]) -> None:
         super().__init__(placeholder="filter: type to narrow, enter keeps it, esc clears", id="filter")
+        self._on_change = on_change
+
+    def watch_value(self, value: str) -> None:
+        # The list is filtered in the keystroke's own handling, not from the Changed message
+        # the Input posts: that message is read after the frame that shows the typed
+        # character, and the filtered list then waited for the next frame (~17 ms later).
+        self._on_change(value)
 
     def open(self, value: str) -> None:
         self.add_class("-shown")
