@@ -278,45 +278,52 @@ def test_each_fragment_is_shown_visibly_and_the_terminal_gets_none_of_it_raw(tmp
     assert "Invoice<U+202E>fdp.exe<U+202C>" in plain  # the bidi trick, by name
 
 
+def run_steps(tmp: Path, texts: list[str], steps) -> str:
+    """The app on a HostileDemo answering `texts`, `await steps(app, pilot, backend)` once the
+    data is in; every byte written to the terminal."""
+    HostileDemo.texts = texts
+    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
+    runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp / "audit.jsonl")
+
+    async def run() -> None:
+        app = MlopsApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_data(app, pilot, timeout=30)
+            await steps(app, pilot, backend)
+
+    RecordingDriver.written = []
+    with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
+        asyncio.run(run())
+    return "".join(RecordingDriver.written)
+
+
 def test_a_silenced_alerts_detail_shows_its_silences_creator_visibly(tmp_path):
     """The detail's head says "silenced until 12:30 by <creator>": the creator comes from
     Alertmanager and once reached the terminal raw (an OSC 8 link, C1 controls). A silence is
     made on a firing alert here, so the walk does not depend on the demo world's hour."""
     creator = "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x85\x9c"
-    HostileDemo.texts = ["a", "b", "c", "d", "e", creator]
-    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
-    runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp_path / "audit.jsonl")
     heads: list[str] = []
 
-    async def walk_to_detail(app: MlopsApp) -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await wait_for_data(app, pilot, timeout=30)
-            alert = app.snapshot.firing_alerts[0]
-            now = datetime.now(UTC)
-            await backend.create_silence(
-                Silence(
-                    id="",
-                    matchers=(Matcher(name="alertname", value=alert.name),),
-                    starts_at=now,
-                    ends_at=now + timedelta(hours=1),
-                    created_by="someone",
-                    comment="c",
-                )
-            )
-            await poll_now(app, pilot)
-            assert alert.fingerprint in {a.fingerprint for a in app.snapshot.alerts if a.silenced_by}
-            await pilot.press("5")
-            await pilot.pause()
-            await cursor_to(pilot, focused_grid(app), lambda a: a.fingerprint == alert.fingerprint)
-            await pilot.press("enter")
-            await wait_until(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
-            await pilot.pause()
-            heads.append(screen_text(app))
+    async def to_detail(app: MlopsApp, pilot, backend: HostileDemo) -> None:
+        # one the poison left as the demo world made it, so that a silence there matches it
+        alert = next(a for a in app.snapshot.firing_alerts if "b" not in a.labels)
+        now = datetime.now(UTC)
+        matchers = (Matcher(name="alertname", value=alert.name),)
+        silence = Silence(
+            id="", matchers=matchers, starts_at=now, ends_at=now + timedelta(hours=1), created_by="x", comment="c"
+        )
+        await backend.create_silence(silence)
+        await poll_now(app, pilot)
+        assert alert.fingerprint in {a.fingerprint for a in app.snapshot.alerts if a.silenced_by}
+        await pilot.press("5")
+        await pilot.pause()
+        await cursor_to(pilot, focused_grid(app), lambda a: a.fingerprint == alert.fingerprint)
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, AlertDetailScreen), timeout=5, pilot=pilot)
+        await pilot.pause()
+        heads.append(screen_text(app))
 
-    RecordingDriver.written = []
-    with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
-        asyncio.run(walk_to_detail(MlopsApp(runtime)))
-    check_terminal_bytes("".join(RecordingDriver.written))
+    check_terminal_bytes(run_steps(tmp_path, ["a", "b", "c", "d", "e", creator], to_detail))
     assert "by ␛]8;;https://evil.example␛\\link" in heads[0]
 
 
@@ -324,29 +331,21 @@ def test_a_hostile_metric_name_charted_in_the_compare_view_stays_visible_text(tm
     """The chart's title and note name the metric: a backend's metric key with an OSC 52
     sequence is shown as text there too, as in the comparison's rows."""
     metric = "loss\x1b]52;c;ZXZpbA==\x07\x9b31m"
-    HostileDemo.texts = ["a", "b", "c", metric, "e", "f"]
-    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
-    runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp_path / "audit.jsonl")
     shown: list[str] = []
 
-    async def chart_it(app: MlopsApp) -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await wait_for_data(app, pilot, timeout=30)
-            await pilot.press("2")
-            await pilot.pause()
-            await pilot.press("space", "space", "c")  # the first two runs carry the metric
-            await wait_until(lambda: isinstance(app.screen, CompareScreen), timeout=5, pilot=pilot)
-            await pilot.press("d")  # all rows: both runs have the metric at 1.0
-            await pilot.pause()
-            await cursor_to(pilot, focused_grid(app), lambda line: line.key == ("metrics", metric))
-            await pilot.press("enter")
-            await wait_until(lambda: "esc closes the chart" in screen_text(app), timeout=10, pilot=pilot)
-            shown.append(screen_text(app))
+    async def chart_it(app: MlopsApp, pilot, backend: HostileDemo) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("space", "space", "c")  # the first two runs carry the metric
+        await wait_until(lambda: isinstance(app.screen, CompareScreen), timeout=5, pilot=pilot)
+        await pilot.press("d")  # all rows: both runs have the metric at 1.0
+        await pilot.pause()
+        await cursor_to(pilot, focused_grid(app), lambda line: line.key == ("metrics", metric))
+        await pilot.press("enter")
+        await wait_until(lambda: "esc closes the chart" in screen_text(app), timeout=10, pilot=pilot)
+        shown.append(screen_text(app))
 
-    RecordingDriver.written = []
-    with mock.patch.object(headless_module, "HeadlessDriver", RecordingDriver):
-        asyncio.run(chart_it(MlopsApp(runtime)))
-    check_terminal_bytes("".join(RecordingDriver.written))
+    check_terminal_bytes(run_steps(tmp_path, ["a", "b", "c", metric, "e", "f"], chart_it))
     assert "loss␛]52;c;ZXZpbA==" in shown[0]
 
 

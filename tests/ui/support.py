@@ -92,6 +92,23 @@ async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout:
     return await wait_for_text(app, pilot, title, timeout=timeout)
 
 
+def watch_layouts(monkeypatch) -> list[str]:
+    """From now on, the class name of every widget that asks for a layout (or a recompose):
+    the whole screen arranged and painted again."""
+    from textual.widget import Widget
+
+    laid_out: list[str] = []
+    refresh = Widget.refresh
+
+    def watched(self, *regions, repaint=True, layout=False, recompose=False):
+        if layout or recompose:
+            laid_out.append(type(self).__name__)
+        return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    monkeypatch.setattr(Widget, "refresh", watched)
+    return laid_out
+
+
 __all__ = [
     "INCIDENT_EPOCH",
     "SIZE",
@@ -112,4 +129,5 @@ __all__ = [
     "wait_for_match",
     "wait_for_text",
     "wait_for_writes",
+    "watch_layouts",
 ]

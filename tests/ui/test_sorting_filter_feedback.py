@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import wait_until
 from tests.helpers import demo_app
-from tests.ui.support import SIZE, focused_grid, incident_app, screen, wait_for_data, wait_for_text
+from tests.ui.support import SIZE, focused_grid, incident_app, screen, wait_for_data, wait_for_text, watch_layouts
 
 # (keys to the list, its title before " (", what its rows are called, a word some rows hold)
 LISTS = [
@@ -81,8 +81,6 @@ async def test_a_filter_that_leaves_a_scrolling_list_does_not_lay_the_screen_out
     scrolls before and after, no widget moves: a layout (the whole screen arranged and painted
     again, 15-40 ms under 10,000 rows) is not needed, only the list and its scrollbar repaint.
     A filter that leaves rows that fit drops the scrollbar, and that one lays the screen out."""
-    from textual.widget import Widget
-
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_data(app, pilot)
@@ -92,15 +90,7 @@ async def test_a_filter_that_leaves_a_scrolling_list_does_not_lay_the_screen_out
         height = grid.scrollable_content_region.height
         await pilot.press("G")  # the last row: its scroll offset is clamped by the filter
         await pilot.pause()
-        laid_out: list[str] = []
-        refresh = Widget.refresh
-
-        def watched(self, *regions, repaint=True, layout=False, recompose=False):
-            if layout or recompose:
-                laid_out.append(type(self).__name__)
-            return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
-
-        monkeypatch.setattr(Widget, "refresh", watched)
+        laid_out = watch_layouts(monkeypatch)
         await pilot.press("slash")
         await pilot.pause()
         laid_out.clear()  # the filter line opening is a layout of its own

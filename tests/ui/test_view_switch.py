@@ -7,7 +7,6 @@ import dataclasses
 import re
 
 from textual.app import App
-from textual.widget import Widget
 
 from mlops_tui.domain import DeploymentHealth
 from mlops_tui.ui.columns import HEALTH_STYLE
@@ -17,7 +16,7 @@ from mlops_tui.ui.screens.overview import OverviewScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from mlops_tui.ui.widgets.top_bar import VIEWS
 from tests.conftest import wait_until
-from tests.ui.support import SIZE, incident_app, poll_now, screen, type_text, wait_for_data
+from tests.ui.support import SIZE, incident_app, poll_now, screen, type_text, wait_for_data, watch_layouts
 
 
 def deployments_grid(app) -> DataGrid:
@@ -135,20 +134,11 @@ async def test_the_status_bar_ticking_and_each_poll_repaint_it_without_laying_th
     async with app.run_test(size=SIZE) as pilot:
         await show_deployments(app, pilot)
         await pilot.pause()
-        asked: list[str] = []
-        refresh = Widget.refresh
-
-        def watched(self, *regions, repaint=True, layout=False, recompose=False):
-            if layout or recompose:
-                asked.append(type(self).__name__)
-            return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
-
-        monkeypatch.setattr(Widget, "refresh", watched)
+        asked = watch_layouts(monkeypatch)
         for _ in range(2):
             app._tick()  # the one-second tick: the ages
             await poll_now(app, pilot)  # a poll: the states
         await pilot.pause()
-        monkeypatch.setattr(Widget, "refresh", refresh)
         assert asked == []
         status = next(line for line in screen(app).splitlines() if "ctx " in line)
         assert re.search(r"ctx demo\s+user \S+\s+│ ● demo ok (?:\d+s ago|just now)", status), status
