@@ -9,6 +9,7 @@ through a function of this module, and the test checks it with the rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -178,7 +179,7 @@ def share_inner_outer() -> None:
     (see the table above). Textual's own code still computes each answer. Idempotent."""
     styles_cache = _styles_cache.StylesCache
     method = styles_cache.get_inner_outer
-    compute = getattr(method, "__wrapped__", None)
+    compute: Callable[[object, Color, Color], tuple[Style, Style]] | None = getattr(method, "__wrapped__", None)
     if compute is None:  # already shared
         return
     method.cache_clear()  # let go of the widgets' caches it held
@@ -190,7 +191,7 @@ def share_inner_outer() -> None:
     def get_inner_outer(self: object, base_background: Color, background: Color) -> tuple[Style, Style]:
         return inner_outer(base_background, background)
 
-    styles_cache.get_inner_outer = get_inner_outer
+    setattr(styles_cache, "get_inner_outer", get_inner_outer)  # noqa: B010 (a method mypy sees as fixed)
 
 
 def set_virtual_size_in_place(widget: Widget, size: Size) -> None:
