@@ -42,7 +42,7 @@ from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from mlops_tui.ui.screens.compare import CompareScreen
 from tests.conftest import wait_until
 from tests.helpers import cursor_to, poll_now, screen_text, wait_for_data
-from tests.ui.support import focused_grid
+from tests.ui.support import INCIDENT_EPOCH, focused_grid
 
 SIZE = (160, 48)
 
@@ -282,7 +282,8 @@ def run_steps(tmp: Path, texts: list[str], steps) -> str:
     """The app on a HostileDemo answering `texts`, `await steps(app, pilot, backend)` once the
     data is in; every byte written to the terminal."""
     HostileDemo.texts = texts
-    backend = HostileDemo("demo", DemoBackend.Options(runs=30))
+    # a fixed hour of the demo world: the same alerts fire whenever the test runs
+    backend = HostileDemo("demo", DemoBackend.Options(runs=30, epoch=INCIDENT_EPOCH))
     runtime = build_runtime(None, demo=True, backends=[backend], audit_path=tmp / "audit.jsonl")
 
     async def run() -> None:
@@ -305,10 +306,12 @@ def test_a_silenced_alerts_detail_shows_its_silences_creator_visibly(tmp_path):
     heads: list[str] = []
 
     async def to_detail(app: MlopsApp, pilot, backend: HostileDemo) -> None:
-        # one the poison left as the demo world made it, so that a silence there matches it
-        alert = next(a for a in app.snapshot.firing_alerts if "b" not in a.labels)
+        alert = app.snapshot.firing_alerts[0]
+        # The demo world matches the silence against its own labels, before the poison renames
+        # the alert and adds label "b": match on the labels it leaves alone.
+        matchers = tuple(Matcher(name=k, value=v) for k, v in alert.labels.items() if k not in ("alertname", "b"))
+        assert matchers
         now = datetime.now(UTC)
-        matchers = (Matcher(name="alertname", value=alert.name),)
         silence = Silence(
             id="", matchers=matchers, starts_at=now, ends_at=now + timedelta(hours=1), created_by="x", comment="c"
         )
