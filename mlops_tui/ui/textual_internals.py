@@ -197,10 +197,10 @@ def share_inner_outer() -> None:
 def set_virtual_size_in_place(widget: Widget, size: Size) -> None:
     """Give a scrolling widget a new virtual size without laying the screen out, as Textual's
     Widget._size_updated does with layout=False: the scrollbars get the new extent and the
-    scroll offsets are clamped to it. Only for a change that shows or hides no scrollbar."""
+    scroll offsets are clamped to it. Only for a change that shows or hides no scrollbar. The
+    caller repaints what changed of the widget itself."""
     widget.set_reactive(Widget.virtual_size, size)
-    widget._scroll_update(size)
-    widget.refresh()
+    widget._scroll_update(size)  # the scrollbars repaint; the widget's own lines are its to repaint
 
 
 def mark_css_current(screen: Screen[Any]) -> None:
