@@ -50,7 +50,9 @@ async def test_new_rows_that_look_the_same_repaint_nothing_and_a_changed_row_onl
         assert "renamed-run-2" in screen(app)
 
 
-async def test_a_short_list_repaints_neither_its_rows_nor_the_blank_lines_below_and_empties_visibly(tmp_path, monkeypatch):
+async def test_a_short_list_repaints_neither_its_rows_nor_the_blank_lines_below_and_empties_visibly(
+    tmp_path, monkeypatch
+):
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_data(app, pilot)
