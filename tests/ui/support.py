@@ -92,6 +92,14 @@ async def wait_for_dialog(app: MlopsApp, pilot, kind: type, title: str, timeout:
     return await wait_for_text(app, pilot, title, timeout=timeout)
 
 
+async def open_list(app: MlopsApp, pilot, key: str) -> DataGrid:
+    """Wait for the first data, press a view's key and return the list that has the focus."""
+    await wait_for_data(app, pilot)
+    await pilot.press(key)
+    await pilot.pause()
+    return focused_grid(app)
+
+
 def watch_layouts(monkeypatch) -> list[str]:
     """From now on, the class name of every widget that asks for a layout (or a recompose):
     the whole screen arranged and painted again."""
@@ -120,6 +128,7 @@ __all__ = [
     "focused_grid",
     "grid",
     "incident_app",
+    "open_list",
     "poll_now",
     "screen",
     "type_text",

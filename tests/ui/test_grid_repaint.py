@@ -10,26 +10,29 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.ui.support import SIZE, focused_grid, incident_app, screen, wait_for_data
+from tests.ui.support import SIZE, incident_app, open_list, screen
+
+
+def watch_repaints(monkeypatch, grid) -> list[object]:
+    """From now on, each line `grid` asks to repaint (its y), or "all" for the whole grid."""
+    painted: list[object] = []
+    refresh = grid.refresh
+
+    def watched(*regions, **kw):
+        painted.append(regions[0].y if regions else "all")
+        return refresh(*regions, **kw)
+
+    monkeypatch.setattr(grid, "refresh", watched)
+    return painted
 
 
 async def test_new_rows_that_look_the_same_repaint_nothing_and_a_changed_row_only_its_line(tmp_path, monkeypatch):
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("2")
-        await pilot.pause()
-        grid = focused_grid(app)
+        grid = await open_list(app, pilot, "2")
         columns = [replace(column) for column in grid.columns]  # new objects, as each poll makes
         rows = list(grid.visible_rows)
-        painted: list[object] = []
-        refresh = grid.refresh
-
-        def watched(*regions, **kw):
-            painted.append(regions[0].y if regions else "all")
-            return refresh(*regions, **kw)
-
-        monkeypatch.setattr(grid, "refresh", watched)
+        painted = watch_repaints(monkeypatch, grid)
         grid.set_data(columns, tuple(rows))  # the same runs again, in a new tuple
         assert painted == []
 
@@ -55,21 +58,11 @@ async def test_a_short_list_repaints_neither_its_rows_nor_the_blank_lines_below_
 ):
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("5")
-        await pilot.pause()
-        grid = focused_grid(app)
+        grid = await open_list(app, pilot, "5")
         columns = [replace(column) for column in grid.columns]
         rows = tuple(grid.visible_rows)
         assert 0 < len(rows) < grid.scrollable_content_region.height - 1, "a list shorter than the view"
-        painted: list[object] = []
-        refresh = grid.refresh
-
-        def watched(*regions, **kw):
-            painted.append(regions[0].y if regions else "all")
-            return refresh(*regions, **kw)
-
-        monkeypatch.setattr(grid, "refresh", watched)
+        painted = watch_repaints(monkeypatch, grid)
         grid.set_data(columns, tuple(rows))
         assert painted == []
 

@@ -7,7 +7,16 @@ import pytest
 
 from tests.conftest import wait_until
 from tests.helpers import demo_app
-from tests.ui.support import SIZE, focused_grid, incident_app, screen, wait_for_data, wait_for_text, watch_layouts
+from tests.ui.support import (
+    SIZE,
+    focused_grid,
+    incident_app,
+    open_list,
+    screen,
+    wait_for_data,
+    wait_for_text,
+    watch_layouts,
+)
 
 # (keys to the list, its title before " (", what its rows are called, a word some rows hold)
 LISTS = [
@@ -83,10 +92,7 @@ async def test_a_filter_that_leaves_a_scrolling_list_does_not_lay_the_screen_out
     A filter that leaves rows that fit drops the scrollbar, and that one lays the screen out."""
     app = incident_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_data(app, pilot)
-        await pilot.press("2")
-        await pilot.pause()
-        grid = focused_grid(app)
+        grid = await open_list(app, pilot, "2")
         height = grid.scrollable_content_region.height
         await pilot.press("G")  # the last row: its scroll offset is clamped by the filter
         await pilot.pause()
