@@ -123,3 +123,32 @@ async def test_a_rebuilt_footer_lets_its_old_keys_go(tmp_path):
         alive = [ref for ref in first if ref() is not None]
         assert alive == [], f"{len(alive)} removed footer keys are still alive"
         assert not footer.compact and not any(key.compact for key in now)  # the footer's own style
+
+
+async def test_a_key_dimmed_by_the_selected_row_changes_in_place_without_laying_the_screen_out(tmp_path, monkeypatch):
+    """Moving through the promotion requests dims `a approve` on a request the user may not
+    approve and lights it on one they may. The footer restyles that key: rebuilding it removed
+    and mounted every key and laid the screen out, 30-50 ms of a `j` at 160x48."""
+    from tests.ui.support import open_list, watch_layouts
+
+    monkeypatch.setenv("MLOPS_TUI_USER", "carol")  # who asked for one of the two pending requests
+    app = incident_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        requests = await open_list(app, pilot, "3")
+        assert requests.id == "requests"
+        footer = app.screen.query_one(KeyFooter)
+        await pilot.pause()
+        keys = list(footer.query(FooterKey))
+        approve = next(key for key in keys if key.action == "approve")
+        laid_out = watch_layouts(monkeypatch)
+        seen: set[bool] = set()
+        for key in ["j"] * requests.total_rows + ["g"]:  # down the list, then back to its top
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            dimmed = bool(app.screen.unavailable_reason("approve"))
+            assert approve.has_class("-disabled") == dimmed, "the approve key's look follows the selected row"
+            seen.add(dimmed)
+        assert seen == {True, False}, "the walk should meet a request the user may approve and one they may not"
+        assert list(footer.query(FooterKey)) == keys, "the same key widgets, not a rebuilt footer"
+        assert laid_out == []

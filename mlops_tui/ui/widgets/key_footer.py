@@ -7,7 +7,8 @@ that do not are in `?` (the help lists every key).
 
 It also rebuilds only when the keys it shows change: Textual's Footer recomposes on every
 bindings signal (focus moving between two grids with the same keys, each screen change, each
-mount), about a quarter of the time to the first screen at start-up.
+mount), about a quarter of the time to the first screen at start-up. When only some keys are
+dimmed or lit again (the selected row changed what they can do), it restyles those in place.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mlops_tui.ui.textual_internals import (
     footer_key,
     footer_keys_compact,
     mark_footer_bindings_ready,
+    restyle_footer_keys,
 )
 
 # Actions whose key is always shown, in this order, whatever the width.
@@ -118,6 +120,17 @@ class KeyFooter(Footer):
         if not self.is_attached:
             return
         shown = self.shown_keys()
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
+        if shown == self._shown:
+            return
+        before, self._shown = self._shown, shown
+        # the same keys, some dimmed or lit again (the selected row changed what they can do):
+        # restyled in place, no rebuild and so no layout of the screen
+        states = [(enabled, tooltip) for *_, enabled, tooltip in shown]
+        if before is not None and _same_keys(before, shown) and restyle_footer_keys(self, states):
+            return
+        await self.recompose()
+
+
+def _same_keys(before: Shown, after: Shown) -> bool:
+    """Whether two lists of shown keys differ at most in which keys are enabled and their tooltips."""
+    return [entry[:3] for entry in before] == [entry[:3] for entry in after]
