@@ -49,6 +49,8 @@ _DERIVED = {
     "firing_alerts": ("alerts",),
     "unhealthy_deployments": ("deployments",),
     "latest_drift": ("drift",),
+    "drift_histories": ("drift",),
+    "health_histories": ("health",),
     "silences_by_id": ("silences",),
 }
 
@@ -223,10 +225,27 @@ class Snapshot:
         return tuple(heapq.nlargest(50, self.runs, key=lambda r: r.start_time))
 
     def health_of(self, deployment: str) -> list[HealthSample]:
-        return sorted((h for h in self.health if h.deployment == deployment), key=lambda h: h.time)
+        return list(self.health_histories.get(deployment, ()))
 
     def drift_history(self, model: str, feature: str) -> list[DriftScore]:
-        return sorted((d for d in self.drift if d.model == model and d.feature == feature), key=lambda d: d.time)
+        return list(self.drift_histories.get((model, feature), ()))
+
+    @cached_property
+    def health_histories(self) -> dict[str, tuple[HealthSample, ...]]:
+        """Each deployment's health samples, oldest first (one pass, not one per deployment)."""
+        grouped: dict[str, list[HealthSample]] = {}
+        for h in self.health:
+            grouped.setdefault(h.deployment, []).append(h)
+        return {name: tuple(sorted(samples, key=lambda h: h.time)) for name, samples in grouped.items()}
+
+    @cached_property
+    def drift_histories(self) -> dict[tuple[str, str], tuple[DriftScore, ...]]:
+        """Each (model, feature)'s scores, oldest first: the Drift list draws one sparkline a
+        row, and scanning every score for each row was most of a poll's repaint of that view."""
+        grouped: dict[tuple[str, str], list[DriftScore]] = {}
+        for d in self.drift:
+            grouped.setdefault((d.model, d.feature), []).append(d)
+        return {key: tuple(sorted(scores, key=lambda d: d.time)) for key, scores in grouped.items()}
 
     @cached_property
     def latest_drift(self) -> tuple[DriftScore, ...]:
