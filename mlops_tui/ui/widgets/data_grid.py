@@ -350,7 +350,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
                 raise ValueError("DataGrid needs at least one column")
             self._columns = columns
             self._layouts.clear()
-            self._clear_render_caches()
+            self._line_cache.clear()  # the styles stay: they follow the CSS, not the columns
         if not self._index.set_data(rows, self._visible_keys(), columns):
             return
         needs = self._measure(self._columns, rows)
