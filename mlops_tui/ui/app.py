@@ -16,6 +16,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import AwaitMount
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
@@ -99,6 +100,8 @@ class MlopsApp(App[None]):
         # SnapshotReady for it is in the queue (at most one is: see _from_hub).
         self._handoff_lock = threading.Lock()
         self._handoff: Snapshot | None = None
+        self._hold_timer: Timer | None = None  # a snapshot held while keys come (see _hold_present)
+        self._held_since: float | None = None
         self._switching_mode = False  # inside switch_mode: see delay_update
         self._held_paints: list[AbstractContextManager[None]] = []
         self._alert_detail: AlertDetailScreen | None = None  # the one mounted alert detail (see open_alert)
@@ -188,7 +191,45 @@ class MlopsApp(App[None]):
             with self._handoff_lock:
                 self._handoff = None  # not queued (the app is closing): nothing will take it
 
+    # A poll's new data waits while keys come: shown this long after the last key (or click),
+    # and never later than PRESENT_HOLD_MAX after it arrived.
+    PRESENT_QUIET = 0.15
+    PRESENT_HOLD_MAX = 1.0
+
+    def _hold_present(self, message: SnapshotReady) -> bool:
+        """Whether to show `message`'s snapshot later, after the keys stop: a view's repaint
+        for a poll (10-25 ms at 160x48) that started between a key and its paint made the key
+        wait for it. Held, the snapshot stays the newest hand-off (later polls replace it, as
+        while the UI is busy), and one timer shows it once no key came for PRESENT_QUIET."""
+        return self.snapshot.generation > 0 and self._hold_until(message)
+
+    def _hold_until(self, message: SnapshotReady) -> bool:
+        now = self.idle_gc.clock()
+        if self._held_since is None:
+            self._held_since = now
+        quiet_at = self.idle_gc.last_input + self.PRESENT_QUIET
+        due = min(quiet_at, self._held_since + self.PRESENT_HOLD_MAX)
+        if due <= now:
+            self._held_since = None
+            return False
+        with self._handoff_lock:
+            if self._handoff is None or self._handoff.generation < message.snapshot.generation:
+                self._handoff = message.snapshot
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+        self._hold_timer = self.set_timer(due - now, self._release_held, name="present after keys")
+        return True
+
+    def _release_held(self) -> None:
+        self._hold_timer = None
+        with self._handoff_lock:
+            held = self._handoff
+        if held is not None:
+            self.on_snapshot_ready(SnapshotReady(held))
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if self._hold_present(message):
+            return
         with self._handoff_lock:
             snapshot, self._handoff = self._handoff or message.snapshot, None
         if snapshot.generation < message.snapshot.generation:

@@ -40,3 +40,49 @@ async def test_a_burst_of_snapshots_is_shown_once_as_the_newest(tmp_path):
         app._from_hub(replace(base, generation=10))
         await wait_until(lambda: app.snapshot.generation == 10, timeout=10, pilot=pilot)
         assert shown == [9, 10]
+
+
+async def test_a_poll_landing_while_keys_come_is_shown_when_they_pause_and_never_a_second_later(tmp_path):
+    """A view's repaint for a poll (10-25 ms at 160x48) that ran between a key and its paint
+    made the key wait for it. New data now waits for a pause in the keys (150 ms), and for at
+    most a second while they keep coming. The app's clock is the test's, so "at once" and
+    "later" do not depend on this machine's speed."""
+    runtime = build_runtime(
+        None, backends=[DemoBackend("demo", DemoBackend.Options(runs=20))], audit_path=tmp_path / "a"
+    )
+    app = MlopsApp(runtime, start_hub=False)
+    now = [1_000.0]
+    app.idle_gc.clock = lambda: now[0]
+    app.idle_gc.last_input = now[0]
+    async with app.run_test(size=(160, 48)) as pilot:
+        base = runtime.hub.snapshot
+        app._from_hub(replace(base, generation=1))  # the first data is never held
+        await wait_until(lambda: app.snapshot.generation == 1, timeout=10, pilot=pilot)
+
+        now[0] += 10  # a quiet while: a poll is shown at once
+        app._from_hub(replace(base, generation=2))
+        await wait_until(lambda: app.snapshot.generation == 2, timeout=10, pilot=pilot)
+
+        await pilot.press("j")
+        now[0] += 0.05  # a poll lands 50 ms after a key
+        app._from_hub(replace(base, generation=3))
+        await pilot.pause(0.3)
+        assert app.snapshot.generation == 2, "shown while the keys were coming"
+        now[0] += 0.2  # the keys paused
+        await wait_until(lambda: app.snapshot.generation == 3, timeout=10, pilot=pilot)
+
+        # keys every 100 ms: the poll waits, but not beyond a second
+        await pilot.press("j")
+        now[0] += 0.05
+        handed_over = now[0]
+        app._from_hub(replace(base, generation=4))
+        shown_after = None
+        for _ in range(40):
+            await pilot.pause(0.05)  # the hold's timer runs on the real clock
+            if app.snapshot.generation == 4:
+                shown_after = now[0] - handed_over
+                break
+            now[0] += 0.1
+            await pilot.press("k" if int(now[0] * 10) % 2 else "j")
+        assert shown_after is not None, "a poll held for good while keys keep coming"
+        assert 0.9 <= shown_after <= 1.2
