@@ -102,6 +102,8 @@ class MlopsApp(App[None]):
         self._handoff: Snapshot | None = None
         self._hold_timer: Timer | None = None  # a snapshot held while keys come (see _hold_present)
         self._held_since: float | None = None
+        self._present_after_key = False
+        self._present_now = False
         self._switching_mode = False  # inside switch_mode: see delay_update
         self._held_paints: list[AbstractContextManager[None]] = []
         self._alert_detail: AlertDetailScreen | None = None  # the one mounted alert detail (see open_alert)
@@ -177,6 +179,11 @@ class MlopsApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown)):
             self.idle_gc.input_seen()  # full collections wait for a quiet second (ui/idle_gc.py)
         await super().on_event(event)
+        if self._present_after_key and isinstance(event, events.Key):
+            # a snapshot held past PRESENT_HOLD_MAX: shown once this key is handled and painted
+            # (asked for after the key was handed to its widget, so it runs after the key)
+            self._present_after_key = False
+            (self.focused or self.screen).call_after_refresh(self._release_held, now=True)
 
     def _from_hub(self, snapshot: Snapshot) -> None:
         """Called on a hub thread (post_message is thread-safe). Polls that end while the UI
@@ -191,40 +198,48 @@ class MlopsApp(App[None]):
             with self._handoff_lock:
                 self._handoff = None  # not queued (the app is closing): nothing will take it
 
-    # A poll's new data waits while keys come: shown this long after the last key (or click),
-    # and never later than PRESENT_HOLD_MAX after it arrived.
+    # A poll's new data waits while keys come: shown this long after the last key (or click);
+    # while keys keep coming, right after the frame of the first key PRESENT_HOLD_MAX after it arrived.
     PRESENT_QUIET = 0.15
     PRESENT_HOLD_MAX = 1.0
 
     def _hold_present(self, message: SnapshotReady) -> bool:
-        """Whether to show `message`'s snapshot later, after the keys stop: a view's repaint
-        for a poll (10-25 ms at 160x48) that started between a key and its paint made the key
-        wait for it. Held, the snapshot stays the newest hand-off (later polls replace it, as
-        while the UI is busy), and one timer shows it once no key came for PRESENT_QUIET."""
-        return self.snapshot.generation > 0 and self._hold_until(message)
-
-    def _hold_until(self, message: SnapshotReady) -> bool:
+        """Whether to show `message`'s snapshot later: a view's repaint for a poll (10-25 ms at
+        160x48) that started between a key and its paint made the key wait for it. Held, the
+        snapshot stays the newest hand-off (later polls replace it, as while the UI is busy)
+        and is shown once no key came for PRESENT_QUIET. When keys keep coming for longer than
+        PRESENT_HOLD_MAX, it is shown right after the next key's frame: the longest gap before
+        the key after it."""
+        if self.snapshot.generation == 0:
+            return False
         now = self.idle_gc.clock()
         if self._held_since is None:
             self._held_since = now
         quiet_at = self.idle_gc.last_input + self.PRESENT_QUIET
-        due = min(quiet_at, self._held_since + self.PRESENT_HOLD_MAX)
-        if due <= now:
+        if quiet_at <= now or self._present_now:
             self._held_since = None
+            self._present_now = False
             return False
         with self._handoff_lock:
             if self._handoff is None or self._handoff.generation < message.snapshot.generation:
                 self._handoff = message.snapshot
+        due = quiet_at
+        if now < self._held_since + self.PRESENT_HOLD_MAX:
+            due = min(quiet_at, self._held_since + self.PRESENT_HOLD_MAX)
+        else:
+            self._present_after_key = True  # see on_event
         if self._hold_timer is not None:
             self._hold_timer.stop()
         self._hold_timer = self.set_timer(due - now, self._release_held, name="present after keys")
         return True
 
-    def _release_held(self) -> None:
-        self._hold_timer = None
+    def _release_held(self, *, now: bool = False) -> None:
+        if not now:
+            self._hold_timer = None
         with self._handoff_lock:
             held = self._handoff
         if held is not None:
+            self._present_now = now
             self.on_snapshot_ready(SnapshotReady(held))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
