@@ -9,7 +9,7 @@ through a function of this module, and the test checks it with the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -80,13 +80,14 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         owner=_footer.FooterKey,
         name="_disabled",
         kind="attribute",
-        used_by="mlops_tui/ui/widgets/key_footer.py (KeyFooter._rebuild_if_changed) via restyle_footer_keys()",
+        used_by="mlops_tui/ui/widgets/key_footer.py (KeyFooter._rebuild_if_changed) via set_footer_key()",
         why=(
-            "A key of the footer is dimmed or lit again in place when the selected row changes "
-            "what it can do (approve on a pending request, not on a decided one). Rebuilding "
-            "the footer for that removes and mounts every key and lays the screen out: 30-50 ms "
-            "of a `j` at 160x48. FooterKey reads this flag on a click (a dimmed key rings the "
-            "bell) and takes it only in its constructor."
+            "The footer's key widgets are kept and changed in place when the keys change: "
+            "dimmed or lit again when the selected row changes what they can do (rebuilding "
+            "the footer for that laid the screen out, 30-50 ms of a `j` at 160x48), another "
+            "key when `/` opens or closes (each rebuild left ~200 objects in cycles a poll "
+            "behind). FooterKey reads this flag on a click (a dimmed key rings the bell) and "
+            "takes it only in its constructor."
         ),
     ),
     PrivateName(
@@ -223,20 +224,26 @@ def mark_css_current(screen: Screen[Any]) -> None:
     screen._css_update_count = screen.app._css_update_count
 
 
-def restyle_footer_keys(footer: Footer, states: Sequence[tuple[bool, str]]) -> bool:
-    """Dim or light again, in place, each key the footer shows, in order: (enabled, tooltip)
-    for each, as FooterKey's constructor sets them from `disabled` (the `-disabled` class for
-    its look, the flag for its click). A repaint, not a layout. False, changing nothing, when
-    the footer does not show that many keys."""
-    keys = list(footer.query(FooterKey))
-    if len(keys) != len(states):
-        return False
-    for key, (enabled, tooltip) in zip(keys, states, strict=True):
-        if key._disabled == enabled or (key.tooltip or "") != tooltip:
-            key._disabled = not enabled
-            key.set_class(not enabled, "-disabled")
-            key.tooltip = tooltip or None
-    return True
+def footer_key_widgets(footer: Footer) -> list[Widget]:
+    """The key widgets the footer shows, in order."""
+    return list(footer.query(FooterKey))
+
+
+def set_footer_key(
+    widget: Widget, key: str, key_display: str, description: str, action: str, *, disabled: bool, tooltip: str
+) -> None:
+    """Make a key widget of the footer show another key, in place, as FooterKey's constructor
+    sets one up: its text and action (a layout of the footer when they change), the `-disabled`
+    class for its look and the flag for its click (a repaint)."""
+    assert isinstance(widget, FooterKey)
+    if (widget.key, widget.key_display, widget.description, widget.action) != (key, key_display, description, action):
+        widget.key, widget.key_display, widget.description, widget.action = key, key_display, description, action
+        widget.refresh(layout=True)
+    if widget._disabled != disabled:
+        widget._disabled = disabled
+        widget.set_class(disabled, "-disabled")
+    if (widget.tooltip or "") != tooltip:
+        widget.tooltip = tooltip or None
 
 
 def footer_keys_compact(footer: Footer, compact: bool) -> bool:

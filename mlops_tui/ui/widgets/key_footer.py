@@ -7,8 +7,8 @@ that do not are in `?` (the help lists every key).
 
 It also rebuilds only when the keys it shows change: Textual's Footer recomposes on every
 bindings signal (focus moving between two grids with the same keys, each screen change, each
-mount), about a quarter of the time to the first screen at start-up. When only some keys are
-dimmed or lit again (the selected row changed what they can do), it restyles those in place.
+mount), about a quarter of the time to the first screen at start-up. And it changes its key
+widgets in place rather than making new ones.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from textual.widgets import Footer
 from mlops_tui.ui.textual_internals import (
     footer_bindings_ready,
     footer_key,
+    footer_key_widgets,
     footer_keys_compact,
     mark_footer_bindings_ready,
-    restyle_footer_keys,
+    set_footer_key,
 )
 
 # Actions whose key is always shown, in this order, whatever the width.
@@ -100,14 +101,20 @@ class KeyFooter(Footer):
         kept = fold([key_width(display, desc) for display, desc, *_ in shown], len(ALWAYS_SHOWN), width)
         return tuple(shown[i] for i in kept)
 
+    def _specs(self, shown: Shown) -> list[tuple[str, str, str, str, bool, str]]:
+        """(key pressed on a click, key shown, description, action, enabled, tooltip) per shown key."""
+        keys = {binding.action: binding.key for binding, _enabled, _tooltip in self._entries()}
+        return [
+            (keys[action], display, description, action, enabled, tooltip)
+            for display, description, action, enabled, tooltip in shown
+        ]
+
     def compose(self) -> ComposeResult:
         if not footer_bindings_ready(self):
             return
-        entries = {binding.action: (binding, enabled, tooltip) for binding, enabled, tooltip in self._entries()}
-        for display, description, action, enabled, tooltip in self.shown_keys():
-            binding = entries[action][0]
+        for key, display, description, action, enabled, tooltip in self._specs(self.shown_keys()):
             yield footer_key(
-                binding.key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
+                key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
             )
 
     def watch_compact(self, compact: bool) -> None:
@@ -122,15 +129,27 @@ class KeyFooter(Footer):
         shown = self.shown_keys()
         if shown == self._shown:
             return
-        before, self._shown = self._shown, shown
-        # the same keys, some dimmed or lit again (the selected row changed what they can do):
-        # restyled in place, no rebuild and so no layout of the screen
-        states = [(enabled, tooltip) for *_, enabled, tooltip in shown]
-        if before is not None and _same_keys(before, shown) and restyle_footer_keys(self, states):
+        self._shown = shown
+        widgets = footer_key_widgets(self)
+        if not widgets:  # the first keys
+            await self.recompose()
             return
-        await self.recompose()
-
-
-def _same_keys(before: Shown, after: Shown) -> bool:
-    """Whether two lists of shown keys differ at most in which keys are enabled and their tooltips."""
-    return [entry[:3] for entry in before] == [entry[:3] for entry in after]
+        # The key widgets are kept and changed in place: a key dimmed or lit again by the
+        # selected row is a repaint, not a layout of the screen, and `/` opening and closing
+        # leaves no widgets behind (each rebuild left ~200 objects in cycles for a full
+        # collection, a megabyte a poll in the 200,000-alert bench).
+        specs = self._specs(shown)
+        for widget, (key, display, description, action, enabled, tooltip) in zip(widgets, specs, strict=False):
+            set_footer_key(widget, key, display, description, action, disabled=not enabled, tooltip=tooltip)
+            if not widget.display:
+                widget.display = True
+        for widget in widgets[len(specs) :]:  # hidden, kept for when the keys are back
+            if widget.display:
+                widget.display = False
+        if len(specs) > len(widgets):
+            await self.mount_all(
+                footer_key(
+                    key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
+                )
+                for key, display, description, action, enabled, tooltip in specs[len(widgets) :]
+            )
