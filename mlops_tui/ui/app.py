@@ -251,13 +251,15 @@ class MlopsApp(App[None]):
             snapshot = message.snapshot  # posted by something other than _from_hub
         if snapshot.generation < self.snapshot.generation:
             return  # a newer one was already shown (bursts coalesce)
-        if (len(snapshot.runs) >= 10_000 > len(self.snapshot.runs)) or (
-            len(snapshot.alerts) >= 5_000 > len(self.snapshot.alerts)
+        if (len(snapshot.runs) >= 10_000 and snapshot.runs is not self.snapshot.runs) or (
+            len(snapshot.alerts) >= 5_000 and snapshot.alerts is not self.snapshot.alerts
         ):
-            # Park the big, long-lived run history or alert storm out of the collector's way:
-            # full collections over them would otherwise stall keystrokes for ~0.2 s each
-            # (15-19 of them per bench run at 10,000 alerts).
-            gc.freeze()
+            # Park each new big run history or alert storm out of the collector's way: full
+            # collections over it would otherwise stall keystrokes, ~0.2 s each (15-19 of them
+            # per bench run at 10,000 alerts) before the first was parked, 60-100 ms when only
+            # the first was (every poll brings 10,000 new alerts). Young garbage is freed first:
+            # frozen, what is in cycles would wait for a deep collection.
+            self.park_long_lived()
         first = self.snapshot.generation == 0
         self.snapshot = snapshot
         if first:
