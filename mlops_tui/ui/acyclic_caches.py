@@ -23,6 +23,10 @@ One more cache kept lines of widgets long gone, without a cycle: each widget's s
 a key of a 1,024-entry `lru_cache` on its `get_inner_outer` method, so the caches (and the lines
 they hold) of the last 1,024 widgets outlived them, a slow climb of memory with every footer
 rebuild and dialog. That answer now is cached on its two colours alone (textual_internals.py).
+
+And each restyle of a widget with component classes (a list gaining or losing focus) makes a
+virtual node per class, in a cycle with its styles; the nodes it replaces are unlinked from
+their styles, so they go when replaced (textual_internals.free_replaced_component_nodes).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from mlops_tui.ui.textual_internals import lru_cache_links, share_inner_outer
+from mlops_tui.ui.textual_internals import free_replaced_component_nodes, lru_cache_links, share_inner_outer
 
 _divide = Strip.divide
 _crop_extend = Strip.crop_extend
@@ -67,3 +71,4 @@ def install() -> None:
     Strip.crop_extend = _crop_extend_acyclic  # type: ignore[method-assign]
     LRUCache.clear = _clear_acyclic  # type: ignore[method-assign]
     share_inner_outer()
+    free_replaced_component_nodes()
