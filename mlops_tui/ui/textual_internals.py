@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import _styles_cache
 from textual.app import App
@@ -26,6 +26,9 @@ from textual.screen import Screen
 from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Footer, _footer, _toast
+
+if TYPE_CHECKING:
+    from mlops_tui.ui.widgets.key_footer import ShownKey
 
 Kind = Literal["method", "reactive", "class", "slot", "attribute"]
 
@@ -273,21 +276,20 @@ def footer_key_widgets(footer: Footer) -> list[Widget]:
     return list(footer.query(FooterKey))
 
 
-def set_footer_key(
-    widget: Widget, key: str, key_display: str, description: str, action: str, *, disabled: bool, tooltip: str
-) -> None:
+def set_footer_key(widget: Widget, shown: ShownKey) -> None:
     """Make a key widget of the footer show another key, in place, as FooterKey's constructor
     sets one up: its text and action (a layout of the footer when they change), the `-disabled`
     class for its look and the flag for its click (a repaint)."""
     assert isinstance(widget, FooterKey)
-    if (widget.key, widget.key_display, widget.description, widget.action) != (key, key_display, description, action):
-        widget.key, widget.key_display, widget.description, widget.action = key, key_display, description, action
+    text = (shown.key, shown.key_display, shown.description, shown.action)
+    if (widget.key, widget.key_display, widget.description, widget.action) != text:
+        widget.key, widget.key_display, widget.description, widget.action = text
         widget.refresh(layout=True)
-    if widget._disabled != disabled:
-        widget._disabled = disabled
-        widget.set_class(disabled, "-disabled")
-    if (widget.tooltip or "") != tooltip:
-        widget.tooltip = tooltip or None
+    if widget._disabled == shown.enabled:
+        widget._disabled = not shown.enabled
+        widget.set_class(not shown.enabled, "-disabled")
+    if (widget.tooltip or "") != shown.tooltip:
+        widget.tooltip = shown.tooltip or None
 
 
 def footer_keys_compact(footer: Footer, compact: bool) -> bool:

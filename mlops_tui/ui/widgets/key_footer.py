@@ -14,12 +14,13 @@ widgets in place rather than making new ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from mlops_tui.ui.textual_internals import (
@@ -38,7 +39,19 @@ _FALLBACK = {
     "quit": Binding("q", "quit", "Quit"),
 }
 
-Shown = tuple[tuple[str, str, str, bool, str], ...]
+
+class ShownKey(NamedTuple):
+    """One key as the footer shows it."""
+
+    key_display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+    key: str  # what a click on it presses
+
+
+Shown = tuple[ShownKey, ...]
 
 
 def key_width(key_display: str, description: str) -> int:
@@ -90,32 +103,35 @@ class KeyFooter(Footer):
         return first + list(by_action.values()) + ([palette] if palette else [])
 
     def shown_keys(self) -> Shown:
-        """What the footer shows at its width: (key shown, description, action, enabled, tooltip)."""
+        """What the footer shows at its width, in order."""
         return self._entries_shown_at(self.size.width or self.app.size.width)
 
     def _entries_shown_at(self, width: int) -> Shown:
         shown = [
-            (self.app.get_key_display(binding), binding.description, binding.action, enabled, tooltip)
+            ShownKey(
+                self.app.get_key_display(binding), binding.description, binding.action, enabled, tooltip, binding.key
+            )
             for binding, enabled, tooltip in self._entries()
         ]
         kept = fold([key_width(display, desc) for display, desc, *_ in shown], len(ALWAYS_SHOWN), width)
         return tuple(shown[i] for i in kept)
 
-    def _specs(self, shown: Shown) -> list[tuple[str, str, str, str, bool, str]]:
-        """(key pressed on a click, key shown, description, action, enabled, tooltip) per shown key."""
-        keys = {binding.action: binding.key for binding, _enabled, _tooltip in self._entries()}
-        return [
-            (keys[action], display, description, action, enabled, tooltip)
-            for display, description, action, enabled, tooltip in shown
-        ]
+    def _key_widget(self, shown: ShownKey) -> Widget:
+        return footer_key(
+            shown.key,
+            shown.key_display,
+            shown.description,
+            shown.action,
+            disabled=not shown.enabled,
+            tooltip=shown.tooltip,
+            compact=self.compact,
+        )
 
     def compose(self) -> ComposeResult:
         if not footer_bindings_ready(self):
             return
-        for key, display, description, action, enabled, tooltip in self._specs(self.shown_keys()):
-            yield footer_key(
-                key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
-            )
+        for shown in self.shown_keys():
+            yield self._key_widget(shown)
 
     def watch_compact(self, compact: bool) -> None:
         """The keys take the footer's style when made (not data-bound: see footer_key)."""
@@ -138,18 +154,12 @@ class KeyFooter(Footer):
         # selected row is a repaint, not a layout of the screen, and `/` opening and closing
         # leaves no widgets behind (each rebuild left ~200 objects in cycles for a full
         # collection, a megabyte a poll in the 200,000-alert bench).
-        specs = self._specs(shown)
-        for widget, (key, display, description, action, enabled, tooltip) in zip(widgets, specs, strict=False):
-            set_footer_key(widget, key, display, description, action, disabled=not enabled, tooltip=tooltip)
+        for widget, key in zip(widgets, shown, strict=False):
+            set_footer_key(widget, key)
             if not widget.display:
                 widget.display = True
-        for widget in widgets[len(specs) :]:  # hidden, kept for when the keys are back
+        for widget in widgets[len(shown) :]:  # hidden, kept for when the keys are back
             if widget.display:
                 widget.display = False
-        if len(specs) > len(widgets):
-            await self.mount_all(
-                footer_key(
-                    key, display, description, action, disabled=not enabled, tooltip=tooltip, compact=self.compact
-                )
-                for key, display, description, action, enabled, tooltip in specs[len(widgets) :]
-            )
+        if len(shown) > len(widgets):
+            await self.mount_all(self._key_widget(key) for key in shown[len(widgets) :])
