@@ -370,17 +370,11 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         if not self.is_mounted or not self.size.height:
             return None
         width = self._content_width()
-        top = round(self.scroll_y)
-        index = self._index
-        keys: dict[int, tuple[Any, ...]] = {0: ("header", width, index.sort_column, index.sort_reverse)}
-        shown_lines = self._shown_lines() if index.order else 0
-        for y in range(1, self.scrollable_content_region.height):
-            line = top + y - 1
-            if line < shown_lines:
-                keys[y] = (line, line == self.cursor_index, width)
-            elif y > 1 or index.order:  # the empty-list line is never cached: it is always repainted
-                keys[y] = ("blank", width)
-        strips = {y: strip for y, key in keys.items() if (strip := self._line_cache.get(key)) is not None}
+        strips = {}
+        for y in range(self.scrollable_content_region.height):
+            key = self._line_key(y, width)
+            if key is not None and (strip := self._line_cache.get(key)) is not None:
+                strips[y] = strip
         return self.scroll_offset, width, strips
 
     # Widths are measured on this many rows at most (a long list: the first ones).
@@ -744,43 +738,41 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         super().notify_style_update()
         self._clear_render_caches()
 
+    def _line_key(self, y: int, width: int) -> tuple[Any, ...] | None:
+        """What line `y` of the grid shows, as its key in the line cache: the header, a row or
+        group line (with whether the cursor is on it), or a blank line below the rows; None for
+        the empty-list line, which is never cached (it is always repainted)."""
+        if y == 0:
+            return ("header", width, self._index.sort_column, self._index.sort_reverse)
+        if not self._index.order:
+            return None if y == 1 else ("blank", width)
+        line = round(self.scroll_y) + y - 1
+        if line >= self._shown_lines():
+            return ("blank", width)
+        return (line, line == self.cursor_index, width)
+
     def render_line(self, y: int) -> Strip:
         width = self._content_width()
-        if y == 0:
-            index = self._index
-            key: tuple[Any, ...] = ("header", width, index.sort_column, index.sort_reverse)
-            strip = self._line_cache.get(key)
-            if strip is None:
-                strip = self._render_header(width)
-                self._line_cache[key] = strip
-            return strip
-        line = round(self.scroll_y) + y - 1
-        if not self._index.order:
-            if y == 1:
-                return self._render_empty(width)
-            return self._blank(width)
-        if line >= self._shown_lines():
-            return self._blank(width)
-        is_cursor = line == self.cursor_index
-        key = (line, is_cursor, width)
+        key = self._line_key(y, width)
+        if key is None:
+            return self._render_empty(width)
         strip = self._line_cache.get(key)
         if strip is None:
-            header = None if self._lines is None else self._lines.header_at(line)
-            if header is not None:
-                strip = self._render_group(header, is_cursor, width)
-            else:
-                position = line if self._lines is None else self._lines.position_at(line)
-                strip = self._render_row(position, is_cursor, width)
-            self._line_cache[key] = strip
+            strip = self._line_cache[key] = self._render_uncached(key, width)
         return strip
 
-    def _blank(self, width: int) -> Strip:
-        """A line below the last row (cached, so that a repaint can tell it did not change)."""
-        key = ("blank", width)
-        strip = self._line_cache.get(key)
-        if strip is None:
-            strip = self._line_cache[key] = Strip.blank(width, self._style("base"))
-        return strip
+    def _render_uncached(self, key: tuple[Any, ...], width: int) -> Strip:
+        kind = key[0]
+        if kind == "header":
+            return self._render_header(width)
+        if kind == "blank":
+            return Strip.blank(width, self._style("base"))
+        line, is_cursor = key[0], key[1]
+        header = None if self._lines is None else self._lines.header_at(line)
+        if header is not None:
+            return self._render_group(header, is_cursor, width)
+        position = line if self._lines is None else self._lines.position_at(line)
+        return self._render_row(position, is_cursor, width)
 
     def _render_group(self, header: GroupHeader, is_cursor: bool, width: int) -> Strip:
         style = self._style("datagrid--group")
