@@ -103,7 +103,6 @@ class MlopsApp(App[None]):
         self._hold_timer: Timer | None = None  # a snapshot held while keys come (see _hold_present)
         self._held_since: float | None = None
         self._present_after_key = False
-        self._present_now = False
         self._switching_mode = False  # inside switch_mode: see delay_update
         self._held_paints: list[AbstractContextManager[None]] = []
         self._alert_detail: AlertDetailScreen | None = None  # the one mounted alert detail (see open_alert)
@@ -216,9 +215,8 @@ class MlopsApp(App[None]):
         if self._held_since is None:
             self._held_since = now
         quiet_at = self.idle_gc.last_input + self.PRESENT_QUIET
-        if quiet_at <= now or self._present_now:
+        if quiet_at <= now:
             self._held_since = None
-            self._present_now = False
             return False
         with self._handoff_lock:
             if self._handoff is None or self._handoff.generation < message.snapshot.generation:
@@ -234,17 +232,26 @@ class MlopsApp(App[None]):
         return True
 
     def _release_held(self, *, now: bool = False) -> None:
-        if not now:
-            self._hold_timer = None
+        """The hold's timer (`now` False: held again if keys still come), or right after a
+        key's frame past PRESENT_HOLD_MAX (`now`: shown)."""
+        if self._hold_timer is not None and now:
+            self._hold_timer.stop()
+        self._hold_timer = None
         with self._handoff_lock:
             held = self._handoff
-        if held is not None:
-            self._present_now = now
+        if held is None:
+            return
+        if now:
+            self._held_since = None
+            self._show_newest(SnapshotReady(held))
+        else:
             self.on_snapshot_ready(SnapshotReady(held))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        if self._hold_present(message):
-            return
+        if not self._hold_present(message):
+            self._show_newest(message)
+
+    def _show_newest(self, message: SnapshotReady) -> None:
         with self._handoff_lock:
             snapshot, self._handoff = self._handoff or message.snapshot, None
         if snapshot.generation < message.snapshot.generation:
