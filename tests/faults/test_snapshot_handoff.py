@@ -66,7 +66,7 @@ async def test_a_poll_landing_while_keys_come_is_shown_when_they_pause_and_never
         await pilot.press("j")
         now[0] += 0.05  # a poll lands 50 ms after a key
         app._from_hub(replace(base, generation=3))
-        await pilot.pause(0.3)
+        await hold_timer_ran(app, pilot)
         assert app.snapshot.generation == 2, "shown while the keys were coming"
         now[0] += 0.2  # the keys paused
         await wait_until(lambda: app.snapshot.generation == 3, timeout=10, pilot=pilot)
@@ -76,18 +76,27 @@ async def test_a_poll_landing_while_keys_come_is_shown_when_they_pause_and_never
         now[0] += 0.05
         handed_over = now[0]
         app._from_hub(replace(base, generation=4))
-        await pilot.pause()  # held now, 50 ms after the key
+        await hold_timer_ran(app, pilot)
         for key in "kjkjkjkj":  # 0.8 s of keys
             now[0] += 0.1
             await pilot.press(key)
-            await pilot.pause(0.05)  # the hold's timer runs on the real clock
+            await hold_timer_ran(app, pilot)
         assert app.snapshot.generation == 3, "shown before a second of keys had passed"
         # past the second, the last key 50 ms ago: not shown between keys, but right after
         # the next key's frame
         now[0] = handed_over + 1.15
         await pilot.press("j")
         now[0] += 0.05
-        await pilot.pause(0.3)
+        await hold_timer_ran(app, pilot)
         assert app.snapshot.generation == 3, "shown between two keys"
         await pilot.press("j")
         await wait_until(lambda: app.snapshot.generation == 4, timeout=10, pilot=pilot)
+
+
+async def hold_timer_ran(app: MlopsApp, pilot) -> None:
+    """Until the snapshot handed over is held and the hold's timer (on the real clock) has run
+    once more: then it has either been shown or been held again."""
+    await wait_until(lambda: app._hold_timer is not None or app._handoff is None, timeout=10, pilot=pilot)
+    timer = app._hold_timer
+    if timer is not None:  # held (not shown at once)
+        await wait_until(lambda: app._hold_timer is not timer, timeout=10, pilot=pilot)
