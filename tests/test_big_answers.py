@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mlops_tui.backends.alertmanager.convert import NotJson, capped, iter_json_array
+from mlops_tui.backends.alertmanager.convert import capped
+from mlops_tui.backends.json_stream import NotJson, iter_json_array
 from mlops_tui.domain import Alert, BackendState, BackendStatus, Matcher, Silence
 from mlops_tui.services.alert_journal import APPEARED, RESOLVED, AlertJournal, JournalRecorder
 from mlops_tui.services.snapshot import Snapshot

@@ -30,6 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from mlops_tui.backends.base import BackendOptions
 from mlops_tui.backends.errors import BackendError, BackendUnavailable, BadResponse, Unauthorized
+from mlops_tui.backends.json_stream import TextPieces
 from mlops_tui.core.errors import ConfigError
 from mlops_tui.core.secrets import is_secret_ref, redact, resolve_reference, resolve_secret
 
@@ -270,10 +271,24 @@ class JsonHttp:
         pool may hold one stale connection per request that ran at once (a health probe sends
         two), and each retry takes the next of them before a new connection is made.
         """
+        response, _ = await self._answer(method, path, params, json_body)
+        return response
+
+    async def get_text_pieces(self, path: str, params: Any = None) -> list[str]:
+        """A GET's body as text, decoded as it is read, in pieces (`TextPieces`): for answers
+        that may be big. Joined and decoded whole, 150 MB (200,000 alerts) holds the
+        interpreter lock twice for ~0.1 s, and a key pressed meanwhile waits."""
+        response, texts = await self._answer("GET", path, params, None, text=True)
+        return texts if texts is not None else [response.text]
+
+    async def _answer(
+        self, method: str, path: str, params: Any, json_body: Any, *, text: bool = False
+    ) -> tuple[httpx.Response, list[str] | None]:
+        """The answer, a success (see `request`), with its text in pieces when `text`."""
         try:
             for attempt in range(STALE_RETRIES + 1):
                 try:
-                    response = await self._send(method, path, params, json_body)
+                    response, texts = await self._send(method, path, params, json_body, text)
                     break
                 except (httpx.ReadError, httpx.RemoteProtocolError):
                     if method != "GET" or attempt == STALE_RETRIES:
@@ -289,12 +304,16 @@ class JsonHttp:
             )
         if status >= 400:
             raise self.status_failure(response, method, path)
-        return response
+        return response, texts
 
-    async def _send(self, method: str, path: str, params: Any, json_body: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, params: Any, json_body: Any, text: bool
+    ) -> tuple[httpx.Response, list[str] | None]:
         """The answer, its body read in chunks: refused once past `max_response_mb` (decoded
         bytes, so a small gzip bomb counts at its real size), and at once when its
-        Content-Length says it will be."""
+        Content-Length says it will be. With `text`, a success's body is decoded as it is
+        read (its bytes are not kept) and given in pieces; otherwise, and for any other
+        status, it is the response's `.content`."""
         client = self.client()
         limit_mb = self.options.max_response_mb
         limit = int(limit_mb * 1024 * 1024)
@@ -303,13 +322,17 @@ class JsonHttp:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise AnswerTooLarge(self.where, limit_mb, method, path)
+            pieces = TextPieces(response.charset_encoding) if text and response.is_success else None
             parts: list[bytes] = []
             size = 0
             async for part in response.aiter_bytes():
                 size += len(part)
                 if size > limit:
                     raise AnswerTooLarge(self.where, limit_mb, method, path)
-                parts.append(part)
+                if pieces is not None:
+                    pieces.add(part)
+                else:
+                    parts.append(part)
             # What httpx's own `aread()` does once the stream is read: `.content`, `.text` and
             # `.json()` then answer from these bytes.
             response._content = b"".join(parts)
@@ -319,7 +342,7 @@ class JsonHttp:
             # that only a full collection frees, with the whole body in it (150 MB for 200,000
             # alerts). Read and closed, the stream is needed no more.
             response.stream = httpx.ByteStream(b"")
-        return response
+        return response, pieces.finish() if pieces is not None else None
 
     def status_failure(self, response: httpx.Response, method: str, path: str) -> BackendError:
         """The error for an HTTP error status: 401/403 are refused credentials."""

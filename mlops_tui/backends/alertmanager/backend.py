@@ -17,9 +17,7 @@ from pydantic import Field, field_validator
 
 from mlops_tui.backends.alertmanager.convert import (
     AlertReuse,
-    NotJson,
     WireError,
-    iter_json_array,
     silence_to_wire,
     silences_from_wire,
 )
@@ -27,6 +25,7 @@ from mlops_tui.backends.alertmanager.drift_rules import DriftRules, is_drift_ale
 from mlops_tui.backends.base import Backend, BackendData, Capability, RunQuery
 from mlops_tui.backends.errors import BadResponse, NotFound
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
+from mlops_tui.backends.json_stream import NotJson, iter_json_array
 from mlops_tui.domain import Alert, Silence, SilenceState
 from mlops_tui.domain.alerts import AlertmanagerStatus
 
@@ -117,17 +116,12 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
             ("inhibited", "true"),
         ]
         params += [("filter", f) for f in self.options.filters]
-        response = await self.http.request("GET", f"{API}/alerts", params=params)
+        texts = await self.http.get_text_pieces(f"{API}/alerts", params=params)
         try:
-            text = response.content.decode("utf-8")
-        except UnicodeDecodeError:
-            text = response.text  # not UTF-8 as JSON must be: the charset the server named
-        del response  # 200,000 alerts: the body's bytes are not kept while they are decoded
-        try:
-            # decoded and converted item by item: keys are answered meanwhile (see iter_json_array)
-            return self._alerts.convert(iter_json_array(text), self.options.max_alerts, self._ack_ids)
+            # decoded and converted item by item: keys are answered meanwhile (see json_stream)
+            return self._alerts.convert(iter_json_array(texts), self.options.max_alerts, self._ack_ids)
         except NotJson:
-            return self._alerts.convert(self.http.decode(httpx.Response(200, text=text), "the alerts"))
+            return self._alerts.convert(self.http.decode(httpx.Response(200, text="".join(texts)), "the alerts"))
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent an alert we cannot read: {exc}") from None
 

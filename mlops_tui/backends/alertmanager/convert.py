@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import json
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -127,46 +126,7 @@ def alerts_from_wire(body: Any, backend: str = "") -> list[Alert]:
     return [alert_from_wire(raw, backend) for raw in _list(body, "alerts")]
 
 
-# -- big answers: a streamed decode, a cap, and the alerts of the last poll reused ----------------
-_SPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
-
-class NotJson(ValueError):
-    """The body is not a JSON array (the caller words it, with the body's start)."""
-
-
-def iter_json_array(text: str) -> Iterator[Any]:
-    """The items of a JSON array, decoded one at a time.
-
-    One `json.loads` of 200,000 alerts holds the interpreter lock for seconds, and every key
-    press waits for it; item by item, other threads (the UI's) get their turn between items.
-    """
-    skip, decode = _SPACE.match, _DECODER.raw_decode
-    at = skip(text, 0).end()  # type: ignore[union-attr]
-    if text[at : at + 1] != "[":
-        raise NotJson("not a JSON array")
-    at = skip(text, at + 1).end()  # type: ignore[union-attr]
-    if text[at : at + 1] == "]":
-        at += 1
-    else:
-        while True:
-            try:
-                item, at = decode(text, at)
-            except ValueError:
-                raise NotJson(f"not JSON at character {at:,}") from None
-            yield item
-            at = skip(text, at).end()  # type: ignore[union-attr]
-            sep = text[at : at + 1]
-            at = skip(text, at + 1).end()  # type: ignore[union-attr]
-            if sep == "]":
-                break
-            if sep != ",":
-                raise NotJson(f"not JSON at character {at:,}")
-    if skip(text, at).end() != len(text):  # type: ignore[union-attr]
-        raise NotJson("not JSON: more after the array")
-
-
+# -- big answers: a cap, and the alerts of the last poll reused ---------------------------------
 _RANKS = {s.value: s.rank for s in Severity}
 
 
