@@ -741,3 +741,33 @@ def test_a_hidden_column_comes_back_narrowed_when_the_others_leave_room() -> Non
     assert [(s.column.key, s.width) for s in slots] == [("model", 14), ("note", 16), ("state", 8)]
     # too little room for its minimum: it stays hidden
     assert [s.column.key for s in layout_columns(columns, 33, needs=needs)] == ["model", "state"]
+
+
+async def test_a_long_list_filtered_as_new_rows_come_is_filtered_exactly_once_its_text_is_built(monkeypatch) -> None:
+    """A long list's filter text is built on a thread after new rows come; a filter typed
+    before reads the last rows' text for the unchanged rows. Once the thread's text comes,
+    the list shows what the filter really matches, on screen."""
+    monkeypatch.setattr(DataGrid, "WARM_FILTER_ROWS", 40)
+    notes = {i: "quiet" for i in range(60)}
+    columns = [*COLUMNS[:3], Column("note", "Note", lambda r: notes[r.id], width=30)]
+    items = make_items(60)
+
+    class NotesApp(GridApp):
+        def compose(self) -> ComposeResult:
+            yield DataGrid(columns, row_key=lambda r: r.id, id="grid")
+
+    app = NotesApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        while not grid.filter_ready:  # the first rows' text, from the thread
+            await pilot.pause(0.02)
+        grid.set_filter("paged")
+        assert list(grid.visible_rows) == []
+        notes[5] = "paged on-call"  # the same row object, its text changed meanwhile
+        grid.set_rows([*items])
+        assert list(grid.visible_rows) == []  # a poll old: the last rows' text
+        while not grid.filter_ready:
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert [r.id for r in grid.visible_rows] == [5]
+        assert "run-0005" in screen_text(app)

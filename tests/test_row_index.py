@@ -71,6 +71,8 @@ operations = st.lists(
         st.tuples(st.just("move"), st.integers(-5, 30)),
         st.tuples(st.just("filter_keys"), filter_keys),
         st.tuples(st.just("drop_score_column"), rows_strategy),
+        # a poll that hands back some of the same row objects (in any order) and new ones
+        st.tuples(st.just("same_objects"), st.lists(st.integers(0, 30), unique=True), rows_strategy),
     ),
     max_size=30,
 )
@@ -125,6 +127,10 @@ def test_index_matches_brute_force_model(initial: list[Row], ops: list[tuple[Any
     for op in [("rows", initial), *ops]:
         old_id = order[cursor] if cursor >= 0 else None
         kind = op[0]
+        if kind == "same_objects":
+            kept = [rows[i] for i in op[1] if i < len(rows)]
+            op = ("rows", kept + [r for r in op[2] if r.id not in {k.id for k in kept}])
+            kind = "rows"
         if kind in ("rows", "drop_score_column"):
             rows = op[1]
             if kind == "drop_score_column":
@@ -133,8 +139,8 @@ def test_index_matches_brute_force_model(initial: list[Row], ops: list[tuple[Any
                 keys = tuple(k for k in keys if k in columns)
                 if sort[0] == "score":
                     sort = (None, False)  # the sort column is gone
-            else:
-                index.set_data(rows, keys)
+            else:  # these columns read only the row: text reused from the last rows is exact
+                index.set_data(rows, keys, reuse_filter_text=True)
             old_cursor = cursor
             order = expected_order(rows, text.lower(), keys, sort, columns)
             cursor = follow(old_id, fallback=old_cursor)
@@ -276,6 +282,55 @@ def test_warm_built_caches_give_the_same_result(rows: list[Row], keys: tuple[str
         for index in (cold, warm):
             index.set_filter(query, keys)
         assert list(warm.order) == list(cold.order)
+
+
+def test_a_filter_after_new_rows_builds_text_only_for_new_row_objects_until_the_exact_text_comes() -> None:
+    """A poll hands back mostly the same row objects: a filter typed before the thread's
+    exact text comes reads the last rows' text for those, and builds only the new rows'
+    (10,000 alerts' text was 90-130 ms of a keystroke). A cell that reads more than its row
+    (an alert's triage state, its age) may be a poll old until the exact text comes; then
+    the filter is applied again, the cursor on its row."""
+    state = {i: "firing" for i in range(100)}
+    built: list[int] = []
+
+    def state_text(row: Row) -> str:
+        built.append(row.id)
+        return state[row.id]
+
+    columns = (Column("name", "Name", lambda r: r.name), Column("state", "State", state_text))
+    keys = ("name", "state")
+    rows = [Row(i, f"alert-{i}", "", None) for i in range(100)]
+    index: RowIndex[Row] = RowIndex(columns, row_key=lambda r: r.id)
+    index.set_data(rows, keys, reuse_filter_text=True)
+    index.set_filter("acked", keys)
+    assert list(index.visible_rows) == [] and len(built) == 100
+
+    state[7] = "acked by bob"  # the same row object, now with another text
+    state[100] = "acked by carol"
+    new_rows = [*rows[:50], Row(100, "alert-100", "", None), *rows[50:]]
+    built.clear()
+    index.set_data(new_rows, keys, reuse_filter_text=True)
+    assert built == [100], "text built for rows that did not change"
+    assert [r.id for r in index.visible_rows] == [100]
+    assert not index.has_haystack(keys)  # the caller's thread still builds the exact text
+
+    assert index.install_haystack(new_rows, keys, build_haystack(columns, new_rows))
+    assert [r.id for r in index.visible_rows] == [7, 100]
+    assert index.cursor_row is not None and index.cursor_row.id == 100
+    assert index.has_haystack(keys)
+    assert not index.install_haystack(new_rows, keys, build_haystack(columns, new_rows))
+
+
+def test_without_reuse_new_rows_get_their_whole_filter_text() -> None:
+    state = {i: "firing" for i in range(10)}
+    columns = (Column("state", "State", lambda r: state[r.id]),)
+    rows = [Row(i, "", "", None) for i in range(10)]
+    index: RowIndex[Row] = RowIndex(columns, row_key=lambda r: r.id)
+    index.set_data(rows, ("state",))
+    index.set_filter("acked", ("state",))
+    state[3] = "acked"
+    index.set_data(list(rows), ("state",))
+    assert [r.id for r in index.visible_rows] == [3]
 
 
 def test_stale_warm_caches_are_refused() -> None:

@@ -351,7 +351,10 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             self._columns = columns
             self._layouts.clear()
             self._line_cache.clear()  # the styles stay: they follow the CSS, not the columns
-        if not self._index.set_data(rows, self._visible_keys(), columns):
+        # a long list's filter text is built on a thread (see _maybe_warm_filter); until then a
+        # filter reads the last rows' text for the rows that did not change
+        reuse = len(rows) >= self.WARM_FILTER_ROWS
+        if not self._index.set_data(rows, self._visible_keys(), columns, reuse_filter_text=reuse):
             return
         needs = self._measure(self._columns, rows)
         if needs != self._needs:  # the columns' widths follow their content
@@ -451,7 +454,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         """On a worker thread: the filter text, then each shown column's sort order."""
         keys = tuple(column.key for column in columns)
         haystack = build_haystack(columns, rows)
-        self.app.call_from_thread(self._index.install_haystack, rows, keys, haystack)
+        self.app.call_from_thread(self._install_haystack, rows, keys, haystack)
         del haystack
         for column in columns:  # then a whole-list sort is (nearly) a copy
             if rows is not self._index.rows:
@@ -459,6 +462,11 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             order = sort_order_of(column, rows)
             order.tie_groups()  # so the first descending sort is a copy too
             self.app.call_from_thread(self._install_sort_order, rows, column.key, order)
+
+    def _install_haystack(self, rows: Sequence[T], keys: tuple[str, ...], haystack: list[str]) -> None:
+        shown = self._shown_lines_now()
+        if self._index.install_haystack(rows, keys, haystack):
+            self._changed(shown)  # filtered again with the exact text: mostly the same lines
 
     def _install_sort_order(self, rows: Sequence[T], key: str, order: SortOrder) -> None:
         self._index.install_sort_order(rows, key, order)
