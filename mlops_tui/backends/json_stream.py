@@ -6,7 +6,7 @@ the UI's thread, and one C call holds it for its whole length. Over 200,000 aler
 decoding that into one str, each hold it ~0.1 s. A key pressed meanwhile waits. Here every
 step is short: each part is decoded as it is read (`TextPieces`) and the array is read item by
 item across the parts' seams (`iter_json_array`), so the UI's thread gets its turn between
-any two.
+any two; while it handles a key, the reading waits for it to finish (`core/ui_turn.py`).
 
 Hand-written on CPython's own decoder (`JSONDecoder.raw_decode`, one item per call): ijson's
 C backend, which streams too, was five times slower on a 50,000-alert answer (0.78 s against
@@ -20,6 +20,8 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from mlops_tui.core.ui_turn import UI_TURN, step_aside
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -52,6 +54,7 @@ class TextPieces:
         self._size = 0
 
     def add(self, part: bytes) -> None:
+        step_aside()  # a key being handled goes first (core/ui_turn.py)
         text = self._decoder.decode(part)
         self._pending.append(text)
         self._size += len(text)
@@ -115,7 +118,7 @@ def iter_json_array(text: str | Iterable[str]) -> Iterator[Any]:
     """The items of a JSON array, decoded one at a time; `text` whole or in parts (e.g.
     `decode_parts` of the body). Raises NotJson, naming the character, for anything else."""
     src = _Text((text,) if isinstance(text, str) else text)
-    decode = _DECODER.raw_decode
+    decode, ui_free = _DECODER.raw_decode, UI_TURN.is_free
     at = src.skip_space(0)
     if src.buf[at : at + 1] != "[":
         raise NotJson("not a JSON array")
@@ -136,6 +139,8 @@ def iter_json_array(text: str | Iterable[str]) -> Iterator[Any]:
                     raise NotJson(f"not JSON at character {src.offset + at:,}") from None
                 at = src.more(at)
                 continue
+            if not ui_free():  # a key being handled goes first (core/ui_turn.py)
+                UI_TURN.wait()
             yield item
             at = src.skip_space(end)
             sep = src.buf[at : at + 1]

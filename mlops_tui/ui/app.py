@@ -21,6 +21,7 @@ from textual.widget import AwaitMount
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from mlops_tui.core.ui_turn import UI_TURN
 from mlops_tui.domain import AlertState, Run, Severity
 from mlops_tui.services.runtime import Runtime
 from mlops_tui.services.snapshot import Snapshot
@@ -175,9 +176,14 @@ class MlopsApp(App[None]):
         self.runtime.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)):
+        user_input = isinstance(event, (events.Key, events.MouseDown))
+        if user_input:
             self.idle_gc.input_seen()  # full collections wait for a quiet second (ui/idle_gc.py)
+            UI_TURN.take()  # threads reading big answers wait until it is painted (core/ui_turn.py)
         await super().on_event(event)
+        if user_input:
+            # asked for after the input was handed to its widget: runs once it is handled and painted
+            (self.focused or self.screen).call_after_refresh(UI_TURN.give_back)
         if self._present_after_key and isinstance(event, events.Key):
             # a snapshot held past PRESENT_HOLD_MAX: shown once this key is handled and painted
             # (asked for after the key was handed to its widget, so it runs after the key)

@@ -1,0 +1,82 @@
+"""While a key is handled and painted, a thread reading a big answer waits between items, so
+the key does not share the interpreter lock with it (core/ui_turn.py)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from mlops_tui.backends.demo.backend import DemoBackend
+from mlops_tui.backends.json_stream import iter_json_array
+from mlops_tui.core import ui_turn
+from mlops_tui.core.ui_turn import UI_TURN
+from mlops_tui.services.runtime import build_runtime
+from mlops_tui.ui.app import MlopsApp
+from tests.conftest import wait_until
+
+
+def _reader(items: int):
+    """A thread reading a JSON array of `items`; it stops at item 1,000 until told to go on."""
+    read: list[int] = []
+    at_1000, go_on = threading.Event(), threading.Event()
+
+    def run() -> None:
+        for item in iter_json_array(json.dumps(list(range(items)))):
+            read.append(item)
+            if item == 1_000:
+                at_1000.set()
+                go_on.wait(5)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert at_1000.wait(5)
+    return thread, read, go_on
+
+
+def test_a_reader_waits_between_items_while_the_ui_has_its_turn_and_goes_on_after():
+    thread, read, go_on = _reader(50_000)
+    UI_TURN.take()
+    try:
+        go_on.set()
+        time.sleep(0.1)
+        assert len(read) <= 1_002, f"{len(read) - 1_001} items read while the UI had its turn"
+    finally:
+        UI_TURN.give_back()
+    thread.join(5)
+    assert len(read) == 50_000
+
+
+def test_a_turn_never_given_back_stops_a_reader_for_hold_max_only(monkeypatch):
+    monkeypatch.setattr(ui_turn, "HOLD_MAX", 0.05)
+    thread, read, go_on = _reader(5_000)
+    UI_TURN.take()  # and never given back
+    started = time.monotonic()
+    go_on.set()
+    thread.join(5)
+    assert len(read) == 5_000
+    assert time.monotonic() - started < 2
+    assert UI_TURN.is_free()
+
+
+async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
+    runtime = build_runtime(
+        None, backends=[DemoBackend("demo", DemoBackend.Options(runs=20))], audit_path=tmp_path / "a"
+    )
+    app = MlopsApp(runtime)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(lambda: bool(app.snapshot.runs), timeout=15, pilot=pilot)
+        await pilot.pause()
+        display = app._display
+
+        def painted(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None and app.current_mode == "runs":
+                seen.append("free" if UI_TURN.is_free() else "taken")
+
+        app._display = painted  # type: ignore[method-assign]
+        await pilot.press("2")  # to Runs
+        await pilot.pause()
+        assert seen and seen[0] == "taken"  # the key's own frame: readers waited for it
+        assert UI_TURN.is_free()  # given back once painted
