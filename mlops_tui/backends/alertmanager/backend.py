@@ -26,6 +26,7 @@ from mlops_tui.backends.base import Backend, BackendData, Capability, RunQuery
 from mlops_tui.backends.errors import BadResponse, NotFound
 from mlops_tui.backends.http import HttpBackendOptions, HttpStatusFailure, JsonHttp
 from mlops_tui.backends.json_stream import NotJson, iter_json_array
+from mlops_tui.core.heap import TRIM_AFTER_CHARS, give_back_free_memory
 from mlops_tui.domain import Alert, Silence, SilenceState
 from mlops_tui.domain.alerts import AlertmanagerStatus
 
@@ -117,13 +118,18 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
         ]
         params += [("filter", f) for f in self.options.filters]
         texts = await self.http.get_text_pieces(f"{API}/alerts", params=params)
+        size = sum(map(len, texts))
         try:
             # decoded and converted item by item: keys are answered meanwhile (see json_stream)
-            return self._alerts.convert(iter_json_array(texts), self.options.max_alerts, self._ack_ids)
+            alerts = self._alerts.convert(iter_json_array(texts), self.options.max_alerts, self._ack_ids)
         except NotJson:
-            return self._alerts.convert(self.http.decode(httpx.Response(200, text="".join(texts)), "the alerts"))
+            alerts = self._alerts.convert(self.http.decode(httpx.Response(200, text="".join(texts)), "the alerts"))
         except WireError as exc:
             raise BadResponse(f"{self.http.where} sent an alert we cannot read: {exc}") from None
+        del texts
+        if size >= TRIM_AFTER_CHARS:
+            give_back_free_memory()  # the text's pages, kept by the allocator otherwise (core/heap.py)
+        return alerts
 
     async def collect(self, query: RunQuery) -> BackendData:
         data = await super().collect(query)
