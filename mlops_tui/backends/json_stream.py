@@ -114,9 +114,12 @@ class _Text:
         return end
 
 
-def iter_json_array(text: str | Iterable[str]) -> Iterator[Any]:
+def iter_json_array(text: str | Iterable[str], *, with_text: bool = False) -> Iterator[Any]:
     """The items of a JSON array, decoded one at a time; `text` whole or in parts (e.g.
-    `decode_parts` of the body). Raises NotJson, naming the character, for anything else."""
+    `decode_parts` of the body). Raises NotJson, naming the character, for anything else.
+
+    `with_text`: (item, its JSON text) pairs, for a reader that keeps only some items for a
+    while and had better hold one string each than their parsed objects (see `capped`)."""
     src = _Text((text,) if isinstance(text, str) else text)
     decode, ui_free = _DECODER.raw_decode, UI_TURN.is_free
     at = src.skip_space(0)
@@ -141,7 +144,7 @@ def iter_json_array(text: str | Iterable[str]) -> Iterator[Any]:
                 continue
             if not ui_free():  # a key being handled goes first (core/ui_turn.py)
                 UI_TURN.wait()
-            yield item
+            yield (item, buf[at:end]) if with_text else item
             at = src.skip_space(end)
             sep = src.buf[at : at + 1]
             at = src.skip_space(at + 1)

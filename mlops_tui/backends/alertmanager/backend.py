@@ -121,7 +121,9 @@ class AlertmanagerBackend(Backend[AlertmanagerOptions]):
         size = sum(map(len, texts))
         try:
             # decoded and converted item by item: keys are answered meanwhile (see json_stream)
-            alerts = self._alerts.convert(iter_json_array(texts), self.options.max_alerts, self._ack_ids)
+            alerts = self._alerts.convert(
+                iter_json_array(texts, with_text=True), self.options.max_alerts, self._ack_ids
+            )
         except NotJson:
             alerts = self._alerts.convert(self.http.decode(httpx.Response(200, text="".join(texts)), "the alerts"))
         except WireError as exc:
