@@ -183,12 +183,18 @@ class MlopsApp(App[None]):
         await super().on_event(event)
         if user_input:
             # asked for after the input was handed to its widget: runs once it is handled and painted
-            (self.focused or self.screen).call_after_refresh(UI_TURN.give_back)
+            (self.focused or self.screen).call_after_refresh(self._give_back_turn_when_painted)
         if self._present_after_key and isinstance(event, events.Key):
             # a snapshot held past PRESENT_HOLD_MAX: shown once this key is handled and painted
             # (asked for after the key was handed to its widget, so it runs after the key)
             self._present_after_key = False
             (self.focused or self.screen).call_after_refresh(self._release_held, now=True)
+
+    def _give_back_turn_when_painted(self) -> None:
+        """The input's widget has handled it. A key that switched views was handled while the
+        view it left was current, and that view, with nothing to paint, ran this at once: the
+        turn is given back after the refresh of the view now current."""
+        self.screen.call_after_refresh(UI_TURN.give_back)
 
     def _from_hub(self, snapshot: Snapshot) -> None:
         """Called on a hub thread (post_message is thread-safe). Polls that end while the UI
