@@ -48,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,9 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     poll_s: list[float] = []
 
     ui_thread = threading.get_ident()
-    gc_ms: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    # arrays, not lists of floats: ~600 collections a poll, and the bench's own floats would
+    # count in the app's RSS trend (~20 KB a poll)
+    gc_ms: dict[int, array[float]] = {0: array("d"), 1: array("d"), 2: array("d")}
     gc_started = [0.0]
 
     def on_gc(phase: str, info: dict[str, int]) -> None:  # collections the UI thread pays for
@@ -284,14 +287,20 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     }
 
 
+WARM_POLLS = 2  # RSS trend from the poll after these
+
+
 def report(name: str, result: dict[str, Any]) -> None:
     rss = result["rss_after"]
     print(f"\n{name}: {result['shown']:,} rows in the grid; its title: {result['title']}")
     print(f"  RSS after each poll (MB): {', '.join(f'{r:.0f}' for r in rss)}")
-    half = len(rss) // 2
-    if half:
-        growth = statistics.mean(rss[half:]) - statistics.mean(rss[:half])
-        print(f"  growth, second half of the polls vs first: {growth:+.0f} MB")
+    settled = rss[WARM_POLLS:]  # the first polls fill the caches (filter text, sort orders, journal)
+    if len(settled) >= 2:
+        slope = statistics.linear_regression(range(len(settled)), settled).slope
+        print(
+            f"  from poll {WARM_POLLS + 1} on: {settled[0]:.0f} -> {settled[-1]:.0f} MB (max {max(settled):.0f}); "
+            f"trend {slope:+.2f} MB a poll (least squares)"
+        )
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
     print(f"  keystroke -> painted (load average {result['load']:.1f} on {os.cpu_count()} cores; target 100 ms):")
     for kind, values in result["latency"].items():
