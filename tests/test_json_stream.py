@@ -11,13 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlops_tui.backends import json_stream
-from mlops_tui.backends.json_stream import NotJson, decode_parts, iter_json_array
+from mlops_tui.backends.json_stream import NotJson, TextPieces, iter_json_array
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
+
+
+def decode_parts(parts, charset=None):
+    """The body's text as JsonHttp reads it: each part given to TextPieces as it comes."""
+    pieces = TextPieces(charset)
+    for part in parts:
+        pieces.add(part)
+    return pieces.finish()
 
 
 def split(data, cuts):

@@ -70,14 +70,6 @@ class TextPieces:
         return self._pieces
 
 
-def decode_parts(parts: Iterable[bytes], charset: str | None = None) -> list[str]:
-    """The text of a body that came in `parts`, in pieces (see TextPieces)."""
-    pieces = TextPieces(charset)
-    for part in parts:
-        pieces.add(part)
-    return pieces.finish()
-
-
 class _Text:
     """A text read part by part: `buf` holds what is read and not yet consumed, from
     character `offset` of the whole text on."""
@@ -116,7 +108,7 @@ class _Text:
 
 def iter_json_array(text: str | Iterable[str], *, with_text: bool = False) -> Iterator[Any]:
     """The items of a JSON array, decoded one at a time; `text` whole or in parts (e.g.
-    `decode_parts` of the body). Raises NotJson, naming the character, for anything else.
+    `JsonHttp.get_text_pieces`). Raises NotJson, naming the character, for anything else.
 
     `with_text`: (item, its JSON text) pairs, for a reader that keeps only some items for a
     while and had better hold one string each than their parsed objects (see `capped`)."""
@@ -156,4 +148,4 @@ def iter_json_array(text: str | Iterable[str], *, with_text: bool = False) -> It
         raise NotJson("not JSON: more after the array")
 
 
-__all__ = ["NotJson", "TextPieces", "decode_parts", "iter_json_array"]
+__all__ = ["NotJson", "TextPieces", "iter_json_array"]
