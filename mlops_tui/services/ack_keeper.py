@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from mlops_tui.core.ui_turn import stepping_aside
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import ack_started_at
 from mlops_tui.services.background import BackgroundJob
@@ -61,10 +62,12 @@ class _HeldIndex:
     only the alerts of that name are matched, not every alert once per ack."""
 
     def __init__(self, alerts: Iterable[Alert]) -> None:
-        self.unresolved = [a for a in alerts if a.state != AlertState.RESOLVED]
+        # stepping aside: on the app's ack-keeper thread this is tens of ms a poll at 10,000
+        # alerts, which a key being handled would otherwise share (core/ui_turn.py)
+        self.unresolved = [a for a in stepping_aside(alerts) if a.state != AlertState.RESOLVED]
         self.by_name: dict[str, list[Alert]] = {}
         self.by_silence: dict[str, list[Alert]] = {}
-        for a in self.unresolved:
+        for a in stepping_aside(self.unresolved):
             self.by_name.setdefault(a.labels.get("alertname", ""), []).append(a)
             for sid in a.silenced_by:
                 self.by_silence.setdefault(sid, []).append(a)
@@ -73,7 +76,7 @@ class _HeldIndex:
         names = [m.value for m in silence.matchers if m.name == "alertname" and m.is_equal and not m.is_regex]
         candidates = self.by_name.get(names[0], []) if names else self.unresolved
         held = {id(a): a for a in self.by_silence.get(silence.id, [])}
-        held.update((id(a), a) for a in candidates if silence.matches(a.labels))
+        held.update((id(a), a) for a in stepping_aside(candidates) if silence.matches(a.labels))
         return list(held.values())
 
 

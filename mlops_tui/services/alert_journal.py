@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_tui.core.ui_turn import stepping_aside
 from mlops_tui.domain import Alert, AlertState, BackendState, Silence, SilenceState
 from mlops_tui.domain.alerts import FiringInterval, ack_extensions, ack_started_at
 from mlops_tui.services.background import BackgroundJob
@@ -283,7 +284,7 @@ def _event(row: Sequence[Any]) -> JournalEvent:
 # -- what changed between two snapshots ----------------------------------------------------------
 def silence_detail(silence: Silence, alerts: Iterable[Alert]) -> dict[str, Any]:
     equal = {m.name: m.value for m in silence.matchers if m.is_equal and not m.is_regex}
-    names = sorted({a.name for a in alerts if silence.matches(a.labels)})
+    names = sorted({a.name for a in stepping_aside(alerts) if silence.matches(a.labels)})
     if "alertname" in equal and equal["alertname"] not in names:
         names.append(equal["alertname"])
     return {
@@ -325,7 +326,8 @@ class JournalRecorder(BackgroundJob):
             return
         self._last_seen = seen
         now = datetime.now(UTC)
-        active = {a.fingerprint: a for a in snap.alerts if a.state != AlertState.RESOLVED}
+        # stepping aside for a key being handled: 10,000 alerts a poll (core/ui_turn.py)
+        active = {a.fingerprint: a for a in stepping_aside(snap.alerts) if a.state != AlertState.RESOLVED}
         open_fps = self.journal.open_fingerprints()
         self.journal.record_appeared([a for fp, a in active.items() if fp not in open_fps], now)
         gone_fps = open_fps - active.keys()

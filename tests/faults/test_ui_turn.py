@@ -1,17 +1,24 @@
-"""While a key is handled and painted, a thread reading a big answer waits between items, so
-the key does not share the interpreter lock with it (core/ui_turn.py)."""
+"""While a key is handled and painted, a thread reading a big answer, and the ack keeper's and
+the journal's loops over a poll's alerts, wait between items, so the key does not share the
+interpreter lock with them (core/ui_turn.py)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from mlops_tui.backends.demo.backend import DemoBackend
 from mlops_tui.backends.json_stream import iter_json_array
 from mlops_tui.core import ui_turn
-from mlops_tui.core.ui_turn import UI_TURN
+from mlops_tui.core.ui_turn import UI_TURN, step_aside, stepping_aside
+from mlops_tui.domain import Alert, BackendState, BackendStatus, Matcher, Silence
+from mlops_tui.services.ack_keeper import plan_acks
+from mlops_tui.services.alert_journal import AlertJournal, JournalRecorder
 from mlops_tui.services.runtime import build_runtime
+from mlops_tui.services.snapshot import Snapshot
 from mlops_tui.ui.app import MlopsApp
 from tests.conftest import wait_until
 
@@ -80,3 +87,72 @@ async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
         await pilot.pause()
         assert seen and seen[0] == "taken"  # the key's own frame: readers waited for it
         assert UI_TURN.is_free()  # given back once painted
+
+
+def _waits_for_the_turn(work) -> None:
+    """`work` on a thread of its own: held while the UI has its turn, done once it is given back."""
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (work(), done.set()), daemon=True)
+    UI_TURN.take()
+    try:
+        thread.start()
+        assert not done.wait(0.3), "it ran to the end while the UI had its turn"
+    finally:
+        UI_TURN.give_back()
+    assert done.wait(10)
+
+
+def _firing(count: int) -> list[Alert]:
+    now = datetime.now(UTC)
+    return [
+        Alert(fingerprint=f"f{i}", labels={"alertname": f"A{i % 20}", "i": str(i)}, starts_at=now, backend="am")
+        for i in range(count)
+    ]
+
+
+def test_the_ack_keepers_plan_over_many_alerts_waits_while_the_ui_has_its_turn(monkeypatch):
+    monkeypatch.setattr(ui_turn, "HOLD_MAX", 5.0)
+    now = datetime.now(UTC)
+    ack = Silence(
+        id="s1",
+        matchers=(Matcher(name="alertname", value="A3"),),
+        starts_at=now - timedelta(minutes=12),
+        ends_at=now + timedelta(minutes=2),
+        created_by="erin",
+        comment="ACK! acknowledged by erin in mlops-tui",
+        backend="am",
+    )
+    alerts = _firing(20_000)
+    plans = []
+    _waits_for_the_turn(lambda: plans.append(plan_acks(alerts, [ack], now, ack_minutes=15, ack_max_hours=12)))
+    [extension] = plans[0].extend  # and the plan is the same as ever
+    assert extension.silence.id == "s1" and extension.alerts == ("A3",)
+
+
+def test_the_journals_step_over_many_alerts_waits_while_the_ui_has_its_turn(tmp_path, monkeypatch):
+    monkeypatch.setattr(ui_turn, "HOLD_MAX", 5.0)
+    alerts = _firing(20_000)
+
+    def snapshot(generation: int, alerts: list[Alert]) -> Snapshot:
+        status = BackendStatus(name="am", kind="alertmanager", state=BackendState.OK)
+        return Snapshot(generation=generation, statuses=(status,), alerts=tuple(alerts))
+
+    hub = SimpleNamespace(snapshot=snapshot(1, alerts))
+    journal = AlertJournal(tmp_path / "journal.sqlite3")
+    recorder = JournalRecorder(hub, journal)
+    recorder.step()  # 20,000 appearances journalled
+    hub.snapshot = snapshot(2, alerts[:-1])  # a new poll: the last alert resolved
+    _waits_for_the_turn(recorder.step)
+    assert [e.fingerprint for e in journal.events(kinds=("alert resolved",))] == ["f19999"]
+    journal.close()
+
+
+def test_the_thread_that_took_the_turn_never_waits_for_itself():
+    UI_TURN.take()
+    try:
+        started = time.monotonic()
+        assert list(stepping_aside(range(3))) == [0, 1, 2]
+        step_aside()
+        assert time.monotonic() - started < 0.1
+    finally:
+        UI_TURN.give_back()
