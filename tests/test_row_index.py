@@ -11,16 +11,26 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from mlops_tui.ui.literal import visible
+from mlops_tui.ui.widgets import row_index
 from mlops_tui.ui.widgets.grid_column import Column
 from mlops_tui.ui.widgets.grid_layout import fit, layout_columns
-from mlops_tui.ui.widgets.row_index import RowIndex, build_haystack, sort_order_of
+from mlops_tui.ui.widgets.row_index import (
+    RowIndex,
+    build_haystack,
+    in_chunks,
+    sort_keys_of,
+    sort_order_from_keys,
+    sort_order_of,
+)
 
 
 @dataclass(frozen=True)
@@ -262,17 +272,19 @@ def test_same_rows_object_is_a_no_op_and_new_columns_rebuild() -> None:
 @settings(max_examples=100, deadline=None)
 @given(rows=rows_strategy, keys=filter_keys, query=texts)
 def test_warm_built_caches_give_the_same_result(rows: list[Row], keys: tuple[str, ...], query: str) -> None:
-    """The filter text and sort orders a worker thread builds equal the ones built inline."""
+    """The filter text and sort orders a worker thread builds, a chunk of rows at a time
+    (3 here, so that 25 rows are cut in several places), equal the ones built inline."""
     cold: RowIndex[Row] = RowIndex(COLUMNS, row_key=lambda r: r.id)
     cold.set_data(rows, keys)
     warm: RowIndex[Row] = RowIndex(COLUMNS, row_key=lambda r: r.id)
     warm.set_data(rows, keys)
-    warm.install_haystack(rows, keys, build_haystack([BY_KEY[k] for k in keys], rows))
-    for key in KEYS:
-        order = sort_order_of(BY_KEY[key], rows)
-        if key != "name":
-            order.tie_groups()  # as the worker thread does
-        warm.install_sort_order(rows, key, order)
+    with patch.object(row_index, "WORKER_CHUNK", 3):  # as DataGrid._build_filter_index builds them
+        warm.install_haystack(rows, keys, in_chunks(partial(build_haystack, [BY_KEY[k] for k in keys]), rows))
+        for key in KEYS:
+            order = sort_order_from_keys(in_chunks(partial(sort_keys_of, BY_KEY[key]), rows))
+            if key != "name":
+                order.tie_groups()  # as the worker thread does
+            warm.install_sort_order(rows, key, order)
     assert warm.has_haystack(keys) and all(warm.has_sort_order(k) for k in KEYS)
     for sort_key in KEYS:
         for index in (cold, warm):

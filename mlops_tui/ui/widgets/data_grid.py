@@ -24,6 +24,7 @@ control characters are drawn as symbols, never sent to the terminal.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from rich.cells import cell_len
@@ -40,6 +41,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from mlops_tui.core.ui_turn import step_aside
 from mlops_tui.ui import glyphs
 from mlops_tui.ui.literal import visible
 from mlops_tui.ui.textual_internals import set_virtual_size_in_place
@@ -51,7 +53,9 @@ from mlops_tui.ui.widgets.row_index import (
     RowIndex,
     SortOrder,
     build_haystack,
-    sort_order_of,
+    in_chunks,
+    sort_keys_of,
+    sort_order_from_keys,
 )
 
 __all__ = ["Column", "DataGrid"]
@@ -451,15 +455,17 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         )
 
     def _build_filter_index(self, rows: Sequence[T], columns: list[Column[T]]) -> None:
-        """On a worker thread: the filter text, then each shown column's sort order."""
+        """On a worker thread: the filter text, then each shown column's sort order. Built a
+        chunk of rows at a time, stepping aside for a key being handled (`in_chunks`)."""
         keys = tuple(column.key for column in columns)
-        haystack = build_haystack(columns, rows)
+        haystack = in_chunks(partial(build_haystack, columns), rows)
         self.app.call_from_thread(self._install_haystack, rows, keys, haystack)
         del haystack
         for column in columns:  # then a whole-list sort is (nearly) a copy
             if rows is not self._index.rows:
                 return
-            order = sort_order_of(column, rows)
+            order = sort_order_from_keys(in_chunks(partial(sort_keys_of, column), rows))
+            step_aside()
             order.tie_groups()  # so the first descending sort is a copy too
             self.app.call_from_thread(self._install_sort_order, rows, column.key, order)
 
