@@ -165,14 +165,16 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
 
     runner = app.runtime.hub.runners[backend]
     into = "to Alerts" if view_key == "5" else "to Runs"
-    lat: dict[str, list[float]] = {into: [], "to Overview": [], "j": [], "filter char": []}
-    cpu: dict[str, list[float]] = {k: [] for k in lat}
-    rss_after: list[float] = []
-    poll_s: list[float] = []
+    # arrays, not lists of floats, for everything the bench keeps per key, poll or collection
+    # (~40 keys and ~600 collections a poll): the bench's own floats would count in the app's
+    # RSS trend (~20 KB a poll)
+    lat: dict[str, array[float]] = {into: array("d"), "to Overview": array("d"), "j": array("d")}
+    lat["filter char"] = array("d")
+    cpu: dict[str, array[float]] = {k: array("d") for k in lat}
+    rss_after: array[float] = array("d")
+    poll_s: array[float] = array("d")
 
     ui_thread = threading.get_ident()
-    # arrays, not lists of floats: ~600 collections a poll, and the bench's own floats would
-    # count in the app's RSS trend (~20 KB a poll)
     gc_ms: dict[int, array[float]] = {0: array("d"), 1: array("d"), 2: array("d")}
     gc_started = [0.0]
 
@@ -192,7 +194,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
 
     screen_class: Any = AlertsScreen if view_key == "5" else RunsScreen
     state_key = "_shown" if view_key == "5" else "_shown_state"  # what each keeps of the last shown
-    rebuild_ms: list[float] = []
+    rebuild_ms: array[float] = array("d")
     original = screen_class.show_snapshot
 
     def timed_show(self: Any, snapshot: Any) -> None:
@@ -271,6 +273,14 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         grid = app.screen.query_one(f"#{grid_id}")
         shown = grid.total_rows
         title = str(grid.border_title or "")
+        # bounded caches that fill over the first polls (part of the early RSS rise)
+        caches = {
+            "the grid's rendered lines": (len(grid._line_cache), grid._line_cache.maxsize),
+            "Textual's query_one cache, summed over the DOM": (
+                sum(len(node._query_one_cache) for node in app.screen.walk_children(with_self=True)),
+                None,
+            ),
+        }
     gc.callbacks.remove(on_gc)
     screen_class.show_snapshot = original
     return {
@@ -283,6 +293,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         "peak": rss_mb()[1],
         "shown": shown,
         "title": title,
+        "caches": caches,
         "expect": expect,
     }
 
@@ -301,6 +312,13 @@ def report(name: str, result: dict[str, Any]) -> None:
             f"  from poll {WARM_POLLS + 1} on: {settled[0]:.0f} -> {settled[-1]:.0f} MB (max {max(settled):.0f}); "
             f"trend {slope:+.2f} MB a poll (least squares)"
         )
+    if len(settled) >= 20:  # does the rise stop once the bounded caches are full?
+        half = len(settled) // 2
+        for label, part in (("first", settled[:half]), ("second", settled[half:])):
+            slope = statistics.linear_regression(range(len(part)), part).slope
+            print(f"  trend over the {label} half of those polls: {slope:+.3f} MB a poll")
+    for what, (size, most) in result["caches"].items():
+        print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
     print(f"  keystroke -> painted (load average {result['load']:.1f} on {os.cpu_count()} cores; target 100 ms):")
     for kind, values in result["latency"].items():
