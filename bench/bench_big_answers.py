@@ -168,8 +168,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     # arrays, not lists of floats, for everything the bench keeps per key, poll or collection
     # (~40 keys and ~600 collections a poll): the bench's own floats would count in the app's
     # RSS trend (~20 KB a poll)
-    lat: dict[str, array[float]] = {into: array("d"), "to Overview": array("d"), "j": array("d")}
-    lat["filter char"] = array("d")
+    lat: dict[str, array[float]] = {kind: array("d") for kind in (into, "to Overview", "j", "filter char")}
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
     rss_after: array[float] = array("d")
     poll_s: array[float] = array("d")
@@ -301,22 +300,25 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
 WARM_POLLS = 2  # RSS trend from the poll after these
 
 
+def trend(values: array[float]) -> float:
+    """The least-squares slope of `values` per poll."""
+    return statistics.linear_regression(range(len(values)), values).slope
+
+
 def report(name: str, result: dict[str, Any]) -> None:
     rss = result["rss_after"]
     print(f"\n{name}: {result['shown']:,} rows in the grid; its title: {result['title']}")
     print(f"  RSS after each poll (MB): {', '.join(f'{r:.0f}' for r in rss)}")
     settled = rss[WARM_POLLS:]  # the first polls fill the caches (filter text, sort orders, journal)
     if len(settled) >= 2:
-        slope = statistics.linear_regression(range(len(settled)), settled).slope
         print(
             f"  from poll {WARM_POLLS + 1} on: {settled[0]:.0f} -> {settled[-1]:.0f} MB (max {max(settled):.0f}); "
-            f"trend {slope:+.2f} MB a poll (least squares)"
+            f"trend {trend(settled):+.2f} MB a poll (least squares)"
         )
     if len(settled) >= 20:  # does the rise stop once the bounded caches are full?
         half = len(settled) // 2
         for label, part in (("first", settled[:half]), ("second", settled[half:])):
-            slope = statistics.linear_regression(range(len(part)), part).slope
-            print(f"  trend over the {label} half of those polls: {slope:+.3f} MB a poll")
+            print(f"  trend over the {label} half of those polls: {trend(part):+.3f} MB a poll")
     for what, (size, most) in result["caches"].items():
         print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
