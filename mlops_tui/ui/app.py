@@ -170,6 +170,11 @@ class MlopsApp(App[None]):
         """A theme chosen in the app (`:theme`, the palette) is remembered in the state dir."""
         remember_theme(name, self.runtime.theme)
 
+    def watch_app_focus(self, focused: bool) -> None:
+        """The terminal lost focus (AppBlur; a key, a click or AppFocus brings it back): nobody
+        is typing here, so a deep collection may run (ui/idle_gc.py)."""
+        self.idle_gc.away = not focused
+
     def on_unmount(self) -> None:
         self.idle_gc.stop()
         self.runtime.hub.on_snapshot = None
