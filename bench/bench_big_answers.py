@@ -56,7 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_keys_during_hang import PaintClock  # noqa: E402
+from bench.bench_keys_during_hang import KeyPoster, PaintClock, StallWatch  # noqa: E402
 
 
 # -- the replay server (runs in its own process) -------------------------------------------------
@@ -197,15 +197,35 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     original = screen_class.show_snapshot
 
     def timed_show(self: Any, snapshot: Any) -> None:
-        start_cpu = time.thread_time()
+        start_cpu, start = time.thread_time(), time.perf_counter()
         shown = self.__dict__.get(state_key)
         original(self, snapshot)
         if self.__dict__.get(state_key) is not shown:  # it rebuilt (an unchanged snapshot is skipped)
             rebuild_ms.append((time.thread_time() - start_cpu) * 1000)
+            busy["rebuild"].extend((start, time.perf_counter()))
 
+    # (start, end) pairs of the app's own full collections (ui/idle_gc.py) and of the view's
+    # rebuilds: what a long wait of the UI thread overlapped
+    busy: dict[str, array[float]] = {"collection": array("d"), "deep collection": array("d"), "rebuild": array("d")}
+    collector = app.idle_gc
+    original_tick = collector.tick
+
+    def timed_tick() -> bool:
+        deep, start = collector.deep_collections, time.perf_counter()
+        collected = original_tick()
+        if collected:
+            busy["deep collection" if collector.deep_collections != deep else "collection"].extend(
+                (start, time.perf_counter())
+            )
+        return collected
+
+    collector.tick = timed_tick  # type: ignore[method-assign]
     screen_class.show_snapshot = timed_show
+    rng = random.Random(17)
     async with app.run_test(size=(160, 48)) as pilot:
         clock = PaintClock.of(app)
+        poster = KeyPoster(app, ui_thread)
+        watch = StallWatch(asyncio.get_running_loop())
         mode_of = {"1": "overview", "2": "runs", "5": "alerts"}
 
         def effect(key: str) -> Any:
@@ -220,10 +240,12 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
             return lambda: grid.filter_text == typed  # the list is filtered by what was typed
 
         async def timed(kind: str, key: str) -> None:
-            start_cpu = time.thread_time()
-            lat[kind].append(await clock.time_key(key, effect(key)))
+            # posted from a thread of its own after a gap of up to KEY_GAP, as a person's keys
+            # come: a key that arrives while the UI thread is busy waits, and that is counted
+            lat[kind].append(await clock.time_key_from(poster, key, effect(key), rng.uniform(0, KEY_GAP)))
+            posted_cpu = clock.posted_cpu
             await asyncio.sleep(0.02)
-            cpu[kind].append(time.thread_time() - start_cpu)  # the UI thread's own work
+            cpu[kind].append(time.thread_time() - posted_cpu)  # the UI thread's own work
 
         def loaded() -> bool:  # MLflow's runs load in pages past the first poll: wait for all
             snap = app.snapshot
@@ -243,6 +265,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         poll_started = time.monotonic()
         await pilot.press(view_key)
         await pilot.pause(0.5)
+        watch.start()  # from the first timed key on
         rounds = 0
         while len(rss_after) < polls:
             if True:  # every round: more samples of the switch
@@ -280,9 +303,25 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
                 None,
             ),
         }
+        watch.stop()
+        poster.close()
+        # what a deep collection costs now, the app's own (it waits for keys to pause, so the
+        # run above may have had none): the terminal "lost focus", the collector's next tick
+        collector.last_deep -= collector.deep_every
+        collector.away = True
+        before = len(busy["deep collection"])
+        collector.tick()
+        deep_now = None
+        if len(busy["deep collection"]) > before:
+            deep_now = (busy["deep collection"][-1] - busy["deep collection"][-2]) * 1000
+            del busy["deep collection"][-2:]
     gc.callbacks.remove(on_gc)
     screen_class.show_snapshot = original
+    collector.tick = original_tick  # type: ignore[method-assign]
     return {
+        "stalls": (watch.waits_ms, watch.at),
+        "busy": busy,
+        "deep now": deep_now,
         "gc": gc_ms,
         "rebuild": rebuild_ms,
         "latency": lat,
@@ -297,12 +336,49 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     }
 
 
+KEY_GAP = 0.1  # seconds: each key is posted a random 0-KEY_GAP after the last one was painted
 WARM_POLLS = 2  # RSS trend from the poll after these
 
 
 def trend(values: array[float]) -> float:
     """The least-squares slope of `values` per poll."""
     return statistics.linear_regression(range(len(values)), values).slope
+
+
+def report_stalls(result: dict[str, Any]) -> None:
+    """The UI thread's longest waits, and what they overlapped."""
+    waits, at = result["stalls"]
+    if not waits:
+        return
+    print(
+        f"  a callback handed to the UI thread every 10 ms waited p50 {pct(waits, 0.5):.1f}  p99 {pct(waits, 0.99):.1f}"
+        f"  max {max(waits):.1f} ms ({len(waits):,} handed; over 50 ms: {sum(w > 50 for w in waits)},"
+        f" over 100 ms: {sum(w > 100 for w in waits)})"
+    )
+    busy = result["busy"]
+    for kind in ("collection", "deep collection"):
+        spans = [(busy[kind][i + 1] - busy[kind][i]) * 1000 for i in range(0, len(busy[kind]), 2)]
+        if spans:
+            print(
+                f"  the app's {kind}s: {len(spans)}, median {statistics.median(spans):.1f} ms, max {max(spans):.1f} ms"
+            )
+    if not busy["deep collection"]:
+        print("  no deep collection ran while keys came (ui/idle_gc.py: they wait for the keys to pause)")
+    if result["deep now"] is not None:
+        print(f"  one deep collection after the last key (not counted above): {result['deep now']:.1f} ms")
+    first = at[0]
+    print("  the five longest waits, and what the UI thread was doing then:")
+    for i in sorted(range(len(waits)), key=waits.__getitem__)[-5:][::-1]:
+        start, end = at[i], at[i] + waits[i] / 1000
+        during = [
+            f"{kind} of {(spans[j + 1] - spans[j]) * 1000:.0f} ms"
+            for kind, spans in busy.items()
+            for j in range(0, len(spans), 2)
+            if spans[j] < end and spans[j + 1] > start
+        ]
+        print(
+            f"    {waits[i]:6.1f} ms at {start - first:7.1f} s: {', '.join(during) or 'none of the app collections or rebuilds'}"
+        )
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -337,6 +413,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             f"  the view's rebuild on a new snapshot (UI-thread CPU): p50 {pct(own, 0.5):5.1f}  p99 {pct(own, 0.99):5.1f}"
             f"  max {max(own):5.1f} ms  ({len(own)} rebuilds)"
         )
+    report_stalls(result)
     for generation, pauses in result["gc"].items():
         if pauses:
             print(

@@ -24,8 +24,11 @@ import gc
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from array import array
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from textual import events
@@ -61,6 +64,7 @@ class PaintClock:
         self.painted = asyncio.Event()
         self.settled_paint = asyncio.Event()
         self.at = self.settled_at = self.started = 0.0
+        self.posted_cpu = 0.0  # after time_key_from: the UI thread's CPU time when the key was posted
         original = app._display
 
         def display(screen, renderable) -> None:
@@ -95,11 +99,107 @@ class PaintClock:
         await asyncio.wait_for(self.painted.wait(), within)
         return self.at - self.started
 
+    async def time_key_from(self, poster: KeyPoster, key: str, effect: Callable[[], bool], gap: float) -> float:
+        """As time_key, with the key posted by `poster`'s thread `gap` seconds from now, as a
+        terminal's input thread does: if the UI thread is busy then (a collection, a repaint,
+        a poll's hand-off), the key waits, and that wait is in the figure. (time_key posts from
+        the UI thread itself, after its last work: it never meets such a wait.)"""
+        self.painted.clear()
+        self.predicate = effect
+        self.settled = None
+        posted = poster.post(key, gap)
+        await asyncio.wait_for(self.painted.wait(), 30.0)
+        at, self.posted_cpu = posted.result()
+        return self.at - at
+
     async def then(self, within: float = 30.0) -> float:
         """After time_key(..., settled=...): seconds from that key to the first paint after
         which `settled` held."""
         await asyncio.wait_for(self.settled_paint.wait(), within)
         return self.settled_at - self.started
+
+
+class KeyPoster:
+    """A thread that posts keys to the app, as the terminal driver's input thread does."""
+
+    def __init__(self, app: MlopsApp, ui_thread: int) -> None:
+        self.app = app
+        self._ui_cpu = time.pthread_getcpuclockid(ui_thread)
+        self._jobs: list[tuple[str, float, Future[tuple[float, float]]]] = []
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="bench key poster", daemon=True)
+        self._thread.start()
+
+    def post(self, key: str, gap: float) -> Future[tuple[float, float]]:
+        """Post `key` after `gap` seconds; the future gives the perf_counter when it was posted
+        and the UI thread's CPU time then."""
+        done: Future[tuple[float, float]] = Future()
+        with self._wake:
+            self._jobs.append((key, gap, done))
+            self._wake.notify()
+        return done
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                key, gap, done = self._jobs.pop(0)
+            time.sleep(gap)
+            at = time.perf_counter()
+            cpu = time.clock_gettime(self._ui_cpu)
+            self.app.post_message(events.Key(key, key))  # thread-safe: call_soon_threadsafe
+            done.set_result((at, cpu))
+
+
+class StallWatch:
+    """How long the UI thread's event loop leaves a callback from another thread waiting: every
+    `every` seconds a callback is handed to it (as a key is) and the wait until it ran is kept.
+    The longest waits are the longest a key can wait before the app starts on it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.01) -> None:
+        self.loop = loop
+        self.every = every
+        self.waits_ms: array[float] = array("d")
+        self.at: array[float] = array("d")  # perf_counter when each was handed over
+        self._ran = threading.Event()
+        self._ran_at = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench stall watch", daemon=True)
+
+    def start(self) -> StallWatch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
+
+    def _mark(self) -> None:
+        self._ran_at = time.perf_counter()
+        self._ran.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._ran.clear()
+            handed = time.perf_counter()
+            try:
+                self.loop.call_soon_threadsafe(self._mark)
+            except RuntimeError:  # the loop closed
+                return
+            if not self._ran.wait(10):
+                continue
+            self.at.append(handed)
+            self.waits_ms.append((self._ran_at - handed) * 1000)
 
 
 def up_to_date(app: MlopsApp) -> bool:
