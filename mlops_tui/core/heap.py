@@ -4,7 +4,11 @@ A poll of 200,000 alerts reads 150 MB of text in pieces. Python frees them, but 
 allocator keeps what it freed in its heap for later, so ~140 MB stayed with the process and
 RSS crept up as later allocations touched more of it (~0.1 MB a poll over an hour of polls).
 `malloc_trim` hands the free pages back. It runs on the reading thread, after the answer is
-converted; ctypes releases the interpreter lock for the call, so keys are not held up.
+converted; ctypes releases the interpreter lock for the call. It walks the whole heap holding
+the allocator's locks (~60 ms of CPU with 200,000 alerts polled), and the UI thread allocates
+as it handles a key: a key handled meanwhile was held up to ~90 ms (bench_big_answers.py's
+stall watch, twice in 120 polls, both while a key switched views). So it first steps aside
+while a key is being handled (core/ui_turn.py).
 
 Elsewhere than glibc (macOS, musl) there is no such call, and this does nothing.
 """
@@ -14,6 +18,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from collections.abc import Callable
+
+from mlops_tui.core.ui_turn import step_aside
 
 # Answers at least this big are followed by a trim (a small one frees little, and each trim
 # costs page faults on the next read).
@@ -39,6 +45,7 @@ def give_back_free_memory() -> bool:
     """Return the allocator's free pages to the system; whether it could (glibc only)."""
     if _TRIM is None:
         return False
+    step_aside()  # not while a key is handled and painted: it would wait for the allocator
     _TRIM(0)
     return True
 

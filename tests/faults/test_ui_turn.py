@@ -170,3 +170,15 @@ def test_a_lists_filter_text_built_on_a_worker_thread_waits_while_the_ui_has_its
     built: list[list[str]] = []
     _waits_for_the_turn(lambda: built.append(in_chunks(partial(build_haystack, [column]), alerts)))
     assert built[0] == build_haystack([column], alerts)
+
+
+def test_the_heap_trim_after_a_big_answer_waits_while_the_ui_has_its_turn(monkeypatch):
+    """malloc_trim holds the allocator's locks for tens of ms: a key being handled, which
+    allocates, waited for it (a 90 ms wait of the UI thread in bench_big_answers.py)."""
+    from mlops_tui.core import heap
+
+    monkeypatch.setattr(ui_turn, "HOLD_MAX", 5.0)
+    trimmed: list[int] = []
+    monkeypatch.setattr(heap, "_TRIM", trimmed.append)
+    _waits_for_the_turn(heap.give_back_free_memory)
+    assert trimmed == [0]
