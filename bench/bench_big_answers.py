@@ -206,7 +206,21 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
 
     # (start, end) pairs of the app's own full collections (ui/idle_gc.py) and of the view's
     # rebuilds: what a long wait of the UI thread overlapped
-    busy: dict[str, array[float]] = {"collection": array("d"), "deep collection": array("d"), "rebuild": array("d")}
+    busy: dict[str, array[float]] = {k: array("d") for k in ("collection", "deep collection", "rebuild", "trim")}
+    # and of the reading thread's malloc_trim (core/heap.py), which holds the allocator's locks
+    from mlops_tui.core import heap
+
+    trim = heap._TRIM
+
+    def timed_trim(pad: int) -> int:
+        start = time.perf_counter()
+        try:
+            return trim(pad)  # type: ignore[misc]
+        finally:
+            busy["trim"].extend((start, time.perf_counter()))
+
+    if trim is not None:
+        heap._TRIM = timed_trim
     collector = app.idle_gc
     original_tick = collector.tick
 
@@ -318,6 +332,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     gc.callbacks.remove(on_gc)
     screen_class.show_snapshot = original
     collector.tick = original_tick  # type: ignore[method-assign]
+    heap._TRIM = trim
     return {
         "stalls": (watch.waits_ms, watch.at),
         "busy": busy,
@@ -355,9 +370,10 @@ def report_stalls(result: dict[str, Any]) -> None:
         f"  max {max(waits):.1f} ms ({len(waits):,} handed; over 50 ms: {sum(w > 50 for w in waits)},"
         f" over 100 ms: {sum(w > 100 for w in waits)})"
     )
-    busy = result["busy"]
-    for kind in ("collection", "deep collection"):
-        spans = [(busy[kind][i + 1] - busy[kind][i]) * 1000 for i in range(0, len(busy[kind]), 2)]
+    busy, first = result["busy"], at[0]
+    for kind in ("collection", "deep collection", "trim"):
+        pairs = busy[kind]  # from the first timed key on, as the waits
+        spans = [(pairs[i + 1] - pairs[i]) * 1000 for i in range(0, len(pairs), 2) if pairs[i] >= first]
         if spans:
             print(
                 f"  the app's {kind}s: {len(spans)}, median {statistics.median(spans):.1f} ms, max {max(spans):.1f} ms"
@@ -366,7 +382,6 @@ def report_stalls(result: dict[str, Any]) -> None:
         print("  no deep collection ran while keys came (ui/idle_gc.py: they wait for the keys to pause)")
     if result["deep now"] is not None:
         print(f"  one deep collection after the last key (not counted above): {result['deep now']:.1f} ms")
-    first = at[0]
     print("  the five longest waits, and what the UI thread was doing then:")
     for i in sorted(range(len(waits)), key=waits.__getitem__)[-5:][::-1]:
         start, end = at[i], at[i] + waits[i] / 1000
