@@ -4,10 +4,10 @@ A poll of 200,000 alerts reads 150 MB of text in pieces. Python frees them, but 
 allocator keeps what it freed in its heap for later, so ~140 MB stayed with the process and
 RSS crept up as later allocations touched more of it (~0.1 MB a poll over an hour of polls).
 `malloc_trim` hands the free pages back. It runs on the reading thread, after the answer is
-converted; ctypes releases the interpreter lock for the call. It walks the whole heap holding
-the allocator's locks (~60 ms of CPU with 200,000 alerts polled), and the UI thread allocates
-as it handles a key: a key handled meanwhile was held up to ~90 ms (bench_big_answers.py's
-stall watch, twice in 120 polls, both while a key switched views). So it first steps aside
+converted; ctypes releases the interpreter lock for the call. It walks the heap holding the
+allocator's locks (13-27 ms after each poll of 200,000 alerts), and the UI thread allocates as
+it handles a key: bench_big_answers.py's stall watch saw the UI thread held 84 and 93 ms in
+120 polls, both times while this ran and a key was switching views. So it first steps aside
 while a key is being handled (core/ui_turn.py).
 
 Elsewhere than glibc (macOS, musl) there is no such call, and this does nothing.

@@ -17,8 +17,8 @@ What survives such a collection is alive and most of it lives on (snapshots, row
 so it is frozen too: the next collection walks only what is newer (bench_big_answers.py, 10,000
 alerts kept of 200,000: full collections of a median 120 ms fell to 60 ms). What was frozen alive and later
 dies in a cycle (a closed dialog's widgets, a restyle's style nodes, a closed HTTP connection)
-is not lost: a deep collection unfreezes everything and walks it all. That walk is 100-150 ms
-with 10,000 alerts held (~150,000 objects, 1.2 million references), and a key that arrives
+is not lost: a deep collection unfreezes everything and walks it all. That walk is 100-135 ms
+with 10,000 alerts held (~150,000 objects, ~1 million references), and a key that arrives
 during it waits, so it never runs while keys come:
 
 - when the terminal has lost focus (`away`: nobody is typing into it), or after `deep_quiet`
