@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from mlops_tui.ui.idle_gc import NEVER, IdleCollector
 
@@ -22,6 +24,18 @@ class Clock:
         return self.now
 
 
+@contextmanager
+def collecting(**options: float) -> Iterator[tuple[IdleCollector, Clock]]:
+    """An IdleCollector on a hand-moved clock, started (as the app starts it) and stopped after."""
+    clock = Clock()
+    collector = IdleCollector(clock=clock, **options)
+    collector.start()
+    try:
+        yield collector, clock
+    finally:
+        collector.stop()
+
+
 def oldest_generation_cycle() -> weakref.ref[Node]:
     """A cycle that survived into the oldest generation, then was dropped: only a full
     collection frees it."""
@@ -36,42 +50,30 @@ def oldest_generation_cycle() -> weakref.ref[Node]:
 
 
 def test_a_cycle_in_the_oldest_generation_is_freed_at_a_quiet_moment_not_during_keys():
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=0.2, at_most=60.0, clock=clock)
     before = gc.get_threshold()
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=0.2, at_most=60.0) as (collector, clock):
         assert gc.get_threshold()[2] == NEVER  # no automatic full collection while the app runs
         ref = oldest_generation_cycle()
         collector.input_seen()  # a key just now
         assert not collector.tick() and ref() is not None
         clock.now += 0.25  # a quarter of a second with no key
         assert collector.tick() and ref() is None
-    finally:
-        collector.stop()
     assert gc.get_threshold() == before
 
 
 def test_keys_without_a_pause_still_get_a_collection_after_at_most():
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=10.0, at_most=0.1, clock=clock)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=10.0, at_most=0.1) as (collector, clock):
         collector.input_seen()
         assert not collector.tick()
         clock.now += 0.15
         collector.input_seen()  # still typing
         assert collector.tick()
-    finally:
-        collector.stop()
 
 
 def test_a_backlog_of_young_collections_gets_a_full_one_whatever_the_keys():
     """A storm of new data (each poll of 200,000 alerts) must not pile its garbage up until a
     quiet moment: RSS would grow by tens of MB per poll."""
-    collector = IdleCollector(every=0.0, quiet=10.0, at_most=600.0, backlog=3)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=10.0, at_most=600.0, backlog=3) as (collector, _clock):
         ref = oldest_generation_cycle()
         collector.input_seen()
         assert not collector.tick() and ref() is not None
@@ -79,25 +81,18 @@ def test_a_backlog_of_young_collections_gets_a_full_one_whatever_the_keys():
             gc.collect(1)  # each counts as one towards the next full collection
         collector.input_seen()
         assert collector.tick() and ref() is None
-    finally:
-        collector.stop()
 
 
 def test_what_survives_a_collection_is_not_walked_again_by_the_next():
     """The 10,000 alerts of a storm live through every collection: walking them each time was
     ~100 ms of a keystroke. After a collection they are frozen, out of the next one's walk."""
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=0.2, clock=clock)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=0.2) as (collector, clock):
         kept = [Node() for _ in range(1000)]
         clock.now += 1.0
         assert collector.tick()
         oldest = {id(o) for o in gc.get_objects(2)}  # what the next full collection walks
         assert not any(id(node) in oldest for node in kept)
         assert gc.get_freeze_count() >= len(kept)
-    finally:
-        collector.stop()
     assert gc.get_freeze_count() == 0  # the app gone, everything is the collector's again
 
 
@@ -116,10 +111,7 @@ def frozen_cycle() -> weakref.ref[Node]:
 
 
 def test_a_cycle_frozen_alive_and_dropped_later_is_freed_by_a_deep_collection():
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=0.2, deep_every=300.0, deep_quiet=60.0, clock=clock)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=0.2, deep_every=300.0, deep_quiet=60.0) as (collector, clock):
         node = Node()
         node.me = node
         ref = weakref.ref(node)
@@ -134,17 +126,12 @@ def test_a_cycle_frozen_alive_and_dropped_later_is_freed_by_a_deep_collection():
         assert collector.tick() and collector.deep_collections == 0 and ref() is not None
         clock.now += 1.0
         assert collector.tick() and collector.deep_collections == 1 and ref() is None
-    finally:
-        collector.stop()
 
 
 def test_no_deep_collection_while_keys_come_even_past_deep_at_most():
     """A deep collection walks everything (100-150 ms with 10,000 alerts held): a key that
     arrived during it waited that long. Overdue, it runs in the first pause of deep_pause."""
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=10.0, at_most=3600.0, deep_at_most=1800.0, deep_pause=5.0, clock=clock)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=10.0, at_most=3600.0, deep_at_most=1800.0, deep_pause=5.0) as (collector, clock):
         ref = frozen_cycle()
         for _ in range(2 * 1800):  # keys every second for an hour
             clock.now += 1.0
@@ -156,15 +143,10 @@ def test_no_deep_collection_while_keys_come_even_past_deep_at_most():
         assert collector.deep_collections == 0 and ref() is not None
         clock.now += 0.1  # five seconds without a key
         assert collector.tick() and collector.deep_collections == 1 and ref() is None
-    finally:
-        collector.stop()
 
 
 def test_a_terminal_that_lost_focus_gets_its_deep_collection_without_waiting_for_quiet():
-    clock = Clock()
-    collector = IdleCollector(every=0.0, quiet=10.0, deep_every=300.0, deep_quiet=60.0, clock=clock)
-    collector.start()
-    try:
+    with collecting(every=0.0, quiet=10.0, deep_every=300.0, deep_quiet=60.0) as (collector, clock):
         ref = frozen_cycle()
         clock.now += 300.0
         collector.input_seen()
@@ -174,8 +156,6 @@ def test_a_terminal_that_lost_focus_gets_its_deep_collection_without_waiting_for
         assert collector.tick() and collector.deep_collections == 1 and ref() is None
         collector.input_seen()  # a key: back
         assert not collector.away
-    finally:
-        collector.stop()
 
 
 async def test_the_app_tells_its_collector_when_the_terminal_loses_and_regains_focus(tmp_path):
