@@ -325,25 +325,21 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
         }
         watch.stop()
         poster.close()
+        collector.tick = original_tick  # type: ignore[method-assign]
+        heap._TRIM = trim
         # what a deep collection costs now, the app's own (it waits for keys to pause, so the
-        # run above may have had none): the terminal "lost focus", the collector's next tick
+        # run above may have had none): the terminal "lost focus", the collector's next tick,
+        # with a trim on both sides for the RSS it gives back
         collector.last_deep -= collector.deep_every
         collector.away = True
-        from mlops_tui.core.heap import give_back_free_memory
-
-        give_back_free_memory()  # a trim on both sides: the RSS the deep collection gives back
-        before, rss_before = len(busy["deep collection"]), rss_mb()[0]
+        heap.give_back_free_memory()
+        deep, rss_before, start = collector.deep_collections, rss_mb()[0], time.perf_counter()
         collector.tick()
-        give_back_free_memory()
+        deep_now = (time.perf_counter() - start) * 1000 if collector.deep_collections != deep else None
+        heap.give_back_free_memory()
         rss_freed = rss_before - rss_mb()[0]
-        deep_now = None
-        if len(busy["deep collection"]) > before:
-            deep_now = (busy["deep collection"][-1] - busy["deep collection"][-2]) * 1000
-            del busy["deep collection"][-2:]
     gc.callbacks.remove(on_gc)
     screen_class.show_snapshot = original
-    collector.tick = original_tick  # type: ignore[method-assign]
-    heap._TRIM = trim
     return {
         "stalls": (watch.waits_ms, watch.at),
         "busy": busy,

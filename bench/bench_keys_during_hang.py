@@ -28,7 +28,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events
@@ -90,23 +90,25 @@ class PaintClock:
         """Seconds from the key event to the first paint after which `effect` holds. With
         `settled`, `then()` gives the time to the first paint (that one or a later one) after
         which `settled` holds too."""
-        self.painted.clear()
-        self.settled_paint.clear()
-        self.predicate = effect
-        self.settled = settled
+        self._expect(effect, settled)
         self.started = time.perf_counter()
         self.app.post_message(events.Key(key, key))  # what the driver's input thread posts
         await asyncio.wait_for(self.painted.wait(), within)
         return self.at - self.started
+
+    def _expect(self, effect: Callable[[], bool], settled: Callable[[], bool] | None) -> None:
+        """What the next paints are checked for."""
+        self.painted.clear()
+        self.settled_paint.clear()
+        self.predicate = effect
+        self.settled = settled
 
     async def time_key_from(self, poster: KeyPoster, key: str, effect: Callable[[], bool], gap: float) -> float:
         """As time_key, with the key posted by `poster`'s thread `gap` seconds from now, as a
         terminal's input thread does: if the UI thread is busy then (a collection, a repaint,
         a poll's hand-off), the key waits, and that wait is in the figure. (time_key posts from
         the UI thread itself, after its last work: it never meets such a wait.)"""
-        self.painted.clear()
-        self.predicate = effect
-        self.settled = None
+        self._expect(effect, None)
         posted = poster.post(key, gap)
         await asyncio.wait_for(self.painted.wait(), 30.0)
         at, self.posted_cpu = posted.result()
@@ -125,40 +127,21 @@ class KeyPoster:
     def __init__(self, app: MlopsApp, ui_thread: int) -> None:
         self.app = app
         self._ui_cpu = time.pthread_getcpuclockid(ui_thread)
-        self._jobs: list[tuple[str, float, Future[tuple[float, float]]]] = []
-        self._wake = threading.Condition()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="bench key poster", daemon=True)
-        self._thread.start()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="bench key poster")
 
     def post(self, key: str, gap: float) -> Future[tuple[float, float]]:
         """Post `key` after `gap` seconds; the future gives the perf_counter when it was posted
         and the UI thread's CPU time then."""
-        done: Future[tuple[float, float]] = Future()
-        with self._wake:
-            self._jobs.append((key, gap, done))
-            self._wake.notify()
-        return done
+        return self._thread.submit(self._post, key, gap)
 
     def close(self) -> None:
-        with self._wake:
-            self._closed = True
-            self._wake.notify()
-        self._thread.join(5)
+        self._thread.shutdown()
 
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._jobs and not self._closed:
-                    self._wake.wait()
-                if self._closed:
-                    return
-                key, gap, done = self._jobs.pop(0)
-            time.sleep(gap)
-            at = time.perf_counter()
-            cpu = time.clock_gettime(self._ui_cpu)
-            self.app.post_message(events.Key(key, key))  # thread-safe: call_soon_threadsafe
-            done.set_result((at, cpu))
+    def _post(self, key: str, gap: float) -> tuple[float, float]:
+        time.sleep(gap)
+        at, cpu = time.perf_counter(), time.clock_gettime(self._ui_cpu)
+        self.app.post_message(events.Key(key, key))  # thread-safe: call_soon_threadsafe
+        return at, cpu
 
 
 class StallWatch:
@@ -182,7 +165,7 @@ class StallWatch:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(15)
+        self._thread.join()
 
     def _mark(self) -> None:
         self._ran_at = time.perf_counter()
@@ -196,8 +179,9 @@ class StallWatch:
                 self.loop.call_soon_threadsafe(self._mark)
             except RuntimeError:  # the loop closed
                 return
-            if not self._ran.wait(10):
-                continue
+            while not self._ran.wait(0.5):  # however long: the longest waits are the point
+                if self._stop.is_set():
+                    return
             self.at.append(handed)
             self.waits_ms.append((self._ran_at - handed) * 1000)
 
