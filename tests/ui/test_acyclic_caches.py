@@ -143,3 +143,41 @@ async def test_a_list_restyled_on_focus_lets_its_old_style_nodes_go_without_a_co
         finally:
             gc.enable()
         assert left < 5, f"{left} replaced style nodes wait for a collection"
+
+
+async def test_a_long_lists_filter_index_lets_the_rows_it_indexed_go_without_a_collection(monkeypatch):
+    """A long list's filter index is built on a thread each time new rows come (one poll of a
+    busy Alertmanager: 10,000 alerts). Built by a Textual thread worker, each build died in a
+    cycle (its task's context holds the worker, the worker its task) holding the rows it
+    indexed, which the app's frozen heap kept until the deep collection."""
+    from textual.app import App, ComposeResult
+
+    from mlops_tui.ui.widgets.data_grid import Column, DataGrid
+
+    class Row:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+    columns = [Column("n", "N", lambda r: str(r.n), width=8), Column("sq", "Square", lambda r: str(r.n**2), width=8)]
+
+    class ListApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataGrid(columns, row_key=lambda r: r.n, id="grid")
+
+    monkeypatch.setattr(DataGrid, "WARM_FILTER_ROWS", 40)
+    app = ListApp()
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.query_one("#grid", DataGrid)
+
+        async def indexed(rows: list[Row]) -> None:
+            grid.set_rows(rows)
+            while not (grid.filter_ready and grid.sort_ready):  # the thread's build is in
+                await pilot.pause(0.02)
+
+        await indexed([Row(n) for n in range(60)])
+        with collector_off() as garbage:
+            for poll in range(3):  # the rows of each poll, replaced by the next
+                await indexed([Row(n) for n in range(60 * poll, 60 * poll + 60)])
+            await pilot.pause(0.1)
+        held = [o for o in garbage if isinstance(o, Row)]
+        assert held == [], f"{len(held)} rows of replaced lists waited for a full collection"

@@ -23,9 +23,11 @@ control characters are drawn as symbols, never sent to the terminal.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.cells import cell_len
 from rich.errors import StyleSyntaxError
@@ -59,6 +61,24 @@ from mlops_tui.ui.widgets.row_index import (
 )
 
 __all__ = ["Column", "DataGrid"]
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+log = logging.getLogger(__name__)
+
+# One thread builds every grid's filter index, one build after another. A Textual thread worker
+# did it before, and each died in a reference cycle (its task's context holds the worker, the
+# worker its task) holding the rows it indexed: one or two a poll of a busy list, which only the
+# deep collection (ui/idle_gc.py) could free. An executor's work item holds nothing once run.
+_INDEXER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-tui-filter-index")
+
+
+def _log_failure(done: Future[None]) -> None:
+    error = done.exception()
+    if error is not None and not isinstance(error, RuntimeError):  # RuntimeError: the app closed
+        log.warning("building a list's filter index failed: %r", error)
+
 
 T = TypeVar("T")
 
@@ -444,22 +464,17 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             return
         rows = self._index.rows
         columns = [self._index.columns[key] for key in keys]
-        # run_worker with a description: @work would repr() the 100k rows for one.
-        self.run_worker(
-            lambda: self._build_filter_index(rows, columns),
-            thread=True,
-            exclusive=True,
-            group="datagrid-filter-index",
-            description="filter index",
-            exit_on_error=False,
-        )
+        _INDEXER.submit(self._build_filter_index, self.app, rows, columns).add_done_callback(_log_failure)
 
-    def _build_filter_index(self, rows: Sequence[T], columns: list[Column[T]]) -> None:
-        """On a worker thread: the filter text, then each shown column's sort order. Built a
-        chunk of rows at a time, stepping aside for a key being handled (`in_chunks`)."""
+    def _build_filter_index(self, app: App[Any], rows: Sequence[T], columns: list[Column[T]]) -> None:
+        """On the indexing thread: the filter text, then each shown column's sort order. Built a
+        chunk of rows at a time, stepping aside for a key being handled (`in_chunks`). Rows
+        replaced meanwhile (a newer snapshot's build is queued behind) are left unbuilt."""
         keys = tuple(column.key for column in columns)
+        if rows is not self._index.rows:
+            return
         haystack = in_chunks(partial(build_haystack, columns), rows)
-        self.app.call_from_thread(self._install_haystack, rows, keys, haystack)
+        app.call_from_thread(self._install_haystack, rows, keys, haystack)
         del haystack
         for column in columns:  # then a whole-list sort is (nearly) a copy
             if rows is not self._index.rows:
@@ -467,7 +482,7 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
             order = sort_order_from_keys(in_chunks(partial(sort_keys_of, column), rows))
             step_aside()
             order.tie_groups()  # so the first descending sort is a copy too
-            self.app.call_from_thread(self._install_sort_order, rows, column.key, order)
+            app.call_from_thread(self._install_sort_order, rows, column.key, order)
 
     def _install_haystack(self, rows: Sequence[T], keys: tuple[str, ...], haystack: list[str]) -> None:
         shown = self._shown_lines_now()
