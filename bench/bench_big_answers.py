@@ -1,7 +1,7 @@
 """Benchmark: big answers. 200,000 alerts from one Alertmanager, 50,000 runs from one MLflow.
 
 Run:  .venv/bin/python bench/bench_big_answers.py [--alerts 200000] [--runs 50000] [--polls 10]
-          [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--refresh 3]
+          [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--refresh 3] [--sample-stalls MS]
 
 Alerts. Posting 200,000 alerts to Debian's `prometheus-alertmanager` is not what this measures
 (and its GET of 200k alerts is slow in itself), so the script records a REAL Alertmanager's
@@ -35,7 +35,9 @@ polls happen, the script keeps pressing keys and prints:
 - how long the UI thread left a callback from another thread waiting (its StallWatch, one every
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
   and what overlapped them (the app's collections, the view's rebuilds, the heap trims); and
-  one deep collection timed after the last key.
+  one deep collection timed after the last key. With `--sample-stalls MS`, every thread's stack
+  is sampled each 10 ms during a wait longer than MS, and printed for the five longest: what
+  held the UI thread when none of the timed work did.
 
 Target (issues #11/#17): keys <= 100 ms; memory bounded and flat across polls.
 """
@@ -165,7 +167,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int, expect: int) -> dict[str, Any]:
+async def drive(
+    app: Any, backend: str, view_key: str, grid_id: str, polls: int, expect: int, sample_after: float | None = None
+) -> dict[str, Any]:
     """Keep pressing keys until `polls` polls of `backend` ended; RSS after each poll."""
     from textual.widgets import Input
 
@@ -245,7 +249,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     async with app.run_test(size=(160, 48)) as pilot:
         clock = PaintClock.of(app)
         poster = KeyPoster(app, ui_thread)
-        watch = StallWatch(asyncio.get_running_loop())
+        watch = StallWatch(asyncio.get_running_loop(), sample_after=sample_after)
         mode_of = {"1": "overview", "2": "runs", "5": "alerts"}
 
         def effect(key: str) -> Any:
@@ -342,6 +346,7 @@ async def drive(app: Any, backend: str, view_key: str, grid_id: str, polls: int,
     screen_class.show_snapshot = original
     return {
         "stalls": (watch.waits_ms, watch.at),
+        "stall samples": watch.samples,
         "busy": busy,
         "deep now": deep_now,
         "deep freed": rss_freed,
@@ -405,6 +410,24 @@ def report_stalls(result: dict[str, Any]) -> None:
         print(
             f"    {waits[i]:6.1f} ms at {start - first:7.1f} s: {', '.join(during) or 'none of the collections, rebuilds or trims'}"
         )
+        print_samples(result["stall samples"].get(i))
+
+
+def sample_after(args: argparse.Namespace) -> float | None:
+    return None if args.sample_stalls is None else args.sample_stalls / 1000
+
+
+def print_samples(sampled: tuple[dict[str, float], list[tuple[float, dict[str, list[str]]]]] | None) -> None:
+    """A long wait's threads' CPU over it, and its stack samples: every busy thread's innermost frames."""
+    if sampled is None:
+        return
+    cpu, samples = sampled
+    ran = sorted(((ms, name) for name, ms in cpu.items() if ms >= 1), reverse=True)
+    print(f"      CPU over the wait: {', '.join(f'{name} {ms:.0f} ms' for ms, name in ran) or 'none'}")
+    for offset, stacks in samples:
+        print(f"      at +{offset * 1000:.0f} ms:")
+        for thread, frames in stacks.items():
+            print(f"        [{thread}] {' <- '.join(frames)}")
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -499,7 +522,7 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
         for r in runtime.hub.runners.values():
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
-        result = await drive(MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts)
+        result = await drive(MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts, sample_after(args))
         report(f"{args.alerts:,} alerts", result)
     finally:
         replay.terminate()
@@ -525,7 +548,7 @@ async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
         for r in runtime.hub.runners.values():
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
-        result = await drive(MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs)
+        result = await drive(MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs, sample_after(args))
         report(f"{args.runs:,} runs (one page of 50,000)", result)
 
 
@@ -538,6 +561,12 @@ def main() -> None:
     parser.add_argument("--churn", type=float, default=0.01, help="share of alerts re-sent per request")
     parser.add_argument("--max-alerts", type=int, default=None, help="the backend's max_alerts (default: its own)")
     parser.add_argument("--only", choices=("alerts", "runs"))
+    parser.add_argument(
+        "--sample-stalls",
+        type=float,
+        metavar="MS",
+        help="sample every thread's stack during each UI-thread wait longer than MS, and print them for the longest",
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -147,13 +147,21 @@ class KeyPoster:
 class StallWatch:
     """How long the UI thread's event loop leaves a callback from another thread waiting: every
     `every` seconds a callback is handed to it (as a key is) and the wait until it ran is kept.
-    The longest waits are the longest a key can wait before the app starts on it."""
+    The longest waits are the longest a key can wait before the app starts on it.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.01) -> None:
+    With `sample_after` (seconds), a wait that lasts longer keeps each thread's CPU time over it
+    and every thread's Python stack sampled every 10 ms until it ends (`samples`, by the wait's
+    index): what held the UI thread, and what the other threads did meanwhile. A sample needs
+    the interpreter lock, so a C call that holds it (a collection, a big decode) shows as the
+    Python line that called it, at the first sample after; the CPU times say who ran."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.01, sample_after: float | None = None) -> None:
         self.loop = loop
         self.every = every
+        self.sample_after = sample_after
         self.waits_ms: array[float] = array("d")
         self.at: array[float] = array("d")  # perf_counter when each was handed over
+        self.samples: dict[int, tuple[dict[str, float], list[tuple[float, dict[str, list[str]]]]]] = {}
         self._ran = threading.Event()
         self._ran_at = 0.0
         self._stop = threading.Event()
@@ -174,16 +182,57 @@ class StallWatch:
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             self._ran.clear()
+            cpu = thread_cpu() if self.sample_after is not None else {}
             handed = time.perf_counter()
             try:
                 self.loop.call_soon_threadsafe(self._mark)
             except RuntimeError:  # the loop closed
                 return
+            samples = []
+            if self.sample_after is not None and not self._ran.wait(self.sample_after):
+                while not self._ran.wait(0.01) and len(samples) < 1000:
+                    samples.append((time.perf_counter() - handed, busy_stacks()))
             while not self._ran.wait(0.5):  # however long: the longest waits are the point
                 if self._stop.is_set():
                     return
+            wait = self._ran_at - handed
+            if self.sample_after is not None and wait > self.sample_after:
+                after = thread_cpu()
+                used = {name: (after[name] - cpu[name]) * 1000 for name in after.keys() & cpu.keys()}
+                self.samples[len(self.waits_ms)] = (used, samples)
             self.at.append(handed)
-            self.waits_ms.append((self._ran_at - handed) * 1000)
+            self.waits_ms.append(wait * 1000)
+
+
+def thread_cpu() -> dict[str, float]:
+    """Each live thread's CPU time so far (seconds), by name."""
+    times = {}
+    for thread in threading.enumerate():
+        try:
+            times[thread.name] = time.clock_gettime(time.pthread_getcpuclockid(thread.ident or 0))
+        except (OSError, AttributeError):  # ended meanwhile, or not Linux
+            pass
+    return times
+
+
+IDLE_CALLS = ("wait", "select", "_worker", "acquire", "sleep")
+
+
+def busy_stacks(depth: int = 6) -> dict[str, list[str]]:
+    """Each thread's innermost `depth` Python frames (innermost first), but for threads that
+    wait (a lock, a select, an idle worker) and the stall watch itself."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    stacks = {}
+    for ident, frame in sys._current_frames().items():
+        name = names.get(ident, str(ident))
+        if name == "bench stall watch" or frame.f_code.co_name in IDLE_CALLS:
+            continue
+        lines = []
+        while frame is not None and len(lines) < depth:
+            lines.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} {frame.f_code.co_name}")
+            frame = frame.f_back
+        stacks[name] = lines
+    return stacks
 
 
 def up_to_date(app: MlopsApp) -> bool:
