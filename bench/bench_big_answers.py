@@ -57,6 +57,7 @@ import tempfile
 import threading
 import time
 from array import array
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_keys_during_hang import KeyPoster, PaintClock, StallWatch  # noqa: E402
+from bench.bench_keys_during_hang import KeyPoster, PaintClock, SlowCallbacks, StallWatch  # noqa: E402
 
 
 # -- the replay server (runs in its own process) -------------------------------------------------
@@ -290,6 +291,7 @@ async def drive(
         await pilot.press(view_key)
         await pilot.pause(0.5)
         watch.start()  # from the first timed key on
+        slow = SlowCallbacks().start()
         rounds = 0
         while len(rss_after) < polls:
             if True:  # every round: more samples of the switch
@@ -328,6 +330,7 @@ async def drive(
             ),
         }
         watch.stop()
+        slow.stop()
         poster.close()
         collector.tick = original_tick  # type: ignore[method-assign]
         heap._TRIM = trim
@@ -347,6 +350,7 @@ async def drive(
     return {
         "stalls": (watch.waits_ms, watch.at),
         "stall samples": watch.samples,
+        "slow callbacks": slow.spans,
         "busy": busy,
         "deep now": deep_now,
         "deep freed": rss_freed,
@@ -398,6 +402,11 @@ def report_stalls(result: dict[str, Any]) -> None:
             f"  one deep collection after the last key (not counted above): {result['deep now']:.1f} ms;"
             f" with a heap trim after it, RSS fell {result['deep freed']:.1f} MB"
         )
+    slow = Counter(what for begun, ended, what in result["slow callbacks"] if ended - begun > 0.04)
+    if slow:
+        print("  the UI thread's loop callbacks over 40 ms, by what they were:")
+        for what, count in slow.most_common(8):
+            print(f"    {count:4d}  {what}")
     print("  the five longest waits, and what the UI thread was doing then:")
     for i in sorted(range(len(waits)), key=waits.__getitem__)[-5:][::-1]:
         start, end = at[i], at[i] + waits[i] / 1000
@@ -410,6 +419,9 @@ def report_stalls(result: dict[str, Any]) -> None:
         print(
             f"    {waits[i]:6.1f} ms at {start - first:7.1f} s: {', '.join(during) or 'none of the collections, rebuilds or trims'}"
         )
+        for begun, ended, what in result["slow callbacks"]:
+            if begun < end and ended > start:
+                print(f"      the UI thread's loop ran {what} for {(ended - begun) * 1000:.0f} ms")
         print_samples(result["stall samples"].get(i))
 
 

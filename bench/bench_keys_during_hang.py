@@ -30,6 +30,7 @@ from array import array
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual._compositor import CompositorUpdate
@@ -213,6 +214,61 @@ def thread_cpu() -> dict[str, float]:
         except (OSError, AttributeError):  # ended meanwhile, or not Linux
             pass
     return times
+
+
+class SlowCallbacks:
+    """Every callback of the UI thread's event loop that runs longer than `over` seconds (wall),
+    with what it was: a Textual message pump's task step names the pump and the messages it
+    dispatched in that step. Installed by wrapping asyncio's `Handle._run` (and Textual's
+    `MessagePump._dispatch_message`), which every callback and task step of the loop goes through;
+    two clock reads a callback.
+
+    `spans` holds (start, end, what) in perf_counter seconds."""
+
+    def __init__(self, over: float = 0.02) -> None:
+        self.over = over
+        self.spans: list[tuple[float, float, str]] = []
+        self._ui_thread = threading.get_ident()
+        self._messages: list[str] = []
+        self._undo: list[Callable[[], None]] = []
+
+    def start(self) -> SlowCallbacks:
+        from asyncio.events import Handle
+
+        from textual.message_pump import MessagePump
+
+        run, dispatch = Handle._run, MessagePump._dispatch_message
+        watch = self
+
+        def timed_run(handle: Handle) -> None:
+            if threading.get_ident() != watch._ui_thread:
+                return run(handle)
+            watch._messages.clear()
+            callback, start = handle._callback, time.perf_counter()  # type: ignore[attr-defined]
+            run(handle)
+            end = time.perf_counter()
+            if end - start > watch.over:
+                watch.spans.append((start, end, watch._describe(callback)))
+            return None
+
+        async def timed_dispatch(pump: MessagePump, message: Any) -> None:
+            watch._messages.append(f"{type(pump).__name__} <- {type(message).__name__}")
+            await dispatch(pump, message)
+
+        Handle._run = timed_run  # type: ignore[method-assign]
+        MessagePump._dispatch_message = timed_dispatch  # type: ignore[method-assign]
+        self._undo = [lambda: setattr(Handle, "_run", run), lambda: setattr(MessagePump, "_dispatch_message", dispatch)]
+        return self
+
+    def stop(self) -> None:
+        for undo in self._undo:
+            undo()
+
+    def _describe(self, callback: Any) -> str:
+        task = getattr(callback, "__self__", None)
+        what = task.get_name() if isinstance(task, asyncio.Task) else getattr(callback, "__qualname__", repr(callback))
+        messages = sorted(set(self._messages))
+        return what[:60] + (f" [{', '.join(messages[:4])}{', ...' if len(messages) > 4 else ''}]" if messages else "")
 
 
 IDLE_CALLS = ("wait", "select", "_worker", "acquire", "sleep")
