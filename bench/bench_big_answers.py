@@ -36,8 +36,9 @@ polls happen, the script keeps pressing keys and prints:
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
   and what overlapped them (the app's collections, the view's rebuilds, the heap trims); and
   one deep collection timed after the last key. With `--sample-stalls MS`, every thread's stack
-  is sampled each 10 ms during a wait longer than MS, and printed for the five longest: what
-  held the UI thread when none of the timed work did.
+  is dumped (faulthandler, which needs no interpreter lock) every MS during a wait longer than
+  MS, and printed for the five longest, with each thread's CPU over them: what held the UI
+  thread when none of the timed work did.
 
 Target (issues #11/#17): keys <= 100 ms; memory bounded and flat across polls.
 """
@@ -187,9 +188,14 @@ async def drive(
     ui_thread = threading.get_ident()
     gc_ms: dict[int, array[float]] = {0: array("d"), 1: array("d"), 2: array("d")}
     gc_started = [0.0]
+    other_gc_started = threading.local()
 
     def on_gc(phase: str, info: dict[str, int]) -> None:  # collections the UI thread pays for
-        if threading.get_ident() != ui_thread:
+        if threading.get_ident() != ui_thread:  # another thread's holds the interpreter lock all along
+            if phase == "start":
+                other_gc_started.at = time.perf_counter()
+            elif time.perf_counter() - other_gc_started.at > 0.005:
+                busy["another thread's collection"].extend((other_gc_started.at, time.perf_counter()))
             return
         if phase == "start":
             gc_started[0] = time.thread_time()
@@ -217,7 +223,9 @@ async def drive(
 
     # (start, end) pairs of the app's own full collections (ui/idle_gc.py) and of the view's
     # rebuilds: what a long wait of the UI thread overlapped
-    busy: dict[str, array[float]] = {k: array("d") for k in ("collection", "deep collection", "rebuild", "trim")}
+    busy: dict[str, array[float]] = {
+        k: array("d") for k in ("collection", "deep collection", "rebuild", "trim", "another thread's collection")
+    }
     # and of the reading thread's malloc_trim (core/heap.py), which holds the allocator's locks
     from mlops_tui.core import heap
 
@@ -388,13 +396,16 @@ def report_stalls(result: dict[str, Any]) -> None:
         f" over 100 ms: {sum(w > 100 for w in waits)})"
     )
     busy, first = result["busy"], at[0]
-    for kind in ("collection", "deep collection", "trim"):
+    for kind, said in (
+        ("collection", "the app's collections"),
+        ("deep collection", "the app's deep collections"),
+        ("trim", "the app's trims"),
+        ("another thread's collection", "collections over 5 ms on other threads (CPython's own)"),
+    ):
         pairs = busy[kind]  # from the first timed key on, as the waits
         spans = [(pairs[i + 1] - pairs[i]) * 1000 for i in range(0, len(pairs), 2) if pairs[i] >= first]
         if spans:
-            print(
-                f"  the app's {kind}s: {len(spans)}, median {statistics.median(spans):.1f} ms, max {max(spans):.1f} ms"
-            )
+            print(f"  {said}: {len(spans)}, median {statistics.median(spans):.1f} ms, max {max(spans):.1f} ms")
     if not busy["deep collection"]:
         print("  no deep collection ran while keys came (ui/idle_gc.py: they wait for the keys to pause)")
     if result["deep now"] is not None:
@@ -429,15 +440,15 @@ def sample_after(args: argparse.Namespace) -> float | None:
     return None if args.sample_stalls is None else args.sample_stalls / 1000
 
 
-def print_samples(sampled: tuple[dict[str, float], list[tuple[float, dict[str, list[str]]]]] | None) -> None:
-    """A long wait's threads' CPU over it, and its stack samples: every busy thread's innermost frames."""
+def print_samples(sampled: tuple[dict[str, float], list[dict[str, list[str]]]] | None) -> None:
+    """A long wait's threads' CPU over it, and its stack dumps: every busy thread's innermost frames."""
     if sampled is None:
         return
     cpu, samples = sampled
     ran = sorted(((ms, name) for name, ms in cpu.items() if ms >= 1), reverse=True)
     print(f"      CPU over the wait: {', '.join(f'{name} {ms:.0f} ms' for ms, name in ran) or 'none'}")
-    for offset, stacks in samples:
-        print(f"      at +{offset * 1000:.0f} ms:")
+    for n, stacks in enumerate(samples, 1):
+        print(f"      dump {n}:")
         for thread, frames in stacks.items():
             print(f"        [{thread}] {' <- '.join(frames)}")
 
@@ -577,7 +588,7 @@ def main() -> None:
         "--sample-stalls",
         type=float,
         metavar="MS",
-        help="sample every thread's stack during each UI-thread wait longer than MS, and print them for the longest",
+        help="dump every thread's stack every MS of a UI-thread wait longer than MS; printed for the longest waits",
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
