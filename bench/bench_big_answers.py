@@ -36,9 +36,8 @@ polls happen, the script keeps pressing keys and prints:
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
   and what overlapped them (the app's collections, the view's rebuilds, the heap trims); and
   one deep collection timed after the last key. With `--sample-stalls MS`, every thread's stack
-  is dumped (faulthandler, which needs no interpreter lock) every MS during a wait longer than
-  MS, and printed for the five longest, with each thread's CPU over them: what held the UI
-  thread when none of the timed work did.
+  is sampled each 10 ms during a wait longer than MS, and printed for the five longest: what
+  held the UI thread when none of the timed work did.
 
 Target (issues #11/#17): keys <= 100 ms; memory bounded and flat across polls.
 """
@@ -191,7 +190,7 @@ async def drive(
     other_gc_started = threading.local()
 
     def on_gc(phase: str, info: dict[str, int]) -> None:  # collections the UI thread pays for
-        if threading.get_ident() != ui_thread:  # another thread's holds the interpreter lock all along
+        if threading.get_ident() != ui_thread:  # it holds the interpreter lock throughout
             if phase == "start":
                 other_gc_started.at = time.perf_counter()
             elif time.perf_counter() - other_gc_started.at > 0.005:
@@ -440,15 +439,15 @@ def sample_after(args: argparse.Namespace) -> float | None:
     return None if args.sample_stalls is None else args.sample_stalls / 1000
 
 
-def print_samples(sampled: tuple[dict[str, float], list[dict[str, list[str]]]] | None) -> None:
-    """A long wait's threads' CPU over it, and its stack dumps: every busy thread's innermost frames."""
+def print_samples(sampled: tuple[dict[str, float], list[tuple[float, dict[str, list[str]]]]] | None) -> None:
+    """A long wait's threads' CPU over it, and its stack samples: every busy thread's innermost frames."""
     if sampled is None:
         return
     cpu, samples = sampled
     ran = sorted(((ms, name) for name, ms in cpu.items() if ms >= 1), reverse=True)
     print(f"      CPU over the wait: {', '.join(f'{name} {ms:.0f} ms' for ms, name in ran) or 'none'}")
-    for n, stacks in enumerate(samples, 1):
-        print(f"      dump {n}:")
+    for offset, stacks in samples:
+        print(f"      at +{offset * 1000:.0f} ms:")
         for thread, frames in stacks.items():
             print(f"        [{thread}] {' <- '.join(frames)}")
 
@@ -588,7 +587,7 @@ def main() -> None:
         "--sample-stalls",
         type=float,
         metavar="MS",
-        help="dump every thread's stack every MS of a UI-thread wait longer than MS; printed for the longest waits",
+        help="sample every thread's stack during each UI-thread wait longer than MS, and print them for the longest",
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)

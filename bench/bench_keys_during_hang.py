@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import faulthandler
 import gc
-import os
-import re
 import statistics
 import sys
 import tempfile
@@ -154,11 +151,10 @@ class StallWatch:
     The longest waits are the longest a key can wait before the app starts on it.
 
     With `sample_after` (seconds), a wait that lasts longer keeps each thread's CPU time over it
-    and every thread's Python stack, dumped each `sample_after` seconds until it ends (`samples`,
-    by the wait's index): what held the UI thread, and what the other threads did meanwhile.
-    The dumps are faulthandler's, written by its own C thread, which needs no interpreter lock:
-    a thread in a long C call that holds the lock (a collection, a big decode, a free) shows
-    as the Python line that made the call, while it runs."""
+    and every thread's Python stack sampled every 10 ms until it ends (`samples`, by the wait's
+    index): what held the UI thread, and what the other threads did meanwhile. A sample needs
+    the interpreter lock, so a C call that holds it (a collection, a big decode) shows as the
+    Python line that called it, at the first sample after; the CPU times say who ran."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.01, sample_after: float | None = None) -> None:
         self.loop = loop
@@ -166,7 +162,7 @@ class StallWatch:
         self.sample_after = sample_after
         self.waits_ms: array[float] = array("d")
         self.at: array[float] = array("d")  # perf_counter when each was handed over
-        self.samples: dict[int, tuple[dict[str, float], list[dict[str, list[str]]]]] = {}
+        self.samples: dict[int, tuple[dict[str, float], list[tuple[float, dict[str, list[str]]]]]] = {}
         self._ran = threading.Event()
         self._ran_at = 0.0
         self._stop = threading.Event()
@@ -185,31 +181,28 @@ class StallWatch:
         self._ran.set()
 
     def _run(self) -> None:
-        with tempfile.TemporaryFile() as dumps:
-            while not self._stop.wait(self.every):
-                self._ran.clear()
-                if self.sample_after is not None:
-                    cpu, dumped_to = thread_cpu(), os.lseek(dumps.fileno(), 0, os.SEEK_END)
-                    faulthandler.dump_traceback_later(self.sample_after, repeat=True, file=dumps)
-                handed = time.perf_counter()
-                try:
-                    self.loop.call_soon_threadsafe(self._mark)
-                except RuntimeError:  # the loop closed
+        while not self._stop.wait(self.every):
+            self._ran.clear()
+            cpu = thread_cpu() if self.sample_after is not None else {}
+            handed = time.perf_counter()
+            try:
+                self.loop.call_soon_threadsafe(self._mark)
+            except RuntimeError:  # the loop closed
+                return
+            samples = []
+            if self.sample_after is not None and not self._ran.wait(self.sample_after):
+                while not self._ran.wait(0.01) and len(samples) < 1000:
+                    samples.append((time.perf_counter() - handed, busy_stacks()))
+            while not self._ran.wait(0.5):  # however long: the longest waits are the point
+                if self._stop.is_set():
                     return
-                while not self._ran.wait(0.5):  # however long: the longest waits are the point
-                    if self._stop.is_set():
-                        return
-                wait = self._ran_at - handed
-                if self.sample_after is not None:
-                    faulthandler.cancel_dump_traceback_later()
-                    if wait > self.sample_after:
-                        after = thread_cpu()
-                        used = {name: (after[name] - cpu[name]) * 1000 for name in after.keys() & cpu.keys()}
-                        os.lseek(dumps.fileno(), dumped_to, os.SEEK_SET)
-                        text = os.read(dumps.fileno(), 1 << 20).decode(errors="replace")
-                        self.samples[len(self.waits_ms)] = (used, busy_stacks(text))
-                self.at.append(handed)
-                self.waits_ms.append(wait * 1000)
+            wait = self._ran_at - handed
+            if self.sample_after is not None and wait > self.sample_after:
+                after = thread_cpu()
+                used = {name: (after[name] - cpu[name]) * 1000 for name in after.keys() & cpu.keys()}
+                self.samples[len(self.waits_ms)] = (used, samples)
+            self.at.append(handed)
+            self.waits_ms.append(wait * 1000)
 
 
 def thread_cpu() -> dict[str, float]:
@@ -281,32 +274,21 @@ class SlowCallbacks:
 IDLE_CALLS = ("wait", "select", "_worker", "acquire", "sleep")
 
 
-def busy_stacks(dumped: str, depth: int = 6) -> list[dict[str, list[str]]]:
-    """faulthandler's dumps (each of every thread's stack): for each dump, each thread's innermost
-    `depth` frames (innermost first), but for threads that wait (a lock, a select, an idle
-    worker) and the stall watch itself."""
-    names = {f"0x{thread.ident or 0:016x}": thread.name for thread in threading.enumerate()}
-    samples: list[dict[str, list[str]]] = []
-    stacks: dict[str, list[str]] = {}
-    frames: list[str] = []
-    for line in dumped.splitlines():
-        head = re.match(r"(?:Current thread|Thread) (0x[0-9a-f]+)", line)
-        if head:
-            name = names.get(head.group(1), head.group(1))
-            if name in stacks or not samples:  # a thread seen again: the next dump
-                stacks = {}
-                samples.append(stacks)
-            frames = stacks[name] = []
+def busy_stacks(depth: int = 6) -> dict[str, list[str]]:
+    """Each thread's innermost `depth` Python frames (innermost first), but for threads that
+    wait (a lock, a select, an idle worker) and the stall watch itself."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    stacks = {}
+    for ident, frame in sys._current_frames().items():
+        name = names.get(ident, str(ident))
+        if name == "bench stall watch" or frame.f_code.co_name in IDLE_CALLS:
             continue
-        frame = re.match(r'\s+File "(.*)", line (\d+) in (\S+)', line)
-        if frame and len(frames) < depth:
-            frames.append(f"{Path(frame.group(1)).name}:{frame.group(2)} {frame.group(3)}")
-    for stacks in samples:
-        for name in [
-            n for n, f in stacks.items() if n == "bench stall watch" or not f or f[0].split()[-1] in IDLE_CALLS
-        ]:
-            del stacks[name]
-    return samples
+        lines = []
+        while frame is not None and len(lines) < depth:
+            lines.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} {frame.f_code.co_name}")
+            frame = frame.f_back
+        stacks[name] = lines
+    return stacks
 
 
 def up_to_date(app: MlopsApp) -> bool:
