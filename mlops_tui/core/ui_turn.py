@@ -5,7 +5,10 @@ converts 200,000 alerts (seconds of work per poll), a key's handling and paint (
 UI thread's own work) got the lock about half the time, the two threads trading it every
 5 ms (`sys.getswitchinterval`): 40-95 ms from key to paint.
 
-The UI takes the turn when a key or click comes and gives it back once its frame is painted.
+The UI takes the turn when a key or click comes and gives it back once its frame is painted,
+and holds it while Textual repaints a screen for another reason (new data shown): a repaint of
+20-30 ms of the UI thread's work took 40-76 ms beside a reader (bench_big_answers.py), and a
+key pressed then waited for it.
 A reading thread calls `step_aside()` between items (each a few microseconds), and a background
 thread's loop over a snapshot's alerts goes through `stepping_aside()`: while the turn is taken
 they wait there, without the lock. The turn is never held longer than `HOLD_MAX`: a
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,6 +44,20 @@ class UiTurn:
     def give_back(self) -> None:
         """On the UI thread: its frame is painted."""
         self._free.set()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """On the UI thread, around work no key asked for (Textual's repaint after new data): readers
+        step aside meanwhile, as for a key. A turn already taken (a key's, given back once its
+        frame is painted) is left to its taker."""
+        if not self._free.is_set():
+            yield
+            return
+        self.take()
+        try:
+            yield
+        finally:
+            self.give_back()
 
     def wait(self) -> None:
         """On a reading thread: wait while the turn is taken, HOLD_MAX at most (after which

@@ -31,6 +31,7 @@ from mlops_tui.ui.idle_gc import IdleCollector
 from mlops_tui.ui.messages import SnapshotReady
 from mlops_tui.ui.screens.base import BaseScreen
 from mlops_tui.ui.screens.overview import OverviewScreen
+from mlops_tui.ui.textual_internals import repaint_holding
 from mlops_tui.ui.themes import register_themes, remember_theme, remembered_theme, with_app_colours
 from mlops_tui.ui.widgets.top_bar import VIEWS
 
@@ -110,6 +111,7 @@ class MlopsApp(App[None]):
         self._alert_detail_in_use = False
         self.idle_gc = IdleCollector()
         acyclic_caches.install()  # dropped lines freed at once, not by a full collection
+        repaint_holding(UI_TURN.held)  # readers step aside while a screen repaints (core/ui_turn.py)
 
     # -- life cycle ---------------------------------------------------------------------------
     def notify(

@@ -10,6 +10,7 @@ through a function of this module, and the test checks it with the rest.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
@@ -161,6 +162,18 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     ),
     PrivateName(
         owner=Screen,
+        name="_on_timer_update",
+        kind="method",
+        used_by="mlops_tui/ui/app.py (MlopsApp.__init__) via repaint_holding()",
+        why=(
+            "A screen's repaint (layout, compositing, rendering the changed lines) runs from "
+            "this timer callback. Beside a thread reading 200,000 alerts it shared the "
+            "interpreter lock: 20-30 ms of work took 40-76 ms, and a key pressed then waited. "
+            "Wrapped to hold the UI's turn (core/ui_turn.py), as a key's handling does."
+        ),
+    ),
+    PrivateName(
+        owner=Screen,
         name="_css_update_count",
         kind="attribute",
         used_by="mlops_tui/ui/screens/base.py (BaseScreen.on_screen_resume) via mark_css_current()",
@@ -253,6 +266,20 @@ def free_replaced_component_nodes() -> None:
 
     process_and_free.frees_replaced_nodes = True  # type: ignore[attr-defined]
     setattr(Stylesheet, "_process_component_classes", process_and_free)  # noqa: B010
+
+
+def repaint_holding(hold: Callable[[], AbstractContextManager[None]]) -> None:
+    """Run every screen's repaint inside `hold()` (see the table above). Idempotent."""
+    update = Screen._on_timer_update
+    if getattr(update, "holding", False):
+        return
+
+    def on_timer_update(self: Screen[Any]) -> None:
+        with hold():
+            update(self)
+
+    on_timer_update.holding = True  # type: ignore[attr-defined]
+    setattr(Screen, "_on_timer_update", on_timer_update)  # noqa: B010
 
 
 def set_virtual_size_in_place(widget: Widget, size: Size) -> None:

@@ -92,6 +92,44 @@ async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
         assert UI_TURN.is_free()  # given back once painted
 
 
+async def test_a_repaint_no_key_asked_for_holds_the_turn_while_it_paints(tmp_path):
+    """New data repainted while a reader decodes: the repaint shared the interpreter lock with
+    it (20-30 ms of work took 40-76 ms) and a key pressed then waited. It holds the turn now."""
+    runtime = build_runtime(
+        None, backends=[DemoBackend("demo", DemoBackend.Options(runs=20))], audit_path=tmp_path / "a"
+    )
+    app = MlopsApp(runtime)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(lambda: bool(app.snapshot.runs), timeout=15, pilot=pilot)
+        await pilot.pause()
+        display = app._display
+
+        def painted(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                seen.append("free" if UI_TURN.is_free() else "taken")
+
+        app._display = painted  # type: ignore[method-assign]
+        app.screen.refresh()  # no key: as a poll's new data is shown
+        await pilot.pause()
+        assert seen and set(seen) == {"taken"}  # readers waited for each frame
+        assert UI_TURN.is_free()  # and went on after it
+
+
+def test_holding_the_turn_leaves_a_keys_turn_to_the_key():
+    UI_TURN.take()  # a key's, given back once its frame is painted
+    try:
+        with UI_TURN.held():  # a repaint between the key and its frame
+            pass
+        assert not UI_TURN.is_free()
+    finally:
+        UI_TURN.give_back()
+    with UI_TURN.held():
+        assert not UI_TURN.is_free()
+    assert UI_TURN.is_free()
+
+
 def _waits_for_the_turn(work) -> None:
     """`work` on a thread of its own: held while the UI has its turn, done once it is given back."""
     done = threading.Event()
