@@ -188,6 +188,30 @@ def test_the_journals_step_over_many_alerts_waits_while_the_ui_has_its_turn(tmp_
     journal.close()
 
 
+def test_the_alertmanager_polls_comparison_with_the_last_waits_while_the_ui_has_its_turn(monkeypatch):
+    """After a big answer is read, its kept alerts are compared with the last poll's, one by one
+    (AlertReuse.convert). A bench found that loop running beside a repaint that held the turn."""
+    from mlops_tui.backends.alertmanager.convert import AlertReuse
+
+    monkeypatch.setattr(ui_turn, "HOLD_MAX", 5.0)
+    raws = [
+        {
+            "fingerprint": f"{i:016x}",
+            "labels": {"alertname": f"A{i % 20}", "i": str(i)},
+            "annotations": {},
+            "startsAt": "2026-11-27T08:18:14.545Z",
+            "endsAt": "2099-01-01T00:00:00.000Z",
+            "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+        }
+        for i in range(20_000)
+    ]
+    reuse = AlertReuse("am")
+    first = reuse.convert(raws)
+    again: list[tuple] = []
+    _waits_for_the_turn(lambda: again.append(reuse.convert(raws)))
+    assert again[0] is first  # and the answer is the same as ever: nothing changed, the same tuple
+
+
 def test_the_thread_that_took_the_turn_never_waits_for_itself():
     UI_TURN.take()
     try:

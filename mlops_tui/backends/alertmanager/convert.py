@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from mlops_tui.core.ui_turn import step_aside
+from mlops_tui.core.ui_turn import step_aside, stepping_aside
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Severity
 
@@ -237,7 +237,9 @@ class AlertReuse:
         last, now = self._last, None
         kept: dict[str, tuple[Any, Any, Alert]] = {}
         out: list[Alert] = []
-        for raw in raws:
+        # 10,000 kept alerts compared with the last poll's (tens of ms): a key, or a repaint,
+        # goes first (core/ui_turn.py)
+        for raw in stepping_aside(raws):
             fingerprint = raw.get("fingerprint") if isinstance(raw, Mapping) else None
             before = last.get(fingerprint) if isinstance(fingerprint, str) else None
             alert = None
