@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import SimpleNamespace
@@ -69,7 +71,10 @@ def test_a_turn_never_given_back_stops_a_reader_for_hold_max_only(monkeypatch):
     assert UI_TURN.is_free()
 
 
-async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
+@asynccontextmanager
+async def turn_at_each_frame(tmp_path, shown: Callable[[MlopsApp], bool] = lambda app: True):
+    """A demo app with its data shown, and a list that gets, for each frame painted after (of
+    those `shown` says count), whether the UI's turn was "taken" or "free" as it was painted."""
     runtime = build_runtime(
         None, backends=[DemoBackend("demo", DemoBackend.Options(runs=20))], audit_path=tmp_path / "a"
     )
@@ -82,10 +87,15 @@ async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
 
         def painted(screen, renderable) -> None:
             display(screen, renderable)
-            if renderable is not None and app.current_mode == "runs":
+            if renderable is not None and shown(app):
                 seen.append("free" if UI_TURN.is_free() else "taken")
 
         app._display = painted  # type: ignore[method-assign]
+        yield app, pilot, seen
+
+
+async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
+    async with turn_at_each_frame(tmp_path, lambda app: app.current_mode == "runs") as (_, pilot, seen):
         await pilot.press("2")  # to Runs
         await pilot.pause()
         assert seen and seen[0] == "taken"  # the key's own frame: readers waited for it
@@ -95,22 +105,7 @@ async def test_a_key_takes_the_turn_until_its_frame_is_painted(tmp_path):
 async def test_a_repaint_no_key_asked_for_holds_the_turn_while_it_paints(tmp_path):
     """New data repainted while a reader decodes: the repaint shared the interpreter lock with
     it (20-30 ms of work took 40-76 ms) and a key pressed then waited. It holds the turn now."""
-    runtime = build_runtime(
-        None, backends=[DemoBackend("demo", DemoBackend.Options(runs=20))], audit_path=tmp_path / "a"
-    )
-    app = MlopsApp(runtime)
-    seen: list[str] = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(lambda: bool(app.snapshot.runs), timeout=15, pilot=pilot)
-        await pilot.pause()
-        display = app._display
-
-        def painted(screen, renderable) -> None:
-            display(screen, renderable)
-            if renderable is not None:
-                seen.append("free" if UI_TURN.is_free() else "taken")
-
-        app._display = painted  # type: ignore[method-assign]
+    async with turn_at_each_frame(tmp_path) as (app, pilot, seen):
         app.screen.refresh()  # no key: as a poll's new data is shown
         await pilot.pause()
         assert seen and set(seen) == {"taken"}  # readers waited for each frame
