@@ -17,6 +17,7 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 
 from mlops_tui.ui import acyclic_caches
+from tests.conftest import wait_until
 from tests.ui.support import SIZE, demo_app, wait_for_data
 
 
@@ -171,13 +172,11 @@ async def test_a_long_lists_filter_index_lets_the_rows_it_indexed_go_without_a_c
 
         async def indexed(rows: list[Row]) -> None:
             grid.set_rows(rows)
-            while not (grid.filter_ready and grid.sort_ready):  # the thread's build is in
-                await pilot.pause(0.02)
+            await wait_until(lambda: grid.filter_ready and grid.sort_ready, pilot=pilot)  # the thread's build is in
 
         await indexed([Row(n) for n in range(60)])
         with collector_off() as garbage:
             for poll in range(3):  # the rows of each poll, replaced by the next
                 await indexed([Row(n) for n in range(60 * poll, 60 * poll + 60)])
-            await pilot.pause(0.1)
         held = [o for o in garbage if isinstance(o, Row)]
         assert held == [], f"{len(held)} rows of replaced lists waited for a full collection"

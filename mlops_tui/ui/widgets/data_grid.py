@@ -470,9 +470,9 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         """On the indexing thread: the filter text, then each shown column's sort order. Built a
         chunk of rows at a time, stepping aside for a key being handled (`in_chunks`). Rows
         replaced meanwhile (a newer snapshot's build is queued behind) are left unbuilt."""
-        keys = tuple(column.key for column in columns)
         if rows is not self._index.rows:
             return
+        keys = tuple(column.key for column in columns)
         haystack = in_chunks(partial(build_haystack, columns), rows)
         app.call_from_thread(self._install_haystack, rows, keys, haystack)
         del haystack
