@@ -182,6 +182,7 @@ async def drive(
     lat: dict[str, array[float]] = {kind: array("d") for kind in (into, "to Overview", "j", "filter char")}
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
     rss_after: array[float] = array("d")
+    records_after: array[float] = array("d")  # the size of the bench's own records (records_mb)
     poll_s: array[float] = array("d")
 
     ui_thread = threading.get_ident()
@@ -320,6 +321,10 @@ async def drive(
                 poll_s.append(now - poll_started)
                 poll_started = now
                 rss_after.append(rss_mb()[0])
+                records_after.append(
+                    records_mb(lat, cpu, rss_after, records_after, poll_s, gc_ms, rebuild_ms, busy)
+                    + records_mb(watch.waits_ms, watch.at, watch.samples, slow.spans)
+                )
                 print(
                     f"  poll {len(rss_after):2d}: RSS {rss_after[-1]:7.0f} MB  "
                     f"({runner.status.state.value}, {poll_s[-1]:.1f}s since the last)",
@@ -367,6 +372,7 @@ async def drive(
         "cpu": cpu,
         "load": os.getloadavg()[0],
         "rss_after": rss_after,
+        "records_after": records_after,
         "peak": rss_mb()[1],
         "shown": shown,
         "title": title,
@@ -377,6 +383,26 @@ async def drive(
 
 KEY_GAP = 0.1  # seconds: each key is posted a random 0-KEY_GAP after the last one was painted
 WARM_POLLS = 2  # RSS trend from the poll after these
+
+
+def records_mb(*held: Any) -> float:
+    """The size of what the bench itself keeps (its arrays of timings, the slow callbacks' spans,
+    the stack samples): held in the app's process, it grows with every poll (~600 waits and
+    ~600 collections timed a poll) and counts in the RSS the trend is taken of."""
+    seen: set[int] = set()
+    size, todo = 0, list(held)
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        size += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            todo.extend(obj.keys())
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            todo.extend(obj)
+    return size / 2**20
 
 
 def trend(values: array[float]) -> float:
@@ -466,6 +492,17 @@ def report(name: str, result: dict[str, Any]) -> None:
         half = len(settled) // 2
         for label, part in (("first", settled[:half]), ("second", settled[half:])):
             print(f"  trend over the {label} half of those polls: {trend(part):+.3f} MB a poll")
+    records = result["records_after"][WARM_POLLS:]
+    if len(records) >= 2:
+        own = array("d", (r - o for r, o in zip(settled, records, strict=True)))
+        print(
+            f"  of which the bench's own records (timings, spans, samples): {records[0]:.2f} -> {records[-1]:.2f} MB,"
+            f" {trend(records) * 1000:+.1f} KB a poll; the RSS less them: trend {trend(own):+.3f} MB a poll"
+        )
+        if len(own) >= 20:
+            half = len(own) // 2
+            for label, part in (("first", own[:half]), ("second", own[half:])):
+                print(f"  the RSS less the bench's records over the {label} half: {trend(part):+.3f} MB a poll")
     for what, (size, most) in result["caches"].items():
         print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
