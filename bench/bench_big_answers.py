@@ -56,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from array import array
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import bench.bench_keys_during_hang as keys_bench  # noqa: E402
 from bench.bench_keys_during_hang import KeyPoster, PaintClock, SlowCallbacks, StallWatch  # noqa: E402
 
 
@@ -169,9 +171,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(
-    app: Any, backend: str, view_key: str, grid_id: str, polls: int, expect: int, sample_after: float | None = None
+    app: Any,
+    backend: str,
+    view_key: str,
+    grid_id: str,
+    polls: int,
+    expect: int,
+    sample_after: float | None = None,
+    trace_from: int | None = None,
 ) -> dict[str, Any]:
-    """Keep pressing keys until `polls` polls of `backend` ended; RSS after each poll."""
+    """Keep pressing keys until `polls` polls of `backend` ended; RSS after each poll. With
+    `trace_from`, tracemalloc runs from that poll on, and what the app's Python data grew by
+    from TRACE_SETTLE polls later to the last poll is kept (`growth`)."""
     from textual.widgets import Input
 
     runner = app.runtime.hub.runners[backend]
@@ -296,6 +307,7 @@ async def drive(
         )
         last_ok = runner.status.last_ok
         poll_started = time.monotonic()
+        traced_from: tracemalloc.Snapshot | None = None
         await pilot.press(view_key)
         await pilot.pause(0.5)
         watch.start()  # from the first timed key on
@@ -321,6 +333,10 @@ async def drive(
                 poll_s.append(now - poll_started)
                 poll_started = now
                 rss_after.append(rss_mb()[0])
+                if trace_from is not None and len(rss_after) == trace_from:
+                    tracemalloc.start(TRACE_FRAMES)
+                if trace_from is not None and len(rss_after) == trace_from + TRACE_SETTLE:
+                    traced_from = tracemalloc.take_snapshot()
                 records_after.append(
                     records_mb(lat, cpu, rss_after, records_after, poll_s, gc_ms, rebuild_ms, busy)
                     + records_mb(watch.waits_ms, watch.at, watch.samples, slow.spans)
@@ -343,6 +359,10 @@ async def drive(
         }
         watch.stop()
         slow.stop()
+        growth = None
+        if traced_from is not None and trace_from is not None:
+            growth = (len(rss_after) - trace_from - TRACE_SETTLE, grown_since(traced_from))
+            tracemalloc.stop()
         poster.close()
         collector.tick = original_tick  # type: ignore[method-assign]
         heap._TRIM = trim
@@ -373,6 +393,7 @@ async def drive(
         "load": os.getloadavg()[0],
         "rss_after": rss_after,
         "records_after": records_after,
+        "growth": growth,
         "peak": rss_mb()[1],
         "shown": shown,
         "title": title,
@@ -403,6 +424,18 @@ def records_mb(*held: Any) -> float:
         elif isinstance(obj, (list, tuple)):
             todo.extend(obj)
     return size / 2**20
+
+
+TRACE_FRAMES = 8  # frames kept of each traced allocation
+TRACE_SETTLE = 5  # polls after tracemalloc starts before its baseline: its own start-up settles
+
+
+def grown_since(before: tracemalloc.Snapshot) -> list[tracemalloc.StatisticDiff]:
+    """What the Python data grew by since `before`, by where it was allocated; the bench's own
+    records and tracemalloc's are left out."""
+    ignore = [tracemalloc.Filter(False, pattern) for pattern in (__file__, keys_bench.__file__, tracemalloc.__file__)]
+    now = tracemalloc.take_snapshot().filter_traces(ignore)
+    return [d for d in now.compare_to(before.filter_traces(ignore), "traceback") if d.size_diff > 0]
 
 
 def trend(values: array[float]) -> float:
@@ -503,6 +536,13 @@ def report(name: str, result: dict[str, Any]) -> None:
             half = len(own) // 2
             for label, part in (("first", own[:half]), ("second", own[half:])):
                 print(f"  the RSS less the bench's records over the {label} half: {trend(part):+.3f} MB a poll")
+    if result["growth"] is not None:
+        polls, diffs = result["growth"]
+        total = sum(d.size_diff for d in diffs)
+        print(f"  the app's Python data (tracemalloc) grew {total / 1024:.0f} KB over {polls} polls; the most:")
+        for d in diffs[:12]:
+            where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in list(d.traceback)[::-1][:5])
+            print(f"    {d.size_diff / 1024:+8.1f} KB {d.count_diff:+6d} blocks  {where}")
     for what, (size, most) in result["caches"].items():
         print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
@@ -581,7 +621,9 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
         for r in runtime.hub.runners.values():
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
-        result = await drive(MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts, sample_after(args))
+        result = await drive(
+            MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts, sample_after(args), args.trace_growth
+        )
         report(f"{args.alerts:,} alerts", result)
     finally:
         replay.terminate()
@@ -607,7 +649,9 @@ async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
         for r in runtime.hub.runners.values():
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
-        result = await drive(MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs, sample_after(args))
+        result = await drive(
+            MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs, sample_after(args), args.trace_growth
+        )
         report(f"{args.runs:,} runs (one page of 50,000)", result)
 
 
@@ -625,6 +669,12 @@ def main() -> None:
         type=float,
         metavar="MS",
         help="sample every thread's stack during each UI-thread wait longer than MS, and print them for the longest",
+    )
+    parser.add_argument(
+        "--trace-growth",
+        type=int,
+        metavar="POLL",
+        help="trace the app's Python allocations from poll POLL on, and print where they grew to the last poll",
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
