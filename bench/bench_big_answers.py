@@ -308,6 +308,7 @@ async def drive(
         last_ok = runner.status.last_ok
         poll_started = time.monotonic()
         traced_from: tracemalloc.Snapshot | None = None
+        traced_to: tracemalloc.Snapshot | None = None
         await pilot.press(view_key)
         await pilot.pause(0.5)
         watch.start()  # from the first timed key on
@@ -337,6 +338,8 @@ async def drive(
                     tracemalloc.start(TRACE_FRAMES)
                 if trace_from is not None and len(rss_after) == trace_from + TRACE_SETTLE:
                     traced_from = tracemalloc.take_snapshot()
+                if traced_from is not None and len(rss_after) == polls:  # at the same point of a poll
+                    traced_to = tracemalloc.take_snapshot()
                 records_after.append(
                     records_mb(lat, cpu, rss_after, records_after, poll_s, gc_ms, rebuild_ms, busy)
                     + records_mb(watch.waits_ms, watch.at, watch.samples, slow.spans)
@@ -360,9 +363,9 @@ async def drive(
         watch.stop()
         slow.stop()
         growth = None
-        if traced_from is not None and trace_from is not None:
-            growth = (len(rss_after) - trace_from - TRACE_SETTLE, grown_since(traced_from))
+        if traced_from is not None and traced_to is not None and trace_from is not None:
             tracemalloc.stop()
+            growth = (len(rss_after) - trace_from - TRACE_SETTLE, grown(traced_from, traced_to))
         poster.close()
         collector.tick = original_tick  # type: ignore[method-assign]
         heap._TRIM = trim
@@ -430,12 +433,13 @@ TRACE_FRAMES = 8  # frames kept of each traced allocation
 TRACE_SETTLE = 5  # polls after tracemalloc starts before its baseline: its own start-up settles
 
 
-def grown_since(before: tracemalloc.Snapshot) -> list[tracemalloc.StatisticDiff]:
-    """What the Python data grew by since `before`, by where it was allocated; the bench's own
-    records and tracemalloc's are left out."""
+def grown(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> list[tracemalloc.StatisticDiff]:
+    """What the Python data grew by from `before` to `after`, both taken as a poll ended (a
+    snapshot taken while the next poll is read counts its answer as growth), by where it was
+    allocated; the bench's own records and tracemalloc's are left out."""
     ignore = [tracemalloc.Filter(False, pattern) for pattern in (__file__, keys_bench.__file__, tracemalloc.__file__)]
-    now = tracemalloc.take_snapshot().filter_traces(ignore)
-    return [d for d in now.compare_to(before.filter_traces(ignore), "traceback") if d.size_diff > 0]
+    diffs = after.filter_traces(ignore).compare_to(before.filter_traces(ignore), "traceback")
+    return [d for d in diffs if d.size_diff > 0]
 
 
 def trend(values: array[float]) -> float:
