@@ -341,8 +341,20 @@ async def drive(
                 if traced_from is not None and len(rss_after) == polls:  # at the same point of a poll
                     traced_to = tracemalloc.take_snapshot()
                 records_after.append(
-                    records_mb(lat, cpu, rss_after, records_after, poll_s, gc_ms, rebuild_ms, busy)
-                    + records_mb(watch.waits_ms, watch.at, watch.samples, slow.spans)
+                    records_mb(
+                        lat,
+                        cpu,
+                        rss_after,
+                        records_after,
+                        poll_s,
+                        gc_ms,
+                        rebuild_ms,
+                        busy,
+                        watch.waits_ms,
+                        watch.at,
+                        watch.samples,
+                        slow.spans,
+                    )
                 )
                 print(
                     f"  poll {len(rss_after):2d}: RSS {rss_after[-1]:7.0f} MB  "
@@ -362,9 +374,9 @@ async def drive(
         }
         watch.stop()
         slow.stop()
+        tracemalloc.stop()  # before the deep collection is timed below, however few polls ran
         growth = None
         if traced_from is not None and traced_to is not None and trace_from is not None:
-            tracemalloc.stop()
             growth = (len(rss_after) - trace_from - TRACE_SETTLE, grown(traced_from, traced_to))
         poster.close()
         collector.tick = original_tick  # type: ignore[method-assign]
@@ -447,6 +459,15 @@ def trend(values: array[float]) -> float:
     return statistics.linear_regression(range(len(values)), values).slope
 
 
+def print_halves(said: str, values: array[float]) -> None:
+    """The trend over each half of `values` (20 or more): does a rise stop once the bounded caches
+    are full?"""
+    if len(values) >= 20:
+        half = len(values) // 2
+        for label, part in (("first", values[:half]), ("second", values[half:])):
+            print(f"  {said.format(label)}: {trend(part):+.3f} MB a poll")
+
+
 def report_stalls(result: dict[str, Any]) -> None:
     """The UI thread's longest waits, and what they overlapped."""
     waits, at = result["stalls"]
@@ -525,10 +546,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             f"  from poll {WARM_POLLS + 1} on: {settled[0]:.0f} -> {settled[-1]:.0f} MB (max {max(settled):.0f}); "
             f"trend {trend(settled):+.2f} MB a poll (least squares)"
         )
-    if len(settled) >= 20:  # does the rise stop once the bounded caches are full?
-        half = len(settled) // 2
-        for label, part in (("first", settled[:half]), ("second", settled[half:])):
-            print(f"  trend over the {label} half of those polls: {trend(part):+.3f} MB a poll")
+    print_halves("trend over the {} half of those polls", settled)
     records = result["records_after"][WARM_POLLS:]
     if len(records) >= 2:
         own = array("d", (r - o for r, o in zip(settled, records, strict=True)))
@@ -536,10 +554,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             f"  of which the bench's own records (timings, spans, samples): {records[0]:.2f} -> {records[-1]:.2f} MB,"
             f" {trend(records) * 1000:+.1f} KB a poll; the RSS less them: trend {trend(own):+.3f} MB a poll"
         )
-        if len(own) >= 20:
-            half = len(own) // 2
-            for label, part in (("first", own[:half]), ("second", own[half:])):
-                print(f"  the RSS less the bench's records over the {label} half: {trend(part):+.3f} MB a poll")
+        print_halves("the RSS less the bench's records over the {} half", own)
     if result["growth"] is not None:
         polls, diffs = result["growth"]
         total = sum(d.size_diff for d in diffs)
@@ -678,7 +693,10 @@ def main() -> None:
         "--trace-growth",
         type=int,
         metavar="POLL",
-        help="trace the app's Python allocations from poll POLL on, and print where they grew to the last poll",
+        help=(
+            "trace the app's Python allocations from poll POLL on, and print where they grew to the last poll"
+            " (give a --refresh longer than a traced poll takes, so no answer is being read at either snapshot)"
+        ),
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
