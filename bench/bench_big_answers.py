@@ -46,8 +46,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
+import functools
 import gc
 import json
+import math
 import os
 import random
 import statistics
@@ -165,6 +169,65 @@ def rss_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _mallinfo2() -> Any:
+    try:
+        call = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallinfo2
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        return None
+    call.restype = _MallInfo2
+    return call
+
+
+MALLINFO2 = _mallinfo2()
+
+
+def allocators_mb() -> tuple[float, float, float]:
+    """What the allocators of this process hold, in MB: (bytes in use in CPython's small-object
+    allocator, its 1 MiB arenas, bytes in use in glibc's malloc). Objects of up to 512 bytes
+    live in the arenas, and an arena goes back to the system only once all of it is free; what
+    is bigger (buffers, big strings, dict tables) is malloc's, whose free pages the app trims.
+    Read from `sys._debugmallocstats` (written to fd 2, ~2 ms) and glibc's `mallinfo2` (nan
+    elsewhere)."""
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        stats = out.read().decode(errors="replace")
+    fields = {}
+    for line in stats.splitlines():
+        if line.startswith(("# arenas allocated current", "# bytes in allocated blocks")):
+            name, value = line.split("=", 1)
+            fields[name.strip()] = int(value.strip().replace(",", ""))
+    in_use = fields["# bytes in allocated blocks"] / 2**20
+    arenas = fields["# arenas allocated current"]  # 1 MiB each (CPython 3.10+)
+    c_in_use = MALLINFO2().uordblks / 2**20 if MALLINFO2 is not None else float("nan")
+    return in_use, float(arenas), c_in_use
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -194,6 +257,7 @@ async def drive(
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
     rss_after: array[float] = array("d")
     records_after: array[float] = array("d")  # the size of the bench's own records (records_mb)
+    allocators_after: tuple[array[float], array[float], array[float]] = (array("d"), array("d"), array("d"))
     poll_s: array[float] = array("d")
 
     ui_thread = threading.get_ident()
@@ -214,6 +278,8 @@ async def drive(
             gc_ms[info["generation"]].append((time.thread_time() - gc_started[0]) * 1000)
 
     gc.callbacks.append(on_gc)
+    lru_caches = [o for o in gc.get_objects() if isinstance(o, functools._lru_cache_wrapper)]  # nothing frozen yet
+    lru_sizes: list[list[int]] = []  # each cache's entries after poll WARM_POLLS + 1, and after the last
     # the view's own rebuild when it shows a new snapshot (the switch's share of it, and each
     # poll's while the view is up), apart from Textual's work of switching screens
     from mlops_tui.ui.screens.alerts import AlertsScreen
@@ -334,6 +400,10 @@ async def drive(
                 poll_s.append(now - poll_started)
                 poll_started = now
                 rss_after.append(rss_mb()[0])
+                for kept, value in zip(allocators_after, allocators_mb(), strict=True):
+                    kept.append(value)
+                if len(rss_after) in (WARM_POLLS + 1, polls):
+                    lru_sizes.append([cache.cache_info().currsize for cache in lru_caches])
                 if trace_from is not None and len(rss_after) == trace_from:
                     tracemalloc.start(TRACE_FRAMES)
                 if trace_from is not None and len(rss_after) == trace_from + TRACE_SETTLE:
@@ -346,6 +416,7 @@ async def drive(
                         cpu,
                         rss_after,
                         records_after,
+                        allocators_after,
                         poll_s,
                         gc_ms,
                         rebuild_ms,
@@ -408,11 +479,13 @@ async def drive(
         "load": os.getloadavg()[0],
         "rss_after": rss_after,
         "records_after": records_after,
+        "allocators_after": allocators_after,
         "growth": growth,
         "peak": rss_mb()[1],
         "shown": shown,
         "title": title,
         "caches": caches,
+        "lru": (lru_caches, lru_sizes),
         "expect": expect,
     }
 
@@ -466,6 +539,47 @@ def print_halves(said: str, values: array[float]) -> None:
         half = len(values) // 2
         for label, part in (("first", values[:half]), ("second", values[half:])):
             print(f"  {said.format(label)}: {trend(part):+.3f} MB a poll")
+
+
+def report_allocators(
+    after: tuple[array[float], array[float], array[float]], records: array[float], rss: array[float]
+) -> None:
+    """Where an RSS trend comes from: the data the app holds (in use in both allocators, less
+    the bench's records), or memory the allocators keep around it (CPython's arenas that a few
+    live objects pin, malloc's pages)."""
+    py_used, arenas, c_used = (values[WARM_POLLS:] for values in after)
+    print(
+        f"  in CPython's small-object allocator: {py_used[0]:.1f} -> {py_used[-1]:.1f} MB in use"
+        f" (trend {trend(py_used) * 1000:+.1f} KB a poll), in {arenas[0]:.0f} -> {arenas[-1]:.0f} arenas of 1 MiB"
+        f" (max {max(arenas):.0f}; trend {trend(arenas):+.3f} a poll)"
+    )
+    if not math.isnan(c_used[0]):  # glibc
+        print(
+            f"  in glibc's malloc: {c_used[0]:.1f} -> {c_used[-1]:.1f} MB in use (trend {trend(c_used) * 1000:+.1f} KB a poll)"
+        )
+        data = array("d", (p + c - r for p, c, r in zip(py_used, c_used, records, strict=True)))
+        print(f"  the app's data (in use in both, less the bench's records): {data[0]:.1f} -> {data[-1]:.1f} MB")
+        print_halves("the app's data over the {} half", data)
+        kept = array("d", (m - p - c for m, p, c in zip(rss, py_used, c_used, strict=True)))
+        print_halves("the RSS less what both allocators hold in use, over the {} half", kept)
+
+
+def report_lru_caches(caches: list[Any], sizes: list[list[int]], polls: int) -> None:
+    """The `functools.lru_cache`s (Rich's and Textual's, keyed by text, styles, regions) that
+    grew over the polls: bounded caches that fill slowly, each entry a few hundred bytes, rise
+    the data trend until they are full."""
+    if len(sizes) != 2 or polls < 2:
+        return
+    grew = [
+        (after - before, after, cache) for cache, before, after in zip(caches, *sizes, strict=True) if after > before
+    ]
+    print(
+        f"  functools caches: {sum(sizes[0]):,} -> {sum(sizes[1]):,} entries"
+        f" ({sum(g for g, _, _ in grew) / (polls - 1):+.1f} a poll); the growing:"
+    )
+    for gained, now, cache in sorted(grew, key=lambda g: -g[0])[:6]:
+        name = f"{getattr(cache, '__module__', '?')}.{getattr(cache, '__qualname__', '?')}"
+        print(f"    {name}: +{gained:,} to {now:,} (at most {cache.cache_info().maxsize:,})")
 
 
 def report_stalls(result: dict[str, Any]) -> None:
@@ -555,6 +669,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             f" {trend(records) * 1000:+.1f} KB a poll; the RSS less them: trend {trend(own):+.3f} MB a poll"
         )
         print_halves("the RSS less the bench's records over the {} half", own)
+        report_allocators(result["allocators_after"], records, settled)
     if result["growth"] is not None:
         polls, diffs = result["growth"]
         total = sum(d.size_diff for d in diffs)
@@ -564,6 +679,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             print(f"    {d.size_diff / 1024:+8.1f} KB {d.count_diff:+6d} blocks  {where}")
     for what, (size, most) in result["caches"].items():
         print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
+    report_lru_caches(*result["lru"], len(settled))
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
     print(f"  keystroke -> painted (load average {result['load']:.1f} on {os.cpu_count()} cores; target 100 ms):")
     for kind, values in result["latency"].items():
