@@ -217,14 +217,15 @@ def allocators_mb() -> tuple[float, float, float]:
             os.close(saved)
         out.seek(0)
         stats = out.read().decode(errors="replace")
-    fields = {}
+    fields: dict[str, float] = {}
     for line in stats.splitlines():
         if line.startswith(("# arenas allocated current", "# bytes in allocated blocks")):
             name, value = line.split("=", 1)
             fields[name.strip()] = int(value.strip().replace(",", ""))
-    in_use = fields["# bytes in allocated blocks"] / 2**20
-    arenas = fields["# arenas allocated current"]  # 1 MiB each (CPython 3.10+)
-    c_in_use = MALLINFO2().uordblks / 2**20 if MALLINFO2 is not None else float("nan")
+    # nothing is printed while tracemalloc hooks the allocator (--trace-growth)
+    in_use = fields.get("# bytes in allocated blocks", math.nan) / 2**20
+    arenas = fields.get("# arenas allocated current", math.nan)  # 1 MiB each (CPython 3.10+)
+    c_in_use = MALLINFO2().uordblks / 2**20 if MALLINFO2 is not None else math.nan
     return in_use, float(arenas), c_in_use
 
 
@@ -548,6 +549,9 @@ def report_allocators(
     the bench's records), or memory the allocators keep around it (CPython's arenas that a few
     live objects pin, malloc's pages)."""
     py_used, arenas, c_used = (values[WARM_POLLS:] for values in after)
+    if any(math.isnan(value) for value in py_used):
+        print("  the allocators' figures: not read while tracemalloc traced (it hides CPython's)")
+        return
     print(
         f"  in CPython's small-object allocator: {py_used[0]:.1f} -> {py_used[-1]:.1f} MB in use"
         f" (trend {trend(py_used) * 1000:+.1f} KB a poll), in {arenas[0]:.0f} -> {arenas[-1]:.0f} arenas of 1 MiB"
