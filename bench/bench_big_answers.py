@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python bench/bench_big_answers.py [--alerts 200000] [--runs 50000] [--polls 10]
           [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--refresh 3] [--sample-stalls MS]
+          [--trace-growth POLL] [--count-objects POLL]
 
 Alerts. Posting 200,000 alerts to Debian's `prometheus-alertmanager` is not what this measures
 (and its GET of 200k alerts is slow in itself), so the script records a REAL Alertmanager's
@@ -243,10 +244,12 @@ async def drive(
     expect: int,
     sample_after: float | None = None,
     trace_from: int | None = None,
+    count_from: int | None = None,
 ) -> dict[str, Any]:
     """Keep pressing keys until `polls` polls of `backend` ended; RSS after each poll. With
     `trace_from`, tracemalloc runs from that poll on, and what the app's Python data grew by
-    from TRACE_SETTLE polls later to the last poll is kept (`growth`)."""
+    from TRACE_SETTLE polls later to the last poll is kept (`growth`); with `count_from`, the
+    objects alive after a deep collection after that poll and after the last (`counted`)."""
     from textual.widgets import Input
 
     runner = app.runtime.hub.runners[backend]
@@ -281,6 +284,7 @@ async def drive(
     gc.callbacks.append(on_gc)
     lru_caches = [o for o in gc.get_objects() if isinstance(o, functools._lru_cache_wrapper)]  # nothing frozen yet
     lru_sizes: list[list[int]] = []  # each cache's entries after poll WARM_POLLS + 1, and after the last
+    counted: list[tuple[int, Counter[str]]] = []  # (poll, the objects alive by type): --count-objects
     # the view's own rebuild when it shows a new snapshot (the switch's share of it, and each
     # poll's while the view is up), apart from Textual's work of switching screens
     from mlops_tui.ui.screens.alerts import AlertsScreen
@@ -405,6 +409,8 @@ async def drive(
                     kept.append(value)
                 if len(rss_after) in (WARM_POLLS + 1, polls):
                     lru_sizes.append([cache.cache_info().currsize for cache in lru_caches])
+                if count_from is not None and len(rss_after) in (count_from, polls):
+                    counted.append((len(rss_after), live_objects()))
                 if trace_from is not None and len(rss_after) == trace_from:
                     tracemalloc.start(TRACE_FRAMES)
                 if trace_from is not None and len(rss_after) == trace_from + TRACE_SETTLE:
@@ -418,6 +424,7 @@ async def drive(
                         rss_after,
                         records_after,
                         allocators_after,
+                        counted,
                         poll_s,
                         gc_ms,
                         rebuild_ms,
@@ -487,6 +494,7 @@ async def drive(
         "title": title,
         "caches": caches,
         "lru": (lru_caches, lru_sizes),
+        "counted": counted,
         "expect": expect,
     }
 
@@ -566,6 +574,29 @@ def report_allocators(
         print_halves("the app's data over the {} half", data)
         kept = array("d", (m - p - c for m, p, c in zip(rss, py_used, c_used, strict=True)))
         print_halves("the RSS less what both allocators hold in use, over the {} half", kept)
+
+
+def live_objects() -> Counter[str]:
+    """The objects alive that the collector tracks, by type, after a deep collection: what the app
+    froze is unfrozen, collected and frozen again, as ui/idle_gc.py's deep collection does
+    (100-300 ms of the UI thread, which the stall watch counts). Strings and numbers are not
+    tracked: the containers that hold them are counted, not their length."""
+    gc.unfreeze()
+    gc.collect()
+    counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+    gc.freeze()
+    return counts
+
+
+def report_live_objects(counted: list[tuple[int, Counter[str]]]) -> None:
+    if len(counted) != 2:
+        return
+    (first, before), (last, after) = counted
+    print(
+        f"  objects alive after a deep collection: {sum(before.values()):,} after poll {first},"
+        f" {sum(after.values()):,} after poll {last}; the types that grew:"
+        f" {', '.join(f'{name} +{n:,}' for name, n in (after - before).most_common(6)) or 'none'}"
+    )
 
 
 def report_lru_caches(caches: list[Any], sizes: list[list[int]], polls: int) -> None:
@@ -684,6 +715,7 @@ def report(name: str, result: dict[str, Any]) -> None:
     for what, (size, most) in result["caches"].items():
         print(f"  {what}: {size:,} entries" + (f" (at most {most:,})" if most else ""))
     report_lru_caches(*result["lru"], len(settled))
+    report_live_objects(result["counted"])
     print(f"  peak RSS over the run: {result['peak']:.0f} MB")
     print(f"  keystroke -> painted (load average {result['load']:.1f} on {os.cpu_count()} cores; target 100 ms):")
     for kind, values in result["latency"].items():
@@ -761,7 +793,15 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
         result = await drive(
-            MlopsApp(runtime), "am-big", "5", "alerts", args.polls, args.alerts, sample_after(args), args.trace_growth
+            MlopsApp(runtime),
+            "am-big",
+            "5",
+            "alerts",
+            args.polls,
+            args.alerts,
+            sample_after(args),
+            args.trace_growth,
+            args.count_objects,
         )
         report(f"{args.alerts:,} alerts", result)
     finally:
@@ -789,7 +829,15 @@ async def bench_runs(args: argparse.Namespace, tmp: Path) -> None:
             r.refresh_seconds = args.refresh
         print(f"RSS before the app: {rss_mb()[0]:.0f} MB", flush=True)
         result = await drive(
-            MlopsApp(runtime), "mlflow-big", "2", "runs", args.polls, args.runs, sample_after(args), args.trace_growth
+            MlopsApp(runtime),
+            "mlflow-big",
+            "2",
+            "runs",
+            args.polls,
+            args.runs,
+            sample_after(args),
+            args.trace_growth,
+            args.count_objects,
         )
         report(f"{args.runs:,} runs (one page of 50,000)", result)
 
@@ -816,6 +864,15 @@ def main() -> None:
         help=(
             "trace the app's Python allocations from poll POLL on, and print where they grew to the last poll"
             " (give a --refresh longer than a traced poll takes, so no answer is being read at either snapshot)"
+        ),
+    )
+    parser.add_argument(
+        "--count-objects",
+        type=int,
+        metavar="POLL",
+        help=(
+            "count the objects alive after a deep collection after poll POLL and after the last, and print"
+            " the types that grew (each count holds the UI thread 100-300 ms: not for a run that times keys)"
         ),
     )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
