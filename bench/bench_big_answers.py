@@ -878,6 +878,8 @@ def main() -> None:
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_objects is not None and not 0 < args.count_objects < args.polls:
+        parser.error("--count-objects POLL needs a poll before the last (--polls)")
     if args.serve:
         serve(args.serve, args.alerts, args.churn, args.port_file)
         return
