@@ -17,10 +17,12 @@ from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
 from mlops_tui.domain import Alert
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
+from mlops_tui.ui.dialogs.confirm import ConfirmDialog
+from mlops_tui.ui.screens.alerts import AlertsScreen
 from mlops_tui.ui.widgets.data_grid import DataGrid
 from tests.conftest import wait_until
 from tests.fakes.alertmanager_faults import FaultyAlertmanager, Mode
-from tests.helpers import audit_lines, cursor_to, status_line, wait_for_text  # noqa: F401  (re-exported to the tests)
+from tests.helpers import audit_lines, cursor_to, status_line, wait_for_data, wait_for_text  # noqa: F401  (re-exported to the tests)
 from tests.helpers import screen_text as screen
 
 SIZE = (160, 48)
@@ -98,6 +100,38 @@ async def paste(app: MlopsApp, pilot, text: str) -> None:
 def row_of(app: MlopsApp, name: str) -> str:
     """The Alerts list's screen line showing alert `name` (the first one)."""
     return next((line for line in screen(app).splitlines() if f" {name} " in line), "")
+
+
+async def open_alerts(app: MlopsApp, pilot, *names: str) -> None:
+    """Once the first snapshot is in: the Alerts view (key 5), showing every one of `names`."""
+    await wait_for_data(app, pilot)
+    await pilot.press("5")
+    await wait_for_screen(app, pilot, AlertsScreen)
+    await wait_for_text(app, pilot, *names, timeout=20)
+
+
+async def confirm(app: MlopsApp, pilot, *words: str) -> str:
+    """Wait for the yes/no dialog, check it says `words`, press y; returns what it said."""
+    await wait_for_screen(app, pilot, ConfirmDialog)
+    shown = await wait_for_text(app, pilot, "y confirm", *words)
+    await pilot.press("y")
+    return shown
+
+
+async def wait_for_row(app: MlopsApp, pilot, name: str, text: str, timeout: float = 15.0) -> str:
+    """Until the Alerts list's line of alert `name` reads `text` (the tests' apps poll every 1 s)."""
+    line = ""
+
+    def reads() -> bool:
+        nonlocal line
+        line = row_of(app, name)
+        return text in line
+
+    try:
+        await wait_until(reads, timeout=timeout, interval=0.1, pilot=pilot)
+    except AssertionError:
+        raise AssertionError(f"the row of {name} never read {text!r}; last:\n{line}\n{screen(app)}") from None
+    return line
 
 
 def alerts_grid(app: MlopsApp) -> DataGrid:

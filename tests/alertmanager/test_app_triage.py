@@ -12,7 +12,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mlops_tui.ui.dialogs.confirm import ConfirmDialog
 from mlops_tui.ui.dialogs.prompt import PromptDialog
 from mlops_tui.ui.screens.alerts import AlertDetailScreen, AlertsScreen
 from mlops_tui.ui.screens.silences import SilencesScreen
@@ -22,18 +21,21 @@ from tests.alertmanager.app_support import (
     alerts_grid,
     am_app,
     audit_lines,
+    confirm,
     cursor_to,
     named,
+    open_alerts,
     paste,
     row_of,
     screen,
     toasts,
+    wait_for_row,
     wait_for_screen,
     wait_for_text,
 )
 from tests.alertmanager.server import iso
 from tests.conftest import wait_until
-from tests.helpers import poll_now, wait_for_data, wait_for_writes
+from tests.helpers import poll_now, wait_for_writes
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -73,38 +75,6 @@ def post_silence(server, matchers: dict[str, str], created_by: str, comment: str
     )
     response.raise_for_status()
     return response.json()["silenceID"]
-
-
-async def open_alerts(app, pilot, *names: str) -> None:
-    """Wait for the first poll, press 5, wait until every alert in `names` is listed."""
-    await wait_for_data(app, pilot)
-    await pilot.press("5")
-    await wait_for_screen(app, pilot, AlertsScreen)
-    await wait_for_text(app, pilot, *names)
-
-
-async def confirm(app, pilot, *words: str) -> str:
-    """Wait for the yes/no dialog, check it says `words`, press y; returns what it said."""
-    await wait_for_screen(app, pilot, ConfirmDialog)
-    shown = await wait_for_text(app, pilot, "y confirm", *words)
-    await pilot.press("y")
-    return shown
-
-
-async def wait_for_row(app, pilot, name: str, text: str, timeout: float = 10.0) -> str:
-    """Until the Alerts list's line of alert `name` reads `text` (the hub polls every 1 s)."""
-    line = ""
-
-    def reads() -> bool:
-        nonlocal line
-        line = row_of(app, name)
-        return text in line
-
-    try:
-        await wait_until(reads, timeout=timeout, interval=0.1, pilot=pilot)
-    except AssertionError:
-        raise AssertionError(f"the row of {name} never read {text!r}; last:\n{line}\n{screen(app)}") from None
-    return line
 
 
 # -- 1. ack ------------------------------------------------------------------------------------

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeHandler, FakeServer
 
 Mode = Literal["ok", "hang", "post_silences_500", "malformed", "unauthorized"]
 
@@ -41,27 +40,13 @@ class FaultyAlertmanager(FakeServer):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # keep pytest output clean
-                pass
-
+        class Handler(FakeHandler):
             def _body(self) -> object:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
+                raw = self._read_body()
                 try:
                     return json.loads(raw) if raw else None
                 except ValueError:
                     return raw.decode("utf-8", "replace")
-
-            def _send(self, status: int, payload: object, raw: bytes | None = None) -> None:
-                data = raw if raw is not None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
             def _handle(self, method: str) -> None:
                 body = self._body() if method in ("POST", "PUT") else None

@@ -3,14 +3,41 @@
 Subclasses give `_handler_class()`; a hanging handler calls `hang()`, which holds the request
 until `release()` (`stop()` calls it) or `hang_seconds` pass. `hung_answers` counts the held
 requests answered since: zero after a client's timeout means it gave up while the server still
-held its answer, an order of events rather than a measured time.
+held its answer, an order of events rather than a measured time. Their handlers build on
+`FakeHandler`: HTTP/1.1, no log lines, a body read and an answer sent in one call each.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, payload: object = None, raw: bytes | None = None, content_type: str = "application/json"
+    ) -> None:
+        """Answer `payload` as JSON, or the bytes `raw` as they are."""
+        data = raw if raw is not None else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass  # the client gave up on this request (a timeout, or it failed on another one)
 
 
 class FakeServer:

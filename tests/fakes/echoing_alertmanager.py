@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import base64
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeHandler, FakeServer
 
 Mode = Literal["data", "not_json", "error", "unauthorized", "header"]
 
@@ -76,24 +75,9 @@ class EchoingAlertmanager(FakeServer):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def _send(self, status: int, payload: object = None, raw: bytes | None = None) -> None:
-                data = raw if raw is not None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(FakeHandler):
             def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                self._read_body()
                 secret = credential(self.headers.get("Authorization"))
                 fake.seen.append(secret)
                 path = self.path.split("?", 1)[0]

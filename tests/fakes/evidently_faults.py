@@ -13,12 +13,10 @@ saved in tests/evidently/data/fraud-report.json. `fake.requests` records (method
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeHandler, FakeServer
 
 Mode = Literal["ok", "hang", "error_500", "malformed", "malformed_report", "wrong_shape", "forbidden"]
 
@@ -36,20 +34,7 @@ class FaultyEvidently(FakeServer):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # keep pytest output clean
-                pass
-
-            def _send(self, status: int, payload: object = None, raw: bytes | None = None) -> None:
-                data = raw if raw is not None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(FakeHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 fake.requests.append(("GET", self.path))

@@ -11,11 +11,9 @@ models). `fake.headers` holds the headers of every request, in arrival order.
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeHandler, FakeServer
 
 Mode = Literal["ok", "hang", "500", "401", "malformed", "redirect"]
 
@@ -47,38 +45,21 @@ class FaultyMlflow(FakeServer):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:  # keep pytest output clean
-                pass
-
-            def _send(self, status: int, data: bytes, content_type: str = "application/json") -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up on this request (it failed on another one)
-
+        class Handler(FakeHandler):
             def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                self._read_body()
                 path = self.path.split("?", 1)[0]
                 fake.requests.append((method, path))
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 mode = fake.mode
                 if mode == "hang":
                     fake.hang()
-                    return self._send(200, b"{}")
+                    return self._send(200, {})
                 if mode == "401":
-                    return self._send(401, b"You are not authenticated.", "text/plain")
+                    return self._send(401, raw=b"You are not authenticated.", content_type="text/plain")
                 if mode == "500":
                     body = {"error_code": "INTERNAL_ERROR", "message": "database is locked"}
-                    return self._send(500, json.dumps(body).encode())
+                    return self._send(500, body)
                 if mode == "redirect":
                     self.send_response(302)
                     self.send_header("Location", "https://sso.example.com/login?next=/mlflow")
@@ -86,10 +67,10 @@ class FaultyMlflow(FakeServer):
                     self.end_headers()
                     return None
                 if path == "/version":
-                    return self._send(200, b"0.0.0-fake", "text/plain")
+                    return self._send(200, raw=b"0.0.0-fake", content_type="text/plain")
                 if mode == "malformed":
-                    return self._send(200, b'{"experiments": [{"experiment_id": "1", "na')
-                return self._send(200, json.dumps(_OK.get(path, {})).encode())
+                    return self._send(200, raw=b'{"experiments": [{"experiment_id": "1", "na')
+                return self._send(200, _OK.get(path, {}))
 
             def do_GET(self) -> None:
                 self._handle("GET")

@@ -10,12 +10,10 @@ only (everything else is tested against a real MLServer): "hang" never answers u
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeHandler, FakeServer
 
 Mode = Literal["hang", "slow"]
 
@@ -57,16 +55,9 @@ class FakeOip(FakeServer):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
+        class Handler(FakeHandler):
             def _handle(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                self._read_body()
                 with fake._lock:
                     fake.requests.append((method, self.path))
                 if fake.mode == "hang":
@@ -74,16 +65,7 @@ class FakeOip(FakeServer):
                     return
                 if fake.latency:
                     fake._release.wait(fake.latency)
-                status, body = fake._answer(method, self.path.split("?")[0])
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass
+                self._send(*fake._answer(method, self.path.split("?")[0]))
 
             def do_GET(self) -> None:
                 self._handle("GET")

@@ -10,11 +10,8 @@ from mlops_tui.backends.alertmanager.backend import AlertmanagerBackend
 from mlops_tui.config.settings import Settings
 from mlops_tui.services.runtime import build_runtime
 from mlops_tui.ui.app import MlopsApp
-from mlops_tui.ui.dialogs.confirm import ConfirmDialog
-from mlops_tui.ui.screens.alerts import AlertsScreen
-from tests.alertmanager.app_support import USER, row_of, screen, wait_for_screen
+from tests.alertmanager.app_support import USER, confirm, open_alerts, wait_for_row  # noqa: F401  (re-exported to the tests)
 from tests.conftest import wait_until
-from tests.helpers import wait_for_data, wait_for_text
 from tests.oncall.pipeline import PipelineCase
 
 
@@ -50,35 +47,6 @@ def write_config(tmp_path: Path, case: PipelineCase, **top: object) -> Path:
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-async def open_alerts(app, pilot, *names: str) -> None:
-    await wait_for_data(app, pilot)
-    await pilot.press("5")
-    await wait_for_screen(app, pilot, AlertsScreen)
-    await wait_for_text(app, pilot, *names, timeout=20)
-
-
-async def confirm(app, pilot, *words: str) -> str:
-    await wait_for_screen(app, pilot, ConfirmDialog)
-    shown = await wait_for_text(app, pilot, "y confirm", *words)
-    await pilot.press("y")
-    return shown
-
-
-async def wait_for_row(app, pilot, name: str, text: str, timeout: float = 15.0) -> str:
-    line = ""
-
-    def reads() -> bool:
-        nonlocal line
-        line = row_of(app, name)
-        return text in line
-
-    try:
-        await wait_until(reads, timeout=timeout, interval=0.1, pilot=pilot)
-    except AssertionError:
-        raise AssertionError(f"the row of {name} never read {text!r}; last:\n{line}\n{screen(app)}") from None
-    return line
 
 
 async def wait_on(pilot, predicate, timeout: float, what: str):
