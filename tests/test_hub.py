@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mlops_tui.backends.base import Backend, BackendOptions, Capability
 from mlops_tui.backends.errors import BackendUnavailable, Unauthorized
-from mlops_tui.domain import BackendState, Deployment, DeploymentHealth
+from mlops_tui.domain import Alert, AlertState, BackendState, Deployment, DeploymentHealth
 from mlops_tui.services.hub import Hub
+from mlops_tui.services.snapshot import by_severity
 from tests.conftest import wait_until
 
 
@@ -172,6 +174,65 @@ async def test_snapshots_arrive_on_hub_threads_not_the_callers():
         assert all(name.startswith("mlops-tui-backend-") for name in seen)
     finally:
         hub.stop()
+
+
+class Storm(Backend):
+    """Answers the same mixed alerts each poll: firing, silenced and resolved, any severity."""
+
+    kind = "test-alerts"
+    capabilities = frozenset({Capability.ALERTS})
+    Options = Options
+
+    def __init__(self, name, options=None):
+        super().__init__(name, options)
+        states = [AlertState.FIRING, AlertState.SUPPRESSED, AlertState.RESOLVED]
+        severities = ["info", "critical", "warning", "page", "bogus"]
+        start = datetime(2026, 12, 1, tzinfo=UTC)
+        self.alerts = [
+            Alert(
+                fingerprint=f"{i:04x}",
+                labels={"alertname": f"A{i}", "severity": severities[i % 5]},
+                starts_at=start + timedelta(minutes=i % 7),
+                state=states[i % 3],
+                backend=name,
+            )
+            for i in range(300)
+        ]
+
+    async def list_alerts(self):
+        return self.alerts
+
+
+async def test_new_alerts_come_to_the_views_already_in_order():
+    """The views' severity order is sorted on the hub's thread: a snapshot reaches the UI with
+    it computed (the UI thread would otherwise sort 10,000 alerts in a repaint that a key
+    waits for), and each view's list is that order cut, the same as sorting the cut."""
+    handed: list[tuple[str, set[str]]] = []
+    hub = make_hub(
+        Storm("am"),
+        on_snapshot=lambda s: handed.append((threading.current_thread().name, set(vars(s)))),
+    )
+    hub.start()
+    try:
+        await wait_until(lambda: len(hub.snapshot.alerts) == 300)
+        snap = hub.snapshot
+    finally:
+        hub.stop()
+    with_alerts = [(thread, computed) for thread, computed in handed if "alerts_by_severity" in computed]
+    assert with_alerts, "no snapshot with its alerts in order was handed over"
+    for thread, computed in with_alerts:
+        assert thread.startswith("mlops-tui-backend-")
+        assert {"active_by_severity", "firing_alerts"} <= computed
+
+    def names(alerts):
+        return [a.name for a in alerts]
+
+    active = [a for a in snap.alerts if a.state != AlertState.RESOLVED]
+    firing = [a for a in snap.alerts if a.state == AlertState.FIRING]
+    assert names(snap.alerts_by_severity) == names(by_severity(snap.alerts))
+    assert names(snap.active_by_severity) == names(by_severity(active))
+    assert names(snap.firing_alerts) == names(by_severity(firing))
+    assert snap.active_by_severity[0].severity.rank <= snap.active_by_severity[-1].severity.rank
 
 
 async def test_calls_run_on_the_backends_loop_and_time_out():

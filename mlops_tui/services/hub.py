@@ -272,6 +272,7 @@ class Hub:
             datas = {n: r.data for n, r in self.runners.items() if r.data is not None}
             snapshot = Snapshot.merge(self._generation, statuses, datas, self._snapshot)
             self._snapshot = snapshot
+        snapshot.warm()  # here, not on the UI thread that shows it
         callback = self.on_snapshot
         if callback is not None:
             try:

@@ -385,7 +385,6 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         self.show_resolved = False
         self.show_inhibited = True
         self._group: tuple[Callable[[Alert], str], Callable[[str], Any]] | None = None
-        self._ordered: tuple[tuple[Alert, ...], list[Alert]] | None = None
 
     def compose_body(self) -> ComposeResult:
         grid = DataGrid(
@@ -417,14 +416,14 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
         if self.__dict__.get("_shown") == state:
             return
         self.__dict__["_shown"] = state
-        alerts = snapshot.alerts if self.show_resolved else snapshot.active_alerts
+        # already in order (sorted on the hub's thread: Snapshot.warm), and the very same
+        # tuple while the alerts do not change
+        alerts = snapshot.alerts_by_severity if self.show_resolved else snapshot.active_by_severity
         hidden = 0
         if not self.show_inhibited:
             shown = tuple(a for a in alerts if triage_in(a, snapshot).state != Triage.INHIBITED)
             alerts, hidden = shown, len(alerts) - len(shown)
-        if self._ordered is None or self._ordered[0] is not alerts:  # a new state, the same alerts: no sort
-            self._ordered = (alerts, by_severity(alerts))
-        grid.set_data(alert_columns(snapshot), self._ordered[1])
+        grid.set_data(alert_columns(snapshot), alerts)
         grid.set_grouping(*(self._group or (None,)))
         firing = firing_count(snapshot)
         grid.border_title = (
