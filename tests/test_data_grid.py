@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 
 import pytest
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +11,7 @@ from textual.app import App, ComposeResult
 
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 from mlops_tui.ui.widgets.grid_layout import layout_columns
+from tests.conftest import wait_until
 
 SIZE = (100, 30)
 
@@ -771,3 +773,37 @@ async def test_a_long_list_filtered_as_new_rows_come_is_filtered_exactly_once_it
         await pilot.pause()
         assert [r.id for r in grid.visible_rows] == [5]
         assert "run-0005" in screen_text(app)
+
+
+async def test_a_long_lists_new_rows_get_the_widths_they_need_measured_off_the_ui_thread(monkeypatch) -> None:
+    """Measuring a long list's new rows (1,000 rows' text, ~15 ms at 10,000 alerts) is the
+    indexing thread's work, not the UI thread's in the repaint a key may wait for: the rows
+    show at once with the widths they had, then their columns widen to what they need. A
+    long list that comes after a short one (the first poll) is measured at once."""
+    monkeypatch.setattr(DataGrid, "WARM_FILTER_ROWS", 40)
+    measured_on: list[str] = []
+    measure = DataGrid._measure
+
+    def recording(self, columns, rows):
+        measured_on.append(threading.current_thread().name)
+        return measure(self, columns, rows)
+
+    monkeypatch.setattr(DataGrid, "_measure", recording)
+    items = make_items(60)
+    app = GridApp([])
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        await pilot.pause()
+        grid.set_rows(items)
+        assert {s.column.key: s.width for s in grid.slots}["note"] == len("note 59")
+        assert measured_on == ["MainThread", "MainThread"]  # no rows, then the first rows: at once
+        longer = "a much longer note than any before"
+        grid.set_rows([*items[:5], Item(id=5, name="run-0005", status="OK", note=longer), *items[6:]])
+        await wait_until(lambda: {s.column.key: s.width for s in grid.slots}["note"] == len(longer), pilot=pilot)
+        assert measured_on[2:] == ["mlops-tui-filter-index_0"]
+        await pilot.pause()
+        assert longer in screen_text(app)
+
+        # a short list is measured at once, as before
+        grid.set_rows(items[:3])
+        assert {s.column.key: s.width for s in grid.slots}["note"] == len("note 2")
