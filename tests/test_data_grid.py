@@ -8,6 +8,7 @@ import threading
 import pytest
 from pydantic import BaseModel, ConfigDict
 from textual.app import App, ComposeResult
+from textual.content import Content
 
 from mlops_tui.ui.widgets.data_grid import Column, DataGrid
 from mlops_tui.ui.widgets.grid_layout import layout_columns
@@ -807,3 +808,34 @@ async def test_a_long_lists_new_rows_get_the_widths_they_need_measured_off_the_u
         # a short list is measured at once, as before
         grid.set_rows(items[:3])
         assert {s.column.key: s.width for s in grid.slots}["note"] == len("note 2")
+
+
+async def test_the_same_subtitle_again_repaints_nothing_and_a_new_one_shows() -> None:
+    """Views set their lists' subtitles on every snapshot; Textual repaints the whole widget on
+    each assignment. The same subtitle again is not a repaint; a new one, or a new style, is."""
+    app = GridApp(make_items(5))
+    async with app.run_test(size=SIZE) as pilot:
+        grid = app.grid
+        grid.styles.border = ("round", "white")  # as the views draw their lists, titles in the border
+        await pilot.pause()
+        whole: list[int] = []
+        refresh = grid.refresh
+
+        def counting(*regions, **kwargs):
+            if not regions:
+                whole.append(1)
+            return refresh(*regions, **kwargs)
+
+        grid.refresh = counting  # type: ignore[method-assign]
+        grid.border_subtitle = "a ack  s silence"
+        await pilot.pause()
+        assert len(whole) == 1 and "a ack  s silence" in screen_text(app)
+        for _ in range(3):
+            grid.border_subtitle = "a ack  s silence"
+        assert len(whole) == 1
+        grid.border_subtitle = Content("a ack  s silence")  # the same text, literal
+        grid.border_subtitle = Content.from_markup("[b]a ack[/b]  s silence")  # a new style
+        assert len(whole) == 3
+        grid.border_subtitle = "2 missing"
+        await pilot.pause()
+        assert len(whole) == 4 and "2 missing" in screen_text(app) and "a ack" not in screen_text(app)

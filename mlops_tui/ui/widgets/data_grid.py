@@ -33,6 +33,7 @@ from rich.cells import cell_len
 from rich.errors import StyleSyntaxError
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -86,6 +87,7 @@ T = TypeVar("T")
 _MARK = glyphs.MARKED
 # Textual's own border-title descriptor: `DataGrid.border_title` wraps it to show filter counts.
 _WIDGET_BORDER_TITLE = Widget.__dict__["border_title"]
+_WIDGET_BORDER_SUBTITLE = Widget.__dict__["border_subtitle"]
 _SORT_ASC = glyphs.SORT_ASC
 _SORT_DESC = glyphs.SORT_DESC
 
@@ -286,6 +288,22 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
         if shown != getattr(self, "_shown_title", None):
             self._shown_title = shown
             _WIDGET_BORDER_TITLE.__set__(self, None if shown is None else Content(shown))
+
+    @property
+    def border_subtitle(self) -> str | None:
+        """As Textual's (markup). Assigning what is already shown does nothing: Textual repaints
+        the whole widget on each assignment, and the views set it on every new snapshot, so each
+        poll's rebuild of a long list put every line on screen through the styles cache again."""
+        shown: str | None = _WIDGET_BORDER_SUBTITLE.__get__(self, type(self))
+        return shown
+
+    @border_subtitle.setter
+    def border_subtitle(self, subtitle: Text | Content | str | None) -> None:
+        # Content compares by its plain text alone: its markup tells a change of style too
+        given = subtitle.markup if isinstance(subtitle, Content | Text) else subtitle
+        if given != getattr(self, "_given_subtitle", "") or type(subtitle) is not getattr(self, "_given_kind", None):
+            self._given_subtitle, self._given_kind = given, type(subtitle)
+            _WIDGET_BORDER_SUBTITLE.__set__(self, subtitle)
 
     @property
     def filtered(self) -> bool:
