@@ -222,7 +222,7 @@ async def test_new_alerts_come_to_the_views_already_in_order():
     assert with_alerts, "no snapshot with its alerts in order was handed over"
     for thread, computed in with_alerts:
         assert thread.startswith("mlops-tui-backend-")
-        assert {"active_by_severity", "firing_alerts"} <= computed
+        assert {"active_by_severity", "firing_alerts", "firing_severities"} <= computed
 
     def names(alerts):
         return [a.name for a in alerts]
@@ -233,6 +233,9 @@ async def test_new_alerts_come_to_the_views_already_in_order():
     assert names(snap.active_by_severity) == names(by_severity(active))
     assert names(snap.firing_alerts) == names(by_severity(firing))
     assert snap.active_by_severity[0].severity.rank <= snap.active_by_severity[-1].severity.rank
+    assert dict(snap.firing_severities) == {
+        severity: sum(1 for a in firing if a.severity == severity) for severity in {a.severity for a in firing}
+    }
 
 
 async def test_calls_run_on_the_backends_loop_and_time_out():

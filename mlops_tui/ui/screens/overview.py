@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
@@ -96,10 +95,8 @@ class OverviewScreen(BaseScreen):
         if last is None or shown[0] is not last[0] or shown[1] is not last[1] or shown[2:] != last[2:]:
             self.__dict__["_alerts_shown"] = shown
             alerts.set_data(alert_columns(snapshot, compact=True), (*firing, *acked))
-        if self.__dict__.get("_counted", (None,))[0] is not firing:  # one pass, once per firing set
-            self.__dict__["_counted"] = (firing, Counter(a.severity for a in firing))
-        counts = self.__dict__["_counted"][1]
-        summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s])
+        counts = snapshot.firing_severities
+        summary = "  ".join(f"{counts[s]} {s.value}" for s in Severity if counts.get(s))
         alerts.border_title = (
             f"Firing alerts ({len(firing)}"
             + (f", {len(acked)} acked" if acked else "")
