@@ -68,11 +68,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# One thread builds every grid's filter index (and measures a long list's new rows), one build
-# after another. A Textual thread worker
-# did it before, and each died in a reference cycle (its task's context holds the worker, the
-# worker its task) holding the rows it indexed: one or two a poll of a busy list, which only the
-# deep collection (ui/idle_gc.py) could free. An executor's work item holds nothing once run.
+# One thread builds every grid's filter index (and measures a long list's new rows), one job
+# after another. A Textual thread worker did it before, and each died in a reference cycle (its
+# task's context holds the worker, the worker its task) holding the rows it indexed: one or two
+# a poll of a busy list, which only the deep collection (ui/idle_gc.py) could free. An
+# executor's work item holds nothing once run.
 _INDEXER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-tui-filter-index")
 
 
