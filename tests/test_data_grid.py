@@ -801,7 +801,7 @@ async def test_a_long_lists_new_rows_get_the_widths_they_need_measured_off_the_u
         longer = "a much longer note than any before"
         grid.set_rows([*items[:5], Item(id=5, name="run-0005", status="OK", note=longer), *items[6:]])
         await wait_until(lambda: {s.column.key: s.width for s in grid.slots}["note"] == len(longer), pilot=pilot)
-        assert measured_on[2:] == ["mlops-tui-filter-index_0"]
+        assert measured_on[2:] and set(measured_on[2:]) == {"mlops-tui-filter-index_0"}
         await pilot.pause()
         assert longer in screen_text(app)
 

@@ -459,10 +459,12 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     def _measure_on_thread(self, app: App[Any], rows: Sequence[T], columns: tuple[Column[T], ...]) -> None:
         """On the indexing thread: what `rows` need of each column, handed to the UI thread.
         Rows replaced meanwhile are left unmeasured (their successor's measure is queued)."""
-        if rows is not self._index.rows:
-            return
-        step_aside()  # a key being handled goes first (core/ui_turn.py)
-        needs = self._measure(columns, rows)
+        needs: dict[str, int] = {}
+        for column in columns:  # 1-3 ms each
+            if rows is not self._index.rows:
+                return
+            step_aside()  # a key being handled goes first (core/ui_turn.py)
+            needs.update(self._measure((column,), rows))
         app.call_from_thread(self._install_needs, rows, needs)
 
     def _install_needs(self, rows: Sequence[T], needs: dict[str, int]) -> None:
