@@ -31,7 +31,8 @@ polls happen, the script keeps pressing keys and prints:
   keys that had long been painted.) Each key is posted from a thread of its own (KeyPoster)
   0-100 ms after the last was painted, as a terminal's input thread posts it: a key that
   arrives while the UI thread is busy waits, and that wait is counted. Beside it the CPU time
-  the UI thread spent from the key until 20 ms after that paint.
+  the UI thread spent from the key until 20 ms after that paint. The ten slowest keys over
+  SLOW_KEY_MS are listed with when they were posted and what overlapped them.
   The load average is printed with them; `--alerts 400` gives the floor on the same machine.
 - how long the UI thread left a callback from another thread waiting (its StallWatch, one every
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
@@ -259,6 +260,7 @@ async def drive(
     # RSS trend (~20 KB a poll)
     lat: dict[str, array[float]] = {kind: array("d") for kind in (into, "to Overview", "j", "filter char")}
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
+    slow_keys: list[tuple[float, str, float]] = []  # (posted at, kind, ms) of each key over SLOW_KEY_MS
     rss_after: array[float] = array("d")
     records_after: array[float] = array("d")  # the size of the bench's own records (records_mb)
     records_mb = RecordSizer()
@@ -358,7 +360,10 @@ async def drive(
         async def timed(kind: str, key: str) -> None:
             # posted from a thread of its own after a gap of up to KEY_GAP, as a person's keys
             # come: a key that arrives while the UI thread is busy waits, and that is counted
-            lat[kind].append(await clock.time_key_from(poster, key, effect(key), rng.uniform(0, KEY_GAP)))
+            took = await clock.time_key_from(poster, key, effect(key), rng.uniform(0, KEY_GAP))
+            lat[kind].append(took)
+            if took * 1000 > SLOW_KEY_MS:  # when, so that the report can say what overlapped it
+                slow_keys.append((clock.at - took, kind, took * 1000))
             posted_cpu = clock.posted_cpu
             await asyncio.sleep(0.02)
             cpu[kind].append(time.thread_time() - posted_cpu)  # the UI thread's own work
@@ -434,6 +439,7 @@ async def drive(
                         watch.at,
                         watch.samples,
                         slow.spans,
+                        slow_keys,
                     )
                 )
                 print(
@@ -484,6 +490,7 @@ async def drive(
         "gc": gc_ms,
         "rebuild": rebuild_ms,
         "latency": lat,
+        "slow keys": slow_keys,
         "cpu": cpu,
         "load": os.getloadavg()[0],
         "rss_after": rss_after,
@@ -501,6 +508,7 @@ async def drive(
 
 
 KEY_GAP = 0.1  # seconds: each key is posted a random 0-KEY_GAP after the last one was painted
+SLOW_KEY_MS = 60.0  # keys slower than this are listed with what overlapped them
 WARM_POLLS = 2  # RSS trend from the poll after these
 
 
@@ -701,22 +709,30 @@ def report_stalls(result: dict[str, Any]) -> None:
         print("  the UI thread's loop callbacks over 40 ms, by what they were:")
         for what, count in slow.most_common(8):
             print(f"    {count:4d}  {what}")
-    print("  the five longest waits, and what the UI thread was doing then:")
-    for i in sorted(range(len(waits)), key=waits.__getitem__)[-5:][::-1]:
-        start, end = at[i], at[i] + waits[i] / 1000
+
+    def overlapped(start: float, end: float) -> None:
         during = [
             f"{kind} of {(spans[j + 1] - spans[j]) * 1000:.0f} ms"
             for kind, spans in busy.items()
             for j in range(0, len(spans), 2)
             if spans[j] < end and spans[j + 1] > start
         ]
-        print(
-            f"    {waits[i]:6.1f} ms at {start - first:7.1f} s: {', '.join(during) or 'none of the collections, rebuilds or trims'}"
-        )
+        print(f"{', '.join(during) or 'none of the collections, rebuilds or trims'}")
         for begun, ended, what in result["slow callbacks"]:
             if begun < end and ended > start:
                 print(f"      the UI thread's loop ran {what} for {(ended - begun) * 1000:.0f} ms")
+
+    print("  the five longest waits, and what the UI thread was doing then:")
+    for i in sorted(range(len(waits)), key=waits.__getitem__)[-5:][::-1]:
+        print(f"    {waits[i]:6.1f} ms at {at[i] - first:7.1f} s: ", end="")
+        overlapped(at[i], at[i] + waits[i] / 1000)
         print_samples(result["stall samples"].get(i))
+    keys = result["slow keys"]
+    if keys:
+        print(f"  keys over {SLOW_KEY_MS:.0f} ms: {len(keys)}; the slowest ten, posted at, and what overlapped them:")
+        for posted, kind, ms in sorted(keys, key=lambda k: k[2])[-10:][::-1]:
+            print(f"    {kind} {ms:.1f} ms at {posted - first:7.1f} s: ", end="")
+            overlapped(posted, posted + ms / 1000)
 
 
 def sample_after(args: argparse.Namespace) -> float | None:
