@@ -358,14 +358,6 @@ def parse_duration(text: str) -> timedelta | None:
     return length if timedelta(0) < length <= MAX_SILENCE else None
 
 
-def firing_count(snapshot: Snapshot) -> int:
-    """len(snapshot.firing_alerts) without sorting 10,000 alerts when nothing sorted them yet."""
-    if "firing_alerts" in snapshot.__dict__:
-        return len(snapshot.firing_alerts)
-    firing = AlertState.FIRING
-    return sum(1 for a in snapshot.alerts if a.state == firing)
-
-
 class AlertsScreen(AlertActionsMixin, BaseScreen):
     VIEW = "alerts"
     BINDINGS = [
@@ -425,7 +417,7 @@ class AlertsScreen(AlertActionsMixin, BaseScreen):
             alerts, hidden = shown, len(alerts) - len(shown)
         grid.set_data(alert_columns(snapshot), alerts)
         grid.set_grouping(*(self._group or (None,)))
-        firing = firing_count(snapshot)
+        firing = len(snapshot.firing_alerts)  # counted with the order, on the hub thread
         grid.border_title = (
             f"Alerts ({firing} firing, {len(alerts) - firing} silenced/other)"
             + (f" grouped by {self.grouping}" if self.grouping != "none" else "")

@@ -300,9 +300,9 @@ class DataGrid(ScrollView, Generic[T], can_focus=True):
     @border_subtitle.setter
     def border_subtitle(self, subtitle: Text | Content | str | None) -> None:
         # Content compares by its plain text alone: its markup tells a change of style too
-        given = subtitle.markup if isinstance(subtitle, Content | Text) else subtitle
-        if given != getattr(self, "_given_subtitle", "") or type(subtitle) is not getattr(self, "_given_kind", None):
-            self._given_subtitle, self._given_kind = given, type(subtitle)
+        given = (type(subtitle), subtitle.markup if isinstance(subtitle, Content | Text) else subtitle)
+        if given != getattr(self, "_given_subtitle", None):
+            self._given_subtitle = given
             _WIDGET_BORDER_SUBTITLE.__set__(self, subtitle)
 
     @property
