@@ -280,12 +280,12 @@ class MlopsApp(App[None]):
         if (len(snapshot.runs) >= 10_000 and snapshot.runs is not self.snapshot.runs) or (
             len(snapshot.alerts) >= 5_000 and snapshot.alerts is not self.snapshot.alerts
         ):
-            # Park each new big run history or alert storm out of the collector's way: full
+            # Move each new big run history or alert storm out of the quick collections' way:
             # collections over it would otherwise stall keystrokes, ~0.2 s each (15-19 of them
-            # per bench run at 10,000 alerts) before the first was parked, 60-100 ms when only
-            # the first was (every poll brings 10,000 new alerts). Young garbage is freed first:
-            # frozen, what is in cycles would wait for a deep collection.
-            self.park_long_lived()
+            # per bench run at 10,000 alerts) before the first was moved, 60-100 ms when only
+            # the first was (every poll brings 10,000 new alerts). Only a deep collection
+            # walks it again (ui/idle_gc.py).
+            self.idle_gc.settle()
         first = self.snapshot.generation == 0
         self.snapshot = snapshot
         if first:
@@ -314,13 +314,11 @@ class MlopsApp(App[None]):
             )
 
     def park_long_lived(self) -> None:
-        """Move what exists now out of the collector's sight (gc.freeze), after freeing the
-        young garbage. Called once each view is first shown: its few tens of thousands of
-        widget, style and cache objects live on, and every full collection over them stalled
-        keys for 60-250 ms, every few seconds. The app re-parks at most once per view."""
-        if gc.isenabled():
-            gc.collect(1)
-            gc.freeze()
+        """Move what exists now out of the collector's sight for good (gc.freeze), after
+        freeing the young garbage. Called once each view is first shown: its few tens of
+        thousands of widget, style and cache objects live on, and every full collection over
+        them stalled keys for 60-250 ms, every few seconds. At most once per view."""
+        self.idle_gc.park()
 
     def resume_gc(self) -> None:
         """Turn the collector back on once the first data is painted (`mlops-tui` pauses it

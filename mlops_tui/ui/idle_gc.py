@@ -1,33 +1,36 @@
-"""Full garbage collections at quiet moments, not in the middle of a keystroke.
+"""Garbage collections at quiet moments, not in the middle of a keystroke.
 
-CPython runs a full (generation 2) collection whenever enough objects have survived into the
-oldest generation; in this app that is a walk over tens of thousands of snapshot, widget and
-cache objects, 40-250 ms during which no key is answered. The views park what lives as long as
-the app out of its sight (gc.freeze, see MlopsApp.park_long_lived); what remains is collected
-here instead. While the app runs, CPython's automatic full collection is off (its threshold
-out of reach; the two younger generations are collected as usual, a few ms each), and one runs
-from the app's one-second tick:
+CPython collects its middle and oldest generations whenever enough objects have survived into
+them; in this app that is a walk over tens of thousands of snapshot, widget and cache objects,
+40-250 ms during which no key is answered. So while the app runs only the youngest generation
+is collected automatically (a fraction of a millisecond), and the app keeps three tiers:
 
-- once a second has passed with no key or click, at most every `every` seconds;
-- whatever the keys, when `backlog` young-generation collections have happened since the last
-  full one (a storm of 200,000 alerts makes ~3 a second: its garbage is not left to pile up,
-  RSS stays flat), or `at_most` seconds have passed.
+- What lives as long as the app (the imported modules, the app's widgets, each view once it is
+  first shown) is frozen (gc.freeze, MlopsApp.park_long_lived): no collection walks it again.
+  That is ~78,000 of the ~150,000 objects the app holds with 10,000 alerts.
+- What lives for a while (a poll's alerts, the rows shown, the rendered lines) sits in the
+  oldest generation. A new storm of alerts is moved there at once (`settle`).
+- What is new sits in the middle generation until a quick collection walks it: survivors move
+  to the oldest, cycles are freed. It runs from the app's one-second tick:
+  - once a second has passed with no key or click, at most every `every` seconds;
+  - whatever the keys, when `backlog` young collections have happened since the last (a storm
+    of 200,000 alerts makes ~30 a second: its garbage is not left to pile up, RSS stays flat),
+    or `at_most` seconds have passed.
 
-What survives such a collection is alive and most of it lives on (snapshots, rows, widgets),
-so it is frozen too: the next collection walks only what is newer (bench_big_answers.py, 10,000
-alerts kept of 200,000: full collections of a median 120 ms fell to 60 ms). What was frozen alive and later
-dies in a cycle (a closed dialog's widgets, a restyle's style nodes, a closed HTTP connection)
-is not lost: a deep collection unfreezes everything and walks it all. That walk is 100-135 ms
-with 10,000 alerts held (~150,000 objects, ~1 million references), and a key that arrives
-during it waits, so it never runs while keys come:
+What dies in a cycle after it reached the oldest generation (a closed dialog, a replaced style,
+a closed HTTP connection) waits for a deep collection, which walks the oldest generation, not
+what is frozen: 60-80 ms with 10,000 alerts held (~70,000 objects), where unfreezing and walking
+everything took 125-206 ms. It finds little (~13 objects a poll of 200,000 alerts, 0.1 MB in 600
+s), and a key that arrives during it waits, so it waits for a moment without keys:
 
 - when the terminal has lost focus (`away`: nobody is typing into it), or after `deep_quiet`
   seconds with no key or click, at most every `deep_every` seconds;
 - once `deep_at_most` seconds passed without one (keys came all along), in the first pause of
   `deep_pause` seconds.
 
-It finds little: ~13 objects a poll of 200,000 alerts (0.1 MB in 600 s), so keys that never
-pause for `deep_pause` seconds leave it waiting at that small cost.
+What was frozen is never walked while the app runs: what of it dies in a cycle stays. That is
+bounded: a freeze happens once at start and once per view, and what it strands is what died
+of that moment's objects (the app's own objects live on), not something that grows per poll.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import gc
 import time
 from collections.abc import Callable
 
-NEVER = 1_000_000_000  # a generation-2 threshold that is never reached
+NEVER = 1_000_000_000  # a threshold that is never reached: no automatic collection of that generation
 
 
 class IdleCollector:
@@ -45,7 +48,7 @@ class IdleCollector:
         every: float = 10.0,
         quiet: float = 1.0,
         at_most: float = 60.0,
-        backlog: int = 40,
+        backlog: int = 400,
         deep_every: float = 300.0,
         deep_quiet: float = 60.0,
         deep_at_most: float = 3600.0,
@@ -71,8 +74,22 @@ class IdleCollector:
     def start(self) -> None:
         if self._thresholds is None:
             self._thresholds = gc.get_threshold()
-            young, middle, _oldest = self._thresholds
-            gc.set_threshold(young, middle, NEVER)
+            young, _middle, _oldest = self._thresholds
+            gc.set_threshold(young, NEVER, NEVER)
+
+    def settle(self) -> None:
+        """What the young generations hold now (a new storm of alerts) lives for a while: free
+        their garbage and move the rest to the oldest generation, out of the quick collections'
+        walk. Only a deep collection walks it again."""
+        if gc.isenabled():
+            gc.collect(1)
+
+    def park(self) -> None:
+        """What exists now lives as long as the app: freeze it, after freeing the young garbage.
+        No collection walks it again (see the module's docstring for what that leaves)."""
+        if gc.isenabled():
+            gc.collect(1)
+            gc.freeze()
 
     def stop(self) -> None:
         """Back to CPython's own collections; what the app froze is the collector's again."""
@@ -94,16 +111,15 @@ class IdleCollector:
         since_deep = now - self.last_deep
         resting = self.away or idle >= self.deep_quiet
         if (resting and since_deep >= self.deep_every) or (idle >= self.deep_pause and since_deep >= self.deep_at_most):
-            gc.unfreeze()  # everything, what died after it was frozen too
+            gc.collect(2)  # the oldest generation: what lives for a while, not what is frozen
             self.deep_collections += 1
             self.last_deep = now
         else:
             since = now - self.last_collect
             quiet = idle >= self.quiet and since >= self.every
-            if not (quiet or since >= self.at_most or gc.get_count()[2] >= self.backlog):
+            if not (quiet or since >= self.at_most or gc.get_count()[1] >= self.backlog):
                 return False
-        gc.collect()
-        gc.freeze()  # what survived lives on: the next collection need not walk it again
+            gc.collect(1)  # what is new: its survivors go to the oldest generation
         self.last_collect = self.clock()
         self.collections += 1
         return True
