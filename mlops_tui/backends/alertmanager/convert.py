@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from mlops_tui.core.ui_turn import stepping_aside
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Severity
+from mlops_tui.domain.base import shared_fields_set
 
 if TYPE_CHECKING:
     from mlops_tui.domain.alerts import AlertmanagerStatus
@@ -108,7 +109,7 @@ def alert_from_wire(raw: Any, backend: str = "") -> Alert:
     state = _ALERT_STATES.get(status.get("state", "active"), AlertState.FIRING)
     generator = raw.get("generatorURL") or ""
     try:
-        return Alert(
+        alert = Alert(
             fingerprint=fingerprint,
             labels=_str_dict(raw.get("labels"), "labels"),
             annotations=_str_dict(raw.get("annotations"), "annotations"),
@@ -122,6 +123,7 @@ def alert_from_wire(raw: Any, backend: str = "") -> Alert:
         )
     except ValidationError as exc:
         raise WireError(f"alert {fingerprint}: {_first_error(exc)}") from None
+    return shared_fields_set(alert)
 
 
 def alerts_from_wire(body: Any, backend: str = "") -> list[Alert]:
@@ -199,6 +201,15 @@ def capped(
     return [e[4] for e in heap], count
 
 
+# Every this many new alerts, the young objects are collected on the reading thread. While the
+# app runs CPython collects only its youngest generation by itself (ui/idle_gc.py), so 10,000
+# new alerts (~30,000 tracked objects, when every alert's annotation changes each poll) piled
+# up in the middle one, and the UI thread's next collection walked them all at once: 40-70 ms
+# that a key could meet. A collection every 1,000 walks ~3,000 objects, a few ms, and moves
+# them to the oldest generation, where only the app's deep collection walks them again.
+SETTLE_EVERY = 1_000
+
+
 class AlertReuse:
     """Turns each poll's alerts into domain Alerts, reusing the objects of the last poll.
 
@@ -236,6 +247,7 @@ class AlertReuse:
         last, now = self._last, None
         kept: dict[str, tuple[Any, Any, Alert]] = {}
         out: list[Alert] = []
+        new = 0
         # 10,000 kept alerts compared with the last poll's (tens of ms): a key, or a repaint,
         # goes first (core/ui_turn.py)
         for raw in stepping_aside(raws):
@@ -254,12 +266,17 @@ class AlertReuse:
                 alert = alert_from_wire(raw, self.backend)
                 if self.mark is not None:
                     alert = self.mark(alert)
+                new += 1
+                if new % SETTLE_EVERY == 0 and gc.isenabled():
+                    gc.collect(1)  # see SETTLE_EVERY
             if before is not None and alert is before[2] and raw.get("endsAt") == before[1]:
                 kept[alert.fingerprint] = before  # nothing new to hold, nor to free with the last poll's
             else:
                 kept[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"), alert)
             out.append(alert)
         self._last = kept
+        if new >= SETTLE_EVERY and gc.isenabled():
+            gc.collect(1)
         previous = self._last_tuple
         if len(previous) == len(out) and all(a is b for a, b in zip(previous, out)):
             return previous  # nothing changed: the same tuple as last poll

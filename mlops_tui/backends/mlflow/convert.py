@@ -19,6 +19,7 @@ from mlops_tui.domain import (
     Run,
     RunStatus,
 )
+from mlops_tui.domain.base import shared_fields_set
 
 # A cache row: (id, experiment_id, name, status, start_ms, end_ms | None, user, params, metrics, tags)
 RunRow = tuple[str, str, str, str, int, int | None, str, dict[str, str], dict[str, float], dict[str, str]]
@@ -90,7 +91,7 @@ def run_row(wire: Mapping[str, Any]) -> RunRow:
 
 def run_from_row(row: RunRow, backend: str) -> Run:
     run_id, experiment_id, name, status, start_ms, end_ms, user, params, metrics, tags = row
-    return Run(
+    run = Run(
         id=run_id,
         experiment_id=experiment_id,
         name=name,
@@ -103,6 +104,7 @@ def run_from_row(row: RunRow, backend: str) -> Run:
         tags=tags,
         backend=backend,
     )
+    return shared_fields_set(run)
 
 
 def row_from_run(run: Run) -> RunRow:
