@@ -1,7 +1,7 @@
 """Benchmark: big answers. 200,000 alerts from one Alertmanager, 50,000 runs from one MLflow.
 
 Run:  .venv/bin/python bench/bench_big_answers.py [--alerts 200000] [--runs 50000] [--polls 10]
-          [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--refresh 3] [--sample-stalls MS]
+          [--only alerts|runs] [--max-alerts N] [--churn 0.01] [--changed 0] [--refresh 3] [--sample-stalls MS]
           [--trace-growth POLL] [--count-objects POLL]
 
 Alerts. Posting 200,000 alerts to Debian's `prometheus-alertmanager` is not what this measures
@@ -10,7 +10,9 @@ answers instead: it starts one, posts 400 varied alerts and 50 silences (half of
 and saves its `/api/v2/alerts`, `/api/v2/silences` and `/api/v2/status` JSON. A replay server
 of the bench's own (a subprocess, so its memory is not counted) then serves 200,000 alerts made
 from those recorded ones: the same shape and fields, distinct fingerprints and `instance`
-labels, and `--churn` of them re-sent (`updatedAt` moved) on every request, as Prometheus does.
+labels, and `--churn` of them re-sent (`updatedAt` moved) on every request, as Prometheus does;
+`--changed` of them also get a new `description` (new alerts to the app: the worst case for what
+its collections walk).
 
 Runs. A real `mlflow server` (from .test-servers/mlflow-venv) over a sqlite store seeded with
 `--runs` runs the way bench/bench_mlflow.py seeds it (into a temp dir of this bench), read by
@@ -30,14 +32,17 @@ polls happen, the script keeps pressing keys and prints:
   whole process is idle: with a hub thread decoding 200,000 alerts it waited up to 3 s after
   keys that had long been painted.) Each key is posted from a thread of its own (KeyPoster)
   0-100 ms after the last was painted, as a terminal's input thread posts it: a key that
-  arrives while the UI thread is busy waits, and that wait is counted. Beside it the CPU time
+  arrives while the UI thread is busy waits, and that wait is counted (timed from when the key
+  was due, so a wait for the interpreter lock before it could be posted counts too). Beside it the CPU time
   the UI thread spent from the key until 20 ms after that paint. The ten slowest keys over
   SLOW_KEY_MS are listed with when they were posted and what overlapped them.
   The load average is printed with them; `--alerts 400` gives the floor on the same machine.
 - how long the UI thread left a callback from another thread waiting (its StallWatch, one every
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
   and what overlapped them (the app's collections, the view's rebuilds, the heap trims); and
-  one deep collection timed after the last key. With `--sample-stalls MS`, every thread's stack
+  one deep collection timed after the last key;
+- after the run, DEEP_MEETINGS keys posted 5 ms into a deep collection: what a key that meets
+  one waits (the run itself has none: it waits for the keys to pause). With `--sample-stalls MS`, every thread's stack
   is sampled each 10 ms during a wait longer than MS, and printed for the five longest: what
   held the UI thread when none of the timed work did.
 
@@ -87,7 +92,7 @@ def expand(recorded: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     return out
 
 
-def serve(recorded_dir: Path, count: int, churn: float, port_file: Path) -> None:
+def serve(recorded_dir: Path, count: int, churn: float, changed: float, port_file: Path) -> None:
     recorded = json.loads((recorded_dir / "alerts.json").read_text())
     silences = (recorded_dir / "silences.json").read_bytes()
     status = (recorded_dir / "status.json").read_bytes()
@@ -104,6 +109,10 @@ def serve(recorded_dir: Path, count: int, churn: float, port_file: Path) -> None
                 now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
                 for i in rng.sample(range(len(alerts)), int(len(alerts) * churn)):
                     alerts[i] = dict(alerts[i], updatedAt=now)
+                    encoded[i] = json.dumps(alerts[i]).encode()
+                for i in rng.sample(range(len(alerts)), int(len(alerts) * changed)):
+                    annotations = dict(alerts[i].get("annotations") or {}, description=f"request {requests[0]}")
+                    alerts[i] = dict(alerts[i], annotations=annotations)
                     encoded[i] = json.dumps(alerts[i]).encode()
             return b"[" + b",".join(encoded) + b"]"
 
@@ -461,6 +470,27 @@ async def drive(
         watch.stop()
         slow.stop()
         tracemalloc.stop()  # before the deep collection is timed below, however few polls ran
+        # keys that meet a deep collection (it waits for the keys to pause, so the run above
+        # has none): it is made due and run from the UI loop, and a `j` is posted from the
+        # poster's thread DEEP_KEY_AFTER seconds later, inside its walk
+        met: list[tuple[float, float]] = []  # (the key's ms, the deep collection's ms)
+        loop = asyncio.get_running_loop()
+        for _ in range(DEEP_MEETINGS):
+            await asyncio.sleep(0.3)
+            walked: list[float] = []
+
+            def deep_tick(walked: list[float] = walked) -> None:
+                deep, start = collector.deep_collections, time.perf_counter()
+                original_tick()
+                if collector.deep_collections != deep:
+                    walked.append((time.perf_counter() - start) * 1000)
+
+            collector.last_deep -= collector.deep_every
+            collector.away = True
+            loop.call_soon(deep_tick)
+            took = await clock.time_key_from(poster, "j", effect("j"), DEEP_KEY_AFTER)
+            if walked:  # not when the app's own tick ran it first
+                met.append((took * 1000, walked[0]))
         growth = None
         if traced_from is not None and traced_to is not None and trace_from is not None:
             growth = (len(rss_after) - trace_from - TRACE_SETTLE, grown(traced_from, traced_to))
@@ -486,6 +516,7 @@ async def drive(
         "slow callbacks": slow.spans,
         "busy": busy,
         "deep now": deep_now,
+        "deep met": met,
         "deep freed": rss_freed,
         "gc": gc_ms,
         "rebuild": rebuild_ms,
@@ -509,6 +540,8 @@ async def drive(
 
 KEY_GAP = 0.1  # seconds: each key is posted a random 0-KEY_GAP after the last one was painted
 SLOW_KEY_MS = 60.0  # keys slower than this are listed with what overlapped them
+DEEP_MEETINGS = 10  # keys posted into a deep collection, after the run
+DEEP_KEY_AFTER = 0.005  # seconds after the deep collection was asked for
 WARM_POLLS = 2  # RSS trend from the poll after these
 
 
@@ -637,13 +670,12 @@ def report_allocators(
 
 def live_objects() -> Counter[str]:
     """The objects alive that the collector tracks, by type, after a deep collection: what the app
-    froze is unfrozen, collected and frozen again, as ui/idle_gc.py's deep collection does
-    (100-300 ms of the UI thread, which the stall watch counts). Strings and numbers are not
-    tracked: the containers that hold them are counted, not their length."""
-    gc.unfreeze()
+    has not frozen for good (ui/idle_gc.py), as its deep collection walks it (60-150 ms of the UI
+    thread, which the stall watch counts), and the frozen ones' count (`(frozen)`). Strings and
+    numbers are not tracked: the containers that hold them are counted, not their length."""
     gc.collect()
     counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
-    gc.freeze()
+    counts["(frozen)"] = gc.get_freeze_count()
     return counts
 
 
@@ -651,9 +683,11 @@ def report_live_objects(counted: list[tuple[int, Counter[str]]]) -> None:
     if len(counted) != 2:
         return
     (first, before), (last, after) = counted
+    frozen = before.pop("(frozen)"), after.pop("(frozen)")
     print(
         f"  objects alive after a deep collection: {sum(before.values()):,} after poll {first},"
-        f" {sum(after.values()):,} after poll {last}; the types that grew:"
+        f" {sum(after.values()):,} after poll {last} (and frozen for good: {frozen[0]:,}, {frozen[1]:,});"
+        " the types that grew:"
         f" {', '.join(f'{name} +{n:,}' for name, n in (after - before).most_common(6)) or 'none'}"
     )
 
@@ -699,6 +733,13 @@ def report_stalls(result: dict[str, Any]) -> None:
             print(f"  {said}: {len(spans)}, median {statistics.median(spans):.1f} ms, max {max(spans):.1f} ms")
     if not busy["deep collection"]:
         print("  no deep collection ran while keys came (ui/idle_gc.py: they wait for the keys to pause)")
+    if result["deep met"]:
+        keys, walks = (sorted(x) for x in zip(*result["deep met"], strict=True))
+        print(
+            f"  a `j` posted {DEEP_KEY_AFTER * 1000:.0f} ms into a deep collection, {len(keys)} times:"
+            f" p50 {pct(keys, 0.5):.1f}  max {keys[-1]:.1f} ms; the deep collections:"
+            f" p50 {pct(walks, 0.5):.1f}  max {walks[-1]:.1f} ms"
+        )
     if result["deep now"] is not None:
         print(
             f"  one deep collection after the last key (not counted above): {result['deep now']:.1f} ms;"
@@ -838,6 +879,8 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
             str(args.alerts),
             "--churn",
             str(args.churn),
+            "--changed",
+            str(args.changed),
             "--port-file",
             str(port_file),
         ]
@@ -849,7 +892,10 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
                 raise SystemExit("the replay server did not start")
             time.sleep(0.1)
         url = f"http://127.0.0.1:{port_file.read_text()}"
-        print(f"replay server {url} (pid {replay.pid}): {args.alerts:,} alerts, churn {args.churn:.0%} per request")
+        print(
+            f"replay server {url} (pid {replay.pid}): {args.alerts:,} alerts, churn {args.churn:.0%},"
+            f" changed {args.changed:.0%} per request"
+        )
         options: dict[str, Any] = {"url": url, "timeout_seconds": 120}
         if args.max_alerts is not None:
             options["max_alerts"] = args.max_alerts
@@ -916,6 +962,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=10)
     parser.add_argument("--refresh", type=float, default=3.0, help="seconds between polls")
     parser.add_argument("--churn", type=float, default=0.01, help="share of alerts re-sent per request")
+    parser.add_argument("--changed", type=float, default=0.0, help="share of alerts given a new annotation per request")
     parser.add_argument("--max-alerts", type=int, default=None, help="the backend's max_alerts (default: its own)")
     parser.add_argument("--only", choices=("alerts", "runs"))
     parser.add_argument(
@@ -948,7 +995,7 @@ def main() -> None:
     if args.count_objects is not None and not 0 < args.count_objects < args.polls:
         parser.error("--count-objects POLL needs a poll before the last (--polls)")
     if args.serve:
-        serve(args.serve, args.alerts, args.churn, args.port_file)
+        serve(args.serve, args.alerts, args.churn, args.changed, args.port_file)
         return
     with tempfile.TemporaryDirectory(prefix="bench-big-") as name:
         tmp = Path(name)

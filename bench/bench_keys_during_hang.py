@@ -131,18 +131,22 @@ class KeyPoster:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="bench key poster")
 
     def post(self, key: str, gap: float) -> Future[tuple[float, float]]:
-        """Post `key` after `gap` seconds; the future gives the perf_counter when it was posted
-        and the UI thread's CPU time then."""
-        return self._thread.submit(self._post, key, gap)
+        """Post `key` `gap` seconds from now; the future gives the perf_counter when it was
+        due (the moment it was "pressed") and the UI thread's CPU time when it was posted.
+
+        Timed from when it was due, not from when the thread got to post it: a thread that
+        wakes while another holds the interpreter lock (a collection walking its objects)
+        waits for it, as the terminal's input thread does, and that wait is the key's too."""
+        return self._thread.submit(self._post, key, time.perf_counter() + gap)
 
     def close(self) -> None:
         self._thread.shutdown()
 
-    def _post(self, key: str, gap: float) -> tuple[float, float]:
-        time.sleep(gap)
-        at, cpu = time.perf_counter(), time.clock_gettime(self._ui_cpu)
+    def _post(self, key: str, due: float) -> tuple[float, float]:
+        time.sleep(max(0.0, due - time.perf_counter()))
+        cpu = time.clock_gettime(self._ui_cpu)
         self.app.post_message(events.Key(key, key))  # thread-safe: call_soon_threadsafe
-        return at, cpu
+        return due, cpu
 
 
 class StallWatch:
