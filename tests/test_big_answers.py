@@ -286,6 +286,9 @@ def test_alerts_and_runs_share_one_set_of_their_given_field_names():
     changed = first.model_copy(update={"drift": True})
     assert "drift" in changed.model_fields_set and "drift" not in second.model_fields_set
     assert changed.model_fields_set is not first.model_fields_set
+    # the Alertmanager backend marks each new alert with its drift rules (a copy with a change)
+    marked = AlertReuse("am", lambda a: a.model_copy(update={"drift": False})).convert(raws)
+    assert len({id(alert.model_fields_set) for alert in marked}) == 1 and "drift" in marked[0].model_fields_set
 
     rows = [(f"r{i}", "1", f"run {i}", "FINISHED", 0, None, "ann", {}, {"acc": 0.5}, {}) for i in range(2)]
     one, two = (run_from_row(row, "mlflow") for row in rows)

@@ -265,7 +265,7 @@ class AlertReuse:
             if alert is None:
                 alert = alert_from_wire(raw, self.backend)
                 if self.mark is not None:
-                    alert = self.mark(alert)
+                    alert = shared_fields_set(self.mark(alert))  # a copy has a set of its own
                 new += 1
                 if new % SETTLE_EVERY == 0 and gc.isenabled():
                     gc.collect(1)  # see SETTLE_EVERY
