@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -309,6 +310,28 @@ def test_warm_built_caches_give_the_same_result(rows: list[Row], keys: tuple[str
         assert list(warm.order) == list(cold.order)
 
 
+KEYS_BUILT = ("name", "text")
+
+
+def _reusing_index(
+    text_of: Callable[[Row], str], rows: list[Row], query: str
+) -> tuple[RowIndex[Row], tuple[Column[Row], ...], list[int]]:
+    """An index over the rows' name and a column whose text `text_of` gives, given `rows` as the
+    grid gives a long list (reusing the last rows' filter text) and filtered by `query`; and the
+    ids of the rows whose text was built, in order."""
+    built: list[int] = []
+
+    def text(row: Row) -> str:
+        built.append(row.id)
+        return text_of(row)
+
+    columns = (Column("name", "Name", lambda r: r.name), Column("text", "Text", text))
+    index: RowIndex[Row] = RowIndex(columns, row_key=lambda r: r.id)
+    index.set_data(rows, KEYS_BUILT, reuse_filter_text=True)
+    index.set_filter(query, KEYS_BUILT)
+    return index, columns, built
+
+
 def test_a_filter_after_new_rows_builds_text_only_for_new_row_objects_until_the_exact_text_comes() -> None:
     """A poll hands back mostly the same row objects: a filter typed before the thread's
     exact text comes reads the last rows' text for those, and builds only the new rows'
@@ -316,18 +339,9 @@ def test_a_filter_after_new_rows_builds_text_only_for_new_row_objects_until_the_
     (an alert's triage state, its age) may be a poll old until the exact text comes; then
     the filter is applied again, the cursor on its row."""
     state = {i: "firing" for i in range(100)}
-    built: list[int] = []
-
-    def state_text(row: Row) -> str:
-        built.append(row.id)
-        return state[row.id]
-
-    columns = (Column("name", "Name", lambda r: r.name), Column("state", "State", state_text))
-    keys = ("name", "state")
     rows = [Row(i, f"alert-{i}", "", None) for i in range(100)]
-    index: RowIndex[Row] = RowIndex(columns, row_key=lambda r: r.id)
-    index.set_data(rows, keys, reuse_filter_text=True)
-    index.set_filter("acked", keys)
+    index, columns, built = _reusing_index(lambda row: state[row.id], rows, "acked")
+    keys = KEYS_BUILT
     assert list(index.visible_rows) == [] and len(built) == 100
 
     state[7] = "acked by bob"  # the same row object, now with another text
@@ -351,18 +365,9 @@ def test_a_filter_after_every_row_changed_reads_each_rows_last_text_until_the_ex
     row is a new object: building all their text on the UI thread took 150-220 ms of a filter
     key. A changed row reads the text of the last rows' row with its key until the exact text
     comes; then the filter is applied again."""
-    built: list[int] = []
-
-    def summary(row: Row) -> str:
-        built.append(row.id)
-        return row.status
-
-    columns = (Column("name", "Name", lambda r: r.name), Column("summary", "Summary", summary))
-    keys = ("name", "summary")
     rows = [Row(i, f"alert-{i}", "cpu at 10%", None) for i in range(100)]
-    index: RowIndex[Row] = RowIndex(columns, row_key=lambda r: r.id)
-    index.set_data(rows, keys, reuse_filter_text=True)
-    index.set_filter("90%", keys)
+    index, columns, built = _reusing_index(lambda row: row.status, rows, "90%")
+    keys = KEYS_BUILT
     assert list(index.visible_rows) == []
 
     changed = [Row(i, f"alert-{i}", "cpu at 90%" if i == 7 else "cpu at 11%", None) for i in range(100)]
