@@ -293,3 +293,29 @@ def test_alerts_and_runs_share_one_set_of_their_given_field_names():
     rows = [(f"r{i}", "1", f"run {i}", "FINISHED", 0, None, "ann", {}, {"acc": 0.5}, {}) for i in range(2)]
     one, two = (run_from_row(row, "mlflow") for row in rows)
     assert one.model_fields_set is two.model_fields_set and one.name == "run 0" and two.name == "run 1"
+
+
+def test_runs_from_the_cache_leave_the_young_generations_as_they_are_converted():
+    """The runs cache's 50,000 runs (and each page of a full reload) became new models at once,
+    ~2 tracked objects each; with only the youngest generation collected automatically while
+    the app runs, the UI thread's next collection walked them all. The backend's thread moves
+    them on as it converts them."""
+    from mlops_tui.backends.mlflow.cache import CachedRuns
+    from mlops_tui.backends.mlflow.runs import RunSync
+    from mlops_tui.ui.idle_gc import IdleCollector
+
+    rows = [
+        (f"r{i:05d}", "1", f"run {i}", "FINISHED", 1_700_000_000_000 + i, None, "ann", {"lr": "0.1"}, {"acc": 0.5}, {})
+        for i in range(5_000)
+    ]
+    sync = RunSync(None, backend="mlflow", page_size=1000, full_reload_seconds=0, report=lambda *_: None)  # type: ignore[arg-type]
+    collector = IdleCollector()
+    collector.start()  # the app's thresholds
+    try:
+        gc.collect()
+        runs = sync.adopt(CachedRuns(("", (), ("1",)), (), rows, (), 0.0))
+        left = len(gc.get_objects(0)) + len(gc.get_objects(1))
+    finally:
+        collector.stop()
+    assert len(runs) == 5_000 and runs[0].name == "run 0"
+    assert left < 1_000, f"{left:,} young objects left for the UI thread's next collection"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from collections.abc import Callable
 
 from mlops_tui.core.ui_turn import step_aside
@@ -50,4 +51,21 @@ def give_back_free_memory() -> bool:
     return True
 
 
-__all__ = ["TRIM_AFTER_CHARS", "give_back_free_memory"]
+# A bulk conversion (a poll's new alerts, a page of runs) collects the young generations every
+# this many new models, on its own thread: see settle_young_objects.
+SETTLE_EVERY = 1_000
+
+
+def settle_young_objects() -> None:
+    """Collect the young generations here, on the thread that made them (a backend's, converting
+    a big answer). While the app runs, CPython collects only its youngest generation by itself
+    (ui/idle_gc.py), so 10,000 new alerts or runs (~30,000 tracked objects) piled up in the
+    middle one, and the UI thread's next collection walked them all at once: 40-70 ms that a key
+    could meet. Every SETTLE_EVERY new models this walks ~3,000 objects, a few ms, and moves them
+    to the oldest generation, where only the app's deep collection walks them again. Without
+    the app (a headless command) it is one young collection more."""
+    if gc.isenabled():
+        gc.collect(1)
+
+
+__all__ = ["SETTLE_EVERY", "TRIM_AFTER_CHARS", "give_back_free_memory", "settle_young_objects"]

@@ -7,7 +7,6 @@ the expected shape raises `WireError`, which the backend reports as a BadRespons
 
 from __future__ import annotations
 
-import gc
 import heapq
 import json
 import re
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from mlops_tui.core.heap import SETTLE_EVERY, settle_young_objects
 from mlops_tui.core.ui_turn import stepping_aside
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Severity
@@ -195,19 +195,10 @@ def capped(
         elif entry[:4] > heap[0][:4]:
             heapq.heapreplace(heap, entry)
             swaps += 1
-            if not texts and swaps % AGE_EVERY == 0 and gc.isenabled():
-                gc.collect(1)
+            if not texts and swaps % AGE_EVERY == 0:
+                settle_young_objects()
     heap.sort(key=lambda e: -e[3])  # the server's order
     return [e[4] for e in heap], count
-
-
-# Every this many new alerts, the young objects are collected on the reading thread. While the
-# app runs CPython collects only its youngest generation by itself (ui/idle_gc.py), so 10,000
-# new alerts (~30,000 tracked objects, when every alert's annotation changes each poll) piled
-# up in the middle one, and the UI thread's next collection walked them all at once: 40-70 ms
-# that a key could meet. A collection every 1,000 walks ~3,000 objects, a few ms, and moves
-# them to the oldest generation, where only the app's deep collection walks them again.
-SETTLE_EVERY = 1_000
 
 
 class AlertReuse:
@@ -267,16 +258,16 @@ class AlertReuse:
                 if self.mark is not None:
                     alert = shared_fields_set(self.mark(alert))  # a copy has a set of its own
                 new += 1
-                if new % SETTLE_EVERY == 0 and gc.isenabled():
-                    gc.collect(1)  # see SETTLE_EVERY
+                if new % SETTLE_EVERY == 0:
+                    settle_young_objects()  # not all 10,000 at once on the UI thread
             if before is not None and alert is before[2] and raw.get("endsAt") == before[1]:
                 kept[alert.fingerprint] = before  # nothing new to hold, nor to free with the last poll's
             else:
                 kept[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"), alert)
             out.append(alert)
         self._last = kept
-        if new >= SETTLE_EVERY and gc.isenabled():
-            gc.collect(1)
+        if new >= SETTLE_EVERY:
+            settle_young_objects()
         previous = self._last_tuple
         if len(previous) == len(out) and all(a is b for a, b in zip(previous, out)):
             return previous  # nothing changed: the same tuple as last poll

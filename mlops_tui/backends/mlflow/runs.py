@@ -33,6 +33,7 @@ from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
 from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.convert import RunRow, run_from_row, run_row
+from mlops_tui.core.heap import SETTLE_EVERY, settle_young_objects
 from mlops_tui.domain import Run
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,11 @@ class RunSync:
         """Take runs from the disk cache as the state to refresh from (no network)."""
         rows: dict[str, RunRow] = {}
         runs: dict[str, Run] = {}
-        for row in cached.rows:
+        for count, row in enumerate(cached.rows, 1):
             rows[row[0]] = row
             runs[row[0]] = run_from_row(row, self.backend)
+            if count % SETTLE_EVERY == 0:
+                settle_young_objects()  # not 50,000 runs at once on the UI thread
         self.state = RunState(cached.query, rows, runs, set(cached.deleted), cached.loaded_at)
         self.current = self.state.ordered()
         return self.current
@@ -174,6 +177,8 @@ class RunSync:
             for row in page:
                 rows[row[0]] = row
                 runs[row[0]] = run_from_row(row, self.backend)
+                if len(runs) % SETTLE_EVERY == 0:
+                    settle_young_objects()  # not 50,000 runs at once on the UI thread
             if background:
                 self.progress = f"refreshing runs: {len(runs):,}…"
                 self._report(None, self.progress)
