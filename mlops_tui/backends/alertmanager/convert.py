@@ -219,8 +219,12 @@ class AlertReuse:
     def __init__(self, backend: str, mark: Callable[[Alert], Alert] | None = None) -> None:
         self.backend = backend
         self.mark = mark  # e.g. the backend's drift rules put on a new alert
-        # fingerprint -> (startsAt, endsAt, the Alert): the raw dicts themselves are not kept
-        self._last: dict[str, tuple[Any, Any, Alert]] = {}
+        # fingerprint -> the Alert, and fingerprint -> (startsAt, endsAt) as sent: the raw dicts
+        # themselves are not kept. Two maps, so that the pairs hold only text: the collector
+        # stops tracking them, where 10,000 (startsAt, endsAt, Alert) triples were 10,000 more
+        # objects each deep collection walked.
+        self._last: dict[str, Alert] = {}
+        self._last_stamps: dict[str, tuple[Any, Any]] = {}
         self._last_tuple: tuple[Alert, ...] = ()
         self.total = 0
 
@@ -235,24 +239,28 @@ class AlertReuse:
             raws = map(json.loads, texts)
         else:
             raws, self.total = capped(_list(raws, "alerts"), max_alerts, acks)
-        last, now = self._last, None
-        kept: dict[str, tuple[Any, Any, Alert]] = {}
+        last, last_stamps, now = self._last, self._last_stamps, None
+        kept: dict[str, Alert] = {}
+        stamps: dict[str, tuple[Any, Any]] = {}
         out: list[Alert] = []
         new = 0
         # 10,000 kept alerts compared with the last poll's (tens of ms): a key, or a repaint,
         # goes first (core/ui_turn.py)
         for raw in stepping_aside(raws):
             fingerprint = raw.get("fingerprint") if isinstance(raw, Mapping) else None
-            before = last.get(fingerprint) if isinstance(fingerprint, str) else None
+            if isinstance(fingerprint, str):
+                before, sent = last.get(fingerprint), last_stamps.get(fingerprint)  # sent: (startsAt, endsAt)
+            else:
+                before = sent = None
             alert = None
-            if before is not None and before[0] == raw.get("startsAt") and _same_alert(before[2], raw):
-                if raw.get("endsAt") == before[1]:
-                    alert = before[2]
+            if before is not None and sent is not None and sent[0] == raw.get("startsAt") and _same_alert(before, raw):
+                if raw.get("endsAt") == sent[1]:
+                    alert = before
                 else:  # a re-send moved the estimate: the same alert while both lie ahead
                     now = now or datetime.now(UTC)
-                    ends, old = parse_time(raw.get("endsAt"), "endsAt"), before[2].ends_at
+                    ends, old = parse_time(raw.get("endsAt"), "endsAt"), before.ends_at
                     if (ends is None or ends > now) and (old is None or old > now):
-                        alert = before[2]
+                        alert = before
             if alert is None:
                 alert = alert_from_wire(raw, self.backend)
                 if self.mark is not None:
@@ -260,12 +268,13 @@ class AlertReuse:
                 new += 1
                 if new % SETTLE_EVERY == 0:
                     settle_young_objects()  # not all 10,000 at once on the UI thread
-            if before is not None and alert is before[2] and raw.get("endsAt") == before[1]:
-                kept[alert.fingerprint] = before  # nothing new to hold, nor to free with the last poll's
+            kept[alert.fingerprint] = alert
+            if sent is not None and alert is before and raw.get("endsAt") == sent[1]:
+                stamps[alert.fingerprint] = sent  # nothing new to hold, nor to free with the last poll's
             else:
-                kept[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"), alert)
+                stamps[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"))
             out.append(alert)
-        self._last = kept
+        self._last, self._last_stamps = kept, stamps
         if new >= SETTLE_EVERY:
             settle_young_objects()
         previous = self._last_tuple
