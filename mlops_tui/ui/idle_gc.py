@@ -19,9 +19,9 @@ is collected automatically (a fraction of a millisecond), and the app keeps thre
 
 What dies in a cycle after it reached the oldest generation (a closed dialog, a replaced style,
 a closed HTTP connection) waits for a deep collection, which walks the oldest generation, not
-what is frozen. With 10,000 alerts held (bench_big_answers.py) that is 9-20 ms when most alerts
-are the same objects poll after poll (~20,000 objects walked), 66-90 ms when every alert changed
-on each poll (~72,500), where unfreezing and walking everything took 125-206 ms. It finds
+what is frozen. With 10,000 alerts held (bench_big_answers.py) that is 9-28 ms when most alerts
+are the same objects poll after poll (~20,000 objects walked), 75-90 ms when every alert changed
+on each poll (~62,500), where unfreezing and walking everything took 125-206 ms. It finds
 little (~13 objects a poll of 200,000 alerts, 0.1 MB in 600 s), and a key that arrives during
 it waits, so it waits for a moment without keys:
 
