@@ -35,7 +35,8 @@ polls happen, the script keeps pressing keys and prints:
   arrives while the UI thread is busy waits, and that wait is counted (timed from when the key
   was due, so a wait for the interpreter lock before it could be posted counts too). Beside it the CPU time
   the UI thread spent from the key until 20 ms after that paint. The ten slowest keys over
-  SLOW_KEY_MS are listed with when they were posted and what overlapped them.
+  SLOW_KEY_MS are listed with when they were posted, what overlapped them and each thread's CPU
+  from the key to its paint.
   The load average is printed with them; `--alerts 400` gives the floor on the same machine.
 - how long the UI thread left a callback from another thread waiting (its StallWatch, one every
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
@@ -78,7 +79,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.bench_keys_during_hang as keys_bench  # noqa: E402
-from bench.bench_keys_during_hang import KeyPoster, PaintClock, SlowCallbacks, StallWatch  # noqa: E402
+from bench.bench_keys_during_hang import KeyPoster, PaintClock, SlowCallbacks, StallWatch, thread_cpu  # noqa: E402
 
 
 # -- the replay server (runs in its own process) -------------------------------------------------
@@ -269,7 +270,8 @@ async def drive(
     # RSS trend (~20 KB a poll)
     lat: dict[str, array[float]] = {kind: array("d") for kind in (into, "to Overview", "j", "filter char")}
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
-    slow_keys: list[tuple[float, str, float]] = []  # (posted at, kind, ms) of each key over SLOW_KEY_MS
+    # (posted at, kind, ms, each thread's CPU ms over it) of each key over SLOW_KEY_MS
+    slow_keys: list[tuple[float, str, float, dict[str, float]]] = []
     rss_after: array[float] = array("d")
     records_after: array[float] = array("d")  # the size of the bench's own records (records_mb)
     records_mb = RecordSizer()
@@ -372,7 +374,9 @@ async def drive(
             took = await clock.time_key_from(poster, key, effect(key), rng.uniform(0, KEY_GAP))
             lat[kind].append(took)
             if took * 1000 > SLOW_KEY_MS:  # when, so that the report can say what overlapped it
-                slow_keys.append((clock.at - took, kind, took * 1000))
+                after, before = thread_cpu(), poster.threads_cpu  # and who ran meanwhile
+                used = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
+                slow_keys.append((clock.at - took, kind, took * 1000, used))
             posted_cpu = clock.posted_cpu
             await asyncio.sleep(0.02)
             cpu[kind].append(time.thread_time() - posted_cpu)  # the UI thread's own work
@@ -771,9 +775,13 @@ def report_stalls(result: dict[str, Any]) -> None:
     keys = result["slow keys"]
     if keys:
         print(f"  keys over {SLOW_KEY_MS:.0f} ms: {len(keys)}; the slowest ten, posted at, and what overlapped them:")
-        for posted, kind, ms in sorted(keys, key=lambda k: k[2])[-10:][::-1]:
+        for posted, kind, ms, used in sorted(keys, key=lambda k: k[2])[-10:][::-1]:
             print(f"    {kind} {ms:.1f} ms at {posted - first:7.1f} s: ", end="")
             overlapped(posted, posted + ms / 1000)
+            ran = sorted(((cpu_ms, name) for name, cpu_ms in used.items() if cpu_ms >= 1), reverse=True)
+            print(
+                f"      CPU from the key to its paint: {', '.join(f'{name} {cpu_ms:.0f} ms' for cpu_ms, name in ran) or 'none'}"
+            )
 
 
 def sample_after(args: argparse.Namespace) -> float | None:

@@ -129,6 +129,7 @@ class KeyPoster:
         self.app = app
         self._ui_cpu = time.pthread_getcpuclockid(ui_thread)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="bench key poster")
+        self.threads_cpu: dict[str, float] = {}  # every thread's CPU time when the last key was posted
 
     def post(self, key: str, gap: float) -> Future[tuple[float, float]]:
         """Post `key` `gap` seconds from now; the future gives the perf_counter when it was
@@ -145,6 +146,7 @@ class KeyPoster:
     def _post(self, key: str, due: float) -> tuple[float, float]:
         time.sleep(max(0.0, due - time.perf_counter()))
         cpu = time.clock_gettime(self._ui_cpu)
+        self.threads_cpu = thread_cpu()
         self.app.post_message(events.Key(key, key))  # thread-safe: call_soon_threadsafe
         return due, cpu
 
