@@ -18,9 +18,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from mlops_tui.core.ui_turn import step_aside
+
+T = TypeVar("T")
 
 # Answers at least this big are followed by a trim (a small one frees little, and each trim
 # costs page faults on the next read).
@@ -51,8 +54,8 @@ def give_back_free_memory() -> bool:
     return True
 
 
-# A bulk conversion (a poll's new alerts, a page of runs) collects the young generations every
-# this many new models, on its own thread: see settle_young_objects.
+# A bulk conversion (a poll's alerts, a page of runs) collects the young generations every this
+# many items, on its own thread: see settle_young_objects and settling.
 SETTLE_EVERY = 1_000
 
 
@@ -68,4 +71,16 @@ def settle_young_objects() -> None:
         gc.collect(1)
 
 
-__all__ = ["SETTLE_EVERY", "TRIM_AFTER_CHARS", "give_back_free_memory", "settle_young_objects"]
+def settling(items: Iterable[T]) -> Iterator[T]:
+    """`items`, with the young generations collected after every SETTLE_EVERY of them and after
+    the last (when there were that many): for a loop that turns each into a new model."""
+    count = 0
+    for count, item in enumerate(items, 1):
+        yield item
+        if count % SETTLE_EVERY == 0:
+            settle_young_objects()
+    if count > SETTLE_EVERY and count % SETTLE_EVERY:
+        settle_young_objects()
+
+
+__all__ = ["SETTLE_EVERY", "TRIM_AFTER_CHARS", "give_back_free_memory", "settle_young_objects", "settling"]

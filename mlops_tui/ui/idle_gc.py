@@ -41,6 +41,8 @@ import gc
 import time
 from collections.abc import Callable
 
+from mlops_tui.core.heap import settle_young_objects
+
 NEVER = 1_000_000_000  # a threshold that is never reached: no automatic collection of that generation
 
 
@@ -83,14 +85,13 @@ class IdleCollector:
         """What the young generations hold now (a new storm of alerts) lives for a while: free
         their garbage and move the rest to the oldest generation, out of the quick collections'
         walk. Only a deep collection walks it again."""
-        if gc.isenabled():
-            gc.collect(1)
+        settle_young_objects()
 
     def park(self) -> None:
         """What exists now lives as long as the app: freeze it, after freeing the young garbage.
         No collection walks it again (see the module's docstring for what that leaves)."""
         if gc.isenabled():
-            gc.collect(1)
+            settle_young_objects()
             gc.freeze()
 
     def stop(self) -> None:

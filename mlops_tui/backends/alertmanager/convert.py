@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from mlops_tui.core.heap import SETTLE_EVERY, settle_young_objects
+from mlops_tui.core.heap import settle_young_objects, settling
 from mlops_tui.core.ui_turn import stepping_aside
 from mlops_tui.domain import Alert, AlertState, Matcher, Silence, SilenceState
 from mlops_tui.domain.alerts import Severity
@@ -243,10 +243,10 @@ class AlertReuse:
         kept: dict[str, Alert] = {}
         stamps: dict[str, tuple[Any, Any]] = {}
         out: list[Alert] = []
-        new = 0
         # 10,000 kept alerts compared with the last poll's (tens of ms): a key, or a repaint,
-        # goes first (core/ui_turn.py)
-        for raw in stepping_aside(raws):
+        # goes first (core/ui_turn.py); the new ones leave the young generations as they come,
+        # not all 10,000 at once on the UI thread (core/heap.py)
+        for raw in settling(stepping_aside(raws)):
             fingerprint = raw.get("fingerprint") if isinstance(raw, Mapping) else None
             if isinstance(fingerprint, str):
                 before, sent = last.get(fingerprint), last_stamps.get(fingerprint)  # sent: (startsAt, endsAt)
@@ -265,9 +265,6 @@ class AlertReuse:
                 alert = alert_from_wire(raw, self.backend)
                 if self.mark is not None:
                     alert = shared_fields_set(self.mark(alert))  # a copy has a set of its own
-                new += 1
-                if new % SETTLE_EVERY == 0:
-                    settle_young_objects()  # not all 10,000 at once on the UI thread
             kept[alert.fingerprint] = alert
             if sent is not None and alert is before and raw.get("endsAt") == sent[1]:
                 stamps[alert.fingerprint] = sent  # nothing new to hold, nor to free with the last poll's
@@ -275,8 +272,6 @@ class AlertReuse:
                 stamps[alert.fingerprint] = (raw.get("startsAt"), raw.get("endsAt"))
             out.append(alert)
         self._last, self._last_stamps = kept, stamps
-        if new >= SETTLE_EVERY:
-            settle_young_objects()
         previous = self._last_tuple
         if len(previous) == len(out) and all(a is b for a, b in zip(previous, out)):
             return previous  # nothing changed: the same tuple as last poll

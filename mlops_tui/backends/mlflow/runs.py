@@ -33,7 +33,7 @@ from mlops_tui.backends.errors import InvalidFilter
 from mlops_tui.backends.mlflow.cache import CachedRuns, QueryKey
 from mlops_tui.backends.mlflow.client import ApiError, MlflowHttp
 from mlops_tui.backends.mlflow.convert import RunRow, run_from_row, run_row
-from mlops_tui.core.heap import SETTLE_EVERY, settle_young_objects
+from mlops_tui.core.heap import settling
 from mlops_tui.domain import Run
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,9 @@ class RunSync:
         """Take runs from the disk cache as the state to refresh from (no network)."""
         rows: dict[str, RunRow] = {}
         runs: dict[str, Run] = {}
-        for count, row in enumerate(cached.rows, 1):
+        for row in settling(cached.rows):  # not 50,000 new runs at once on the UI thread
             rows[row[0]] = row
             runs[row[0]] = run_from_row(row, self.backend)
-            if count % SETTLE_EVERY == 0:
-                settle_young_objects()  # not 50,000 runs at once on the UI thread
         self.state = RunState(cached.query, rows, runs, set(cached.deleted), cached.loaded_at)
         self.current = self.state.ordered()
         return self.current
@@ -174,11 +172,9 @@ class RunSync:
         runs: dict[str, Run] = {}
 
         def on_page(page: list[RunRow]) -> None:
-            for row in page:
+            for row in settling(page):  # not 50,000 new runs at once on the UI thread
                 rows[row[0]] = row
                 runs[row[0]] = run_from_row(row, self.backend)
-                if len(runs) % SETTLE_EVERY == 0:
-                    settle_young_objects()  # not 50,000 runs at once on the UI thread
             if background:
                 self.progress = f"refreshing runs: {len(runs):,}…"
                 self._report(None, self.progress)
