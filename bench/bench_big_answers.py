@@ -79,7 +79,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.bench_keys_during_hang as keys_bench  # noqa: E402
-from bench.bench_keys_during_hang import KeyPoster, PaintClock, SlowCallbacks, StallWatch, thread_cpu  # noqa: E402
+from bench.bench_keys_during_hang import (  # noqa: E402
+    OTHER_PROCESSES,
+    KeyPoster,
+    PaintClock,
+    SlowCallbacks,
+    StallWatch,
+    machine_clocks,
+    thread_cpu,
+)
 
 
 # -- the replay server (runs in its own process) -------------------------------------------------
@@ -270,8 +278,9 @@ async def drive(
     # RSS trend (~20 KB a poll)
     lat: dict[str, array[float]] = {kind: array("d") for kind in (into, "to Overview", "j", "filter char")}
     cpu: dict[str, array[float]] = {k: array("d") for k in lat}
-    # (posted at, kind, ms, each thread's CPU ms over it) of each key over SLOW_KEY_MS
-    slow_keys: list[tuple[float, str, float, dict[str, float]]] = []
+    # (posted at, kind, ms, each thread's CPU ms over it, how many ms before it the machine's
+    # clocks were read, and what they counted since) of each key over SLOW_KEY_MS
+    slow_keys: list[tuple[float, str, float, dict[str, float], float, dict[str, float]]] = []
     rss_after: array[float] = array("d")
     records_after: array[float] = array("d")  # the size of the bench's own records (records_mb)
     records_mb = RecordSizer()
@@ -376,7 +385,10 @@ async def drive(
             if took * 1000 > SLOW_KEY_MS:  # when, so that the report can say what overlapped it
                 after, before = thread_cpu(), poster.threads_cpu  # and who ran meanwhile
                 used = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
-                slow_keys.append((clock.at - took, kind, took * 1000, used))
+                after, before = machine_clocks(), poster.machine  # from before the key's gap
+                machine = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
+                machine_from = (clock.at - took - poster.machine_at) * 1000
+                slow_keys.append((clock.at - took, kind, took * 1000, used, machine_from, machine))
             posted_cpu = clock.posted_cpu
             await asyncio.sleep(0.02)
             cpu[kind].append(time.thread_time() - posted_cpu)  # the UI thread's own work
@@ -775,13 +787,17 @@ def report_stalls(result: dict[str, Any]) -> None:
     keys = result["slow keys"]
     if keys:
         print(f"  keys over {SLOW_KEY_MS:.0f} ms: {len(keys)}; the slowest ten, posted at, and what overlapped them:")
-        for posted, kind, ms, used in sorted(keys, key=lambda k: k[2])[-10:][::-1]:
+        for posted, kind, ms, used, machine_from, machine in sorted(keys, key=lambda k: k[2])[-10:][::-1]:
             print(f"    {kind} {ms:.1f} ms at {posted - first:7.1f} s: ", end="")
             overlapped(posted, posted + ms / 1000)
-            ran = sorted(((cpu_ms, name) for name, cpu_ms in used.items() if cpu_ms >= 1), reverse=True)
-            print(
-                f"      CPU from the key to its paint: {', '.join(f'{name} {cpu_ms:.0f} ms' for cpu_ms, name in ran) or 'none'}"
-            )
+            print(f"      CPU from the key to its paint: {most_first(used)}")
+            print(f"      from {machine_from:.0f} ms before the key to its paint: {most_first(machine)}")
+
+
+def most_first(ms: dict[str, float]) -> str:
+    """Each of `ms` of 1 ms or more as "name 12 ms", the most first."""
+    ran = sorted(((took, name) for name, took in ms.items() if took >= 1), reverse=True)
+    return ", ".join(f"{name} {took:.0f} ms" for took, name in ran) or "none"
 
 
 def sample_after(args: argparse.Namespace) -> float | None:
@@ -793,8 +809,7 @@ def print_samples(sampled: tuple[dict[str, float], list[tuple[float, dict[str, l
     if sampled is None:
         return
     cpu, samples = sampled
-    ran = sorted(((ms, name) for name, ms in cpu.items() if ms >= 1), reverse=True)
-    print(f"      CPU over the wait: {', '.join(f'{name} {ms:.0f} ms' for ms, name in ran) or 'none'}")
+    print(f"      CPU over the wait: {most_first(cpu)}")
     for offset, stacks in samples:
         print(f"      at +{offset * 1000:.0f} ms:")
         for thread, frames in stacks.items():
@@ -900,6 +915,7 @@ async def bench_alerts(args: argparse.Namespace, tmp: Path) -> None:
                 raise SystemExit("the replay server did not start")
             time.sleep(0.1)
         url = f"http://127.0.0.1:{port_file.read_text()}"
+        OTHER_PROCESSES["replay server"] = replay.pid  # its CPU beside a slow key's
         print(
             f"replay server {url} (pid {replay.pid}): {args.alerts:,} alerts, churn {args.churn:.0%},"
             f" changed {args.changed:.0%} per request"

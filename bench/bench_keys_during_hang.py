@@ -130,20 +130,28 @@ class KeyPoster:
         self._ui_cpu = time.pthread_getcpuclockid(ui_thread)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="bench key poster")
         self.threads_cpu: dict[str, float] = {}  # every thread's CPU time when the last key was posted
+        self.machine: dict[str, float] = {}  # machine_clocks() before the last key's gap
+        self.machine_at = 0.0
 
     def post(self, key: str, gap: float) -> Future[tuple[float, float]]:
-        """Post `key` `gap` seconds from now; the future gives the perf_counter when it was
-        due (the moment it was "pressed") and the UI thread's CPU time when it was posted.
+        """Post `key` about `gap` seconds from now; the future gives the perf_counter when it
+        was due (the moment it was "pressed") and the UI thread's CPU time when it was posted.
 
         Timed from when it was due, not from when the thread got to post it: a thread that
         wakes while another holds the interpreter lock (a collection walking its objects)
-        waits for it, as the terminal's input thread does, and that wait is the key's too."""
-        return self._thread.submit(self._post, key, time.perf_counter() + gap)
+        waits for it, as the terminal's input thread does, and that wait is the key's too.
+
+        The machine's clocks are read first (`machine`, at `machine_at`), and the gap counted
+        from when that reading ended: it may take long (machine_clocks), and is not the key's."""
+        return self._thread.submit(self._post, key, gap)
 
     def close(self) -> None:
         self._thread.shutdown()
 
-    def _post(self, key: str, due: float) -> tuple[float, float]:
+    def _post(self, key: str, gap: float) -> tuple[float, float]:
+        self.machine_at = time.perf_counter()
+        self.machine = machine_clocks()
+        due = time.perf_counter() + gap
         time.sleep(max(0.0, due - time.perf_counter()))
         cpu = time.clock_gettime(self._ui_cpu)
         self.threads_cpu = thread_cpu()
@@ -211,8 +219,12 @@ class StallWatch:
             self.waits_ms.append(wait * 1000)
 
 
+OTHER_PROCESSES: dict[str, int] = {}  # name: pid of a process of the bench's own (a replay server)
+
+
 def thread_cpu() -> dict[str, float]:
-    """Each live thread's CPU time so far (seconds), by name."""
+    """Each live thread's CPU time so far (seconds), by name. Cheap: no file is read, so the
+    interpreter lock is not given up (see machine_clocks)."""
     times = {}
     for thread in threading.enumerate():
         try:
@@ -220,6 +232,46 @@ def thread_cpu() -> dict[str, float]:
         except (OSError, AttributeError):  # ended meanwhile, or not Linux
             pass
     return times
+
+
+def machine_clocks() -> dict[str, float]:
+    """On Linux, what else took or held back a CPU (seconds so far), so that a slow key's
+    figures can tell the app's own work from the machine's: each thread's time runnable but
+    waiting for a CPU ("<name> waiting for a CPU", the kernel's schedstat), each of
+    OTHER_PROCESSES' CPU, and the time the hypervisor took from this virtual machine's CPUs
+    ("stolen by the hypervisor", /proc/stat, in 10 ms ticks).
+
+    Each file read gives up the interpreter lock, and getting it back beside a thread that
+    decodes takes up to 5 ms (`sys.getswitchinterval`): ~15 reads can take 100 ms or more.
+    So never read while a key is being timed (KeyPoster reads before the key's gap)."""
+    times = {}
+    for thread in threading.enumerate():
+        waited = _schedstat(f"/proc/self/task/{thread.native_id}/schedstat")
+        if waited is not None:
+            times[f"{thread.name} waiting for a CPU"] = waited[1]
+    for name, pid in OTHER_PROCESSES.items():
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        stats = [stat for task in tasks if (stat := _schedstat(f"{task}/schedstat")) is not None]
+        times[name] = sum(ran for ran, _ in stats)
+    try:
+        with open("/proc/stat") as stat:
+            times["stolen by the hypervisor"] = int(stat.readline().split()[8]) / 100
+    except (OSError, IndexError, ValueError):
+        pass
+    return times
+
+
+def _schedstat(path: str) -> tuple[float, float] | None:
+    """A task's (seconds on a CPU, seconds runnable but waiting for one), or None."""
+    try:
+        with open(path) as stat:
+            ran, waited, _ = stat.read().split()
+        return int(ran) / 1e9, int(waited) / 1e9
+    except (OSError, ValueError):
+        return None
 
 
 class SlowCallbacks:
