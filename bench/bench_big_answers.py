@@ -36,7 +36,9 @@ polls happen, the script keeps pressing keys and prints:
   was due, so a wait for the interpreter lock before it could be posted counts too). Beside it the CPU time
   the UI thread spent from the key until 20 ms after that paint. The ten slowest keys over
   SLOW_KEY_MS are listed with when they were posted, what overlapped them and each thread's CPU
-  from the key to its paint.
+  from the key to its paint; and, on Linux, from just before the key (the gap before it) to its
+  paint, what the machine took: each thread's time runnable but waiting for a CPU, the replay
+  server's CPU (it shares the cores) and the hypervisor's steal.
   The load average is printed with them; `--alerts 400` gives the floor on the same machine.
 - how long the UI thread left a callback from another thread waiting (its StallWatch, one every
   10 ms): the longest a key can wait before the app starts on it, with the five longest waits
