@@ -87,7 +87,6 @@ from bench.bench_keys_during_hang import (  # noqa: E402
     PaintClock,
     SlowCallbacks,
     StallWatch,
-    machine_clocks,
     thread_cpu,
 )
 
@@ -387,7 +386,7 @@ async def drive(
             if took * 1000 > SLOW_KEY_MS:  # when, so that the report can say what overlapped it
                 after, before = thread_cpu(), poster.threads_cpu  # and who ran meanwhile
                 used = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
-                after, before = machine_clocks(), poster.machine  # from before the key's gap
+                after, before = await asyncio.wrap_future(poster.read_machine()), poster.machine
                 machine = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
                 machine_from = (clock.at - took - poster.machine_at) * 1000
                 slow_keys.append((clock.at - took, kind, took * 1000, used, machine_from, machine))

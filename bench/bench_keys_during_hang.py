@@ -145,6 +145,11 @@ class KeyPoster:
         from when that reading ended: it may take long (machine_clocks), and is not the key's."""
         return self._thread.submit(self._post, key, gap)
 
+    def read_machine(self) -> Future[dict[str, float]]:
+        """machine_clocks() read on the poster's thread: the UI thread awaits it rather than
+        reading (each of its reads would wait for the interpreter lock beside a decoding thread)."""
+        return self._thread.submit(machine_clocks)
+
     def close(self) -> None:
         self._thread.shutdown()
 
