@@ -87,6 +87,7 @@ from bench.bench_keys_during_hang import (  # noqa: E402
     PaintClock,
     SlowCallbacks,
     StallWatch,
+    ms_between,
     thread_cpu,
 )
 
@@ -384,10 +385,8 @@ async def drive(
             took = await clock.time_key_from(poster, key, effect(key), rng.uniform(0, KEY_GAP))
             lat[kind].append(took)
             if took * 1000 > SLOW_KEY_MS:  # when, so that the report can say what overlapped it
-                after, before = thread_cpu(), poster.threads_cpu  # and who ran meanwhile
-                used = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
-                after, before = await asyncio.wrap_future(poster.read_machine()), poster.machine
-                machine = {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
+                used = ms_between(poster.threads_cpu, thread_cpu())  # and who ran meanwhile
+                machine = ms_between(poster.machine, await asyncio.wrap_future(poster.read_machine()))
                 machine_from = (clock.at - took - poster.machine_at) * 1000
                 slow_keys.append((clock.at - took, kind, took * 1000, used, machine_from, machine))
             posted_cpu = clock.posted_cpu

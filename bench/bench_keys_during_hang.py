@@ -217,9 +217,7 @@ class StallWatch:
                     return
             wait = self._ran_at - handed
             if self.sample_after is not None and wait > self.sample_after:
-                after = thread_cpu()
-                used = {name: (after[name] - cpu[name]) * 1000 for name in after.keys() & cpu.keys()}
-                self.samples[len(self.waits_ms)] = (used, samples)
+                self.samples[len(self.waits_ms)] = (ms_between(cpu, thread_cpu()), samples)
             self.at.append(handed)
             self.waits_ms.append(wait * 1000)
 
@@ -248,7 +246,8 @@ def machine_clocks() -> dict[str, float]:
 
     Each file read gives up the interpreter lock, and getting it back beside a thread that
     decodes takes up to 5 ms (`sys.getswitchinterval`): ~15 reads can take 100 ms or more.
-    So never read while a key is being timed (KeyPoster reads before the key's gap)."""
+    So never on the UI thread, nor while a key is timed: KeyPoster reads them on its own thread,
+    before the key's gap and (read_machine) after its paint."""
     times = {}
     for thread in threading.enumerate():
         waited = _schedstat(f"/proc/self/task/{thread.native_id}/schedstat")
@@ -267,6 +266,12 @@ def machine_clocks() -> dict[str, float]:
     except (OSError, IndexError, ValueError):
         pass
     return times
+
+
+def ms_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Each clock's advance from `before` to `after` (two readings in seconds), in ms: of the
+    clocks in both (a thread that started or ended meanwhile is left out)."""
+    return {name: (after[name] - before[name]) * 1000 for name in after.keys() & before.keys()}
 
 
 def _schedstat(path: str) -> tuple[float, float] | None:
